@@ -1,0 +1,129 @@
+"""Run sql/ (staging -> marts -> kpi) in one transaction, then publish a read-only
+snapshot for the dashboard.
+
+Each SQL file is one model; the file name is the table name and the run order
+follows the names each file mentions. The dashboard never opens the store: it
+reads the newest published snapshot, which is swapped in with one atomic rename,
+so a viewer never sees a half-built state and imports never wait for readers.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .store import connect, ensure_schema
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+KEEP_SNAPSHOTS = 3
+# Besides every model, the dashboard reads these store tables (never raw rows).
+PUBLISHED_EXTRA = ("imports", "quarantine")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: Path
+    sql: str
+
+
+def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
+    files = sorted(sql_dir.glob("staging/*.sql")) + sorted(sql_dir.glob("marts/*.sql")) + [sql_dir / "kpi.sql"]
+    models = {p.stem: Model(p.stem, p, p.read_text(encoding="utf-8")) for p in files}
+    for m in models.values():
+        if not m.sql.lstrip().startswith("-- grain:"):
+            raise ValueError(f"{m.path} must open with '-- grain: ...'")
+    return _in_dependency_order(models)
+
+
+def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
+    deps = {name: {other for other in models if other != name and re.search(rf"\b{other}\b", m.sql)}
+            for name, m in models.items()}
+    ordered: list[Model] = []
+    done: set[str] = set()
+    while len(done) < len(models):
+        ready = sorted(n for n in models if n not in done and deps[n] <= done)
+        if not ready:
+            raise ValueError(f"circular model references among {sorted(set(models) - done)}")
+        for n in ready:
+            ordered.append(models[n])
+            done.add(n)
+    return ordered
+
+
+def serving_dir(db_path: str | Path) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.stem + ".serving")
+
+
+def current_snapshot(db_path: str | Path) -> Path | None:
+    pointer = serving_dir(db_path) / "CURRENT"
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = pointer.parent / name
+    return path if path.exists() else None
+
+
+@dataclass
+class BuildResult:
+    seconds: float
+    kpi_rows: int
+    snapshot: Path
+
+
+def build(db_path: str | Path) -> BuildResult:
+    started = time.perf_counter()
+    models = load_models()
+    con = connect(db_path)
+    try:
+        ensure_schema(con)
+        con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+        con.begin()
+        try:
+            for m in models:
+                try:
+                    con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+                except Exception as exc:
+                    raise RuntimeError(f"model {m.path.name}: {exc}") from exc
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        kpi_rows = con.execute("SELECT count(*) FROM kpi").fetchone()[0]
+        snapshot = _publish(con, db_path, [m.name for m in models] + list(PUBLISHED_EXTRA))
+    finally:
+        con.close()
+    return BuildResult(time.perf_counter() - started, kpi_rows, snapshot)
+
+
+def _publish(con, db_path: str | Path, tables: list[str]) -> Path:
+    folder = serving_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"build-{time.time_ns()}.duckdb"
+    tmp = folder / (name + ".tmp")
+    # ATTACH takes no bound parameters; the path is ours, quotes escaped all the same.
+    con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS snap")
+    try:
+        for t in tables:
+            if t.startswith(("stg_", "int_")):
+                continue   # row-level tables stay in the store; pages read marts only
+            con.execute(f"CREATE TABLE snap.{t} AS SELECT * FROM main.{t}")
+        con.execute("CREATE TABLE snap.build_info AS SELECT now()::TIMESTAMP AS built_at")
+    finally:
+        con.execute("DETACH snap")
+    final = folder / name
+    os.replace(tmp, final)
+    pointer_tmp = folder / "CURRENT.tmp"
+    pointer_tmp.write_text(name)
+    os.replace(pointer_tmp, folder / "CURRENT")
+    old = sorted(folder.glob("build-*.duckdb"))[:-KEEP_SNAPSHOTS]
+    for p in old:
+        p.unlink(missing_ok=True)
+    for p in folder.glob("*.tmp"):
+        if p.name != pointer_tmp.name and p.stat().st_mtime < time.time() - 3600:
+            p.unlink(missing_ok=True)
+    return final

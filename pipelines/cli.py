@@ -1,0 +1,149 @@
+"""The `linli` command (SPEC §2). Exit status: 0 ok (quarantined rows included),
+2 a file cannot be used at all, 1 any other failure."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import FileRefused
+
+DEFAULT_DB = "data/linli.duckdb"
+
+
+def db_path(args) -> Path:
+    return Path(args.db or os.environ.get("LINLI_DB") or DEFAULT_DB)
+
+
+def _lang() -> str:
+    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
+
+
+def cmd_ingest(args) -> int:
+    from .store import import_file
+    lang, status = _lang(), 0
+    for f in args.files:
+        try:
+            report = import_file(db_path(args), args.kind, f)
+        except FileRefused as exc:
+            print(exc.message(lang), file=sys.stderr)
+            status = 2
+            continue
+        print(report.summary(lang))
+        for q in report.quarantined[: args.show]:
+            print("  " + q["reason_zh" if lang == "zh" else "reason_en"])
+        if len(report.quarantined) > args.show:
+            more = len(report.quarantined) - args.show
+            print(f"  …另有 {more} 行被隔离，可在“数据导入”页查看。" if lang == "zh"
+                  else f"  …and {more} more quarantined rows; see the data import page.")
+        if report.personal_columns:
+            cols = "、".join(report.personal_columns)
+            print(f"  个人信息列（{cols}）未保存，已转换为不可逆编号。" if lang == "zh"
+                  else f"  Personal columns ({cols}) were not stored; they became irreversible ids.")
+    if status == 0:
+        print("运行 `linli build` 更新看板。" if lang == "zh" else "Run `linli build` to update the dashboard.")
+    return status
+
+
+def cmd_build(args) -> int:
+    from .build import build
+    result = build(db_path(args))
+    print(f"构建完成：kpi {result.kpi_rows} 行，用时 {result.seconds:.1f} 秒。" if _lang() == "zh"
+          else f"Build done: {result.kpi_rows} kpi rows in {result.seconds:.1f} s.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+    run_demo(db_path(args), communities=args.communities, weeks=args.weeks, seed=args.seed, out_dir=args.out)
+    return 0
+
+
+def cmd_undo(args) -> int:
+    from .store import undo
+    name = undo(db_path(args), args.import_id)
+    print(f"已撤销第 {args.import_id} 次导入（{name}）。运行 `linli build` 更新看板。" if _lang() == "zh"
+          else f"Import #{args.import_id} ({name}) undone. Run `linli build` to update the dashboard.")
+    return 0
+
+
+def cmd_imports(args) -> int:
+    from .store import connect, ensure_schema
+    con = connect(db_path(args))
+    try:
+        ensure_schema(con)
+        rows = con.execute("""SELECT import_id, kind, file_name, imported_at, rows_read, rows_new, rows_replaced,
+                                     rows_quarantined, status FROM imports ORDER BY import_id""").fetchall()
+    finally:
+        con.close()
+    for r in rows:
+        print("\t".join(str(v) for v in r))
+    return 0
+
+
+def cmd_rules(args) -> int:
+    from .store import set_rules
+    start, end = (args.window.split("-", 1) if args.window else (None, None))
+    set_rules(db_path(args), args.community, start, end, args.overdue_hours)
+    print("规则已保存。运行 `linli build` 生效。" if _lang() == "zh" else "Rules saved. Run `linli build` to apply them.")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return subprocess.call(cmd, env=env)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="linli", description="Linli 邻里治理看板")
+    p.add_argument("--db", help="database path (default: $LINLI_DB or data/linli.duckdb)")
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="write, import and build a deterministic demo data set")
+    d.add_argument("--communities", type=int, default=4)
+    d.add_argument("--weeks", type=int, default=52)
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--out", help="folder for the demo files (default: data/demo next to the database)")
+    d.set_defaults(func=cmd_demo)
+    i = sub.add_parser("ingest", help="validate and import files of one feed")
+    i.add_argument("kind")
+    i.add_argument("files", nargs="+")
+    i.add_argument("--show", type=int, default=20, help="how many quarantined rows to list")
+    i.set_defaults(func=cmd_ingest)
+    sub.add_parser("build", help="rebuild staging, marts and kpi").set_defaults(func=cmd_build)
+    s = sub.add_parser("serve", help="start the dashboard")
+    s.add_argument("--port", type=int, default=8501)
+    s.set_defaults(func=cmd_serve)
+    u = sub.add_parser("undo", help="undo one import, restoring what it replaced")
+    u.add_argument("import_id", type=int)
+    u.set_defaults(func=cmd_undo)
+    sub.add_parser("imports", help="list the import history").set_defaults(func=cmd_imports)
+    r = sub.add_parser("rules", help="set a community's rules")
+    r.add_argument("community")
+    r.add_argument("--window", help="livestream window, e.g. 09:00-20:00")
+    r.add_argument("--overdue-hours", type=float)
+    r.set_defaults(func=cmd_rules)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileRefused as exc:
+        print(exc.message(_lang()), file=sys.stderr)
+        return 2
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # the user sees one line, not a traceback
+        print(f"出错了 / failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

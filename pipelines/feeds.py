@@ -1,0 +1,197 @@
+"""The input feeds of SPEC §3: columns, types, Chinese aliases, enumerations, keys.
+
+Everything the readers and validators know about a feed lives here, so a new
+synonym from a real register is a one-line change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ID, TEXT, INT, FLOAT, TIMESTAMP, DATE, ENUM, BOOL = (
+    "id", "text", "int", "float", "timestamp", "date", "enum", "bool")
+
+SQL_TYPES = {ID: "VARCHAR", TEXT: "VARCHAR", ENUM: "VARCHAR", INT: "BIGINT",
+             FLOAT: "DOUBLE", TIMESTAMP: "TIMESTAMP", DATE: "DATE", BOOL: "BOOLEAN"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    enum: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    non_negative: bool = False
+    label_zh: str = ""
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    label_zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # column -> (reference feed, columns of this feed that must match its key)
+    references: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # (later, earlier): the later time may not come before the earlier one
+    order_checks: tuple[tuple[str, str], ...] = ()
+    # personal id column derived from names/phones/ID numbers when missing
+    person_column: str | None = None
+    is_event: bool = True
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name, kind, required=False, aliases=(), enum=None, non_negative=False, zh=""):
+    return Column(name, kind, required, tuple(aliases), enum or {}, non_negative, zh or (aliases[0] if aliases else name))
+
+
+COMMUNITY = _c("community_id", ID, True, ["社区编号", "社区", "社区id", "社区代码", "所属社区", "社区名"], zh="社区")
+LAT = _c("lat", FLOAT, aliases=["纬度", "latitude"])
+LON = _c("lon", FLOAT, aliases=["经度", "longitude", "lng"])
+HOUSEHOLDS = _c("households", INT, aliases=["户数", "住户数", "总户数", "住户"], non_negative=True)
+
+FEEDS: dict[str, Feed] = {}
+
+
+def _feed(feed: Feed) -> None:
+    FEEDS[feed.name] = feed
+
+
+_feed(Feed("communities", "社区", (
+    _c("community_id", ID, True, ["社区编号", "社区id", "社区代码", "编号"], zh="社区编号"),
+    _c("name", TEXT, aliases=["社区名称", "名称", "社区"]),
+    _c("street", TEXT, aliases=["街道", "所属街道", "街道办", "街道办事处"]),
+    HOUSEHOLDS, LAT, LON,
+), key=("community_id",), is_event=False))
+
+_feed(Feed("buildings", "楼栋", (
+    _c("building_id", ID, True, ["楼栋编号", "楼栋", "楼号", "楼栋号"]),
+    COMMUNITY,
+    _c("name", TEXT, aliases=["楼栋名称", "名称"]),
+    HOUSEHOLDS, LAT, LON,
+), key=("community_id", "building_id"), references={"community_id": ("communities", ("community_id",))},
+    is_event=False))
+
+_feed(Feed("points", "快递代收点", (
+    _c("point_id", ID, True, ["代收点编号", "代收点", "驿站编号", "点位编号", "点位"]),
+    COMMUNITY,
+    _c("name", TEXT, aliases=["代收点名称", "名称", "驿站名称"]),
+    _c("kind", ENUM, aliases=["类型", "代收点类型"], enum={
+        "station": ("驿站", "代收点", "驿站/代收点", "快递驿站"), "locker": ("快递柜", "智能柜", "智能快递柜")}),
+    _c("capacity", INT, aliases=["容量", "最大容量", "容量(件)"], non_negative=True),
+    LAT, LON,
+), key=("community_id", "point_id"), references={"community_id": ("communities", ("community_id",))},
+    is_event=False))
+
+_feed(Feed("sellers", "商户", (
+    _c("seller_id", ID, True, ["商户编号", "团长编号", "商户", "团长", "主播编号"]),
+    COMMUNITY,
+    _c("building_id", ID, aliases=["楼栋编号", "楼栋", "楼号"]),
+    _c("kind", ENUM, aliases=["类型", "商户类型", "经营类型"], enum={
+        "group_buy": ("团购", "拼团", "社区团购"), "livestream": ("直播", "直播带货"),
+        "coop": ("合作社",), "shop": ("商铺", "店铺", "门店")}),
+    _c("started_on", DATE, aliases=["开始日期", "入驻日期", "开业日期"]),
+), key=("seller_id",), references={"community_id": ("communities", ("community_id",)),
+                                   "building_id": ("buildings", ("community_id", "building_id"))},
+    is_event=False))
+
+_feed(Feed("orders", "订单", (
+    _c("order_id", ID, True, ["订单号", "订单编号", "订单id"]),
+    COMMUNITY,
+    _c("seller_id", ID, True, ["商户编号", "团长编号", "商户", "团长", "主播编号"]),
+    _c("channel", ENUM, True, ["渠道", "销售渠道", "订单渠道"], enum={
+        "group_buy": ("团购", "拼团", "社区团购"), "livestream": ("直播", "直播带货"),
+        "coop_store": ("合作社", "合作社店铺"), "local_platform": ("本地平台",), "other": ("其他",)}),
+    _c("ordered_at", TIMESTAMP, True, ["下单时间", "订单时间", "创建时间", "下单日期"]),
+    _c("amount_yuan", FLOAT, True, ["金额", "实付金额", "实付", "订单金额", "支付金额", "金额(元)"],
+       non_negative=True),
+    _c("item_count", INT, aliases=["件数", "数量", "商品数量"], non_negative=True),
+    _c("status", ENUM, True, ["状态", "订单状态"], enum={
+        "paid": ("已支付", "已完成", "已付款", "支付成功", "完成"), "refunded": ("已退款", "退款"),
+        "cancelled": ("已取消", "取消", "canceled")}),
+), key=("order_id",), references={"community_id": ("communities", ("community_id",))}))
+
+_feed(Feed("parcels", "快递包裹", (
+    _c("parcel_id", ID, True, ["运单号", "快递单号", "包裹编号", "单号"]),
+    COMMUNITY,
+    _c("point_id", ID, True, ["代收点编号", "代收点", "驿站编号", "点位编号", "点位"]),
+    _c("carrier", TEXT, aliases=["快递公司", "承运商", "快递"]),
+    _c("arrived_at", TIMESTAMP, True, ["入库时间", "到件时间", "到站时间", "到达时间"]),
+    _c("picked_up_at", TIMESTAMP, aliases=["取件时间", "出库时间", "签收时间"]),
+), key=("parcel_id",), references={"community_id": ("communities", ("community_id",)),
+                                   "point_id": ("points", ("community_id", "point_id"))},
+    order_checks=(("picked_up_at", "arrived_at"),)))
+
+_feed(Feed("complaints", "投诉", (
+    _c("complaint_id", ID, True, ["编号", "投诉编号", "工单号", "工单编号"]),
+    COMMUNITY,
+    _c("received_at", TIMESTAMP, True, ["受理时间", "登记时间", "接收时间", "投诉时间"]),
+    _c("occurred_at", TIMESTAMP, aliases=["发生时间"]),
+    _c("category", ENUM, True, ["类型", "投诉类型", "问题类型", "类别"], enum={
+        "livestream_noise": ("直播噪音", "噪音", "直播扰民"), "parcel_pileup": ("快递堆放", "快递堆积"),
+        "other": ("其他",)}),
+    _c("building_id", ID, aliases=["楼栋编号", "楼栋", "楼号"]),
+    _c("seller_id", ID, aliases=["商户编号", "团长编号", "商户", "主播编号"]),
+    _c("source", ENUM, aliases=["来源", "投诉来源", "反映渠道"], enum={
+        "wechat": ("微信群", "微信"), "hotline": ("12345热线", "热线", "12345"),
+        "visit": ("入户走访", "走访"), "meeting": ("议事会",), "other": ("其他",)}),
+    _c("resolved_at", TIMESTAMP, aliases=["办结时间", "解决时间", "处理完成时间", "办结日期"]),
+), key=("complaint_id",), references={"community_id": ("communities", ("community_id",)),
+                                      "building_id": ("buildings", ("community_id", "building_id"))},
+    order_checks=(("resolved_at", "received_at"),)))
+
+_feed(Feed("training", "培训签到", (
+    _c("session_id", ID, True, ["场次编号", "课程场次", "场次", "场次id"]),
+    COMMUNITY,
+    _c("course_type", ENUM, True, ["课程类型", "课程类别", "课程"], enum={
+        "silver_digital": ("银发触网",), "ecommerce_skills": ("电商实战", "电商培训", "电商技能"),
+        "finance": ("理财",), "legal": ("法律讲座", "法律"), "other": ("其他",)}),
+    _c("session_date", DATE, True, ["上课日期", "培训日期", "日期", "课程日期"]),
+    _c("participant_id", ID, True, ["学员编号", "参与者编号", "居民编号"]),
+    _c("age_band", ENUM, aliases=["年龄段", "年龄组"], enum={
+        "<30": ("30岁以下", "30以下"), "30-44": ("30-44岁",), "45-59": ("45-59岁",),
+        "60-69": ("60-69岁",), "70+": ("70岁以上", "70岁及以上", "70以上")}),
+    _c("attended", BOOL, True, ["是否出席", "签到", "是否签到", "出席"]),
+), key=("session_id", "participant_id"), references={"community_id": ("communities", ("community_id",))},
+    person_column="participant_id"))
+
+_feed(Feed("jobs", "就业安置", (
+    _c("placement_id", ID, True, ["就业编号", "安置编号", "岗位编号", "编号"]),
+    COMMUNITY,
+    _c("person_id", ID, True, ["人员编号", "居民编号"]),
+    _c("employer_kind", ENUM, aliases=["用工单位类型", "雇主类型", "单位类型"], enum={
+        "seller": ("商户",), "coop": ("合作社",), "courier": ("快递", "快递公司"),
+        "platform": ("平台",), "other": ("其他",)}),
+    _c("role", ENUM, aliases=["岗位", "岗位类型"], enum={
+        "packing": ("打包分拣", "打包", "分拣"), "host": ("主播",), "service": ("客服",),
+        "delivery": ("配送",), "other": ("其他",)}),
+    _c("employment_type", ENUM, aliases=["用工形式", "就业形式", "就业类型"], enum={
+        "flexible": ("灵活就业",), "part_time": ("兼职",), "full_time": ("全职",)}),
+    _c("started_on", DATE, True, ["入职日期", "上岗日期", "开始日期", "就业日期"]),
+    _c("ended_on", DATE, aliases=["结束日期", "离职日期"]),
+    _c("monthly_income_yuan", FLOAT, aliases=["月收入", "月收入(元)", "月均收入"], non_negative=True),
+    _c("via_training", BOOL, aliases=["是否经培训", "经培训", "培训后就业", "通过培训"]),
+), key=("placement_id",), references={"community_id": ("communities", ("community_id",))},
+    order_checks=(("ended_on", "started_on"),), person_column="person_id"))
+
+# Header words that mark a column holding personal data; such a column is never stored.
+PERSONAL_HEADER_WORDS = ("姓名", "名字", "电话", "手机", "身份证", "证件", "联系方式",
+                         "phone", "mobile", "id_card", "idcard", "full_name", "person_name")
+# Strongest identifier first: the id is derived from the first one present in a row.
+PERSONAL_PRIORITY = (("身份证", "证件", "id_card", "idcard"), ("手机", "电话", "联系方式", "phone", "mobile"),
+                     ("姓名", "名字", "full_name", "person_name"))
+
+BOOL_WORDS = {
+    True: ("是", "true", "1", "yes", "y", "t", "√", "✓", "已签到", "签到", "出席", "到", "已出席", "参加"),
+    False: ("否", "false", "0", "no", "n", "f", "×", "✗", "未签到", "缺席", "未到", "未出席", "未参加"),
+}

@@ -1,0 +1,101 @@
+"""Vectorised parsers from user text to typed values (null where unparseable).
+
+Each returns a polars expression; a value that was given but parses to null is
+what the validator reports as bad.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from .feeds import BOOL_WORDS
+
+_TIME = r"(?:\s*(上午|下午|晚上|凌晨|中午)?\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6})\d*)?)?\s*([AaPp][Mm])?)?"
+_ZONE = r"\s*(Z|[+-]\d{2}:?\d{2})?"
+_YMD = r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + _ZONE + r"$"
+_MDY = r"^(\d{1,2})-(\d{1,2})-(\d{4})" + _TIME + _ZONE + r"$"
+_GROUPS = ["a", "b", "c", "half", "hh", "mi", "ss", "frac", "ampm", "zone"]
+EXCEL_EPOCH = pl.datetime(1899, 12, 30)
+
+
+def _normalized(text: pl.Expr) -> pl.Expr:
+    return (text.str.strip_chars()
+            .str.replace_all(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})", "$1-$2-$3")
+            .str.replace_all(r"[年月/]", "-")
+            .str.replace_all(r"[日号]", " ")
+            .str.replace_all(r"(\d)T(\d)", "$1 $2")
+            .str.replace_all(r"[时点]", ":")
+            .str.replace_all(r"分", ":")
+            .str.replace_all(r"秒", "")
+            .str.replace_all(r":(\s|$)", "$1")
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars())
+
+
+def _assemble(parts: pl.Expr, y: str, m: str, d: str) -> pl.Expr:
+    f = parts.struct.field
+    hour = f("hh").cast(pl.Int32, strict=False).fill_null(0)
+    half = f("half")
+    ampm = f("ampm").str.to_lowercase()
+    pm = (ampm == "pm") | half.is_in(["下午", "晚上"])
+    am = (ampm == "am") | half.is_in(["上午", "凌晨"])
+    hour = (pl.when(pm.fill_null(False) & (hour < 12)).then(hour + 12)
+            .when(am.fill_null(False) & (hour == 12)).then(0).otherwise(hour))
+    text = pl.concat_str([
+        f(y), pl.lit("-"), f(m).str.zfill(2), pl.lit("-"), f(d).str.zfill(2), pl.lit(" "),
+        hour.cast(pl.Utf8).str.zfill(2), pl.lit(":"), f("mi").fill_null("0").str.zfill(2), pl.lit(":"),
+        f("ss").fill_null("0").str.zfill(2)])
+    ts = text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+    frac = f("frac").fill_null("0").str.pad_end(6, "0").cast(pl.Int64, strict=False).fill_null(0)
+    ts = ts + pl.duration(microseconds=frac)
+    zone = f("zone")
+    offset_min = (pl.when(zone == "Z").then(0)
+                  .otherwise(zone.str.slice(0, 1).replace({"+": "1", "-": "-1"}).cast(pl.Int32, strict=False)
+                             * (zone.str.replace(":", "").str.slice(1, 2).cast(pl.Int32, strict=False) * 60
+                                + zone.str.replace(":", "").str.slice(3, 2).cast(pl.Int32, strict=False))))
+    # Explicit offsets are converted to Shanghai wall-clock time (UTC+8).
+    return pl.when(zone.is_null()).then(ts).otherwise(ts + pl.duration(minutes=480 - offset_min))
+
+
+def timestamp(text: pl.Expr) -> pl.Expr:
+    norm = _normalized(text)
+    ymd = _assemble(norm.str.extract_groups(_YMD).struct.rename_fields(_GROUPS), "a", "b", "c")
+    mdy = _assemble(norm.str.extract_groups(_MDY).struct.rename_fields(_GROUPS), "c", "a", "b")
+    compact = norm.str.strptime(pl.Datetime("us"), "%Y%m%d", strict=False)
+    serial = norm.cast(pl.Float64, strict=False)
+    from_serial = pl.when((serial > 20000) & (serial < 80000)).then(
+        EXCEL_EPOCH + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64)))
+    parsed = pl.coalesce([ymd, mdy, pl.when(norm.str.len_chars() == 8).then(compact), from_serial])
+    plausible = parsed.dt.year().is_between(1990, 2100)
+    return pl.when(plausible).then(parsed)
+
+
+def date(text: pl.Expr) -> pl.Expr:
+    return timestamp(text).dt.date()
+
+
+def number(text: pl.Expr) -> pl.Expr:
+    cleaned = text.str.replace_all(r"[¥￥元,，\s]|RMB|rmb|CNY", "")
+    return cleaned.cast(pl.Float64, strict=False)
+
+
+def integer(text: pl.Expr) -> pl.Expr:
+    value = number(text)
+    return pl.when(value == value.round(0)).then(value.cast(pl.Int64, strict=False))
+
+
+def _word(text: pl.Expr) -> pl.Expr:
+    return (text.str.strip_chars().str.to_lowercase()
+            .str.replace_all(r"[–—～~]", "-").str.replace_all(r"\s+", ""))
+
+
+def enum(text: pl.Expr, words: dict[str, tuple[str, ...]]) -> pl.Expr:
+    mapping: dict[str, str] = {}
+    for canonical, aliases in words.items():
+        for w in (canonical, *aliases):
+            mapping[w.lower().replace(" ", "")] = canonical
+    return _word(text).replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+
+
+def boolean(text: pl.Expr) -> pl.Expr:
+    mapping = {w.lower(): value for value, ws in BOOL_WORDS.items() for w in ws}
+    return _word(text).replace_strict(mapping, default=None, return_dtype=pl.Boolean)

@@ -1,0 +1,107 @@
+"""Row rules: typed accepted rows, and rejected rows with a reason per bad cell.
+
+Reasons are written in Chinese and English and name the column as the user's
+header wrote it; the store adds the file name and the row number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import parse
+from .feeds import BOOL, DATE, ENUM, FEEDS, FLOAT, INT, TIMESTAMP, Column, Feed
+from .readers import ROW, RawTable
+
+ERR = "_errors"
+
+
+@dataclass
+class Checked:
+    accepted: pl.DataFrame   # typed feed columns + _row
+    rejected: pl.DataFrame   # _row, column, value, reason_zh, reason_en, raw (json of the row as given)
+
+
+def _typed(col: Column) -> pl.Expr:
+    text = pl.col(col.name)
+    if col.kind == TIMESTAMP:
+        return parse.timestamp(text)
+    if col.kind == DATE:
+        return parse.date(text)
+    if col.kind == FLOAT:
+        return parse.number(text)
+    if col.kind == INT:
+        return parse.integer(text)
+    if col.kind == ENUM:
+        return parse.enum(text, col.enum)
+    if col.kind == BOOL:
+        return parse.boolean(text)
+    return pl.when(text != "").then(text)
+
+
+def _expected(col: Column) -> tuple[str, str]:
+    if col.kind in (TIMESTAMP, DATE):
+        return ("应为日期时间，如 2025-06-03 14:05、2025/6/3 14:05 或 2025年6月3日 14:05",
+                "expected a date/time such as 2025-06-03 14:05, 2025/6/3 14:05 or 2025年6月3日 14:05")
+    if col.kind == FLOAT:
+        return "应为数字", "expected a number"
+    if col.kind == INT:
+        return "应为整数", "expected a whole number"
+    if col.kind == BOOL:
+        return "应为 是/否", "expected yes/no (是/否, true/false, 1/0)"
+    words = "、".join(f"{aliases[0] if aliases else k}（{k}）" for k, aliases in col.enum.items())
+    return f"应为以下之一：{words}", f"expected one of: {', '.join(col.enum)}"
+
+
+def _issue(column: str, header: str, zh: str, en: str) -> pl.Expr:
+    return pl.struct(pl.lit(column).alias("column"), pl.col(column).alias("value"),
+                     pl.lit(f"“{header}”列：{zh}").alias("reason_zh"),
+                     pl.lit(f"column '{header}': {en}").alias("reason_en"))
+
+
+def _rules(feed: Feed, raw: RawTable) -> list[pl.Expr]:
+    rules: list[pl.Expr] = []
+    header = {c.name: raw.mapping.get(c.name, c.label_zh) for c in feed.columns}
+    for col in feed.columns:
+        given = pl.col(col.name).is_not_null() & (pl.col(col.name) != "")
+        typed = pl.col(f"{col.name}__typed")
+        if col.required:
+            rules.append(pl.when(~given).then(_issue(col.name, header[col.name], "缺少必填值，请补上",
+                                                     "a required value is missing")))
+        zh, en = ("", "") if col.kind in ("id", "text") else _expected(col)
+        if zh:
+            rules.append(pl.when(given & typed.is_null()).then(
+                _issue(col.name, header[col.name], f"无法识别的值，{zh}", f"unrecognised value, {en}")))
+        if col.non_negative:
+            rules.append(pl.when(typed < 0).then(
+                _issue(col.name, header[col.name], "不能为负数", "must not be negative")))
+    for later, earlier in feed.order_checks:
+        rules.append(pl.when(pl.col(f"{later}__typed") < pl.col(f"{earlier}__typed")).then(
+            _issue(later, header[later], f"早于“{header[earlier]}”，请核对时间",
+                   f"is before '{header[earlier]}'; check the times")))
+    return rules
+
+
+def check(raw: RawTable) -> Checked:
+    feed = FEEDS[raw.kind]
+    frame = raw.frame.with_columns([_typed(c).alias(f"{c.name}__typed") for c in feed.columns])
+    rules = _rules(feed, raw)
+    frame = frame.with_columns(pl.concat_list(rules).list.drop_nulls().alias(ERR))
+    good = frame.filter(pl.col(ERR).list.len() == 0)
+    bad = frame.filter(pl.col(ERR).list.len() > 0)
+    accepted = good.select([pl.col(f"{c.name}__typed").alias(c.name) for c in feed.columns] + [pl.col(ROW)])
+    return Checked(accepted, rejections(bad, feed))
+
+
+def rejections(bad: pl.DataFrame, feed: Feed) -> pl.DataFrame:
+    """One row per rejected source row, reasons joined, the row as given kept as JSON."""
+    if bad.height == 0:
+        return pl.DataFrame(schema={ROW: pl.Int64, "columns": pl.Utf8, "reason_zh": pl.Utf8,
+                                    "reason_en": pl.Utf8, "raw": pl.Utf8})
+    raw_json = bad.select(pl.struct(feed.names).struct.json_encode().alias("raw"))["raw"]
+    return bad.select(
+        pl.col(ROW).cast(pl.Int64),
+        pl.col(ERR).list.eval(pl.element().struct.field("column")).list.join(",").alias("columns"),
+        pl.col(ERR).list.eval(pl.element().struct.field("reason_zh")).list.join("；").alias("reason_zh"),
+        pl.col(ERR).list.eval(pl.element().struct.field("reason_en")).list.join("; ").alias("reason_en"),
+    ).with_columns(raw_json)

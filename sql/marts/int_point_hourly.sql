@@ -1,0 +1,29 @@
+-- grain: one row per parcel point with a capacity × full hour of its community's periods
+WITH points AS (
+    SELECT community_id, point_id, capacity FROM stg_points WHERE capacity IS NOT NULL
+),
+span AS (
+    SELECT community_id, min(period_start)::TIMESTAMP AS first_hour, max(period_next) - INTERVAL 1 HOUR AS last_hour
+    FROM period_spine GROUP BY community_id
+),
+hours AS (
+    SELECT community_id, unnest(generate_series(first_hour, last_hour, INTERVAL 1 HOUR)) AS hour FROM span
+),
+moves AS (
+    -- a parcel counts in stock at full hour t when arrived_at <= t and it is not picked up by t
+    SELECT community_id, point_id, ceil_hour(arrived_at) AS hour, 1 AS delta FROM stg_parcels
+    UNION ALL
+    SELECT community_id, point_id, ceil_hour(picked_up_at), -1 FROM stg_parcels WHERE picked_up_at IS NOT NULL
+),
+moves_by_hour AS (
+    SELECT community_id, point_id, hour, sum(delta) AS delta FROM moves GROUP BY ALL
+),
+grid AS (
+    SELECT h.community_id, p.point_id, p.capacity, h.hour FROM hours h JOIN points p USING (community_id)
+),
+final AS (
+    SELECT g.community_id, g.point_id, g.hour, g.capacity,
+           sum(coalesce(m.delta, 0)) OVER (PARTITION BY g.community_id, g.point_id ORDER BY g.hour) AS in_stock
+    FROM grid g LEFT JOIN moves_by_hour m USING (community_id, point_id, hour)
+)
+SELECT * FROM final

@@ -1,0 +1,6 @@
+-- grain: one row per community × grain × period × weekday (1=Monday) × hour of day with pickups
+SELECT community_id, g.grain, period_start(g.grain, picked_up_at) AS period_start,
+       isodow(picked_up_at) AS weekday, hour(picked_up_at) AS hour, count(*) AS pickups
+FROM stg_parcels CROSS JOIN (VALUES ('week'), ('month')) g(grain)
+WHERE picked_up_at IS NOT NULL
+GROUP BY ALL

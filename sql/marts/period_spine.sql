@@ -1,0 +1,28 @@
+-- grain: one row per community × grain × period, from the community's first to last period with any event time
+WITH times AS (
+    SELECT community_id, ordered_at AS t FROM stg_orders
+    UNION ALL SELECT community_id, arrived_at FROM stg_parcels
+    UNION ALL SELECT community_id, picked_up_at FROM stg_parcels WHERE picked_up_at IS NOT NULL
+    UNION ALL SELECT community_id, received_at FROM stg_complaints
+    UNION ALL SELECT community_id, resolved_at FROM stg_complaints WHERE resolved_at IS NOT NULL
+    UNION ALL SELECT community_id, session_date::TIMESTAMP FROM stg_training
+    UNION ALL SELECT community_id, started_on::TIMESTAMP FROM stg_jobs
+),
+bounds AS (
+    SELECT community_id, min(t) AS first_t, max(t) AS last_t FROM times GROUP BY community_id
+),
+weeks AS (
+    SELECT community_id, 'week' AS grain, unnest(generate_series(
+        date_trunc('week', first_t), date_trunc('week', last_t), INTERVAL 7 DAY))::DATE AS period_start
+    FROM bounds
+),
+months AS (
+    SELECT community_id, 'month' AS grain, unnest(generate_series(
+        date_trunc('month', first_t), date_trunc('month', last_t), INTERVAL 1 MONTH))::DATE AS period_start
+    FROM bounds
+),
+final AS (
+    SELECT community_id, grain, period_start, period_next(grain, period_start) AS period_next
+    FROM (SELECT * FROM weeks UNION ALL SELECT * FROM months)
+)
+SELECT * FROM final

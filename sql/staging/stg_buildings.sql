@@ -1,0 +1,3 @@
+-- grain: one row per community × building (current version)
+SELECT community_id, building_id, coalesce(name, building_id) AS name, households, lat, lon
+FROM cur_buildings

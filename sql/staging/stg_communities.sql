@@ -1,0 +1,3 @@
+-- grain: one row per community (current version)
+SELECT community_id, coalesce(name, community_id) AS name, street, households, lat, lon
+FROM cur_communities

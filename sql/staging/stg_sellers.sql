@@ -1,0 +1,3 @@
+-- grain: one row per seller (current version)
+SELECT seller_id, community_id, building_id, kind, started_on
+FROM cur_sellers
