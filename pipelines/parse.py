@@ -31,8 +31,8 @@ def _normalized(text: pl.Expr) -> pl.Expr:
             .str.strip_chars())
 
 
-def _assemble(parts: pl.Expr, y: str, m: str, d: str) -> pl.Expr:
-    f = parts.struct.field
+def _assemble(parts: pl.DataFrame, y: str, m: str, d: str) -> pl.Series:
+    f = pl.col
     hour = f("hh").cast(pl.Int32, strict=False).fill_null(0)
     half = f("half")
     ampm = f("ampm").str.to_lowercase()
@@ -53,23 +53,45 @@ def _assemble(parts: pl.Expr, y: str, m: str, d: str) -> pl.Expr:
                              * (zone.str.replace(":", "").str.slice(1, 2).cast(pl.Int32, strict=False) * 60
                                 + zone.str.replace(":", "").str.slice(3, 2).cast(pl.Int32, strict=False))))
     # Explicit offsets are converted to Shanghai wall-clock time (UTC+8).
-    return pl.when(zone.is_null()).then(ts).otherwise(ts + pl.duration(minutes=480 - offset_min))
+    local = pl.when(zone.is_null()).then(ts).otherwise(ts + pl.duration(minutes=480 - offset_min))
+    return parts.select(local.alias("t"))["t"]
 
 
-def timestamp(text: pl.Expr) -> pl.Expr:
-    norm = _normalized(text)
-    ymd = _assemble(norm.str.extract_groups(_YMD).struct.rename_fields(_GROUPS), "a", "b", "c")
-    mdy = _assemble(norm.str.extract_groups(_MDY).struct.rename_fields(_GROUPS), "c", "a", "b")
+def _slow_timestamp(text: pl.Series) -> pl.Series:
+    norm = pl.select(_normalized(pl.lit(text)).alias("n"))["n"]
+    ymd = _assemble(norm.str.extract_groups(_YMD).struct.rename_fields(_GROUPS).struct.unnest(), "a", "b", "c")
+    mdy = _assemble(norm.str.extract_groups(_MDY).struct.rename_fields(_GROUPS).struct.unnest(), "c", "a", "b")
     compact = norm.str.strptime(pl.Datetime("us"), "%Y%m%d", strict=False)
     serial = norm.cast(pl.Float64, strict=False)
-    from_serial = pl.when((serial > 20000) & (serial < 80000)).then(
-        EXCEL_EPOCH + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64)))
-    parsed = pl.coalesce([ymd, mdy, pl.when(norm.str.len_chars() == 8).then(compact), from_serial])
-    plausible = parsed.dt.year().is_between(1990, 2100)
-    return pl.when(plausible).then(parsed)
+    return pl.select(pl.coalesce([
+        pl.lit(ymd), pl.lit(mdy), pl.when(pl.lit(norm).str.len_chars() == 8).then(pl.lit(compact)),
+        pl.when((pl.lit(serial) > 20000) & (pl.lit(serial) < 80000)).then(
+            EXCEL_EPOCH + pl.duration(microseconds=(pl.lit(serial) * 86_400_000_000).round(0).cast(pl.Int64)))
+    ]).alias("t"))["t"]
 
 
-def date(text: pl.Expr) -> pl.Expr:
+FAST_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+def timestamp(text: pl.Series) -> pl.Series:
+    """Parse every form of SPEC §3; common exports take a fast path, the rest the general one."""
+    text = text.str.strip_chars()
+    parsed = pl.Series(text.name, [None] * len(text), dtype=pl.Datetime("us"))
+    for fmt in FAST_FORMATS:
+        todo = parsed.is_null() & text.is_not_null()
+        if not todo.any():
+            break
+        parsed = parsed.zip_with(~todo, text.str.strptime(pl.Datetime("us"), fmt, strict=False))
+    todo = parsed.is_null() & text.is_not_null() & (text != "")
+    if todo.any():
+        idx = todo.arg_true()
+        slow = _slow_timestamp(text.gather(idx))
+        parsed = parsed.scatter(idx, slow)
+    frame = pl.DataFrame({"t": parsed})
+    return frame.select(pl.when(pl.col("t").dt.year().is_between(1990, 2100)).then(pl.col("t")))["t"].alias(text.name)
+
+
+def date(text: pl.Series) -> pl.Series:
     return timestamp(text).dt.date()
 
 

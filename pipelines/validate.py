@@ -22,12 +22,12 @@ class Checked:
     rejected: pl.DataFrame   # _row, column, value, reason_zh, reason_en, raw (json of the row as given)
 
 
-def _typed(col: Column) -> pl.Expr:
+def _typed(col: Column, frame: pl.DataFrame) -> pl.Expr:
     text = pl.col(col.name)
     if col.kind == TIMESTAMP:
-        return parse.timestamp(text)
+        return pl.lit(parse.timestamp(frame[col.name]))
     if col.kind == DATE:
-        return parse.date(text)
+        return pl.lit(parse.date(frame[col.name]))
     if col.kind == FLOAT:
         return parse.number(text)
     if col.kind == INT:
@@ -54,41 +54,44 @@ def _expected(col: Column) -> tuple[str, str]:
 
 
 def _issue(column: str, header: str, zh: str, en: str) -> pl.Expr:
-    return pl.struct(pl.lit(column).alias("column"), pl.col(column).alias("value"),
+    return pl.struct(pl.lit(column).alias("column"),
                      pl.lit(f"“{header}”列：{zh}").alias("reason_zh"),
                      pl.lit(f"column '{header}': {en}").alias("reason_en"))
 
 
-def _rules(feed: Feed, raw: RawTable) -> list[pl.Expr]:
-    rules: list[pl.Expr] = []
+def _rules(feed: Feed, raw: RawTable) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(condition that makes a row bad, the issue it reports)."""
+    rules: list[tuple[pl.Expr, pl.Expr]] = []
     header = {c.name: raw.mapping.get(c.name, c.label_zh) for c in feed.columns}
     for col in feed.columns:
         given = pl.col(col.name).is_not_null() & (pl.col(col.name) != "")
         typed = pl.col(f"{col.name}__typed")
         if col.required:
-            rules.append(pl.when(~given).then(_issue(col.name, header[col.name], "缺少必填值，请补上",
-                                                     "a required value is missing")))
+            rules.append((~given, _issue(col.name, header[col.name], "缺少必填值，请补上",
+                                         "a required value is missing")))
         zh, en = ("", "") if col.kind in ("id", "text") else _expected(col)
         if zh:
-            rules.append(pl.when(given & typed.is_null()).then(
-                _issue(col.name, header[col.name], f"无法识别的值，{zh}", f"unrecognised value, {en}")))
+            rules.append((given & typed.is_null(), _issue(col.name, header[col.name], f"无法识别的值，{zh}",
+                                                          f"unrecognised value, {en}")))
         if col.non_negative:
-            rules.append(pl.when(typed < 0).then(
-                _issue(col.name, header[col.name], "不能为负数", "must not be negative")))
+            rules.append(((typed < 0).fill_null(False),
+                          _issue(col.name, header[col.name], "不能为负数", "must not be negative")))
     for later, earlier in feed.order_checks:
-        rules.append(pl.when(pl.col(f"{later}__typed") < pl.col(f"{earlier}__typed")).then(
-            _issue(later, header[later], f"早于“{header[earlier]}”，请核对时间",
-                   f"is before '{header[earlier]}'; check the times")))
+        rules.append(((pl.col(f"{later}__typed") < pl.col(f"{earlier}__typed")).fill_null(False),
+                      _issue(later, header[later], f"早于“{header[earlier]}”，请核对时间",
+                             f"is before '{header[earlier]}'; check the times")))
     return rules
 
 
 def check(raw: RawTable) -> Checked:
     feed = FEEDS[raw.kind]
-    frame = raw.frame.with_columns([_typed(c).alias(f"{c.name}__typed") for c in feed.columns])
+    frame = raw.frame.with_columns([_typed(c, raw.frame).alias(f"{c.name}__typed") for c in feed.columns])
     rules = _rules(feed, raw)
-    frame = frame.with_columns(pl.concat_list(rules).list.drop_nulls().alias(ERR))
-    good = frame.filter(pl.col(ERR).list.len() == 0)
-    bad = frame.filter(pl.col(ERR).list.len() > 0)
+    is_bad = frame.select(pl.any_horizontal([cond for cond, _ in rules]).alias("bad"))["bad"]
+    good = frame.filter(~is_bad)
+    # Reasons are spelled out only for the bad rows: most files have few.
+    bad = frame.filter(is_bad).with_columns(
+        pl.concat_list([pl.when(cond).then(issue) for cond, issue in rules]).list.drop_nulls().alias(ERR))
     accepted = good.select([pl.col(f"{c.name}__typed").alias(c.name) for c in feed.columns] + [pl.col(ROW)])
     return Checked(accepted, rejections(bad, feed))
 

@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+DB     ?= data/linli.duckdb
+PORT   ?= 8501
+
+.PHONY: run test demo bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(DB): | $(STAMP)
+	$(VENV)/bin/linli --db $(DB) demo
+
+demo: $(STAMP)
+	$(VENV)/bin/linli --db $(DB) demo
+
+run: $(STAMP) $(DB)
+	$(VENV)/bin/linli --db $(DB) serve --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) data/linli.duckdb data/linli.duckdb.wal data/linli.serving data/demo

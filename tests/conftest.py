@@ -1,0 +1,41 @@
+"""Shared test helpers: a private person-hash key and small stores built from CSV text."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_key(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LINLI_KEY_FILE", str(tmp_path_factory.getbasetemp() / "person.key"))
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(textwrap.dedent(text).lstrip("\n").encode(encoding))
+    return path
+
+
+def build_store(folder: Path, feeds: dict[str, str]) -> Path:
+    """Import each feed's CSV text (in the given order) and build; returns the database path."""
+    from pipelines.build import build
+    from pipelines.store import import_file
+
+    db = folder / "t.duckdb"
+    for kind, text in feeds.items():
+        import_file(db, kind, write(folder / f"{kind}.csv", text))
+    build(db)
+    return db
+
+
+class Kpi:
+    def __init__(self, db: Path):
+        con = duckdb.connect(str(db), read_only=True)
+        rows = con.execute("SELECT community_id, grain, period_start::VARCHAR, metric, value FROM kpi").fetchall()
+        con.close()
+        self.values = {(c, g, p, m): v for c, g, p, m, v in rows}
+
+    def __call__(self, community: str, grain: str, period: str, metric: str):
+        return self.values[(community, grain, period, metric)]
