@@ -14,12 +14,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .feeds import FEEDS
 from .store import connect, ensure_schema
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 KEEP_SNAPSHOTS = 3
 # Besides every model, the dashboard reads these store tables (never raw rows).
 PUBLISHED_EXTRA = ("imports", "quarantine")
+ROW_LEVEL = {f"stg_{kind}" for kind, feed in FEEDS.items() if feed.is_event} | {"stg_sellers"}
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def _publish(con, db_path: str | Path, tables: list[str]) -> Path:
     con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS snap")
     try:
         for t in tables:
-            if t.startswith(("stg_", "int_")):
+            if t.startswith("int_") or t in ROW_LEVEL:
                 continue   # row-level tables stay in the store; pages read marts only
             con.execute(f"CREATE TABLE snap.{t} AS SELECT * FROM main.{t}")
         con.execute("CREATE TABLE snap.build_info AS SELECT now()::TIMESTAMP AS built_at")

@@ -96,7 +96,8 @@ def cmd_serve(args) -> int:
     env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd, env=env)
+    # run from the project folder so Streamlit finds .streamlit/config.toml (theme, offline settings)
+    return subprocess.call(cmd, env=env, cwd=app.parent.parent)
 
 
 def parser() -> argparse.ArgumentParser:

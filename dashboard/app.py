@@ -1,0 +1,37 @@
+"""Linli 邻里治理看板: the router and the shared frame (language, community, period)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import view
+from dashboard.i18n import t
+
+st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
+
+lang = view.language()
+st.session_state["view"] = view.sidebar(lang)
+
+
+def page(path: str, key: str, icon: str, default: bool = False) -> st.Page:
+    return st.Page(path, title=t(key, lang), icon=icon, default=default, url_path=path.split("/")[-1][:-3])
+
+
+st.navigation({
+    t("nav.section.look", lang): [
+        page("pages/overview.py", "page.overview", ":material/dashboard:", default=True),
+        page("pages/orders.py", "page.orders", ":material/shopping_cart:"),
+        page("pages/parcels.py", "page.parcels", ":material/package_2:"),
+        page("pages/complaints.py", "page.complaints", ":material/volume_up:"),
+        page("pages/training.py", "page.training", ":material/school:"),
+        page("pages/map.py", "page.map", ":material/map:"),
+    ],
+    t("nav.section.check", lang): [
+        page("pages/weekly.py", "page.weekly", ":material/event_available:"),
+        page("pages/monthly.py", "page.monthly", ":material/calendar_month:"),
+        page("pages/street.py", "page.street", ":material/leaderboard:"),
+    ],
+    t("nav.section.manage", lang): [
+        page("pages/data_import.py", "page.import", ":material/upload_file:"),
+        page("pages/glossary.py", "page.glossary", ":material/menu_book:"),
+    ],
+}).run()

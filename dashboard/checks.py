@@ -1,0 +1,58 @@
+"""The weekly and monthly check pages share one layout; only the grain and the metrics differ."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from . import format as fmt
+from . import queries as q
+from . import ui
+from .alerts import alerts
+from .i18n import metric_help, metric_name
+from .report import check_sheet
+
+WEEKLY = ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
+          "parcels.overdue_rate", "parcels.peak_occupancy_ratio", "complaints.count", "complaints.noise",
+          "complaints.noise_outside_hours", "complaints.parcel_pileup", "complaints.open_at_end",
+          "complaints.median_resolution_hours", "complaints.repeat_buildings", "orders.count", "orders.gmv_yuan"]
+MONTHLY = ["complaints.noise", "complaints.noise_outside_hours", "complaints.noise_per_1k_households",
+           "complaints.repeat_buildings", "complaints.count", "complaints.open_at_end",
+           "complaints.median_resolution_hours", "parcels.overdue_rate", "parcels.peak_occupancy_ratio",
+           "training.sessions", "training.attendance_rate", "training.participants", "training.elderly_participants",
+           "jobs.started", "jobs.active_at_end", "jobs.via_training_share", "jobs.median_monthly_income_yuan",
+           "orders.count", "orders.gmv_yuan", "orders.active_sellers", "orders.new_sellers", "orders.refund_rate"]
+SIGNATURE = {"zh": ["检查人", "治理小组组长", "日期"], "en": ["Checked by", "Group lead", "Date"]}
+
+
+def render(grain: str, page_key: str) -> None:
+    base = ui.page_view()
+    if base is None:
+        st.stop()
+    v = base.with_grain(grain)
+    ui.header(v, page_key)
+    st.write(v.tr(f"check.intro.{grain}"))
+    now, before, _ = ui.period_values(v)
+    metrics = WEEKLY if grain == "week" else MONTHLY
+    found = alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang)
+    st.subheader(v.tr("alerts.title"))
+    if not found:
+        st.success(v.tr("alerts.none"))
+    for a in found:
+        (st.error if a.level == "error" else st.warning)(a.text)
+
+    st.subheader(v.tr("check.h.numbers"))
+    sheet = pd.DataFrame({
+        v.tr("col.metric"): [metric_name(m, v.lang) for m in metrics],
+        v.tr("col.value"): [fmt.value(m, now.get(m), v.lang) for m in metrics],
+        v.tr("col.previous"): [fmt.value(m, before.get(m), v.lang) for m in metrics],
+        v.tr("col.change"): [fmt.delta(m, now.get(m), before.get(m), v.lang) or "—" for m in metrics],
+        v.tr("col.definition"): [metric_help(m, v.lang) for m in metrics],
+    })
+    ui.table(v, sheet, f"check_{grain}")
+    title = f"{v.community_name} · {v.tr(page_key)}"
+    page = check_sheet(title, fmt.period(v.grain, v.period, v.lang), v.tr("alerts.title"),
+                       [(a.level, a.text) for a in found] or [("ok", v.tr("alerts.none"))], sheet,
+                       {v.tr("col.value"), v.tr("col.previous"), v.tr("col.change")}, SIGNATURE[v.lang])
+    st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",
+                       file_name=f"check_{grain}_{v.community}_{v.period.isoformat()}.html", key=f"report_{grain}")
+    st.caption(v.tr("check.print_hint"))

@@ -1,0 +1,76 @@
+"""Numbers and dates the Chinese way (万/亿, 2025年6月2日), or the English way."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from .i18n import METRIC_KIND, t
+
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value, lang: str = "zh", digits: int = 0) -> str:
+    if is_missing(value):
+        return "—"
+    v = float(value)
+    if lang == "zh" and abs(v) >= 1e8:
+        return f"{v / 1e8:,.2f}亿"
+    if lang == "zh" and abs(v) >= 1e4:
+        return f"{v / 1e4:,.2f}万"
+    if digits == 0 or v == int(v) and abs(v) >= 100:
+        return f"{round(v):,}"
+    return f"{v:,.{digits}f}"
+
+
+def value(metric_or_kind: str, v, lang: str = "zh") -> str:
+    kind = METRIC_KIND.get(metric_or_kind, (metric_or_kind, 0))[0]
+    if is_missing(v):
+        return "—"
+    if kind == "yuan":
+        return "¥" + number(v, lang, 2 if abs(float(v)) < 100 else 0)
+    if kind == "rate":
+        return f"{float(v) * 100:.1f}%"
+    if kind == "hours":
+        return f"{float(v):.1f} 小时" if lang == "zh" else f"{float(v):.1f} h"
+    if kind == "per1k":
+        return number(v, lang, 2)
+    return number(v, lang)
+
+
+def delta(metric: str, current, previous, lang: str = "zh") -> str | None:
+    """The change against the previous period, as st.metric shows it; None if either is missing."""
+    if is_missing(current) or is_missing(previous):
+        return None
+    kind = METRIC_KIND.get(metric, ("count", 0))[0]
+    diff = float(current) - float(previous)
+    if kind == "rate":
+        return f"{diff * 100:+.1f} 个百分点" if lang == "zh" else f"{diff * 100:+.1f} pts"
+    sign = "+" if diff >= 0 else "−"
+    return sign + value(metric, abs(diff), lang)
+
+
+def date(d: dt.date | dt.datetime | None, lang: str = "zh") -> str:
+    if d is None:
+        return "—"
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def datetime(d: dt.datetime | None, lang: str = "zh") -> str:
+    if d is None or (hasattr(d, "year") is False):
+        return "—"
+    return f"{date(d, lang)} {d:%H:%M}"
+
+
+def period(grain: str, start: dt.date, lang: str = "zh") -> str:
+    if grain == "week":
+        end = start + dt.timedelta(days=6)
+        year, week, _ = start.isocalendar()
+        short = (lambda d: f"{d.month}月{d.day}日") if lang == "zh" else (lambda d: f"{d.day} {MONTHS_EN[d.month - 1]}")
+        return t("period.week", lang, year=year, week=week, start=short(start), end=short(end))
+    return t("period.month", lang, year=start.year, month=start.month, month_name=MONTHS_EN[start.month - 1])

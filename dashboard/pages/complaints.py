@@ -1,0 +1,60 @@
+"""噪音投诉: trend by category, noise by hour with the allowed window, repeat buildings, resolution, backlog."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import format as fmt
+from dashboard import queries as q
+from dashboard.i18n import label, metric_name
+
+v = ui.page_view()
+if v is None:
+    st.stop()
+ui.header(v, "page.complaints")
+now, before, series = ui.period_values(v)
+ui.tiles(v, ["complaints.count", "complaints.noise", "complaints.noise_outside_hours",
+             "complaints.noise_per_1k_households", "complaints.parcel_pileup", "complaints.median_resolution_hours",
+             "complaints.open_at_end", "complaints.repeat_buildings"], now, before, series)
+ui.alert_box(v, now, before, only={"complaints.noise_outside_hours", "complaints.repeat_buildings",
+                                   "complaints.open_at_end", "complaints.parcel_pileup"})
+
+rules = q.rules(v.snap, v.scope, v.community)
+start, end = v.window(ui.TREND_PERIODS)
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("complaints.h.trend"))
+    cats = q.complaints_by_category(v.snap, v.scope, v.community, v.grain, start, end)
+    cats["category_label"] = [label("category", c, v.lang) for c in cats["category"]]
+    st.altair_chart(charts.stacked_bars(cats, "period_start", "complaints", "category_label", v.tr("chart.period"),
+                                        v.tr("chart.complaints"), v.tr("chart.category")), width="stretch")
+with right:
+    st.subheader(v.tr("complaints.h.hours"))
+    hours = q.noise_by_hour(v.snap, v.scope, v.community, v.grain, v.period)
+    ws, we = rules["window_start"], rules["window_end"]
+    st.altair_chart(charts.hours_with_window(hours, ws.hour + ws.minute / 60, we.hour + we.minute / 60,
+                                             v.tr("chart.hour"), v.tr("chart.complaints"),
+                                             v.tr("chart.allowed_window") + f" {ws:%H:%M}–{we:%H:%M}"),
+                    width="stretch")
+    noise, outside = now.get("complaints.noise"), now.get("complaints.noise_outside_hours")
+    if noise:
+        share = fmt.value("rate", outside / noise, v.lang)
+        st.caption(f"{metric_name('complaints.noise_outside_hours', v.lang)}：{fmt.number(outside, v.lang)} / "
+                   f"{fmt.number(noise, v.lang)}（{share}）" if v.lang == "zh" else
+                   f"{metric_name('complaints.noise_outside_hours', v.lang)}: {fmt.number(outside, v.lang)} of "
+                   f"{fmt.number(noise, v.lang)} ({share})")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("complaints.h.buildings"))
+    buildings = q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period)
+    buildings = buildings.drop(columns=["name"]).rename(columns={c: v.tr(f"col.{c}") for c in
+                                                                 ["building_id", "complaints", "outside_hours"]})
+    ui.table(v, buildings, "noise_buildings")
+with right:
+    st.subheader(v.tr("complaints.h.resolution"))
+    backlog = series[series["metric"].isin(["complaints.open_at_end", "complaints.median_resolution_hours"])].copy()
+    backlog["series"] = [metric_name(m, v.lang) for m in backlog["metric"]]
+    backlog["period_start"] = pd.to_datetime(backlog["period_start"])
+    st.altair_chart(charts.lines(backlog.dropna(subset=["value"]), "period_start", "value", "series",
+                                 v.tr("chart.period"), v.tr("chart.value"), v.tr("chart.series"), y_format=",.1f"),
+                    width="stretch")

@@ -1,0 +1,19 @@
+"""指标说明: every metric's name and definition, from the catalog that gives the help text elsewhere."""
+import pandas as pd
+import streamlit as st
+
+from dashboard.i18n import METRIC_KIND, METRICS, metric_help, metric_name, t
+from dashboard.view import language
+
+lang = language()
+st.title(t("page.glossary", lang))
+st.write(t("glossary.intro", lang))
+table = pd.DataFrame({
+    t("col.name", lang): [metric_name(m, lang) for m in METRICS],
+    t("col.definition", lang): [metric_help(m, lang) for m in METRICS],
+    t("col.unit", lang): [t(f"unit.{METRIC_KIND[m][0]}", lang) for m in METRICS],
+    t("col.key", lang): METRICS,
+})
+st.dataframe(table, hide_index=True, width="stretch")
+st.download_button(t("download", lang), table.to_csv(index=False).encode("utf-8-sig"), file_name="glossary.csv",
+                   mime="text/csv")

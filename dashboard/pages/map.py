@@ -1,0 +1,29 @@
+"""地图: buildings coloured by noise complaints, parcel points sized by occupancy; no basemap tiles."""
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import queries as q
+
+v = ui.page_view()
+if v is None:
+    st.stop()
+ui.header(v, "page.map")
+st.subheader(v.tr("map.h"))
+buildings = q.map_buildings(v.snap, v.scope, v.community, v.grain, v.period)
+points = q.map_points(v.snap, v.scope, v.community, v.grain, v.period)
+if buildings.empty and points.empty:
+    st.info(v.tr("map.no_coords"))
+    st.stop()
+st.pydeck_chart(charts.deck(buildings, points, v.tr("map.tip.building"), v.tr("map.tip.point")), height=560)
+st.caption(v.tr("map.legend"))
+left, right = st.columns(2)
+with left:
+    shown = buildings.sort_values("complaints", ascending=False)[["building_id", "complaints"]]
+    ui.table(v, shown.rename(columns={"building_id": v.tr("col.building_id"), "complaints": v.tr("col.complaints")}),
+             "map_buildings")
+with right:
+    shown = points[["point_id", "name", "capacity", "peak_ratio"]].rename(columns={
+        "point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"), "capacity": v.tr("col.capacity"),
+        "peak_ratio": v.tr("col.peak_ratio")})
+    ui.table(v, shown, "map_points",
+             column_config={v.tr("col.peak_ratio"): st.column_config.NumberColumn(format="percent")})

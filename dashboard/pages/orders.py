@@ -1,0 +1,51 @@
+"""订单: volume and GMV by channel over time, active and new sellers, top sellers, refund rate."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import queries as q
+from dashboard.i18n import label, metric_name
+
+v = ui.page_view()
+if v is None:
+    st.stop()
+ui.header(v, "page.orders")
+now, before, series = ui.period_values(v)
+ui.tiles(v, ["orders.count", "orders.gmv_yuan", "orders.refund_rate", "orders.active_sellers", "orders.new_sellers"],
+         now, before, series, columns=5)
+
+start, end = v.window(ui.TREND_PERIODS)
+by_channel = q.orders_by_channel(v.snap, v.scope, v.community, v.grain, start, end)
+by_channel["channel_label"] = [label("channel", c, v.lang) for c in by_channel["channel"]]
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("orders.h.channel"))
+    st.altair_chart(charts.stacked_bars(by_channel, "period_start", "orders", "channel_label", v.tr("chart.period"),
+                                        v.tr("chart.orders"), v.tr("chart.channel")), width="stretch")
+with right:
+    st.subheader(v.tr("chart.gmv"))
+    st.altair_chart(charts.stacked_bars(by_channel, "period_start", "gmv_yuan", "channel_label", v.tr("chart.period"),
+                                        v.tr("chart.gmv"), v.tr("chart.channel")), width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("orders.h.sellers"))
+    sellers = series[series["metric"].isin(["orders.active_sellers", "orders.new_sellers"])].copy()
+    sellers["series"] = [metric_name(m, v.lang) for m in sellers["metric"]]
+    sellers["period_start"] = pd.to_datetime(sellers["period_start"])
+    st.altair_chart(charts.lines(sellers, "period_start", "value", "series", v.tr("chart.period"),
+                                 v.tr("chart.value"), v.tr("chart.series")), width="stretch")
+with right:
+    st.subheader(metric_name("orders.refund_rate", v.lang))
+    refund = series[series["metric"] == "orders.refund_rate"].copy()
+    refund["series"] = metric_name("orders.refund_rate", v.lang)
+    refund["period_start"] = pd.to_datetime(refund["period_start"])
+    st.altair_chart(charts.lines(refund.dropna(subset=["value"]), "period_start", "value", "series",
+                                 v.tr("chart.period"), v.tr("chart.value"), v.tr("chart.series"), y_format=".1%"),
+                    width="stretch")
+
+st.subheader(v.tr("orders.h.top"))
+top = q.top_sellers(v.snap, v.scope, v.community, v.grain, v.period)
+top["channel"] = [label("channel", c, v.lang) for c in top["channel"]]
+top = top.rename(columns={c: v.tr(f"col.{c}") for c in top.columns})
+ui.table(v, top, "top_sellers")

@@ -1,0 +1,67 @@
+"""快递代收点: arrivals against pickups, dwell time, pickups by hour × weekday, occupancy, overdue list."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import format as fmt
+from dashboard import queries as q
+from dashboard.i18n import metric_name
+
+v = ui.page_view()
+if v is None:
+    st.stop()
+ui.header(v, "page.parcels")
+now, before, series = ui.period_values(v)
+ui.tiles(v, ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
+             "parcels.overdue_rate", "parcels.peak_occupancy_ratio"], now, before, series, columns=6)
+ui.alert_box(v, now, before, only={"parcels.overdue", "parcels.peak_occupancy_ratio", "complaints.parcel_pileup"})
+
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("parcels.h.flow"))
+    flow = series[series["metric"].isin(["parcels.arrived", "parcels.picked_up"])].copy()
+    flow["series"] = [metric_name(m, v.lang) for m in flow["metric"]]
+    flow["period_start"] = pd.to_datetime(flow["period_start"])
+    st.altair_chart(charts.lines(flow, "period_start", "value", "series", v.tr("chart.period"),
+                                 v.tr("chart.parcels"), v.tr("chart.series")), width="stretch")
+with right:
+    st.subheader(v.tr("parcels.h.dwell"))
+    bins = pd.DataFrame({"bin": range(1, 8)}).merge(q.dwell_bins(v.snap, v.scope, v.community, v.grain, v.period),
+                                                      on="bin", how="left").fillna({"parcels": 0})
+    bins["label"] = [v.tr(f"dwell.{b}") for b in bins["bin"]]
+    st.altair_chart(charts.bars(bins, "label", "parcels", v.tr("chart.dwell_bin"), v.tr("chart.parcels"),
+                                sort=list(bins["label"])), width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("parcels.h.heatmap"))
+    heat = q.pickups_heatmap(v.snap, v.scope, v.community, v.grain, v.period)
+    heat["weekday_label"] = [v.tr(f"weekday.{d}") for d in heat["weekday"]]
+    st.altair_chart(charts.heatmap(heat, "hour", "weekday_label", "pickups", v.tr("chart.hour"),
+                                   v.tr("chart.weekday"), v.tr("chart.pickups"),
+                                   [v.tr(f"weekday.{d}") for d in range(1, 8)]), width="stretch")
+with right:
+    st.subheader(v.tr("parcels.h.points"))
+    peaks = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
+    st.altair_chart(charts.capacity_bars(peaks, "name", "peak_in_stock", "capacity", v.tr("chart.point"),
+                                         v.tr("chart.peak_in_stock"), v.tr("chart.capacity")), width="stretch")
+
+shown = peaks.assign(peak_hour=[fmt.datetime(h, v.lang) for h in peaks["peak_hour"]])
+shown = shown.rename(columns={"point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"),
+                              "capacity": v.tr("col.capacity"), "peak_in_stock": v.tr("col.peak_in_stock"),
+                              "peak_ratio": v.tr("col.peak_ratio"), "peak_hour": v.tr("col.peak_hour")})
+ui.table(v, shown, "point_occupancy",
+         column_config={v.tr("col.peak_ratio"): st.column_config.NumberColumn(format="percent")})
+
+st.subheader(v.tr("parcels.h.daily"))
+daily = q.point_daily(v.snap, v.scope, v.community, v.period, v.period_end)
+daily["day"] = pd.to_datetime(daily["day"])
+st.altair_chart(charts.lines(daily, "day", "peak_ratio", "name", v.tr("chart.day"), v.tr("chart.ratio"),
+                             v.tr("chart.point"), y_format=".0%"), width="stretch")
+
+st.subheader(v.tr("parcels.h.overdue"))
+overdue = q.overdue_parcels(v.snap, v.scope, v.community, v.period, v.period_end)
+overdue["arrived_at"] = [fmt.datetime(x, v.lang) for x in overdue["arrived_at"]]
+overdue["picked_up_at"] = [fmt.datetime(x, v.lang) if not pd.isna(x) else "—" for x in overdue["picked_up_at"]]
+overdue = overdue.rename(columns={c: v.tr(f"col.{c}") for c in overdue.columns})
+ui.table(v, overdue, "overdue_parcels")

@@ -1,0 +1,42 @@
+"""街道对比: the street office's communities side by side, per 1,000 households, ranked."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import format as fmt
+from dashboard import queries as q
+from dashboard.i18n import metric_name
+
+PER_1K = {"orders": "orders.count", "parcels": "parcels.arrived", "complaints": "complaints.count",
+          "noise": "complaints.noise", "participants": "training.participants", "jobs": "jobs.started"}
+
+v = ui.page_view()
+if v is None:
+    st.stop()
+st.title(v.tr("page.street"))
+st.caption(fmt.period(v.grain, v.period, v.lang))
+st.write(v.tr("street.intro"))
+data = q.kpi_street(v.snap, v.scope, v.grain, v.period)
+wide = data.pivot_table(index=["community_id", "name", "households"], columns="metric", values="value",
+                        dropna=False).reset_index() if not data.empty else pd.DataFrame()
+if wide.empty:
+    st.info(v.tr("no_period"))
+    st.stop()
+for key, metric in PER_1K.items():
+    wide[key] = wide[metric] * 1000 / wide["households"]
+choice = st.selectbox(v.tr("street.metric"), list(PER_1K), format_func=lambda k: v.tr(f"street.per1k.{k}"),
+                      key="street_metric")
+ranked = wide.sort_values(choice, ascending=False, na_position="last").reset_index(drop=True)
+ranked["rank"] = range(1, len(ranked) + 1)
+st.subheader(v.tr("street.h"))
+st.altair_chart(charts.bars(ranked.dropna(subset=[choice]), "name", choice, v.tr("col.community"),
+                            v.tr(f"street.per1k.{choice}"), horizontal=True), width="stretch")
+shown = pd.DataFrame({
+    v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"],
+    v.tr("col.households"): [fmt.number(h, v.lang) for h in ranked["households"]],
+    **{v.tr(f"street.per1k.{k}"): ranked[k].round(2) for k in PER_1K},
+    **{metric_name(m, v.lang): [fmt.value(m, x, v.lang) for x in ranked[m]]
+       for m in ["orders.gmv_yuan", "parcels.peak_occupancy_ratio", "parcels.overdue_rate",
+                 "complaints.noise_outside_hours", "complaints.open_at_end", "training.attendance_rate"]},
+})
+ui.table(v, shown, "street_comparison")

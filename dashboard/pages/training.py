@@ -1,0 +1,57 @@
+"""培训与就业: sessions, attendance, elderly participants, course mix, jobs started and active, income."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import queries as q
+from dashboard.i18n import label, metric_name
+
+v = ui.page_view()
+if v is None:
+    st.stop()
+ui.header(v, "page.training")
+now, before, series = ui.period_values(v)
+ui.tiles(v, ["training.sessions", "training.registrations", "training.attendance_rate", "training.participants",
+             "training.elderly_participants"], now, before, series, columns=5)
+ui.tiles(v, ["jobs.started", "jobs.active_at_end", "jobs.via_training_share", "jobs.median_monthly_income_yuan"],
+         now, before, series, columns=4)
+ui.alert_box(v, now, before, only={"training.attendance_rate"})
+
+
+def trend(metrics: list[str], fmt_y: str = ",.0f"):
+    df = series[series["metric"].isin(metrics)].copy()
+    df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
+    df["period_start"] = pd.to_datetime(df["period_start"])
+    return charts.lines(df.dropna(subset=["value"]), "period_start", "value", "series", v.tr("chart.period"),
+                        v.tr("chart.value"), v.tr("chart.series"), y_format=fmt_y)
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("training.h.sessions"))
+    st.altair_chart(trend(["training.participants", "training.elderly_participants", "training.sessions"]),
+                    width="stretch")
+with right:
+    st.subheader(v.tr("training.h.courses"))
+    courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period)
+    courses["course_type"] = [label("course", c, v.lang) for c in courses["course_type"]]
+    st.altair_chart(charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
+                                v.tr("chart.participants")), width="stretch")
+ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("training.h.jobs"))
+    st.altair_chart(trend(["jobs.started", "jobs.active_at_end"]), width="stretch")
+with right:
+    st.subheader(v.tr("training.h.jobs_mix"))
+    mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period)
+    mix["employment_type"] = [label("employment", c, v.lang) for c in mix["employment_type"]]
+    mix["role"] = [label("role", c, v.lang) for c in mix["role"]]
+    by_type = mix.groupby("employment_type", as_index=False)["started"].sum()
+    st.altair_chart(charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),
+                                v.tr("chart.started")), width="stretch")
+mix = mix.rename(columns={"employment_type": v.tr("col.employment_type"), "role": v.tr("col.role"),
+                          "started": v.tr("col.started"), "via_training": v.tr("col.via_training"),
+                          "median_monthly_income_yuan": metric_name("jobs.median_monthly_income_yuan", v.lang)})
+ui.table(v, mix, "jobs_mix")

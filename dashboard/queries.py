@@ -1,0 +1,240 @@
+"""The only data access for pages: read-only, cached, bound parameters, small frames out.
+
+Pages read the newest published build snapshot (see pipelines/build.py). Every
+cached call takes the snapshot path, so a new build is a new cache key and the
+dashboard shows it without a restart. Every query takes the communities the
+viewer may see (`scope`) and filters on them here, not in the pages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from pipelines.build import current_snapshot
+
+Scope = tuple[str, ...]
+IN_SCOPE = "list_contains(?::VARCHAR[], community_id)"
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("LINLI_DB", "data/linli.duckdb"))
+
+
+def snapshot() -> str | None:
+    snap = current_snapshot(db_path())
+    return str(snap) if snap else None
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _connection(snap: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(snap, read_only=True)
+
+
+def _frame(snap: str, sql: str, params: list) -> pd.DataFrame:
+    cursor = _connection(snap).cursor()   # one cursor per query: connections are shared across sessions
+    try:
+        return cursor.execute(sql, params).df()
+    finally:
+        cursor.close()
+
+
+def _cached(fn):
+    return st.cache_data(max_entries=512, show_spinner=False)(fn)
+
+
+@_cached
+def built_at(snap: str) -> dt.datetime:
+    return _frame(snap, "SELECT built_at FROM build_info", [])["built_at"][0].to_pydatetime()
+
+
+@_cached
+def communities(snap: str, scope: Scope) -> pd.DataFrame:
+    """Communities with any period in kpi, with names and households where imported."""
+    return _frame(snap, f"""
+        SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.street, c.households, c.lat, c.lon
+        FROM (SELECT DISTINCT community_id FROM kpi) k LEFT JOIN stg_communities c USING (community_id)
+        WHERE list_contains(?::VARCHAR[], k.community_id) ORDER BY k.community_id""", [list(scope)])
+
+
+def visible_communities(snap: str) -> Scope:
+    """Everything in the build; roles and logins narrow this later, here and nowhere else."""
+    return tuple(_frame(snap, "SELECT DISTINCT community_id FROM kpi ORDER BY 1", [])["community_id"])
+
+
+@_cached
+def periods(snap: str, scope: Scope, community: str, grain: str) -> list[dt.date]:
+    df = _frame(snap, f"""SELECT DISTINCT period_start FROM kpi
+                          WHERE {IN_SCOPE} AND community_id = ? AND grain = ? ORDER BY 1""",
+                [list(scope), community, grain])
+    return [d.date() for d in pd.to_datetime(df["period_start"])]
+
+
+@_cached
+def kpi_series(snap: str, scope: Scope, community: str, grain: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """period_start, metric, value for start <= period_start <= end."""
+    return _frame(snap, f"""SELECT period_start, metric, value FROM kpi
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start BETWEEN ? AND ?
+                            ORDER BY period_start, metric""", [list(scope), community, grain, start, end])
+
+
+@_cached
+def kpi_street(snap: str, scope: Scope, grain: str, period: dt.date) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.households,
+                                   k.metric, k.value
+                            FROM kpi k LEFT JOIN stg_communities c USING (community_id)
+                            WHERE list_contains(?::VARCHAR[], k.community_id) AND k.grain = ? AND k.period_start = ?""",
+                  [list(scope), grain, period])
+
+
+@_cached
+def rules(snap: str, scope: Scope, community: str) -> dict:
+    df = _frame(snap, f"SELECT * FROM community_rules_effective WHERE {IN_SCOPE} AND community_id = ?",
+                [list(scope), community])
+    if df.empty:
+        return {"window_start": dt.time(9), "window_end": dt.time(20), "overdue_hours": 72.0}
+    row = df.iloc[0]
+    return {"window_start": row["window_start"], "window_end": row["window_end"],
+            "overdue_hours": float(row["overdue_hours"])}
+
+
+def _by_period(snap, table, columns, scope, community, grain, start, end, extra_order=""):
+    return _frame(snap, f"""SELECT period_start, {columns} FROM {table}
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start BETWEEN ? AND ?
+                            ORDER BY period_start{extra_order}""", [list(scope), community, grain, start, end])
+
+
+@_cached
+def orders_by_channel(snap, scope, community, grain, start, end) -> pd.DataFrame:
+    return _by_period(snap, "mart_orders_channel", "channel, orders, gmv_yuan", scope, community, grain, start, end)
+
+
+@_cached
+def top_sellers(snap, scope, community, grain, period, limit: int = 10) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT seller_id, channel, orders, gmv_yuan, is_new FROM mart_orders_seller
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?
+                            ORDER BY gmv_yuan DESC, orders DESC, seller_id LIMIT ?""",
+                  [list(scope), community, grain, period, limit])
+
+
+@_cached
+def dwell_bins(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT bin, parcels FROM mart_parcel_dwell_bins
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ? ORDER BY bin""",
+                  [list(scope), community, grain, period])
+
+
+@_cached
+def pickups_heatmap(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT weekday, hour, pickups FROM mart_parcel_pickups_hour
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?""",
+                  [list(scope), community, grain, period])
+
+
+@_cached
+def point_peaks(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT p.point_id, coalesce(s.name, p.point_id) AS name, p.capacity, p.peak_in_stock,
+                                   p.peak_ratio, p.peak_hour
+                            FROM mart_point_peak p LEFT JOIN stg_points s USING (community_id, point_id)
+                            WHERE list_contains(?::VARCHAR[], p.community_id) AND p.community_id = ?
+                              AND p.grain = ? AND p.period_start = ? ORDER BY p.peak_ratio DESC""",
+                  [list(scope), community, grain, period])
+
+
+@_cached
+def point_daily(snap, scope, community, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT d.day, coalesce(s.name, d.point_id) AS name, d.peak_ratio
+                            FROM mart_point_daily d LEFT JOIN stg_points s USING (community_id, point_id)
+                            WHERE list_contains(?::VARCHAR[], d.community_id) AND d.community_id = ?
+                              AND d.day >= ? AND d.day < ? ORDER BY d.day""",
+                  [list(scope), community, start, end])
+
+
+@_cached
+def overdue_parcels(snap, scope, community, start: dt.date, end: dt.date, limit: int = 500) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT parcel_id, point_id, carrier, arrived_at, picked_up_at, waited_hours, still_waiting
+                            FROM mart_overdue_parcels
+                            WHERE {IN_SCOPE} AND community_id = ? AND arrived_at >= ? AND arrived_at < ?
+                            ORDER BY still_waiting DESC, waited_hours DESC LIMIT ?""",
+                  [list(scope), community, start, end, limit])
+
+
+@_cached
+def complaints_by_category(snap, scope, community, grain, start, end) -> pd.DataFrame:
+    return _by_period(snap, "mart_complaints_category", "category, complaints", scope, community, grain, start, end)
+
+
+@_cached
+def noise_by_hour(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT hour, complaints, outside_hours FROM mart_noise_hour
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ? ORDER BY hour""",
+                  [list(scope), community, grain, period])
+
+
+@_cached
+def noise_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT n.building_id, coalesce(b.name, n.building_id) AS name, n.complaints, n.outside_hours
+                            FROM mart_noise_buildings n LEFT JOIN stg_buildings b USING (community_id, building_id)
+                            WHERE list_contains(?::VARCHAR[], n.community_id) AND n.community_id = ?
+                              AND n.grain = ? AND n.period_start = ?
+                            ORDER BY n.complaints DESC, n.building_id""",
+                  [list(scope), community, grain, period])
+
+
+@_cached
+def training_courses(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT course_type, sessions, registrations, attended, participants, elderly_participants
+                            FROM mart_training_course
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?
+                            ORDER BY sessions DESC, course_type""", [list(scope), community, grain, period])
+
+
+@_cached
+def jobs_mix(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT employment_type, role, started, via_training, median_monthly_income_yuan
+                            FROM mart_jobs_breakdown
+                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?
+                            ORDER BY started DESC""", [list(scope), community, grain, period])
+
+
+@_cached
+def map_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT b.building_id, b.name, b.lat, b.lon, coalesce(n.complaints, 0) AS complaints
+                            FROM stg_buildings b LEFT JOIN mart_noise_buildings n
+                              ON n.community_id = b.community_id AND n.building_id = b.building_id
+                             AND n.grain = ? AND n.period_start = ?
+                            WHERE list_contains(?::VARCHAR[], b.community_id) AND b.community_id = ?
+                              AND b.lat IS NOT NULL AND b.lon IS NOT NULL""",
+                  [grain, period, list(scope), community])
+
+
+@_cached
+def map_points(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, f"""SELECT s.point_id, s.name, s.lat, s.lon, s.capacity, p.peak_ratio
+                            FROM stg_points s LEFT JOIN mart_point_peak p
+                              ON p.community_id = s.community_id AND p.point_id = s.point_id
+                             AND p.grain = ? AND p.period_start = ?
+                            WHERE list_contains(?::VARCHAR[], s.community_id) AND s.community_id = ?
+                              AND s.lat IS NOT NULL AND s.lon IS NOT NULL""",
+                  [grain, period, list(scope), community])
+
+
+@_cached
+def imports(snap: str, scope: Scope) -> pd.DataFrame:
+    # The import history is the store's, not one community's: every viewer who imports sees it.
+    return _frame(snap, """SELECT import_id, kind, file_name, imported_at, rows_read, rows_new, rows_replaced,
+                                  rows_quarantined, status FROM imports ORDER BY import_id DESC""", [])
+
+
+@_cached
+def quarantine(snap: str, scope: Scope) -> pd.DataFrame:
+    return _frame(snap, """SELECT q.import_id, q.kind, q.file_name, q.row_number, q.reason_zh, q.reason_en, q.raw
+                           FROM quarantine q JOIN imports i USING (import_id)
+                           WHERE i.status = 'applied'
+                             AND (json_extract_string(q.raw, '$.community_id') IS NULL
+                                  OR list_contains(?::VARCHAR[], json_extract_string(q.raw, '$.community_id')))
+                           ORDER BY q.import_id DESC, q.row_number""", [list(scope)])

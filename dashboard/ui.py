@@ -1,0 +1,69 @@
+"""Page pieces every page shares: header, metric tiles, alerts, tables with a download button."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from . import format as fmt
+from . import queries as q
+from .alerts import alerts
+from .i18n import METRIC_KIND, metric_help, metric_name
+from .view import View, current
+
+TREND_PERIODS = 12
+
+
+def page_view() -> View | None:
+    """The current view, or a friendly explanation when nothing has been built yet."""
+    v = current()
+    if v is None:
+        lang = st.session_state.get("w_lang", "zh")
+        from .i18n import t
+        st.info(f"**{t('no_data.title', lang)}**\n\n{t('no_data.body', lang)}")
+    return v
+
+
+def header(v: View, page_key: str) -> None:
+    st.title(v.tr(page_key))
+    st.caption(f"{v.community_name} · {fmt.period(v.grain, v.period, v.lang)}")
+
+
+def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
+    """This period's kpi values, the previous period's, and the recent series (long)."""
+    start, end = v.window(TREND_PERIODS)
+    series = q.kpi_series(v.snap, v.scope, v.community, v.grain, start, end)
+    series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
+    now = dict(series.loc[series["period_start"] == v.period, ["metric", "value"]].values)
+    before = dict(series.loc[series["period_start"] == v.previous, ["metric", "value"]].values) if v.previous else {}
+    return now, before, series
+
+
+def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataFrame, columns: int = 4) -> None:
+    cols = st.columns(columns)
+    for i, metric in enumerate(metrics):
+        kind, good = METRIC_KIND[metric]
+        trend = series.loc[series["metric"] == metric, "value"]
+        with cols[i % columns]:
+            st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
+                      delta=fmt.delta(metric, now.get(metric), before.get(metric), v.lang),
+                      delta_color={1: "normal", -1: "inverse", 0: "off"}[good],
+                      help=metric_help(metric, v.lang), border=True,
+                      chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
+
+
+def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) -> None:
+    st.subheader(v.tr("alerts.title"))
+    found = [a for a in alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang)
+             if only is None or a.metric in only]
+    if not found:
+        st.success(v.tr("alerts.none"))
+    for a in found:
+        (st.error if a.level == "error" else st.warning)(a.text)
+
+
+def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
+    """A table and its CSV download (UTF-8 with BOM so Excel opens the Chinese correctly)."""
+    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
+    st.download_button(v.tr("download"), df.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{name}_{v.community}_{v.period.isoformat()}.csv", mime="text/csv",
+                       key=f"dl_{name}")
