@@ -18,20 +18,20 @@ def page(path: str, key: str, icon: str, default: bool = False) -> st.Page:
 
 st.navigation({
     t("nav.section.look", lang): [
-        page("pages/overview.py", "page.overview", ":material/dashboard:", default=True),
-        page("pages/orders.py", "page.orders", ":material/shopping_cart:"),
-        page("pages/parcels.py", "page.parcels", ":material/package_2:"),
-        page("pages/complaints.py", "page.complaints", ":material/volume_up:"),
-        page("pages/training.py", "page.training", ":material/school:"),
-        page("pages/map.py", "page.map", ":material/map:"),
+        page("views/overview.py", "page.overview", ":material/dashboard:", default=True),
+        page("views/orders.py", "page.orders", ":material/shopping_cart:"),
+        page("views/parcels.py", "page.parcels", ":material/package_2:"),
+        page("views/complaints.py", "page.complaints", ":material/volume_up:"),
+        page("views/training.py", "page.training", ":material/school:"),
+        page("views/map.py", "page.map", ":material/map:"),
     ],
     t("nav.section.check", lang): [
-        page("pages/weekly.py", "page.weekly", ":material/event_available:"),
-        page("pages/monthly.py", "page.monthly", ":material/calendar_month:"),
-        page("pages/street.py", "page.street", ":material/leaderboard:"),
+        page("views/weekly.py", "page.weekly", ":material/event_available:"),
+        page("views/monthly.py", "page.monthly", ":material/calendar_month:"),
+        page("views/street.py", "page.street", ":material/leaderboard:"),
     ],
     t("nav.section.manage", lang): [
-        page("pages/data_import.py", "page.import", ":material/upload_file:"),
-        page("pages/glossary.py", "page.glossary", ":material/menu_book:"),
+        page("views/data_import.py", "page.import", ":material/upload_file:"),
+        page("views/glossary.py", "page.glossary", ":material/menu_book:"),
     ],
 }).run()

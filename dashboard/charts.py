@@ -123,8 +123,9 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
     layers = [
         pdk.Layer("PolygonLayer", b, get_polygon="polygon", get_fill_color="color", pickable=True, stroked=True,
                   get_line_color=[60, 60, 60], line_width_min_pixels=1),
+        # radius in metres (deck.gl's default unit); pydeck would turn a radius_units string into an accessor
         pdk.Layer("ScatterplotLayer", p, get_position=["lon", "lat"], get_fill_color="color", get_radius="radius",
-                  radius_units="meters", pickable=True, stroked=True, get_line_color=[255, 255, 255],
+                  pickable=True, stroked=True, get_line_color=[255, 255, 255],
                   line_width_min_pixels=2),
     ]
     view = pdk.ViewState(latitude=float(all_lat.mean()), longitude=float(all_lon.mean()), zoom=15.5, pitch=0)

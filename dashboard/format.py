@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+import pandas as pd
 
 from .i18n import METRIC_KIND, t
 
@@ -10,7 +10,13 @@ MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 
 
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT and pandas' NA alike: the shapes a missing value takes on its way from DuckDB."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def number(value, lang: str = "zh", digits: int = 0) -> str:
@@ -49,7 +55,7 @@ def delta(metric: str, current, previous, lang: str = "zh") -> str | None:
     diff = float(current) - float(previous)
     if kind == "rate":
         return f"{diff * 100:+.1f} 个百分点" if lang == "zh" else f"{diff * 100:+.1f} pts"
-    sign = "+" if diff >= 0 else "−"
+    sign = "+" if diff >= 0 else "-"   # ASCII minus: st.metric reads it to point the arrow down
     return sign + value(metric, abs(diff), lang)
 
 

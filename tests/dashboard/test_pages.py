@@ -1,0 +1,168 @@
+"""AppTest over every page in both languages, on the hand-worked fixture: what is shown
+must equal the kpi table for the chosen community and period."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import format as fmt
+from dashboard.i18n import METRICS, metric_name, t
+from dashboard.i18n import en, zh_CN
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGES = ["overview", "orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "street",
+         "data_import", "glossary"]
+TITLE_KEY = {"overview": "page.overview", "orders": "page.orders", "parcels": "page.parcels",
+             "complaints": "page.complaints", "training": "page.training", "map": "page.map",
+             "weekly": "page.weekly", "monthly": "page.monthly", "street": "page.street",
+             "data_import": "page.import", "glossary": "page.glossary"}
+
+
+@pytest.fixture(autouse=True)
+def _db(fixture_db, monkeypatch):
+    monkeypatch.setenv("LINLI_DB", str(fixture_db))
+
+
+def kpi_values(db, community, grain, period) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT metric, value FROM kpi WHERE community_id = ? AND grain = ? AND period_start = ?",
+                       [community, grain, period]).fetchall()
+    con.close()
+    return dict(rows)
+
+
+def open_page(page: str, lang: str = "zh", **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"lang": lang, **params})
+    at.run()
+    if page != "overview":
+        at.switch_page(f"views/{page}.py")
+        at.run()
+    return at
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def rows_in(chart) -> int:
+    data = chart.proto.datasets[0].data.data if chart.proto.datasets else chart.proto.data.data
+    return pa.ipc.open_stream(io.BytesIO(data)).read_all().num_rows if data else 0
+
+
+def test_catalogs_hold_the_same_keys_and_every_metric():
+    assert set(zh_CN.STRINGS) == set(en.STRINGS)
+    assert set(zh_CN.METRICS) == set(en.METRICS) == set(METRICS)
+    assert len(METRICS) == 29
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_error_in_both_languages(page, lang):
+    at = open_page(page, lang, c="A", g="week", p="2025-06-02")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == t(TITLE_KEY[page], lang)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", ["overview", "orders", "parcels", "complaints", "training"])
+def test_metric_tiles_equal_kpi(page, lang, fixture_db):
+    at = open_page(page, lang, c="A", g="week", p="2025-06-02")
+    values = kpi_values(fixture_db, "A", "week", "2025-06-02")
+    names = {metric_name(m, lang): m for m in METRICS}
+    assert len(at.metric) >= 5
+    for tile in at.metric:
+        metric = names[tile.label]
+        assert tile.value == fmt.value(metric, values[metric], lang), metric
+
+
+def test_overview_shows_the_hand_worked_numbers():
+    at = open_page("overview", c="A", g="week", p="2025-06-02")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["订单数"] == "2"
+    assert shown["到件数"] == "5"
+    assert shown["峰值占用率"] == "75.0%"
+    assert shown["直播噪音投诉"] == "3"
+    assert shown["时段外噪音投诉"] == "2"
+    assert shown["期末未办结"] == "2"
+    assert shown["成交额"] == "¥100"
+
+
+def test_overview_alerts_name_late_night_noise_and_repeat_buildings():
+    at = open_page("overview", c="A", g="week", p="2025-06-02")
+    texts = [e.value for e in at.error] + [w.value for w in at.warning]
+    assert any("2 起直播噪音投诉" in x and "09:00–20:00" in x for x in texts)
+    assert any("1 栋楼" in x for x in texts)
+
+
+def test_delta_is_against_the_previous_period():
+    at = open_page("overview", c="A", g="week", p="2025-06-09")
+    tile = next(m for m in at.metric if m.label == "订单数")
+    assert (tile.value, tile.delta) == ("3", "+1")        # 3 this week, 2 the week before
+
+
+@pytest.mark.parametrize("grain,period", [("week", "2025-06-02"), ("month", "2025-06-01")])
+def test_check_pages_list_every_number_as_kpi_has_it(grain, period, fixture_db):
+    page = "weekly" if grain == "week" else "monthly"
+    at = open_page(page, c="A", g=grain, p=period)
+    values = kpi_values(fixture_db, "A", grain, period)
+    table = at.dataframe[0].value
+    names = {metric_name(m, "zh"): m for m in METRICS}
+    assert len(table) >= 15
+    for _, row in table.iterrows():
+        metric = names[row["指标"]]
+        assert row["本期"] == fmt.value(metric, values[metric], "zh")
+    assert at.get("download_button")
+
+
+def test_weekly_check_follows_the_week_of_a_month_view():
+    at = open_page("weekly", c="A", g="month", p="2025-06-01")
+    assert "2025年第22周" in at.caption[0].value      # June 1st 2025 is a Sunday: ISO week 22
+
+
+def test_street_comparison_is_per_1000_households(fixture_db):
+    at = open_page("street", c="A", g="week", p="2025-06-02")
+    table = at.dataframe[0].value
+    a = table[table["社区"] == "A社区"].iloc[0]
+    assert a["订单数（每千户）"] == pytest.approx(1.0)          # 2 orders × 1000 ÷ 2000 households
+    assert a["直播噪音投诉（每千户）"] == pytest.approx(1.5)
+
+
+def test_charts_carry_data():
+    for page in ["orders", "parcels", "complaints", "training"]:
+        at = open_page(page, c="A", g="week", p="2025-06-02")
+        found = charts(at)
+        assert found, page
+        assert all(rows_in(c) > 0 for c in found), page
+
+
+def test_glossary_lists_every_metric_with_its_definition():
+    at = open_page("glossary")
+    table = at.dataframe[0].value
+    assert len(table) == 29
+    assert "直播噪音投诉中，发生时间" in table[table["指标代码"] == "complaints.noise_outside_hours"]["定义"].iloc[0]
+
+
+def test_data_import_lists_imports_and_no_quarantine(fixture_db):
+    at = open_page("data_import")
+    history = at.dataframe[0].value
+    assert len(history) == 8
+    assert set(history["数据类型"]) == {"communities", "buildings", "points", "orders", "parcels", "complaints",
+                                       "training", "jobs"}
+
+
+def test_view_lives_in_the_url():
+    at = open_page("overview", "en", c="B", g="month", p="2025-06-01")
+    assert at.caption[0].value == "B社区 · Jun 2025"
+    assert at.query_params["c"] == ["B"] or at.query_params["c"] == "B"
+
+
+def test_every_table_has_a_download_button():
+    for page in ["orders", "parcels", "complaints", "training", "map", "street", "data_import", "glossary"]:
+        at = open_page(page, c="A", g="week", p="2025-06-02")
+        assert len(at.get("download_button")) >= len(at.dataframe), page
