@@ -43,10 +43,12 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
     for i, metric in enumerate(metrics):
         kind, good = METRIC_KIND[metric]
         trend = series.loc[series["metric"] == metric, "value"]
+        delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
+        unchanged = delta is not None and float(now[metric]) == float(before[metric])   # no arrow for no change
         with cols[i % columns]:
             st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
-                      delta=fmt.delta(metric, now.get(metric), before.get(metric), v.lang),
-                      delta_color={1: "normal", -1: "inverse", 0: "off"}[good],
+                      delta=delta, delta_arrow="off" if unchanged else "auto",
+                      delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
                       help=metric_help(metric, v.lang), border=True,
                       chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
 

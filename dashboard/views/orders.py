@@ -23,7 +23,7 @@ with left:
     st.altair_chart(charts.stacked_bars(by_channel, "period_start", "orders", "channel_label", v.tr("chart.period"),
                                         v.tr("chart.orders"), v.tr("chart.channel")), width="stretch")
 with right:
-    st.subheader(v.tr("chart.gmv"))
+    st.subheader(v.tr("orders.h.gmv"))
     st.altair_chart(charts.stacked_bars(by_channel, "period_start", "gmv_yuan", "channel_label", v.tr("chart.period"),
                                         v.tr("chart.gmv"), v.tr("chart.channel")), width="stretch")
 

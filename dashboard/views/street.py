@@ -17,8 +17,12 @@ st.title(v.tr("page.street"))
 st.caption(fmt.period(v.grain, v.period, v.lang))
 st.write(v.tr("street.intro"))
 data = q.kpi_street(v.snap, v.scope, v.grain, v.period)
-wide = data.pivot_table(index=["community_id", "name", "households"], columns="metric", values="value",
-                        dropna=False).reset_index() if not data.empty else pd.DataFrame()
+if data.empty:
+    wide = pd.DataFrame()
+else:
+    # pivot on the id alone: a missing households value must not multiply the rows
+    wide = data.pivot(index="community_id", columns="metric", values="value").reset_index()
+    wide = data[["community_id", "name", "households"]].drop_duplicates("community_id").merge(wide, on="community_id")
 if wide.empty:
     st.info(v.tr("no_period"))
     st.stop()

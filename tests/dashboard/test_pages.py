@@ -128,6 +128,7 @@ def test_weekly_check_follows_the_week_of_a_month_view():
 def test_street_comparison_is_per_1000_households(fixture_db):
     at = open_page("street", c="A", g="week", p="2025-06-02")
     table = at.dataframe[0].value
+    assert sorted(table["社区"]) == ["A社区", "B社区"]              # one row per community, B without households
     a = table[table["社区"] == "A社区"].iloc[0]
     assert a["订单数（每千户）"] == pytest.approx(1.0)          # 2 orders × 1000 ÷ 2000 households
     assert a["直播噪音投诉（每千户）"] == pytest.approx(1.5)
