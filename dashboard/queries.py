@@ -232,9 +232,8 @@ def imports(snap: str, scope: Scope) -> pd.DataFrame:
 
 @_cached
 def quarantine(snap: str, scope: Scope) -> pd.DataFrame:
-    return _frame(snap, """SELECT q.import_id, q.kind, q.file_name, q.row_number, q.reason_zh, q.reason_en, q.raw
-                           FROM quarantine q JOIN imports i USING (import_id)
-                           WHERE i.status = 'applied'
-                             AND (json_extract_string(q.raw, '$.community_id') IS NULL
-                                  OR list_contains(?::VARCHAR[], json_extract_string(q.raw, '$.community_id')))
-                           ORDER BY q.import_id DESC, q.row_number""", [list(scope)])
+    """Quarantined rows still waiting for a fix, newest import first."""
+    return _frame(snap, """SELECT import_id, kind, file_name, row_number, reason_zh, reason_en, raw
+                           FROM quarantine_open
+                           WHERE community_id IS NULL OR list_contains(?::VARCHAR[], community_id)
+                           ORDER BY import_id DESC, row_number""", [list(scope)])

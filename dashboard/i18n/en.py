@@ -128,6 +128,8 @@ STRINGS = {
     "import.h.quarantine": "Quarantined rows (correct them and import again)",
     "import.how": "Import in a terminal with `linli ingest KIND FILE...`, e.g. `linli ingest orders july.csv`, then run `linli build`. Fix quarantined rows and import them again; a row with a known id replaces the old one (which is kept), and `linli undo IMPORT_ID` undoes an import.",
     "import.none": "No files imported yet.",
+    "import.fix_hint": "Download the quarantined rows of each kind below, correct them and import the file again with `linli ingest KIND FILE`; fixed rows leave this table.",
+    "import.fix_download": "Download {kind} rows to fix ({n})",
     "import.quarantine_none": "No quarantined rows.",
     "col.import_id": "Import", "col.kind": "Kind", "col.file_name": "File", "col.imported_at": "Imported at",
     "col.rows_read": "Rows read", "col.rows_new": "New", "col.rows_replaced": "Corrected",

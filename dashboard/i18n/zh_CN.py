@@ -126,6 +126,8 @@ STRINGS = {
     "import.h.quarantine": "被隔离的行（需要更正后重新导入）",
     "import.how": "在终端用 `linli ingest 类型 文件...` 导入，例如 `linli ingest orders 7月订单.csv`，然后运行 `linli build`。被隔离的行修改后重新导入即可；同一编号的新数据会替换旧数据，旧数据仍保留，可用 `linli undo 导入编号` 撤销一次导入。",
     "import.none": "还没有导入任何文件。",
+    "import.fix_hint": "下面按数据类型下载被隔离的行，改正后用 `linli ingest 类型 文件` 重新导入即可；改好的行会从本表消失。",
+    "import.fix_download": "下载待改正的 {kind} 数据（{n} 行）",
     "import.quarantine_none": "没有被隔离的行。",
     "col.import_id": "导入编号", "col.kind": "数据类型", "col.file_name": "文件", "col.imported_at": "导入时间",
     "col.rows_read": "读取行数", "col.rows_new": "新增", "col.rows_replaced": "更正", "col.rows_quarantined": "隔离",

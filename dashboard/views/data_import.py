@@ -1,4 +1,7 @@
 """数据导入: the import history and the quarantined rows with their reasons (read-only for now)."""
+import json
+
+import pandas as pd
 import streamlit as st
 
 from dashboard import format as fmt
@@ -9,7 +12,6 @@ from dashboard.view import current, language
 
 lang = language()
 v = current()
-
 st.title(t("page.import", lang))
 st.markdown(t("import.how", lang))
 if v is None:
@@ -25,7 +27,14 @@ st.subheader(v.tr("import.h.quarantine"))
 bad = q.quarantine(v.snap, v.scope)
 if bad.empty:
     st.success(v.tr("import.quarantine_none"))
-else:
-    bad["reason"] = bad["reason_zh" if lang == "zh" else "reason_en"]
-    bad = bad[["import_id", "kind", "file_name", "row_number", "reason", "raw"]]
-    ui.table(v, bad.rename(columns={c: v.tr(f"col.{c}") for c in bad.columns}), "quarantine")
+    st.stop()
+bad["reason"] = bad["reason_zh" if lang == "zh" else "reason_en"]
+shown = bad[["import_id", "kind", "file_name", "row_number", "reason", "raw"]]
+ui.table(v, shown.rename(columns={c: v.tr(f"col.{c}") for c in shown.columns}), "quarantine")
+st.caption(v.tr("import.fix_hint"))
+for kind, rows in bad.groupby("kind"):
+    # the rows as given, under canonical headers, so the corrected file imports as it is
+    fixable = pd.DataFrame([json.loads(r) for r in rows["raw"]])
+    st.download_button(v.tr("import.fix_download", kind=kind, n=len(fixable)),
+                       fixable.to_csv(index=False).encode("utf-8-sig"), file_name=f"fix_{kind}.csv",
+                       mime="text/csv", key=f"fix_{kind}")

@@ -167,3 +167,45 @@ def test_every_table_has_a_download_button():
     for page in ["orders", "parcels", "complaints", "training", "map", "street", "data_import", "glossary"]:
         at = open_page(page, c="A", g="week", p="2025-06-02")
         assert len(at.get("download_button")) >= len(at.dataframe), page
+
+
+def test_a_new_build_shows_without_restart(tmp_path, monkeypatch):
+    from pipelines.build import build
+    from pipelines.store import import_file
+    from tests.conftest import write
+    db = tmp_path / "live.duckdb"
+    monkeypatch.setenv("LINLI_DB", str(db))
+    import_file(db, "orders", write(tmp_path / "o.csv", """
+        order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status
+        O1,A,S1,group_buy,2025-06-02 10:00,100,paid
+    """))
+    build(db)
+    at = open_page("overview", c="A", g="week", p="2025-06-02")
+    assert next(m.value for m in at.metric if m.label == "订单数") == "1"
+    import_file(db, "orders", write(tmp_path / "o2.csv", """
+        order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status
+        O2,A,S1,group_buy,2025-06-03 10:00,100,paid
+    """))
+    build(db)
+    at.run()
+    assert next(m.value for m in at.metric if m.label == "订单数") == "2"
+
+
+def test_quarantined_rows_are_listed_with_file_row_and_a_fix_download(tmp_path, monkeypatch):
+    from pipelines.build import build
+    from pipelines.store import import_file
+    from tests.conftest import write
+    db = tmp_path / "q.duckdb"
+    monkeypatch.setenv("LINLI_DB", str(db))
+    import_file(db, "orders", write(tmp_path / "七月订单.csv", """
+        订单号,社区编号,团长编号,渠道,下单时间,实付金额,状态
+        O1,A,S1,团购,2025-06-02 10:00,100,已支付
+        O2,A,S1,团购,2025-06-02 10:00,-5,已支付
+    """))
+    build(db)
+    at = open_page("data_import")
+    bad = at.dataframe[1].value
+    assert list(bad["行号"]) == [3]
+    assert "《七月订单.csv》" not in bad["原因"][0] and "“实付金额”列：不能为负数" in bad["原因"][0]
+    assert list(bad["文件"]) == ["七月订单.csv"]
+    assert any("orders" in b.label for b in at.get("download_button"))

@@ -153,3 +153,17 @@ def test_build_publishes_a_snapshot_the_dashboard_reads(tmp_path):
     time.sleep(0.01)
     build(db)
     assert current_snapshot(db) != first
+
+
+def test_a_fixed_and_reimported_row_leaves_the_open_quarantine(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "orders", write(tmp_path / "o.csv", ORDERS + "O9,A,S1,group_buy,not a date,1,paid\n"))
+    build(db)
+    assert table(db, "SELECT row_number, kind FROM quarantine_open") == [(4, "orders")]
+    import_file(db, "orders", write(tmp_path / "fix.csv", """
+        order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status
+        O9,A,S1,group_buy,2025-06-04 10:00,1,paid
+    """))
+    build(db)
+    assert table(db, "SELECT count(*) FROM quarantine_open") == [(0,)]
+    assert table(db, "SELECT count(*) FROM quarantine") == [(1,)]      # kept, nothing lost
