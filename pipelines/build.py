@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from .feeds import FEEDS
 from .store import connect, ensure_schema
 
@@ -68,6 +70,22 @@ def current_snapshot(db_path: str | Path) -> Path | None:
         return None
     path = pointer.parent / name
     return path if path.exists() else None
+
+
+def snapshot_is_stale(db_path: str | Path) -> bool:
+    """True when the store has data but no snapshot, or one made before a model was added."""
+    if not Path(db_path).exists():
+        return False
+    snap = current_snapshot(db_path)
+    if snap is None:
+        return True
+    con = duckdb.connect(str(snap), read_only=True)
+    try:
+        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    wanted = {m.name for m in load_models()} - ROW_LEVEL
+    return not {w for w in wanted if not w.startswith("int_")} <= have
 
 
 @dataclass

@@ -92,6 +92,10 @@ def cmd_rules(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from .build import build, snapshot_is_stale
+    if snapshot_is_stale(db_path(args)):
+        print("正在构建看板数据……" if _lang() == "zh" else "Building the dashboard data…")
+        build(db_path(args))
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),

@@ -1,0 +1,58 @@
+"""Demo generation, import and build cost against data size.
+
+For 13, 26 and 52 weeks of demo data (4 communities) prints the time to write the
+files, to import them, to build, and the build time per million stored rows; then
+the cost of importing one more week into the 52-week store and rebuilding, as a
+ratio to the full build measured in the same run.
+
+    python bench/pipeline.py
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.build import build
+from pipelines.demo import write_demo_files
+from pipelines.store import import_file
+
+
+def stored_rows(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    n = sum(con.execute(f"SELECT count(*) FROM raw_{k}").fetchone()[0]
+            for k in ("orders", "parcels", "complaints", "training", "jobs"))
+    con.close()
+    return n
+
+
+def main() -> None:
+    print(f"{'weeks':>5} {'rows':>10} {'write s':>8} {'import s':>9} {'build s':>8} {'build s/M rows':>15}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for weeks in (13, 26, 52):
+            folder = Path(tmp) / f"w{weeks}"
+            t0 = time.perf_counter()
+            files = write_demo_files(folder / "files", 4, weeks, seed=7)
+            t1 = time.perf_counter()
+            db = folder / "linli.duckdb"
+            for kind, path in files:
+                import_file(db, kind, path)
+            t2 = time.perf_counter()
+            full = build(db).seconds
+            rows = stored_rows(db)
+            print(f"{weeks:>5} {rows:>10,} {t1 - t0:>8.1f} {t2 - t1:>9.1f} {full:>8.1f} {full / rows * 1e6:>15.2f}")
+        # one more week on top of the 52-week store: the next year's first week of orders for A
+        extra = write_demo_files(Path(tmp) / "extra", 1, 53, seed=8)
+        orders = next(p for k, p in extra if k == "orders")
+        t3 = time.perf_counter()
+        import_file(db, "orders", orders)
+        t4 = time.perf_counter()
+        again = build(db).seconds
+        print(f"one more file into the 52-week store: import {t4 - t3:.1f} s, rebuild {again:.1f} s "
+              f"= {again / full:.2f} × the full build (the build is a full rebuild)")
+
+
+if __name__ == "__main__":
+    main()
