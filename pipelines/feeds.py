@@ -117,8 +117,9 @@ _feed(Feed("orders", "订单", (
        non_negative=True),
     _c("item_count", INT, aliases=["件数", "数量", "商品数量"], non_negative=True),
     _c("status", ENUM, True, ["状态", "订单状态"], enum={
-        "paid": ("已支付", "已完成", "已付款", "支付成功", "完成"), "refunded": ("已退款", "退款"),
-        "cancelled": ("已取消", "取消", "canceled")}),
+        "paid": ("已支付", "已完成", "已付款", "支付成功", "完成", "交易成功", "completed", "complete", "success"),
+        "refunded": ("已退款", "退款", "退款成功", "refund"),
+        "cancelled": ("已取消", "取消", "交易关闭", "canceled", "cancel")}),
 ), key=("order_id",), references={"community_id": ("communities", ("community_id",))}))
 
 _feed(Feed("parcels", "快递包裹", (
@@ -183,6 +184,17 @@ _feed(Feed("jobs", "就业安置", (
     _c("via_training", BOOL, aliases=["是否经培训", "经培训", "培训后就业", "通过培训"]),
 ), key=("placement_id",), references={"community_id": ("communities", ("community_id",))},
     order_checks=(("ended_on", "started_on"),), person_column="person_id"))
+
+# Feed names a user may type instead of the canonical ones (linli ingest 订单 7月.csv).
+KIND_ALIASES = {"订单": "orders", "快递": "parcels", "包裹": "parcels", "投诉": "complaints", "培训": "training",
+                "签到": "training", "就业": "jobs", "社区": "communities", "楼栋": "buildings", "代收点": "points",
+                "驿站": "points", "商户": "sellers", "团长": "sellers"}
+
+
+def resolve_kind(kind: str) -> str:
+    k = kind.strip()
+    return KIND_ALIASES.get(k, k.lower())
+
 
 # Header words that mark a column holding personal data; such a column is never stored.
 PERSONAL_HEADER_WORDS = ("姓名", "名字", "电话", "手机", "身份证", "证件", "联系方式",

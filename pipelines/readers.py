@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from .errors import FileRefused
-from .feeds import FEEDS, PERSONAL_HEADER_WORDS, Feed
+from .feeds import FEEDS, PERSONAL_HEADER_WORDS, Feed, resolve_kind
 from .personal import derive_person_ids
 
 HEADER_SCAN_ROWS = 30
@@ -176,6 +176,7 @@ def _read_xlsx(path: Path, file_name: str, index: dict[str, str], sheet: str | N
 def read_table(path: str | Path, kind: str, sheet: str | None = None, display_name: str | None = None) -> RawTable:
     path = Path(path)
     file_name = display_name or path.name
+    kind = resolve_kind(kind)
     if kind not in FEEDS:
         raise FileRefused(file_name, f"未知的数据类型“{kind}”。可用类型：{'、'.join(FEEDS)}。",
                           f"unknown kind '{kind}'. Known kinds: {', '.join(FEEDS)}.")

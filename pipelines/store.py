@@ -138,11 +138,12 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     name = display_name or path.name
     step(0.05, "read")
     raw = read_table(path, kind, display_name=name)
+    kind = raw.kind
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     step(0.35, "check")
     checked = check(raw)
     feed = FEEDS[kind]
-    report = ImportReport(name, kind, rows_read=raw.frame.height, encoding=raw.encoding,
+    report = ImportReport(name, raw.kind, rows_read=raw.frame.height, encoding=raw.encoding,
                           header_row=raw.header_row, ignored_columns=raw.ignored, personal_columns=raw.personal)
     con = connect(db_path)
     try:

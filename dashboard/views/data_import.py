@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard import ui
-from dashboard.i18n import t
+from dashboard.i18n import label, t
 from dashboard.view import current, language
 
 lang = language()
@@ -20,6 +20,7 @@ if v is None:
 st.subheader(v.tr("import.h.history"))
 history = q.imports(v.snap, v.scope)
 history["status"] = [v.tr(f"status.{s}") for s in history["status"]]
+history["kind"] = [label("kind", k, lang) for k in history["kind"]]
 history["imported_at"] = [fmt.datetime(x, lang) for x in history["imported_at"]]
 ui.table(v, history.rename(columns={c: v.tr(f"col.{c}") for c in history.columns}), "imports")
 
@@ -29,12 +30,13 @@ if bad.empty:
     st.success(v.tr("import.quarantine_none"))
     st.stop()
 bad["reason"] = bad["reason_zh" if lang == "zh" else "reason_en"]
-shown = bad[["import_id", "kind", "file_name", "row_number", "reason", "raw"]]
+shown = bad[["import_id", "kind", "file_name", "row_number", "reason", "raw"]].assign(
+    kind=[label("kind", k, lang) for k in bad["kind"]])
 ui.table(v, shown.rename(columns={c: v.tr(f"col.{c}") for c in shown.columns}), "quarantine")
 st.caption(v.tr("import.fix_hint"))
 for kind, rows in bad.groupby("kind"):
     # the rows as given, under canonical headers, so the corrected file imports as it is
     fixable = pd.DataFrame([json.loads(r) for r in rows["raw"]])
-    st.download_button(v.tr("import.fix_download", kind=kind, n=len(fixable)),
+    st.download_button(v.tr("import.fix_download", kind=label("kind", kind, lang), n=len(fixable)),
                        fixable.to_csv(index=False).encode("utf-8-sig"), file_name=f"fix_{kind}.csv",
                        mime="text/csv", key=f"fix_{kind}")

@@ -153,8 +153,7 @@ def test_data_import_lists_imports_and_no_quarantine(fixture_db):
     at = open_page("data_import")
     history = at.dataframe[0].value
     assert len(history) == 8
-    assert set(history["数据类型"]) == {"communities", "buildings", "points", "orders", "parcels", "complaints",
-                                       "training", "jobs"}
+    assert set(history["数据类型"]) == {"社区", "楼栋", "快递代收点", "订单", "快递包裹", "投诉", "培训签到", "就业安置"}
 
 
 def test_view_lives_in_the_url():
@@ -208,4 +207,4 @@ def test_quarantined_rows_are_listed_with_file_row_and_a_fix_download(tmp_path, 
     assert list(bad["行号"]) == [3]
     assert "《七月订单.csv》" not in bad["原因"][0] and "“实付金额”列：不能为负数" in bad["原因"][0]
     assert list(bad["文件"]) == ["七月订单.csv"]
-    assert any("orders" in b.label for b in at.get("download_button"))
+    assert any("订单" in b.label and "1 行" in b.label for b in at.get("download_button"))

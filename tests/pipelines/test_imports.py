@@ -167,3 +167,8 @@ def test_a_fixed_and_reimported_row_leaves_the_open_quarantine(tmp_path):
     build(db)
     assert table(db, "SELECT count(*) FROM quarantine_open") == [(0,)]
     assert table(db, "SELECT count(*) FROM quarantine") == [(1,)]      # kept, nothing lost
+
+
+def test_kind_may_be_given_in_chinese(tmp_path):
+    report = import_file(tmp_path / "t.duckdb", "订单", write(tmp_path / "o.csv", ORDERS))
+    assert (report.kind, report.rows_new) == ("orders", 2)
