@@ -26,7 +26,7 @@ def cmd_ingest(args) -> int:
     lang, status = _lang(), 0
     for f in args.files:
         try:
-            report = import_file(db_path(args), args.kind, f)
+            report = import_file(db_path(args), args.kind, f, sheet=args.sheet)
         except FileRefused as exc:
             print(exc.message(lang), file=sys.stderr)
             status = 2
@@ -118,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("kind")
     i.add_argument("files", nargs="+")
     i.add_argument("--show", type=int, default=20, help="how many quarantined rows to list")
+    i.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
     i.set_defaults(func=cmd_ingest)
     sub.add_parser("build", help="rebuild staging, marts and kpi").set_defaults(func=cmd_build)
     s = sub.add_parser("serve", help="start the dashboard")

@@ -106,18 +106,23 @@ def integer(text: pl.Expr) -> pl.Expr:
 
 
 def _word(text: pl.Expr) -> pl.Expr:
+    """Case, spaces, underscores and dash styles do not matter: "Livestream noise" = livestream_noise."""
     return (text.str.strip_chars().str.to_lowercase()
-            .str.replace_all(r"[–—～~]", "-").str.replace_all(r"\s+", ""))
+            .str.replace_all(r"[–—～~_\s]", "-").str.replace_all(r"-+", "-"))
+
+
+def _key(word: str) -> str:
+    return pl.select(_word(pl.lit(word))).item()
 
 
 def enum(text: pl.Expr, words: dict[str, tuple[str, ...]]) -> pl.Expr:
     mapping: dict[str, str] = {}
     for canonical, aliases in words.items():
         for w in (canonical, *aliases):
-            mapping[w.lower().replace(" ", "")] = canonical
+            mapping[_key(w)] = canonical
     return _word(text).replace_strict(mapping, default=None, return_dtype=pl.Utf8)
 
 
 def boolean(text: pl.Expr) -> pl.Expr:
-    mapping = {w.lower(): value for value, ws in BOOL_WORDS.items() for w in ws}
+    mapping = {_key(w): value for value, ws in BOOL_WORDS.items() for w in ws}
     return _word(text).replace_strict(mapping, default=None, return_dtype=pl.Boolean)

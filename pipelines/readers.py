@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from .errors import FileRefused
-from .feeds import FEEDS, PERSONAL_HEADER_WORDS, Feed, resolve_kind
+from .feeds import DATE, FEEDS, PERSONAL_HEADER_WORDS, TIMESTAMP, Feed, resolve_kind
 from .personal import derive_person_ids
 
 HEADER_SCAN_ROWS = 30
@@ -80,13 +80,6 @@ def decode_bytes(data: bytes, file_name: str) -> tuple[str, str]:
                           f"unrecognised text encoding (at byte {exc.start}). Save it as UTF-8 or GBK CSV, or as Excel.") from None
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:20000]
-    counts = {d: sample.count(d) for d in (",", "\t", ";", "，")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
 def _cell_text(value: object) -> str | None:
     if value is None:
         return None
@@ -112,21 +105,37 @@ def _find_header(rows: list[list[object]], index: dict[str, str]) -> int:
     return best if best_hits >= 2 else -1
 
 
+def _head(text: str, delimiter: str) -> tuple[list[list[object]], list[int]]:
+    reader = csv.reader(io.StringIO(text[:200000]), delimiter=delimiter)
+    rows: list[list[object]] = []
+    offsets: list[int] = []   # physical line where each record ends
+    try:
+        for row in reader:
+            rows.append(row)
+            offsets.append(reader.line_num)
+            if len(rows) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error:
+        pass
+    return rows, offsets
+
+
 def _read_csv_text(text: str, file_name: str, index: dict[str, str]) -> tuple[list[str], pl.DataFrame, int]:
-    delimiter = _sniff_delimiter(text)
+    # The separator is the one under which a header row is recognised best, not the most frequent
+    # character: Chinese free text is full of "，" and amounts of ",".
+    best = (-1, ",", [], [])
+    for delimiter in (",", "\t", ";", "，", "|"):
+        rows, offsets = _head(text, delimiter)
+        h = _find_header(rows, index)
+        hits = len({_match(str(c), index) for c in rows[h] if _match(str(c), index)}) if h >= 0 else -1
+        if hits > best[0]:
+            best = (hits, delimiter, rows, offsets)
+    hits, delimiter, head_rows, offsets = best
+    if hits < 0:
+        return [], pl.DataFrame(), -1
+    h = _find_header(head_rows, index)
     if delimiter == "，":
         text, delimiter = text.replace("，", ","), ","
-    head_reader = csv.reader(io.StringIO(text[:200000]), delimiter=delimiter)
-    head_rows: list[list[object]] = []
-    offsets: list[int] = []   # physical line where each record ends
-    for row in head_reader:
-        head_rows.append(row)
-        offsets.append(head_reader.line_num)
-        if len(head_rows) >= HEADER_SCAN_ROWS:
-            break
-    h = _find_header(head_rows, index)
-    if h < 0:
-        return [], pl.DataFrame(), -1
     lines_before = offsets[h - 1] if h > 0 else 0
     body = text.split("\n", lines_before)[-1] if lines_before else text
     try:
@@ -203,6 +212,17 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
     return _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding)
 
 
+# What hand-kept registers write for "nothing here"; read as an empty cell.
+PLACEHOLDERS = ("-", "--", "—", "——", "/", "n/a", "na", "null", "none", "nan", "无", "空")
+# ... and, in a time column, for "not yet" (未取件, 未办结, 在职).
+NOT_YET = ("未取", "未取件", "未领取", "未办结", "未结", "办理中", "处理中", "在职", "至今")
+
+
+def _blank_placeholders(text: pl.Expr, kind: str) -> pl.Expr:
+    words = PLACEHOLDERS + (NOT_YET if kind in (TIMESTAMP, DATE) else ())
+    return pl.when(text.str.to_lowercase().is_in(list(words)) | (text == "")).then(None).otherwise(text)
+
+
 def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding) -> RawTable:
     mapping: dict[str, str] = {}
     personal: dict[str, str] = {}
@@ -225,7 +245,8 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
                           f"required column(s) missing: {', '.join(c.name for c in missing)}. "
                           f"Add them to the header in row {header_row}.")
     row_numbers = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True).alias(ROW)
-    out = frame.select([pl.col(src).str.strip_chars().alias(name) for name, src in selected.items()])
+    out = frame.select([_blank_placeholders(pl.col(src).str.strip_chars(), feed.column(name).kind).alias(name)
+                        for name, src in selected.items()])
     for col in feed.columns:
         if col.name not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))

@@ -131,13 +131,13 @@ def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict
 
 
 def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: str | None = None,
-                progress=None) -> ImportReport:
+                progress=None, sheet: str | None = None) -> ImportReport:
     """Validate and import one file as one transaction. Raises FileRefused (nothing written)."""
     step = progress or (lambda fraction, text: None)
     path = Path(path)
     name = display_name or path.name
     step(0.05, "read")
-    raw = read_table(path, kind, display_name=name)
+    raw = read_table(path, kind, sheet=sheet, display_name=name)
     kind = raw.kind
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     step(0.35, "check")

@@ -133,3 +133,54 @@ def test_realdata_nyc311_dates_parse(tmp_path):
     from pipelines import parse
     s = pl.Series(["05/01/2022 12:00:03 AM", "05/01/2022 01:10:00 PM"])
     assert parse.timestamp(s).to_list() == [dt.datetime(2022, 5, 1, 0, 0, 3), dt.datetime(2022, 5, 1, 13, 10)]
+
+
+def test_placeholders_mean_empty_and_not_yet_picked_up(tmp_path):
+    path = write(tmp_path / "p.csv", """
+        运单号,社区编号,代收点编号,快递公司,入库时间,取件时间
+        K1,A,P1,-,2025-06-03 10:00,未取件
+        K2,A,P1,中通,2025-06-03 10:00,—
+    """)
+    out = check(read_table(path, "parcels"))
+    assert out.rejected.height == 0
+    assert out.accepted["picked_up_at"].to_list() == [None, None]
+    assert out.accepted["carrier"].to_list() == [None, "中通"]
+
+
+def test_chinese_commas_in_text_do_not_fool_the_separator(tmp_path):
+    path = write(tmp_path / "c.csv", """
+        A社区投诉登记表，2025年6月，共两条，请核对，谢谢，，，
+        编号,社区编号,受理时间,类型
+        T1,A,2025-06-03 10:00,其他
+    """, "gbk")
+    out = check(read_table(path, "complaints"))
+    assert out.accepted["complaint_id"].to_list() == ["T1"]
+
+
+def test_tab_separated_export(tmp_path):
+    path = write(tmp_path / "o.txt", "订单号\t社区编号\t商户编号\t渠道\t下单时间\t实付金额\t状态\n"
+                                     "O1\tA\tS1\t团购\t2025-06-03 10:00\t1,234.50\t已支付\n")
+    row = check(read_table(path, "orders")).accepted.row(0, named=True)
+    assert row["amount_yuan"] == 1234.5
+
+
+def test_english_enum_words_in_any_case_or_spacing(tmp_path):
+    path = write(tmp_path / "c.csv", """
+        complaint_id,community_id,received_at,category,source
+        T1,A,2025-06-03 10:00,Livestream Noise,WeChat
+    """)
+    row = check(read_table(path, "complaints")).accepted.row(0, named=True)
+    assert (row["category"], row["source"]) == ("livestream_noise", "wechat")
+
+
+def test_second_sheet_by_name(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["说明：第二页是数据"])
+    ws = wb.create_sheet("数据")
+    ws.append(["订单号", "社区编号", "商户编号", "渠道", "下单时间", "实付金额", "状态"])
+    ws.append(["O1", "A", "S1", "直播", dt.datetime(2025, 6, 3, 14, 5), 9.9, "已支付"])
+    wb.save(tmp_path / "o.xlsx")
+    with pytest.raises(FileRefused):
+        read_table(tmp_path / "o.xlsx", "orders")
+    row = check(read_table(tmp_path / "o.xlsx", "orders", sheet="数据")).accepted.row(0, named=True)
+    assert row["ordered_at"] == dt.datetime(2025, 6, 3, 14, 5)
