@@ -18,7 +18,6 @@ import streamlit as st
 from pipelines.build import current_snapshot
 
 Scope = tuple[str, ...]
-IN_SCOPE = "list_contains(?::VARCHAR[], community_id)"
 
 
 def db_path() -> Path:
@@ -55,7 +54,7 @@ def built_at(snap: str) -> dt.datetime:
 @_cached
 def communities(snap: str, scope: Scope) -> pd.DataFrame:
     """Communities with any period in kpi, with names and households where imported."""
-    return _frame(snap, f"""
+    return _frame(snap, """
         SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.street, c.households, c.lat, c.lon
         FROM (SELECT DISTINCT community_id FROM kpi) k LEFT JOIN stg_communities c USING (community_id)
         WHERE list_contains(?::VARCHAR[], k.community_id) ORDER BY k.community_id""", [list(scope)])
@@ -68,8 +67,8 @@ def visible_communities(snap: str) -> Scope:
 
 @_cached
 def periods(snap: str, scope: Scope, community: str, grain: str) -> list[dt.date]:
-    df = _frame(snap, f"""SELECT DISTINCT period_start FROM kpi
-                          WHERE {IN_SCOPE} AND community_id = ? AND grain = ? ORDER BY 1""",
+    df = _frame(snap, """SELECT DISTINCT period_start FROM kpi
+                          WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? ORDER BY 1""",
                 [list(scope), community, grain])
     return [d.date() for d in pd.to_datetime(df["period_start"])]
 
@@ -77,14 +76,14 @@ def periods(snap: str, scope: Scope, community: str, grain: str) -> list[dt.date
 @_cached
 def kpi_series(snap: str, scope: Scope, community: str, grain: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """period_start, metric, value for start <= period_start <= end."""
-    return _frame(snap, f"""SELECT period_start, metric, value FROM kpi
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start BETWEEN ? AND ?
+    return _frame(snap, """SELECT period_start, metric, value FROM kpi
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start BETWEEN ? AND ?
                             ORDER BY period_start, metric""", [list(scope), community, grain, start, end])
 
 
 @_cached
 def kpi_street(snap: str, scope: Scope, grain: str, period: dt.date) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.households,
+    return _frame(snap, """SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.households,
                                    k.metric, k.value
                             FROM kpi k LEFT JOIN stg_communities c USING (community_id)
                             WHERE list_contains(?::VARCHAR[], k.community_id) AND k.grain = ? AND k.period_start = ?""",
@@ -93,7 +92,7 @@ def kpi_street(snap: str, scope: Scope, grain: str, period: dt.date) -> pd.DataF
 
 @_cached
 def rules(snap: str, scope: Scope, community: str) -> dict:
-    df = _frame(snap, f"SELECT * FROM community_rules_effective WHERE {IN_SCOPE} AND community_id = ?",
+    df = _frame(snap, "SELECT * FROM community_rules_effective WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?",
                 [list(scope), community])
     if df.empty:
         return {"window_start": dt.time(9), "window_end": dt.time(20), "overdue_hours": 72.0}
@@ -102,42 +101,39 @@ def rules(snap: str, scope: Scope, community: str) -> dict:
             "overdue_hours": float(row["overdue_hours"])}
 
 
-def _by_period(snap, table, columns, scope, community, grain, start, end, extra_order=""):
-    return _frame(snap, f"""SELECT period_start, {columns} FROM {table}
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start BETWEEN ? AND ?
-                            ORDER BY period_start{extra_order}""", [list(scope), community, grain, start, end])
-
-
 @_cached
 def orders_by_channel(snap, scope, community, grain, start, end) -> pd.DataFrame:
-    return _by_period(snap, "mart_orders_channel", "channel, orders, gmv_yuan", scope, community, grain, start, end)
+    return _frame(snap, """SELECT period_start, channel, orders, gmv_yuan FROM mart_orders_channel
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ?
+                             AND period_start BETWEEN ? AND ? ORDER BY period_start""",
+                  [list(scope), community, grain, start, end])
 
 
 @_cached
 def top_sellers(snap, scope, community, grain, period, limit: int = 10) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT seller_id, channel, orders, gmv_yuan, is_new FROM mart_orders_seller
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?
+    return _frame(snap, """SELECT seller_id, channel, orders, gmv_yuan, is_new FROM mart_orders_seller
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?
                             ORDER BY gmv_yuan DESC, orders DESC, seller_id LIMIT ?""",
                   [list(scope), community, grain, period, limit])
 
 
 @_cached
 def dwell_bins(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT bin, parcels FROM mart_parcel_dwell_bins
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ? ORDER BY bin""",
+    return _frame(snap, """SELECT bin, parcels FROM mart_parcel_dwell_bins
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ? ORDER BY bin""",
                   [list(scope), community, grain, period])
 
 
 @_cached
 def pickups_heatmap(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT weekday, hour, pickups FROM mart_parcel_pickups_hour
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?""",
+    return _frame(snap, """SELECT weekday, hour, pickups FROM mart_parcel_pickups_hour
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?""",
                   [list(scope), community, grain, period])
 
 
 @_cached
 def point_peaks(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT p.point_id, coalesce(s.name, p.point_id) AS name, p.capacity, p.peak_in_stock,
+    return _frame(snap, """SELECT p.point_id, coalesce(s.name, p.point_id) AS name, p.capacity, p.peak_in_stock,
                                    p.peak_ratio, p.peak_hour
                             FROM mart_point_peak p LEFT JOIN stg_points s USING (community_id, point_id)
                             WHERE list_contains(?::VARCHAR[], p.community_id) AND p.community_id = ?
@@ -147,7 +143,7 @@ def point_peaks(snap, scope, community, grain, period) -> pd.DataFrame:
 
 @_cached
 def point_daily(snap, scope, community, start: dt.date, end: dt.date) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT d.day, coalesce(s.name, d.point_id) AS name, d.peak_ratio
+    return _frame(snap, """SELECT d.day, coalesce(s.name, d.point_id) AS name, d.peak_ratio
                             FROM mart_point_daily d LEFT JOIN stg_points s USING (community_id, point_id)
                             WHERE list_contains(?::VARCHAR[], d.community_id) AND d.community_id = ?
                               AND d.day >= ? AND d.day < ? ORDER BY d.day""",
@@ -156,28 +152,31 @@ def point_daily(snap, scope, community, start: dt.date, end: dt.date) -> pd.Data
 
 @_cached
 def overdue_parcels(snap, scope, community, start: dt.date, end: dt.date, limit: int = 500) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT parcel_id, point_id, carrier, arrived_at, picked_up_at, waited_hours, still_waiting
+    return _frame(snap, """SELECT parcel_id, point_id, carrier, arrived_at, picked_up_at, waited_hours, still_waiting
                             FROM mart_overdue_parcels
-                            WHERE {IN_SCOPE} AND community_id = ? AND arrived_at >= ? AND arrived_at < ?
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND arrived_at >= ? AND arrived_at < ?
                             ORDER BY still_waiting DESC, waited_hours DESC LIMIT ?""",
                   [list(scope), community, start, end, limit])
 
 
 @_cached
 def complaints_by_category(snap, scope, community, grain, start, end) -> pd.DataFrame:
-    return _by_period(snap, "mart_complaints_category", "category, complaints", scope, community, grain, start, end)
+    return _frame(snap, """SELECT period_start, category, complaints FROM mart_complaints_category
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ?
+                             AND period_start BETWEEN ? AND ? ORDER BY period_start""",
+                  [list(scope), community, grain, start, end])
 
 
 @_cached
 def noise_by_hour(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT hour, complaints, outside_hours FROM mart_noise_hour
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ? ORDER BY hour""",
+    return _frame(snap, """SELECT hour, complaints, outside_hours FROM mart_noise_hour
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ? ORDER BY hour""",
                   [list(scope), community, grain, period])
 
 
 @_cached
 def noise_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT n.building_id, coalesce(b.name, n.building_id) AS name, n.complaints, n.outside_hours
+    return _frame(snap, """SELECT n.building_id, coalesce(b.name, n.building_id) AS name, n.complaints, n.outside_hours
                             FROM mart_noise_buildings n LEFT JOIN stg_buildings b USING (community_id, building_id)
                             WHERE list_contains(?::VARCHAR[], n.community_id) AND n.community_id = ?
                               AND n.grain = ? AND n.period_start = ?
@@ -187,23 +186,23 @@ def noise_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
 
 @_cached
 def training_courses(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT course_type, sessions, registrations, attended, participants, elderly_participants
+    return _frame(snap, """SELECT course_type, sessions, registrations, attended, participants, elderly_participants
                             FROM mart_training_course
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?
                             ORDER BY sessions DESC, course_type""", [list(scope), community, grain, period])
 
 
 @_cached
 def jobs_mix(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT employment_type, role, started, via_training, median_monthly_income_yuan
+    return _frame(snap, """SELECT employment_type, role, started, via_training, median_monthly_income_yuan
                             FROM mart_jobs_breakdown
-                            WHERE {IN_SCOPE} AND community_id = ? AND grain = ? AND period_start = ?
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?
                             ORDER BY started DESC""", [list(scope), community, grain, period])
 
 
 @_cached
 def map_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT b.building_id, b.name, b.lat, b.lon, coalesce(n.complaints, 0) AS complaints
+    return _frame(snap, """SELECT b.building_id, b.name, b.lat, b.lon, coalesce(n.complaints, 0) AS complaints
                             FROM stg_buildings b LEFT JOIN mart_noise_buildings n
                               ON n.community_id = b.community_id AND n.building_id = b.building_id
                              AND n.grain = ? AND n.period_start = ?
@@ -214,7 +213,7 @@ def map_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
 
 @_cached
 def map_points(snap, scope, community, grain, period) -> pd.DataFrame:
-    return _frame(snap, f"""SELECT s.point_id, s.name, s.lat, s.lon, s.capacity, p.peak_ratio
+    return _frame(snap, """SELECT s.point_id, s.name, s.lat, s.lon, s.capacity, p.peak_ratio
                             FROM stg_points s LEFT JOIN mart_point_peak p
                               ON p.community_id = s.community_id AND p.point_id = s.point_id
                              AND p.grain = ? AND p.period_start = ?

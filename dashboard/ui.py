@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from . import charts
 from . import format as fmt
 from . import queries as q
 from .alerts import alerts
@@ -51,6 +52,15 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
                       delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
                       help=metric_help(metric, v.lang), border=True,
                       chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
+
+
+def trend_chart(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f"):
+    """Lines of some kpi metrics over the recent periods, one line per metric, named in the UI language."""
+    df = series[series["metric"].isin(metrics)].dropna(subset=["value"]).copy()
+    df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
+    df["period_start"] = pd.to_datetime(df["period_start"])
+    return charts.lines(df, "period_start", "value", "series", v.tr("chart.period"), v.tr("chart.value"),
+                        v.tr("chart.series"), y_format=y_format)
 
 
 def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) -> None:

@@ -10,7 +10,6 @@ training cohorts followed by placements, and elderly participation rising.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 from dataclasses import dataclass
 from pathlib import Path

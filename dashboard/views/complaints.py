@@ -1,5 +1,4 @@
 """噪音投诉: trend by category, noise by hour with the allowed window, repeat buildings, resolution, backlog."""
-import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui
@@ -52,9 +51,5 @@ with left:
     ui.table(v, buildings, "noise_buildings")
 with right:
     st.subheader(v.tr("complaints.h.resolution"))
-    backlog = series[series["metric"].isin(["complaints.open_at_end", "complaints.median_resolution_hours"])].copy()
-    backlog["series"] = [metric_name(m, v.lang) for m in backlog["metric"]]
-    backlog["period_start"] = pd.to_datetime(backlog["period_start"])
-    st.altair_chart(charts.lines(backlog.dropna(subset=["value"]), "period_start", "value", "series",
-                                 v.tr("chart.period"), v.tr("chart.value"), v.tr("chart.series"), y_format=",.1f"),
-                    width="stretch")
+    st.altair_chart(ui.trend_chart(v, series, ["complaints.open_at_end", "complaints.median_resolution_hours"],
+                                   y_format=",.1f"), width="stretch")

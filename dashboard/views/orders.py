@@ -1,5 +1,4 @@
 """订单: volume and GMV by channel over time, active and new sellers, top sellers, refund rate."""
-import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui
@@ -30,19 +29,10 @@ with right:
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("orders.h.sellers"))
-    sellers = series[series["metric"].isin(["orders.active_sellers", "orders.new_sellers"])].copy()
-    sellers["series"] = [metric_name(m, v.lang) for m in sellers["metric"]]
-    sellers["period_start"] = pd.to_datetime(sellers["period_start"])
-    st.altair_chart(charts.lines(sellers, "period_start", "value", "series", v.tr("chart.period"),
-                                 v.tr("chart.value"), v.tr("chart.series")), width="stretch")
+    st.altair_chart(ui.trend_chart(v, series, ["orders.active_sellers", "orders.new_sellers"]), width="stretch")
 with right:
     st.subheader(metric_name("orders.refund_rate", v.lang))
-    refund = series[series["metric"] == "orders.refund_rate"].copy()
-    refund["series"] = metric_name("orders.refund_rate", v.lang)
-    refund["period_start"] = pd.to_datetime(refund["period_start"])
-    st.altair_chart(charts.lines(refund.dropna(subset=["value"]), "period_start", "value", "series",
-                                 v.tr("chart.period"), v.tr("chart.value"), v.tr("chart.series"), y_format=".1%"),
-                    width="stretch")
+    st.altair_chart(ui.trend_chart(v, series, ["orders.refund_rate"], y_format=".1%"), width="stretch")
 
 st.subheader(v.tr("orders.h.top"))
 top = q.top_sellers(v.snap, v.scope, v.community, v.grain, v.period)

@@ -5,7 +5,6 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard import format as fmt
 from dashboard import queries as q
-from dashboard.i18n import metric_name
 
 v = ui.page_view()
 if v is None:
@@ -19,11 +18,7 @@ ui.alert_box(v, now, before, only={"parcels.overdue", "parcels.peak_occupancy_ra
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("parcels.h.flow"))
-    flow = series[series["metric"].isin(["parcels.arrived", "parcels.picked_up"])].copy()
-    flow["series"] = [metric_name(m, v.lang) for m in flow["metric"]]
-    flow["period_start"] = pd.to_datetime(flow["period_start"])
-    st.altair_chart(charts.lines(flow, "period_start", "value", "series", v.tr("chart.period"),
-                                 v.tr("chart.parcels"), v.tr("chart.series")), width="stretch")
+    st.altair_chart(ui.trend_chart(v, series, ["parcels.arrived", "parcels.picked_up"]), width="stretch")
 with right:
     st.subheader(v.tr("parcels.h.dwell"))
     bins = pd.DataFrame({"bin": range(1, 8)}).merge(q.dwell_bins(v.snap, v.scope, v.community, v.grain, v.period),

@@ -1,5 +1,4 @@
 """培训与就业: sessions, attendance, elderly participants, course mix, jobs started and active, income."""
-import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui
@@ -18,18 +17,11 @@ ui.tiles(v, ["jobs.started", "jobs.active_at_end", "jobs.via_training_share", "j
 ui.alert_box(v, now, before, only={"training.attendance_rate"})
 
 
-def trend(metrics: list[str], fmt_y: str = ",.0f"):
-    df = series[series["metric"].isin(metrics)].copy()
-    df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
-    df["period_start"] = pd.to_datetime(df["period_start"])
-    return charts.lines(df.dropna(subset=["value"]), "period_start", "value", "series", v.tr("chart.period"),
-                        v.tr("chart.value"), v.tr("chart.series"), y_format=fmt_y)
-
-
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("training.h.sessions"))
-    st.altair_chart(trend(["training.participants", "training.elderly_participants", "training.sessions"]),
+    st.altair_chart(ui.trend_chart(v, series, ["training.participants", "training.elderly_participants",
+                                                 "training.sessions"]),
                     width="stretch")
 with right:
     st.subheader(v.tr("training.h.courses"))
@@ -42,7 +34,7 @@ ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("training.h.jobs"))
-    st.altair_chart(trend(["jobs.started", "jobs.active_at_end"]), width="stretch")
+    st.altair_chart(ui.trend_chart(v, series, ["jobs.started", "jobs.active_at_end"]), width="stretch")
 with right:
     st.subheader(v.tr("training.h.jobs_mix"))
     mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period)

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from pipelines.build import build
 from pipelines.cli import main
