@@ -22,13 +22,14 @@ from .personal import derive_person_ids
 
 HEADER_SCAN_ROWS = 30
 ROW = "_row"
+EXTRA = "_extra"
 
 
 @dataclass
 class RawTable:
     file_name: str
     kind: str
-    frame: pl.DataFrame            # canonical columns as strings, plus _row
+    frame: pl.DataFrame            # canonical columns as strings, plus _row and _extra
     header_row: int
     encoding: str
     mapping: dict[str, str] = field(default_factory=dict)   # canonical -> header as written
@@ -227,6 +228,7 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     mapping: dict[str, str] = {}
     personal: dict[str, str] = {}
     ignored: list[str] = []
+    extra: dict[str, str] = {}
     selected: dict[str, str] = {}
     for i, header in enumerate(headers):
         canonical = _match(header, index)
@@ -237,6 +239,8 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
             personal[header] = f"c{i}"
         elif str(header).strip():
             ignored.append(str(header))
+            name = str(header).strip()
+            extra[name if name not in extra else f"{name}_{i}"] = f"c{i}"
     missing = [c for c in feed.columns if c.required and c.name not in mapping
                and not (c.name == feed.person_column and personal)]
     if missing:
@@ -250,7 +254,11 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     for col in feed.columns:
         if col.name not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
-    out = out.with_columns(row_numbers)
+    # Columns Linli has no use for (备注, 快递员, …) are kept with the row as JSON: nothing imported is lost.
+    extra_json = (frame.select(pl.struct([pl.col(src).alias(h) for h, src in extra.items()])
+                               .struct.json_encode().alias(EXTRA))[EXTRA]
+                  if extra else pl.lit(None, dtype=pl.Utf8).alias(EXTRA))
+    out = out.with_columns(row_numbers, extra_json)
     if personal:
         values = frame.select([pl.col(src).alias(h) for h, src in personal.items()])
         derived = derive_person_ids(values)
@@ -259,5 +267,5 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
                                    .then(derived).otherwise(pl.col(feed.person_column)).alias(feed.person_column))
     # Rows with no value at all are blank lines in the sheet, not data.
     out = out.filter(pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c) != "") for c in feed.names]))
-    return RawTable(file_name, kind, out.select([*feed.names, ROW]), header_row, encoding,
+    return RawTable(file_name, kind, out.select([*feed.names, ROW, EXTRA]), header_row, encoding,
                     mapping, ignored, list(personal))

@@ -64,7 +64,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for kind, feed in FEEDS.items():
         cols = ", ".join(f"{c.name} {c.sql_type}" for c in feed.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
-                    f"({cols}, _import_id INTEGER NOT NULL, _row INTEGER, _hash VARCHAR)")
+                    f"({cols}, _import_id INTEGER NOT NULL, _row INTEGER, _hash VARCHAR, _extra VARCHAR)")
+        con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN IF NOT EXISTS _extra VARCHAR")
         key = ", ".join(feed.key)
         con.execute(f"""
             CREATE OR REPLACE VIEW cur_{kind} AS
@@ -198,7 +199,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
     cols = feed.names
     con.register("incoming_df", last.to_arrow())
     key_join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM i.{k}" for k in feed.key)
-    row_text = "CAST(ROW(" + ", ".join(f"i.{c}" for c in cols) + ") AS VARCHAR)"
+    row_text = "CAST(ROW(" + ", ".join(f"i.{c}" for c in [*cols, "_extra"]) + ") AS VARCHAR)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.*, md5({row_text}) AS _hash,
@@ -209,8 +210,8 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
                                    count(*) FILTER (WHERE _old_hash IS NOT NULL AND _old_hash <> _hash),
                                    count(*) FILTER (WHERE _old_hash = _hash) FROM incoming""").fetchone()
     report.rows_new, report.rows_replaced, report.rows_unchanged = counts
-    con.execute(f"""INSERT INTO {raw_table(feed.name)} ({', '.join(cols)}, _import_id, _row, _hash)
-                    SELECT {', '.join(cols)}, ?, _row, _hash FROM incoming
+    con.execute(f"""INSERT INTO {raw_table(feed.name)} ({', '.join(cols)}, _import_id, _row, _hash, _extra)
+                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra FROM incoming
                     WHERE _old_hash IS NULL OR _old_hash <> _hash""", [import_id])
     con.execute("DROP TABLE incoming")
     rejected = rejected.sort(ROW)

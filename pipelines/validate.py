@@ -11,14 +11,14 @@ import polars as pl
 
 from . import parse
 from .feeds import BOOL, DATE, ENUM, FEEDS, FLOAT, INT, TIMESTAMP, Column, Feed
-from .readers import ROW, RawTable
+from .readers import EXTRA, ROW, RawTable
 
 ERR = "_errors"
 
 
 @dataclass
 class Checked:
-    accepted: pl.DataFrame   # typed feed columns + _row
+    accepted: pl.DataFrame   # typed feed columns + _row + _extra
     rejected: pl.DataFrame   # _row, column, value, reason_zh, reason_en, raw (json of the row as given)
 
 
@@ -92,7 +92,7 @@ def check(raw: RawTable) -> Checked:
     # Reasons are spelled out only for the bad rows: most files have few.
     bad = frame.filter(is_bad).with_columns(
         pl.concat_list([pl.when(cond).then(issue) for cond, issue in rules]).list.drop_nulls().alias(ERR))
-    accepted = good.select([pl.col(f"{c.name}__typed").alias(c.name) for c in feed.columns] + [pl.col(ROW)])
+    accepted = good.select([pl.col(f"{c.name}__typed").alias(c.name) for c in feed.columns] + [pl.col(ROW), pl.col(EXTRA)])
     return Checked(accepted, rejections(bad, feed))
 
 

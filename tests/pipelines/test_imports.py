@@ -171,3 +171,14 @@ def test_a_fixed_and_reimported_row_leaves_the_open_quarantine(tmp_path):
 def test_kind_may_be_given_in_chinese(tmp_path):
     report = import_file(tmp_path / "t.duckdb", "订单", write(tmp_path / "o.csv", ORDERS))
     assert (report.kind, report.rows_new) == ("orders", 2)
+
+
+def test_columns_linli_does_not_use_are_kept_but_personal_ones_are_not(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "complaints", write(tmp_path / "c.csv", """
+        编号,社区编号,受理时间,类型,备注,联系电话
+        T1,A,2025-06-03 10:00,直播噪音,三楼晚上直播,13800138000
+    """))
+    (extra,) = table(db, "SELECT _extra FROM raw_complaints")[0]
+    assert "三楼晚上直播" in extra and "13800138000" not in extra
+    assert not [r for r in table(db, "SELECT * FROM raw_complaints")[0] if r and "13800138000" in str(r)]
