@@ -32,6 +32,12 @@ class Model:
     path: Path
     sql: str
 
+    @property
+    def materialization(self) -> str:
+        # int_* models are row-level steps read by one or two marts: a view saves writing a table
+        # as large as the feed on every build.
+        return "VIEW" if self.name.startswith("int_") else "TABLE"
+
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     files = sorted(sql_dir.glob("staging/*.sql")) + sorted(sql_dir.glob("marts/*.sql")) + [sql_dir / "kpi.sql"]
@@ -55,6 +61,15 @@ def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
             ordered.append(models[n])
             done.add(n)
     return ordered
+
+
+def _drop_other_kind(con, m: Model) -> None:
+    """A model that changed from table to view (or back) must first lose its old kind."""
+    other = "TABLE" if m.materialization == "VIEW" else "VIEW"
+    catalog = "duckdb_tables()" if other == "TABLE" else "duckdb_views()"
+    if con.execute(f"SELECT count(*) FROM {catalog} WHERE schema_name = 'main' AND {other.lower()}_name = ?",
+                   [m.name]).fetchone()[0]:
+        con.execute(f"DROP {other} {m.name}")
 
 
 def serving_dir(db_path: str | Path) -> Path:
@@ -106,7 +121,8 @@ def build(db_path: str | Path) -> BuildResult:
         try:
             for m in models:
                 try:
-                    con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+                    _drop_other_kind(con, m)
+                    con.execute(f"CREATE OR REPLACE {m.materialization} {m.name} AS {m.sql}")
                 except Exception as exc:
                     raise RuntimeError(f"model {m.path.name}: {exc}") from exc
             con.commit()
