@@ -23,7 +23,8 @@ def _v(values: dict, metric: str) -> float | None:
     return None if fmt.is_missing(v) else float(v)
 
 
-def alerts(now: dict, before: dict, rules: dict, lang: str = "zh") -> list[Alert]:
+def alerts(now: dict, before: dict, rules: dict, lang: str = "zh", fullest_point: str | None = None) -> list[Alert]:
+    """The period's alerts; `fullest_point` names the point behind the peak occupancy, where known."""
     out: list[Alert] = []
     outside = _v(now, "complaints.noise_outside_hours")
     if outside:
@@ -39,11 +40,12 @@ def alerts(now: dict, before: dict, rules: dict, lang: str = "zh") -> list[Alert
                                       hours=f"{rules['overdue_hours']:g}", rate=fmt.value("rate", rate, lang)),
                          "parcels.overdue"))
     peak = _v(now, "parcels.peak_occupancy_ratio")
+    point = fullest_point or t("alert.a_point", lang)
     if peak is not None and peak > 1:
-        out.append(Alert("error", t("alert.over_capacity", lang, ratio=fmt.value("rate", peak, lang)),
+        out.append(Alert("error", t("alert.over_capacity", lang, point=point, ratio=fmt.value("rate", peak, lang)),
                          "parcels.peak_occupancy_ratio"))
     elif peak is not None and peak >= NEAR_CAPACITY:
-        out.append(Alert("warning", t("alert.near_capacity", lang, ratio=fmt.value("rate", peak, lang)),
+        out.append(Alert("warning", t("alert.near_capacity", lang, point=point, ratio=fmt.value("rate", peak, lang)),
                          "parcels.peak_occupancy_ratio"))
     pileup = _v(now, "complaints.parcel_pileup")
     if pileup:

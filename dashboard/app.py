@@ -8,6 +8,9 @@ from dashboard.i18n import t
 
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
 
+# Wide enough for a whole period label ("2025年第23周 · 6月2日–6月8日"); Streamlit has no setting for it.
+st.html("<style>section[data-testid='stSidebar'] { min-width: 330px; }</style>")
+
 lang = view.language()
 st.session_state["view"] = view.sidebar(lang)
 

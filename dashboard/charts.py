@@ -43,7 +43,7 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: s
 
 def bars(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, sort: list | None = None,
          horizontal: bool = False, color: str = PALETTE[0]) -> alt.Chart:
-    cat = alt.X(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0)) if not horizontal else alt.Y(f"{x}:N", title=x_title, sort="-x")
+    cat = alt.X(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)) if not horizontal else alt.Y(f"{x}:N", title=x_title, sort="-x")
     val = alt.Y(f"{y}:Q", title=y_title) if not horizontal else alt.X(f"{y}:Q", title=y_title)
     chart = alt.Chart(df).mark_bar(color=color).encode(
         **({"x": cat, "y": val} if not horizontal else {"y": cat, "x": val}),

@@ -5,9 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from . import format as fmt
-from . import queries as q
 from . import ui
-from .alerts import alerts
 from .i18n import metric_help, metric_name
 from .report import check_sheet
 
@@ -33,7 +31,7 @@ def render(grain: str, page_key: str) -> None:
     st.write(v.tr(f"check.intro.{grain}"))
     now, before, _ = ui.period_values(v)
     metrics = WEEKLY if grain == "week" else MONTHLY
-    found = alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang)
+    found = ui.period_alerts(v, now, before)
     st.subheader(v.tr("alerts.title"))
     if not found:
         st.success(v.tr("alerts.none"))

@@ -63,10 +63,15 @@ def trend_chart(v: View, series: pd.DataFrame, metrics: list[str], y_format: str
                         v.tr("chart.series"), y_format=y_format)
 
 
+def period_alerts(v: View, now: dict, before: dict):
+    peaks = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
+    fullest = peaks.iloc[0]["name"] if not peaks.empty else None   # sorted by peak ratio, highest first
+    return alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang, fullest)
+
+
 def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) -> None:
     st.subheader(v.tr("alerts.title"))
-    found = [a for a in alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang)
-             if only is None or a.metric in only]
+    found = [a for a in period_alerts(v, now, before) if only is None or a.metric in only]
     if not found:
         st.success(v.tr("alerts.none"))
     for a in found:

@@ -194,8 +194,12 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
     index = _header_index(feed)
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileRefused(file_name, f"找不到这个文件（{path}）。请检查路径和文件名。",
+                          f"there is no such file ({path}). Check the path and name.") from None
     except OSError as exc:
-        raise FileRefused(file_name, f"文件无法读取（{exc.strerror}）。", f"the file cannot be read ({exc.strerror}).") from None
+        raise FileRefused(file_name, f"文件无法读取（{exc.strerror}），请确认文件没有被其他程序占用、有读取权限。",
+                          f"the file cannot be read ({exc.strerror}); check it is not locked and is readable.") from None
     if data[:4] == b"PK\x03\x04":
         headers, frame, header_row = _read_xlsx(path, file_name, index, sheet)
         encoding = "xlsx"
