@@ -8,6 +8,7 @@ so a viewer never sees a half-built state and imports never wait for readers.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import duckdb
 
+from . import increment
 from .feeds import FEEDS
 from .store import connect, ensure_schema
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MACROS = SQL_DIR / "macros.sql"
 KEEP_SNAPSHOTS = 3
 # Besides every model, the dashboard reads these store tables (never raw rows).
 PUBLISHED_EXTRA = ("imports", "quarantine")
@@ -108,32 +111,89 @@ class BuildResult:
     seconds: float
     kpi_rows: int
     snapshot: Path
+    mode: str = "full"     # full | incremental | unchanged
 
 
-def build(db_path: str | Path) -> BuildResult:
+def build(db_path: str | Path, full: bool = False) -> BuildResult:
+    """Bring staging, marts and kpi up to date: incrementally when the last build's state allows,
+    in full on the first build, when the SQL changed, or when asked."""
     started = time.perf_counter()
     models = load_models()
+    digest = hashlib.sha256("".join(m.sql for m in models).encode() + MACROS.read_bytes()).hexdigest()
     con = connect(db_path)
     try:
         ensure_schema(con)
-        con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+        con.execute(MACROS.read_text(encoding="utf-8"))
+        con.execute("CREATE TABLE IF NOT EXISTS build_state (last_seq BIGINT, digest VARCHAR, built_at TIMESTAMP)")
         con.begin()
         try:
-            for m in models:
-                try:
-                    _drop_other_kind(con, m)
-                    con.execute(f"CREATE OR REPLACE {m.materialization} {m.name} AS {m.sql}")
-                except Exception as exc:
-                    raise RuntimeError(f"model {m.path.name}: {exc}") from exc
+            seq = con.execute("""SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports),
+                                                (SELECT coalesce(max(undone_seq), 0) FROM imports),
+                                                (SELECT coalesce(max(changed_seq), 0) FROM community_rules))""").fetchone()[0]
+            state = con.execute("SELECT last_seq, digest FROM build_state").fetchone()
+            if full or state is None or state[1] != digest or not _all_built(con, models):
+                mode = "full"
+                _build_full(con, models)
+            else:
+                mode = _build_incremental(con, models, state[0])
+            con.execute("DELETE FROM build_state")
+            con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])
             con.commit()
         except BaseException:
             con.rollback()
             raise
         kpi_rows = con.execute("SELECT count(*) FROM kpi").fetchone()[0]
-        snapshot = _publish(con, db_path, [m.name for m in models] + list(PUBLISHED_EXTRA))
+        snapshot = (current_snapshot(db_path) if mode == "unchanged" and current_snapshot(db_path)
+                    else _publish(con, db_path, [m.name for m in models] + list(PUBLISHED_EXTRA)))
     finally:
         con.close()
-    return BuildResult(time.perf_counter() - started, kpi_rows, snapshot)
+    return BuildResult(time.perf_counter() - started, kpi_rows, snapshot, mode)
+
+
+def _run(con, m: Model, statement: str) -> None:
+    try:
+        con.execute(statement)
+    except Exception as exc:
+        raise RuntimeError(f"model {m.path.name}: {exc}") from exc
+
+
+def _all_built(con, models: list[Model]) -> bool:
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+                                      "UNION SELECT view_name FROM duckdb_views() WHERE NOT temporary").fetchall()}
+    return all(m.name in have for m in models)
+
+
+def _build_full(con, models: list[Model]) -> None:
+    for m in models:
+        _drop_other_kind(con, m)
+        _run(con, m, f"CREATE OR REPLACE {m.materialization} {m.name} AS {m.sql}")
+
+
+def _build_incremental(con, models: list[Model], last_seq: int) -> str:
+    imports, rule_changes = increment.changed_since(con, last_seq)
+    if not imports and not rule_changes:
+        return "unchanged"
+    by_name = {m.name: m for m in models}
+    increment.refresh_staging(con, by_name, imports, rule_changes)
+    rest = [m for m in models if not m.name.startswith(("stg_", "int_"))]
+    for m in rest:   # small models over whole tables: recomputed outright, before any shadowing
+        if increment.mode(m.sql) == "full":
+            _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+    db = con.execute("SELECT current_database()").fetchone()[0]
+    increment.shadow_inputs(con)
+    try:
+        for m in rest:
+            model_mode = increment.mode(m.sql)
+            if model_mode == "full":
+                continue
+            # the temp table shadows the stored one, so the models after it read the recomputed rows
+            _run(con, m, f"CREATE TEMP TABLE {m.name} AS {m.sql}")
+            _run(con, m, f'DELETE FROM "{db}".main.{m.name} AS x WHERE {increment.in_range("x", model_mode)}')
+            _run(con, m, f'INSERT INTO "{db}".main.{m.name} SELECT * FROM temp.main.{m.name} AS x '
+                         f'WHERE {increment.in_range("x", model_mode)}')
+    finally:
+        increment.drop_shadows(con)
+    return "incremental"
 
 
 def _publish(con, db_path: str | Path, tables: list[str]) -> Path:

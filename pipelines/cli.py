@@ -49,9 +49,10 @@ def cmd_ingest(args) -> int:
 
 def cmd_build(args) -> int:
     from .build import build
-    result = build(db_path(args))
-    print(f"构建完成：kpi {result.kpi_rows} 行，用时 {result.seconds:.1f} 秒。" if _lang() == "zh"
-          else f"Build done: {result.kpi_rows} kpi rows in {result.seconds:.1f} s.")
+    result = build(db_path(args), full=args.full)
+    how = {"full": ("全量", "full"), "incremental": ("增量", "incremental"), "unchanged": ("无变化", "nothing changed")}
+    print(f"构建完成（{how[result.mode][0]}）：kpi {result.kpi_rows} 行，用时 {result.seconds:.1f} 秒。" if _lang() == "zh"
+          else f"Build done ({how[result.mode][1]}): {result.kpi_rows} kpi rows in {result.seconds:.1f} s.")
     return 0
 
 
@@ -120,7 +121,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--show", type=int, default=20, help="how many quarantined rows to list")
     i.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
     i.set_defaults(func=cmd_ingest)
-    sub.add_parser("build", help="rebuild staging, marts and kpi").set_defaults(func=cmd_build)
+    b = sub.add_parser("build", help="bring staging, marts and kpi up to date (incrementally where it can)")
+    b.add_argument("--full", action="store_true", help="rebuild everything from the stored rows")
+    b.set_defaults(func=cmd_build)
     s = sub.add_parser("serve", help="start the dashboard")
     s.add_argument("--port", type=int, default=8501)
     s.set_defaults(func=cmd_serve)

@@ -66,12 +66,23 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
                     f"({cols}, _import_id INTEGER NOT NULL, _row INTEGER, _hash VARCHAR, _extra VARCHAR)")
         con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN IF NOT EXISTS _extra VARCHAR")
-        key = ", ".join(feed.key)
-        con.execute(f"""
-            CREATE OR REPLACE VIEW cur_{kind} AS
-            SELECT r.* FROM {raw_table(kind)} r
-            WHERE r._import_id IN (SELECT import_id FROM imports WHERE status = 'applied')
-            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY r._import_id DESC, r._row DESC) = 1""")
+        con.execute(f"CREATE OR REPLACE VIEW cur_{kind} AS {current_rows_sql(kind)}")
+    # Every import, undo and rule change takes a number from one sequence, so a build can ask
+    # "what changed since the number I last saw" (see build.py).
+    con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS undone_seq INTEGER")
+    con.execute("ALTER TABLE community_rules ADD COLUMN IF NOT EXISTS changed_seq INTEGER")
+
+
+def current_rows_sql(kind: str, only_keys_in: str | None = None) -> str:
+    """The current version of each key: the latest applied import's, the lowest row of the file winning.
+
+    `only_keys_in` names a table of keys to restrict to before the window runs (incremental builds).
+    """
+    key = ", ".join(FEEDS[kind].key)
+    restrict = f" AND ({key}) IN (SELECT ({key}) FROM {only_keys_in})" if only_keys_in else ""
+    return (f"SELECT r.* FROM {raw_table(kind)} r "
+            f"WHERE r._import_id IN (SELECT import_id FROM imports WHERE status = 'applied'){restrict} "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY r._import_id DESC, r._row DESC) = 1")
 
 
 @dataclass
@@ -226,7 +237,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
             {"row": r[ROW], "reason_zh": f"《{report.file_name}》第 {r[ROW]} 行：{r['reason_zh']}",
              "reason_en": f"'{report.file_name}' row {r[ROW]}: {r['reason_en']}"}
             for r in rejected.iter_rows(named=True)]
-    con.execute("""INSERT INTO imports VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, 'applied', NULL)""",
+    con.execute("""INSERT INTO imports VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, 'applied', NULL, NULL)""",
                 [import_id, feed.name, report.file_name, sha, report.encoding, report.header_row,
                  report.rows_read, report.rows_new, report.rows_replaced, report.rows_unchanged, rejected.height])
 
@@ -240,8 +251,8 @@ def undo(db_path: str | Path, import_id: int) -> str:
             raise LookupError(f"没有编号为 {import_id} 的导入记录 / no import #{import_id}")
         if row[0] != "applied":
             raise LookupError(f"第 {import_id} 次导入（{row[1]}）已撤销 / import #{import_id} is already undone")
-        con.execute("UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP WHERE import_id = ?",
-                    [import_id])
+        con.execute("""UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP,
+                              undone_seq = nextval('import_seq') WHERE import_id = ?""", [import_id])
         return row[1]
     finally:
         con.close()
@@ -252,11 +263,12 @@ def set_rules(db_path: str | Path, community_id: str, window_start: str | None, 
     con = connect(db_path)
     try:
         ensure_schema(con)
-        con.execute("""INSERT INTO community_rules VALUES (?, ?::TIME, ?::TIME, ?)
+        con.execute("""INSERT INTO community_rules VALUES (?, ?::TIME, ?::TIME, ?, nextval('import_seq'))
                        ON CONFLICT (community_id) DO UPDATE SET
                          window_start = coalesce(excluded.window_start, window_start),
                          window_end = coalesce(excluded.window_end, window_end),
-                         overdue_hours = coalesce(excluded.overdue_hours, overdue_hours)""",
+                         overdue_hours = coalesce(excluded.overdue_hours, overdue_hours),
+                         changed_seq = excluded.changed_seq""",
                     [community_id, window_start, window_end, overdue_hours])
     finally:
         con.close()

@@ -1,4 +1,5 @@
 -- grain: one row per community; the rules in force (SPEC defaults where the community set none)
+-- incremental: full (small; recomputed on every build)
 WITH communities AS (
     SELECT community_id FROM stg_communities
     UNION SELECT community_id FROM stg_orders

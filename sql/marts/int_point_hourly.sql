@@ -10,10 +10,13 @@ hours AS (
     SELECT community_id, unnest(generate_series(first_hour, last_hour, INTERVAL 1 HOUR)) AS hour FROM span
 ),
 moves AS (
-    -- a parcel counts in stock at full hour t when arrived_at <= t and it is not picked up by t
-    SELECT community_id, point_id, ceil_hour(arrived_at) AS hour, 1 AS delta FROM stg_parcels
+    -- a parcel counts in stock at full hour t when arrived_at <= t and it is not picked up by t;
+    -- moves before the first hour land on it (an incremental build starts mid-history with stock on hand)
+    SELECT p.community_id, p.point_id, greatest(ceil_hour(p.arrived_at), s.first_hour) AS hour, 1 AS delta
+    FROM stg_parcels p JOIN span s USING (community_id)
     UNION ALL
-    SELECT community_id, point_id, ceil_hour(picked_up_at), -1 FROM stg_parcels WHERE picked_up_at IS NOT NULL
+    SELECT p.community_id, p.point_id, greatest(ceil_hour(p.picked_up_at), s.first_hour), -1
+    FROM stg_parcels p JOIN span s USING (community_id) WHERE p.picked_up_at IS NOT NULL
 ),
 moves_by_hour AS (
     SELECT community_id, point_id, hour, sum(delta) AS delta FROM moves GROUP BY ALL

@@ -1,4 +1,5 @@
 -- grain: one row per overdue parcel (the list the parcel point works through)
+-- incremental: since arrived_at
 SELECT community_id, point_id, parcel_id, carrier, arrived_at, picked_up_at,
        round(waited_hours, 1) AS waited_hours, still_waiting
 FROM int_parcels_flagged

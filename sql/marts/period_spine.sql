@@ -1,4 +1,5 @@
 -- grain: one row per community × grain × period, from the community's first to last period with any event time
+-- incremental: full (small; recomputed on every build)
 WITH times AS (
     SELECT community_id, ordered_at AS t FROM stg_orders
     UNION ALL SELECT community_id, arrived_at FROM stg_parcels

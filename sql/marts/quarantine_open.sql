@@ -1,4 +1,5 @@
 -- grain: one row per quarantined source row still waiting for a fix (no later import supplied its id)
+-- incremental: full (small; recomputed on every build)
 WITH applied AS (
     SELECT q.* FROM quarantine q JOIN imports i USING (import_id) WHERE i.status = 'applied'
 ),

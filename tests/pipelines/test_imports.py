@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -149,8 +148,9 @@ def test_build_publishes_a_snapshot_the_dashboard_reads(tmp_path):
     assert con.execute("SELECT count(*) FROM kpi WHERE metric = 'orders.count'").fetchone() == (2,)
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'raw_orders'").fetchone() == (0,)
     con.close()
-    time.sleep(0.01)
-    build(db)
+    assert build(db).mode == "unchanged" and current_snapshot(db) == first     # nothing new: same snapshot
+    import_file(db, "orders", write(tmp_path / "fix.csv", CORRECTION))
+    assert build(db).mode == "incremental"
     assert current_snapshot(db) != first
 
 
