@@ -19,25 +19,33 @@ def _style(chart: alt.Chart, height: int = 260) -> alt.Chart:
             .configure_view(strokeWidth=0))
 
 
+def _x(x: str, title: str, order: str | None):
+    """Periods as ordered labels ("6月2日", "2025年6月") when `order` names their start column, else dates."""
+    if order:
+        return (alt.X(f"{x}:O", title=title, sort=alt.EncodingSortField(field=order, op="min"),
+                      axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
+                alt.Tooltip(f"{x}:O", title=title))
+    return alt.X(f"{x}:T", title=title, axis=alt.Axis(format="%m/%d")), alt.Tooltip(f"{x}:T", title=title)
+
+
 def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
-                 time_unit: bool = True) -> alt.Chart:
-    x_enc = alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%m/%d")) if time_unit else alt.X(f"{x}:N", title=x_title)
+                 order: str | None = None) -> alt.Chart:
+    x_enc, x_tip = _x(x, x_title, order)
     chart = alt.Chart(df).mark_bar().encode(
         x=x_enc, y=alt.Y(f"{y}:Q", title=y_title, stack=True),
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=PALETTE)),
-        tooltip=[alt.Tooltip(f"{x}:T" if time_unit else f"{x}:N", title=x_title),
-                 alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f")])
+        tooltip=[x_tip, alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f")])
     return _style(chart)
 
 
 def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
-          y_format: str = ",.0f") -> alt.Chart:
+          y_format: str = ",.0f", order: str | None = None) -> alt.Chart:
+    x_enc, x_tip = _x(x, x_title, order)
     chart = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%m/%d")),
+        x=x_enc,
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=PALETTE)),
-        tooltip=[alt.Tooltip(f"{x}:T", title=x_title), alt.Tooltip(f"{color}:N", title=color_title),
-                 alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)])
+        tooltip=[x_tip, alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)])
     return _style(chart)
 
 

@@ -80,3 +80,10 @@ def period(grain: str, start: dt.date, lang: str = "zh") -> str:
         short = (lambda d: f"{d.month}月{d.day}日") if lang == "zh" else (lambda d: f"{d.day} {MONTHS_EN[d.month - 1]}")
         return t("period.week", lang, year=year, week=week, start=short(start), end=short(end))
     return t("period.month", lang, year=start.year, month=start.month, month_name=MONTHS_EN[start.month - 1])
+
+
+def period_short(grain: str, start: dt.date, lang: str = "zh") -> str:
+    """A chart axis label: the week's Monday (6月2日) or the month (2025年6月)."""
+    if grain == "week":
+        return f"{start.month}月{start.day}日" if lang == "zh" else f"{start.day} {MONTHS_EN[start.month - 1]}"
+    return f"{start.year}年{start.month}月" if lang == "zh" else f"{MONTHS_EN[start.month - 1]} {start.year}"

@@ -56,11 +56,18 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
 
 def trend_chart(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f"):
     """Lines of some kpi metrics over the recent periods, one line per metric, named in the UI language."""
-    df = series[series["metric"].isin(metrics)].dropna(subset=["value"]).copy()
+    df = with_period_labels(v, series[series["metric"].isin(metrics)].dropna(subset=["value"]))
     df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
-    df["period_start"] = pd.to_datetime(df["period_start"])
-    return charts.lines(df, "period_start", "value", "series", v.tr("chart.period"), v.tr("chart.value"),
-                        v.tr("chart.series"), y_format=y_format)
+    return charts.lines(df, "period_label", "value", "series", v.tr("chart.period"), v.tr("chart.value"),
+                        v.tr("chart.series"), y_format=y_format, order="period_start")
+
+
+def with_period_labels(v: View, df: pd.DataFrame) -> pd.DataFrame:
+    """Adds the short period label charts put on their x axis (and keeps period_start to sort by)."""
+    out = df.copy()
+    out["period_start"] = pd.to_datetime(out["period_start"])
+    out["period_label"] = [fmt.period_short(v.grain, d.date(), v.lang) for d in out["period_start"]]
+    return out
 
 
 def period_alerts(v: View, now: dict, before: dict):

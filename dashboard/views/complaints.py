@@ -22,10 +22,11 @@ start, end = v.window(ui.TREND_PERIODS)
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("complaints.h.trend"))
-    cats = q.complaints_by_category(v.snap, v.scope, v.community, v.grain, start, end)
+    cats = ui.with_period_labels(v, q.complaints_by_category(v.snap, v.scope, v.community, v.grain, start, end))
     cats["category_label"] = [label("category", c, v.lang) for c in cats["category"]]
-    st.altair_chart(charts.stacked_bars(cats, "period_start", "complaints", "category_label", v.tr("chart.period"),
-                                        v.tr("chart.complaints"), v.tr("chart.category")), width="stretch")
+    st.altair_chart(charts.stacked_bars(cats, "period_label", "complaints", "category_label", v.tr("chart.period"),
+                                        v.tr("chart.complaints"), v.tr("chart.category"), order="period_start"),
+                    width="stretch")
 with right:
     st.subheader(v.tr("complaints.h.hours"))
     hours = q.noise_by_hour(v.snap, v.scope, v.community, v.grain, v.period)

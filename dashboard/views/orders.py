@@ -14,17 +14,19 @@ ui.tiles(v, ["orders.count", "orders.gmv_yuan", "orders.refund_rate", "orders.ac
          now, before, series, columns=5)
 
 start, end = v.window(ui.TREND_PERIODS)
-by_channel = q.orders_by_channel(v.snap, v.scope, v.community, v.grain, start, end)
+by_channel = ui.with_period_labels(v, q.orders_by_channel(v.snap, v.scope, v.community, v.grain, start, end))
 by_channel["channel_label"] = [label("channel", c, v.lang) for c in by_channel["channel"]]
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("orders.h.channel"))
-    st.altair_chart(charts.stacked_bars(by_channel, "period_start", "orders", "channel_label", v.tr("chart.period"),
-                                        v.tr("chart.orders"), v.tr("chart.channel")), width="stretch")
+    st.altair_chart(charts.stacked_bars(by_channel, "period_label", "orders", "channel_label", v.tr("chart.period"),
+                                        v.tr("chart.orders"), v.tr("chart.channel"), order="period_start"),
+                    width="stretch")
 with right:
     st.subheader(v.tr("orders.h.gmv"))
-    st.altair_chart(charts.stacked_bars(by_channel, "period_start", "gmv_yuan", "channel_label", v.tr("chart.period"),
-                                        v.tr("chart.gmv"), v.tr("chart.channel")), width="stretch")
+    st.altair_chart(charts.stacked_bars(by_channel, "period_label", "gmv_yuan", "channel_label", v.tr("chart.period"),
+                                        v.tr("chart.gmv"), v.tr("chart.channel"), order="period_start"),
+                    width="stretch")
 
 left, right = st.columns(2)
 with left:
