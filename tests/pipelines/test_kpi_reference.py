@@ -1,0 +1,213 @@
+"""Differential test: the SQL kpi against a naive Python reading of SPEC §5, cell by cell,
+on random data full of boundary times (midnights, full hours, 09:00/20:00, exactly 72 h)."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+
+import duckdb
+import pytest
+
+from tests.conftest import build_store
+
+HOUR = dt.timedelta(hours=1)
+START = dt.datetime(2025, 1, 20)
+WINDOW = (dt.time(9), dt.time(20))
+LIMIT_H = 72
+
+
+def _time(rng: random.Random) -> dt.datetime:
+    day = START + dt.timedelta(days=rng.randrange(70))
+    return rng.choice([
+        day,                                                      # midnight
+        day + dt.timedelta(hours=rng.choice([9, 20, 8, 19])),     # window edges and full hours
+        day + dt.timedelta(hours=8, minutes=59),
+        day + dt.timedelta(minutes=rng.randrange(24 * 60)),
+        day + dt.timedelta(seconds=rng.randrange(86400)),
+    ])
+
+
+def _fmt(t) -> str:
+    return "" if t is None else t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _data(rng: random.Random) -> dict[str, str]:
+    orders = ["order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status"]
+    for i in range(150):
+        orders.append(f"O{i},{rng.choice('AB')},S{rng.randrange(12)},group_buy,{_fmt(_time(rng))},"
+                      f"{rng.randint(0, 300) / 4},{rng.choice(['paid', 'paid', 'refunded', 'cancelled'])}")
+    parcels = ["parcel_id,community_id,point_id,arrived_at,picked_up_at"]
+    for i in range(160):
+        arrived = _time(rng)
+        picked = rng.choice([None, arrived, arrived + dt.timedelta(hours=LIMIT_H), arrived + dt.timedelta(hours=73),
+                             arrived + dt.timedelta(minutes=rng.randrange(6000))])
+        parcels.append(f"K{i},A,{rng.choice(['P1', 'P2', 'P3'])},{_fmt(arrived)},{_fmt(picked)}")
+    complaints = ["complaint_id,community_id,received_at,occurred_at,category,building_id,resolved_at"]
+    for i in range(120):
+        received = _time(rng)
+        occurred = rng.choice([None, _time(rng)])
+        resolved = rng.choice([None, received, received + dt.timedelta(hours=rng.randint(1, 300)),
+                               dt.datetime.combine(received.date() + dt.timedelta(days=rng.randint(1, 9)), dt.time())])
+        complaints.append(f"C{i},{rng.choice('AB')},{_fmt(received)},{_fmt(occurred)},"
+                          f"{rng.choice(['livestream_noise', 'livestream_noise', 'parcel_pileup', 'other'])},"
+                          f"{rng.choice(['', 'B1', 'B2', 'B3'])},{_fmt(resolved)}")
+    training = ["session_id,community_id,course_type,session_date,participant_id,age_band,attended"]
+    seen = set()
+    for _ in range(120):
+        sid, pid = f"T{rng.randrange(15)}", f"P{rng.randrange(20)}"
+        if (sid, pid) in seen:
+            continue
+        seen.add((sid, pid))
+        day = START + dt.timedelta(days=int(sid[1:]) * 4)
+        training.append(f"{sid},{'A' if int(sid[1:]) % 2 else 'B'},silver_digital,{day.date()},{pid},"
+                        f"{rng.choice(['', '60-69', '70+', '30-44'])},{rng.choice(['是', '否'])}")
+    jobs = ["placement_id,community_id,person_id,started_on,ended_on,monthly_income_yuan,via_training"]
+    for i in range(60):
+        start = _time(rng).date()
+        end = rng.choice(["", str(start), str(start + dt.timedelta(days=rng.randint(0, 60)))])
+        jobs.append(f"J{i},{rng.choice('AB')},P{i},{start},{end},{rng.choice(['', rng.randint(1000, 6000)])},"
+                    f"{rng.choice(['', '是', '否'])}")
+    return {
+        "communities": "community_id,name,households\nA,A社区,1234\nB,B社区,\n",
+        "points": "point_id,community_id,capacity\nP1,A,7\nP2,A,3\nP3,A,\n",
+        "orders": "\n".join(orders) + "\n", "parcels": "\n".join(parcels) + "\n",
+        "complaints": "\n".join(complaints) + "\n", "training": "\n".join(training) + "\n",
+        "jobs": "\n".join(jobs) + "\n",
+    }
+
+
+def _periods(first: dt.datetime, last: dt.datetime, grain: str):
+    if grain == "week":
+        p = (first - dt.timedelta(days=first.weekday())).date()
+        while p <= last.date():
+            yield p, p + dt.timedelta(days=7)
+            p += dt.timedelta(days=7)
+    else:
+        p = first.date().replace(day=1)
+        while p <= last.date():
+            nxt = (p.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            yield p, nxt
+            p = nxt
+
+
+def _median(values):
+    return statistics.median(values) if values else None
+
+
+def _rate(num, den):
+    return num / den if den else None
+
+
+def reference(rows: dict, households: dict, capacity: dict) -> dict:
+    """kpi as SPEC §5 words it, one period at a time."""
+    out = {}
+    for c in sorted({r["community_id"] for feed in rows.values() for r in feed}):
+        o = [r for r in rows["orders"] if r["community_id"] == c]
+        p = [r for r in rows["parcels"] if r["community_id"] == c]
+        q = [r for r in rows["complaints"] if r["community_id"] == c]
+        t = [r for r in rows["training"] if r["community_id"] == c]
+        j = [r for r in rows["jobs"] if r["community_id"] == c]
+        as_ts = lambda d: d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time())
+        times = ([r["ordered_at"] for r in o] + [r["arrived_at"] for r in p] +
+                 [r["picked_up_at"] for r in p if r["picked_up_at"]] + [r["received_at"] for r in q] +
+                 [r["resolved_at"] for r in q if r["resolved_at"]] + [as_ts(r["session_date"]) for r in t] +
+                 [as_ts(r["started_on"]) for r in j])
+        if not times:
+            continue
+        data_end = max(max(r["arrived_at"], r["picked_up_at"] or r["arrived_at"]) for r in p) if p else None
+        first_order = {}
+        for r in sorted(o, key=lambda r: r["ordered_at"]):
+            if r["status"] != "cancelled":
+                first_order.setdefault(r["seller_id"], r["ordered_at"])
+        for grain in ("week", "month"):
+            for start, nxt in _periods(min(times), max(times), grain):
+                s, e = dt.datetime.combine(start, dt.time()), dt.datetime.combine(nxt, dt.time())
+                within = lambda x: x is not None and s <= as_ts(x) < e
+                v = {}
+                po = [r for r in o if within(r["ordered_at"])]
+                paid = [r for r in po if r["status"] == "paid"]
+                refunded = [r for r in po if r["status"] == "refunded"]
+                v["orders.count"] = len([r for r in po if r["status"] != "cancelled"])
+                v["orders.gmv_yuan"] = sum(r["amount_yuan"] for r in paid)
+                v["orders.refund_rate"] = _rate(len(refunded), len(paid) + len(refunded))
+                v["orders.active_sellers"] = len({r["seller_id"] for r in po if r["status"] != "cancelled"})
+                v["orders.new_sellers"] = len([x for x, f in first_order.items() if within(f)])
+                arrived = [r for r in p if within(r["arrived_at"])]
+                picked = [r for r in p if within(r["picked_up_at"])]
+                dwell = lambda r: (r["picked_up_at"] - r["arrived_at"]).total_seconds() / 3600
+                overdue = [r for r in arrived if (r["picked_up_at"] and dwell(r) > LIMIT_H) or
+                           (not r["picked_up_at"] and data_end > r["arrived_at"] + dt.timedelta(hours=LIMIT_H))]
+                v["parcels.arrived"] = len(arrived)
+                v["parcels.picked_up"] = len(picked)
+                v["parcels.median_dwell_hours"] = _median([dwell(r) for r in picked])
+                v["parcels.overdue"] = len(overdue)
+                v["parcels.overdue_rate"] = _rate(len(overdue), len(arrived))
+                ratios = []
+                hour = s
+                while hour < e:
+                    for point, cap in capacity.get(c, {}).items():
+                        stock = sum(1 for r in p if r["point_id"] == point and r["arrived_at"] <= hour and
+                                    (r["picked_up_at"] is None or r["picked_up_at"] > hour))
+                        ratios.append(stock / cap)
+                    hour += HOUR
+                v["parcels.peak_occupancy_ratio"] = max(ratios) if ratios else None
+                rq = [r for r in q if within(r["received_at"])]
+                noise = [r for r in rq if r["category"] == "livestream_noise"]
+                tod = lambda r: (r["occurred_at"] or r["received_at"]).time()
+                v["complaints.count"] = len(rq)
+                v["complaints.noise"] = len(noise)
+                v["complaints.noise_outside_hours"] = len([r for r in noise if tod(r) < WINDOW[0] or tod(r) >= WINDOW[1]])
+                v["complaints.noise_per_1k_households"] = (len(noise) * 1000 / households[c]) if households.get(c) else None
+                v["complaints.parcel_pileup"] = len([r for r in rq if r["category"] == "parcel_pileup"])
+                v["complaints.median_resolution_hours"] = _median(
+                    [(r["resolved_at"] - r["received_at"]).total_seconds() / 3600 for r in q if within(r["resolved_at"])])
+                v["complaints.open_at_end"] = len([r for r in q if r["received_at"] < e and
+                                                   (r["resolved_at"] is None or r["resolved_at"] >= e)])
+                per_building = {}
+                for r in noise:
+                    if r["building_id"]:
+                        per_building[r["building_id"]] = per_building.get(r["building_id"], 0) + 1
+                v["complaints.repeat_buildings"] = len([b for b, n in per_building.items() if n >= 2])
+                pt = [r for r in t if within(r["session_date"])]
+                went = [r for r in pt if r["attended"]]
+                v["training.sessions"] = len({r["session_id"] for r in pt})
+                v["training.registrations"] = len(pt)
+                v["training.attended"] = len(went)
+                v["training.attendance_rate"] = _rate(len(went), len(pt))
+                v["training.participants"] = len({r["participant_id"] for r in went})
+                v["training.elderly_participants"] = len({r["participant_id"] for r in went
+                                                          if r["age_band"] in ("60-69", "70+")})
+                started = [r for r in j if within(r["started_on"])]
+                v["jobs.started"] = len(started)
+                v["jobs.active_at_end"] = len([r for r in j if r["started_on"] < nxt and
+                                               (r["ended_on"] is None or r["ended_on"] >= nxt)])
+                v["jobs.via_training_share"] = _rate(len([r for r in started if r["via_training"]]), len(started))
+                v["jobs.median_monthly_income_yuan"] = _median(
+                    [r["monthly_income_yuan"] for r in started if r["monthly_income_yuan"] is not None])
+                for metric, value in v.items():
+                    out[(c, grain, start, metric)] = value
+    return out
+
+
+def _rows(con, table: str) -> list[dict]:
+    cur = con.execute(f"SELECT * FROM {table}")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_sql_kpi_equals_a_naive_reading_of_the_spec(tmp_path, seed):
+    db = build_store(tmp_path, _data(random.Random(seed)))
+    con = duckdb.connect(str(db), read_only=True)
+    rows = {k: _rows(con, f"cur_{k}") for k in ("orders", "parcels", "complaints", "training", "jobs")}
+    kpi = {(c, g, p, m): v for c, g, p, m, v in con.execute("SELECT * FROM kpi").fetchall()}
+    con.close()
+    expected = reference(rows, {"A": 1234}, {"A": {"P1": 7, "P2": 3}})
+    assert set(kpi) == set(expected)
+    for key, want in expected.items():
+        got = kpi[key]
+        if want is None:
+            assert got is None, key
+        else:
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-9), key
