@@ -54,12 +54,20 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
                       chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
 
 
-def trend_chart(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f"):
+def chart(v: View, figure, has_data: bool) -> None:
+    """A chart, or a plain note where the period has nothing to draw (never an empty frame)."""
+    if has_data:
+        st.altair_chart(figure, width="stretch")
+    else:
+        st.info(v.tr("chart.empty"))
+
+
+def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f") -> None:
     """Lines of some kpi metrics over the recent periods, one line per metric, named in the UI language."""
     df = with_period_labels(v, series[series["metric"].isin(metrics)].dropna(subset=["value"]))
     df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
-    return charts.lines(df, "period_label", "value", "series", v.tr("chart.period"), v.tr("chart.value"),
-                        v.tr("chart.series"), y_format=y_format, order="period_start")
+    chart(v, charts.lines(df, "period_label", "value", "series", v.tr("chart.period"), v.tr("chart.value"),
+                          v.tr("chart.series"), y_format=y_format, order="period_start"), not df.empty)
 
 
 def with_period_labels(v: View, df: pd.DataFrame) -> pd.DataFrame:

@@ -45,6 +45,7 @@ STRINGS = {
     "alert.open_rising": "Open complaints rose to {n} (previous period {prev}).",
     "alert.low_attendance": "Training attendance was only {rate}, below 70%.",
     "alert.pileup": "{n} parcel pile-up complaints.",
+    "chart.empty": "Nothing to draw for this period.",
     "chart.period": "Period",
     "chart.value": "Value",
     "chart.channel": "Channel",

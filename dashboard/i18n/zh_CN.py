@@ -45,6 +45,7 @@ STRINGS = {
     "alert.open_rising": "未办结投诉增加到 {n} 件（上期 {prev} 件）。",
     "alert.low_attendance": "培训出勤率只有 {rate}，低于 70%。",
     "alert.pileup": "有 {n} 起快递堆放投诉。",
+    "chart.empty": "本期没有可画的数据。",
     "chart.period": "时间",
     "chart.value": "数值",
     "chart.channel": "渠道",

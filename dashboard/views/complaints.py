@@ -24,9 +24,9 @@ with left:
     st.subheader(v.tr("complaints.h.trend"))
     cats = ui.with_period_labels(v, q.complaints_by_category(v.snap, v.scope, v.community, v.grain, start, end))
     cats["category_label"] = [label("category", c, v.lang) for c in cats["category"]]
-    st.altair_chart(charts.stacked_bars(cats, "period_label", "complaints", "category_label", v.tr("chart.period"),
-                                        v.tr("chart.complaints"), v.tr("chart.category"), order="period_start"),
-                    width="stretch")
+    ui.chart(v, charts.stacked_bars(cats, "period_label", "complaints", "category_label", v.tr("chart.period"),
+                                    v.tr("chart.complaints"), v.tr("chart.category"), order="period_start"),
+             not cats.empty)
 with right:
     st.subheader(v.tr("complaints.h.hours"))
     hours = q.noise_by_hour(v.snap, v.scope, v.community, v.grain, v.period)
@@ -52,5 +52,4 @@ with left:
     ui.table(v, buildings, "noise_buildings")
 with right:
     st.subheader(v.tr("complaints.h.resolution"))
-    st.altair_chart(ui.trend_chart(v, series, ["complaints.open_at_end", "complaints.median_resolution_hours"],
-                                   y_format=",.1f"), width="stretch")
+    ui.trend(v, series, ["complaints.open_at_end", "complaints.median_resolution_hours"], y_format=",.1f")

@@ -19,22 +19,22 @@ by_channel["channel_label"] = [label("channel", c, v.lang) for c in by_channel["
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("orders.h.channel"))
-    st.altair_chart(charts.stacked_bars(by_channel, "period_label", "orders", "channel_label", v.tr("chart.period"),
-                                        v.tr("chart.orders"), v.tr("chart.channel"), order="period_start"),
-                    width="stretch")
+    ui.chart(v, charts.stacked_bars(by_channel, "period_label", "orders", "channel_label", v.tr("chart.period"),
+                                    v.tr("chart.orders"), v.tr("chart.channel"), order="period_start"),
+             not by_channel.empty)
 with right:
     st.subheader(v.tr("orders.h.gmv"))
-    st.altair_chart(charts.stacked_bars(by_channel, "period_label", "gmv_yuan", "channel_label", v.tr("chart.period"),
-                                        v.tr("chart.gmv"), v.tr("chart.channel"), order="period_start"),
-                    width="stretch")
+    ui.chart(v, charts.stacked_bars(by_channel, "period_label", "gmv_yuan", "channel_label", v.tr("chart.period"),
+                                    v.tr("chart.gmv"), v.tr("chart.channel"), order="period_start"),
+             not by_channel.empty)
 
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("orders.h.sellers"))
-    st.altair_chart(ui.trend_chart(v, series, ["orders.active_sellers", "orders.new_sellers"]), width="stretch")
+    ui.trend(v, series, ["orders.active_sellers", "orders.new_sellers"])
 with right:
     st.subheader(metric_name("orders.refund_rate", v.lang))
-    st.altair_chart(ui.trend_chart(v, series, ["orders.refund_rate"], y_format=".1%"), width="stretch")
+    ui.trend(v, series, ["orders.refund_rate"], y_format=".1%")
 
 st.subheader(v.tr("orders.h.top"))
 top = q.top_sellers(v.snap, v.scope, v.community, v.grain, v.period)

@@ -18,28 +18,28 @@ ui.alert_box(v, now, before, only={"parcels.overdue", "parcels.peak_occupancy_ra
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("parcels.h.flow"))
-    st.altair_chart(ui.trend_chart(v, series, ["parcels.arrived", "parcels.picked_up"]), width="stretch")
+    ui.trend(v, series, ["parcels.arrived", "parcels.picked_up"])
 with right:
     st.subheader(v.tr("parcels.h.dwell"))
     bins = pd.DataFrame({"bin": range(1, 8)}).merge(q.dwell_bins(v.snap, v.scope, v.community, v.grain, v.period),
                                                       on="bin", how="left").fillna({"parcels": 0})
     bins["label"] = [v.tr(f"dwell.{b}") for b in bins["bin"]]
-    st.altair_chart(charts.bars(bins, "label", "parcels", v.tr("chart.dwell_bin"), v.tr("chart.parcels"),
-                                sort=list(bins["label"])), width="stretch")
+    ui.chart(v, charts.bars(bins, "label", "parcels", v.tr("chart.dwell_bin"), v.tr("chart.parcels"),
+                            sort=list(bins["label"])), bins["parcels"].sum() > 0)
 
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("parcels.h.heatmap"))
     heat = q.pickups_heatmap(v.snap, v.scope, v.community, v.grain, v.period)
     heat["weekday_label"] = [v.tr(f"weekday.{d}") for d in heat["weekday"]]
-    st.altair_chart(charts.heatmap(heat, "hour", "weekday_label", "pickups", v.tr("chart.hour"),
-                                   v.tr("chart.weekday"), v.tr("chart.pickups"),
-                                   [v.tr(f"weekday.{d}") for d in range(1, 8)]), width="stretch")
+    ui.chart(v, charts.heatmap(heat, "hour", "weekday_label", "pickups", v.tr("chart.hour"),
+                               v.tr("chart.weekday"), v.tr("chart.pickups"),
+                               [v.tr(f"weekday.{d}") for d in range(1, 8)]), not heat.empty)
 with right:
     st.subheader(v.tr("parcels.h.points"))
     peaks = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
-    st.altair_chart(charts.capacity_bars(peaks, "name", "peak_in_stock", "capacity", v.tr("chart.point"),
-                                         v.tr("chart.peak_in_stock"), v.tr("chart.capacity")), width="stretch")
+    ui.chart(v, charts.capacity_bars(peaks, "name", "peak_in_stock", "capacity", v.tr("chart.point"),
+                                     v.tr("chart.peak_in_stock"), v.tr("chart.capacity")), not peaks.empty)
 
 shown = peaks.assign(peak_hour=[fmt.datetime(h, v.lang) for h in peaks["peak_hour"]])
 shown = shown.rename(columns={"point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"),
@@ -51,8 +51,8 @@ ui.table(v, shown, "point_occupancy",
 st.subheader(v.tr("parcels.h.daily"))
 daily = q.point_daily(v.snap, v.scope, v.community, v.period, v.period_end)
 daily["day"] = pd.to_datetime(daily["day"])
-st.altair_chart(charts.lines(daily, "day", "peak_ratio", "name", v.tr("chart.day"), v.tr("chart.ratio"),
-                             v.tr("chart.point"), y_format=".0%"), width="stretch")
+ui.chart(v, charts.lines(daily, "day", "peak_ratio", "name", v.tr("chart.day"), v.tr("chart.ratio"),
+                         v.tr("chart.point"), y_format=".0%"), not daily.empty)
 
 st.subheader(v.tr("parcels.h.overdue"))
 overdue = q.overdue_parcels(v.snap, v.scope, v.community, v.period, v.period_end)

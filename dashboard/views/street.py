@@ -33,8 +33,9 @@ choice = st.selectbox(v.tr("street.metric"), list(PER_1K), format_func=lambda k:
 ranked = wide.sort_values(choice, ascending=False, na_position="last").reset_index(drop=True)
 ranked["rank"] = range(1, len(ranked) + 1)
 st.subheader(v.tr("street.h"))
-st.altair_chart(charts.bars(ranked.dropna(subset=[choice]), "name", choice, v.tr("col.community"),
-                            v.tr(f"street.per1k.{choice}"), horizontal=True), width="stretch")
+shown_bars = ranked.dropna(subset=[choice])
+ui.chart(v, charts.bars(shown_bars, "name", choice, v.tr("col.community"), v.tr(f"street.per1k.{choice}"),
+                        horizontal=True), not shown_bars.empty)
 shown = pd.DataFrame({
     v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"],
     v.tr("col.households"): [fmt.number(h, v.lang) for h in ranked["households"]],

@@ -20,29 +20,27 @@ ui.alert_box(v, now, before, only={"training.attendance_rate"})
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("training.h.sessions"))
-    st.altair_chart(ui.trend_chart(v, series, ["training.participants", "training.elderly_participants",
-                                                 "training.sessions"]),
-                    width="stretch")
+    ui.trend(v, series, ["training.participants", "training.elderly_participants", "training.sessions"])
 with right:
     st.subheader(v.tr("training.h.courses"))
     courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period)
     courses["course_type"] = [label("course", c, v.lang) for c in courses["course_type"]]
-    st.altair_chart(charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
-                                v.tr("chart.participants")), width="stretch")
+    ui.chart(v, charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
+                            v.tr("chart.participants")), not courses.empty)
 ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses")
 
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("training.h.jobs"))
-    st.altair_chart(ui.trend_chart(v, series, ["jobs.started", "jobs.active_at_end"]), width="stretch")
+    ui.trend(v, series, ["jobs.started", "jobs.active_at_end"])
 with right:
     st.subheader(v.tr("training.h.jobs_mix"))
     mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period)
     mix["employment_type"] = [label("employment", c, v.lang) for c in mix["employment_type"]]
     mix["role"] = [label("role", c, v.lang) for c in mix["role"]]
     by_type = mix.groupby("employment_type", as_index=False)["started"].sum()
-    st.altair_chart(charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),
-                                v.tr("chart.started")), width="stretch")
+    ui.chart(v, charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),
+                            v.tr("chart.started")), not by_type.empty)
 mix = mix.rename(columns={"employment_type": v.tr("col.employment_type"), "role": v.tr("col.role"),
                           "started": v.tr("col.started"), "via_training": v.tr("col.via_training"),
                           "median_monthly_income_yuan": metric_name("jobs.median_monthly_income_yuan", v.lang)})

@@ -208,3 +208,10 @@ def test_quarantined_rows_are_listed_with_file_row_and_a_fix_download(tmp_path, 
     assert "《七月订单.csv》" not in bad["原因"][0] and "“实付金额”列：不能为负数" in bad["原因"][0]
     assert list(bad["文件"]) == ["七月订单.csv"]
     assert any("订单" in b.label and "1 行" in b.label for b in at.get("download_button"))
+
+
+def test_a_period_with_nothing_to_draw_says_so_instead_of_an_empty_chart():
+    at = open_page("parcels", c="B", g="week", p="2025-06-02")      # B has no parcels at all
+    assert not at.exception
+    assert any(i.value == t("chart.empty", "zh") for i in at.info)
+    assert all(rows_in(c) > 0 for c in charts(at))
