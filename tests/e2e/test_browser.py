@@ -101,11 +101,13 @@ def test_page_in_real_browser(server, browser, name, has_charts, lang):
     page = browser.new_page(viewport={"width": 1440, "height": 1100})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/{name}?lang={lang}")
+    path = "" if name == "overview" else name      # the default page lives at the root
+    page.goto(f"{server}/{path}?lang={lang}")
     _settle(page)
     page.screenshot(path=str(SHOTS / f"{name}_{lang}.png"), full_page=True)
     try:
         assert page.locator('[data-testid="stException"]').count() == 0, "exception box on the page"
+        assert page.get_by_text("Page not found").count() == 0, "Streamlit did not find the page"
         assert not errors, errors
         font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
         assert page.evaluate(TOFU_CHECK, font), f"Chinese text would be drawn as boxes in {font}"
