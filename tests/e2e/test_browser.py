@@ -70,7 +70,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("linli serve did not answer within 60 s")
-    yield url
+    yield {"url": url, "db": db, "env": env, "linli": linli}
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -102,7 +102,7 @@ def test_page_in_real_browser(server, browser, name, has_charts, lang):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     path = "" if name == "overview" else name      # the default page lives at the root
-    page.goto(f"{server}/{path}?lang={lang}")
+    page.goto(f"{server['url']}/{path}?lang={lang}")
     _settle(page)
     page.screenshot(path=str(SHOTS / f"{name}_{lang}.png"), full_page=True)
     try:
@@ -122,5 +122,32 @@ def test_page_in_real_browser(server, browser, name, has_charts, lang):
             assert page.locator('[data-testid="stMetricChart"]').count() >= 12, "trend sparklines missing"
         if name == "map":
             assert page.locator('[data-testid="stDeckGlJsonChart"] canvas').count() > 0, "map drew nothing"
+    finally:
+        page.close()
+
+
+def _orders_tile(page) -> int:
+    tile = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text="Orders")).first
+    return int(tile.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+
+
+def test_import_and_build_while_serving_show_without_restart(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1440, "height": 1100})
+    try:
+        page.goto(f"{server['url']}/?lang=en&c=A&g=week&p=2025-03-10")
+        _settle(page)
+        before = _orders_tile(page)
+        orders = tmp_path / "late.csv"
+        orders.write_text("order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status\n"
+                          "LATE1,A,A-S001,group_buy,2025-03-11 10:00,10,paid\n", encoding="utf-8")
+        for args in (["ingest", "orders", str(orders)], ["build"]):
+            done = subprocess.run(server["linli"] + args, env=server["env"], cwd=ROOT, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+        page.reload()
+        _settle(page)
+        page.screenshot(path=str(SHOTS / "after_live_import.png"))
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert _orders_tile(page) == before + 1
     finally:
         page.close()
