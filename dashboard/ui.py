@@ -24,6 +24,15 @@ def page_view() -> View | None:
     return v
 
 
+def start(page_key: str) -> View:
+    """Every data page opens the same way: the view (or a note and stop), the title, the caption."""
+    v = page_view()
+    if v is None:
+        st.stop()
+    header(v, page_key)
+    return v
+
+
 def header(v: View, page_key: str) -> None:
     st.title(v.tr(page_key))
     st.caption(f"{v.community_name} · {fmt.period(v.grain, v.period, v.lang)}")

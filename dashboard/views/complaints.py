@@ -6,10 +6,7 @@ from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.i18n import label, metric_name
 
-v = ui.page_view()
-if v is None:
-    st.stop()
-ui.header(v, "page.complaints")
+v = ui.start("page.complaints")
 now, before, series = ui.period_values(v)
 ui.tiles(v, ["complaints.count", "complaints.noise", "complaints.noise_outside_hours",
              "complaints.noise_per_1k_households", "complaints.parcel_pileup", "complaints.median_resolution_hours",

@@ -4,10 +4,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard import queries as q
 
-v = ui.page_view()
-if v is None:
-    st.stop()
-ui.header(v, "page.map")
+v = ui.start("page.map")
 st.subheader(v.tr("map.h"))
 buildings = q.map_buildings(v.snap, v.scope, v.community, v.grain, v.period)
 points = q.map_points(v.snap, v.scope, v.community, v.grain, v.period)

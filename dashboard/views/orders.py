@@ -5,10 +5,7 @@ from dashboard import charts, ui
 from dashboard import queries as q
 from dashboard.i18n import label, metric_name
 
-v = ui.page_view()
-if v is None:
-    st.stop()
-ui.header(v, "page.orders")
+v = ui.start("page.orders")
 now, before, series = ui.period_values(v)
 ui.tiles(v, ["orders.count", "orders.gmv_yuan", "orders.refund_rate", "orders.active_sellers", "orders.new_sellers"],
          now, before, series, columns=5)

@@ -1,12 +1,8 @@
 """总览: the period's key numbers with change and trend, and what needs attention."""
-import streamlit as st
 
 from dashboard import ui
 
-v = ui.page_view()
-if v is None:
-    st.stop()
-ui.header(v, "page.overview")
+v = ui.start("page.overview")
 now, before, series = ui.period_values(v)
 ui.tiles(v, ["orders.count", "orders.gmv_yuan", "parcels.arrived", "parcels.peak_occupancy_ratio",
              "parcels.overdue", "complaints.noise", "complaints.noise_outside_hours", "complaints.open_at_end",

@@ -6,10 +6,7 @@ from dashboard import charts, ui
 from dashboard import format as fmt
 from dashboard import queries as q
 
-v = ui.page_view()
-if v is None:
-    st.stop()
-ui.header(v, "page.parcels")
+v = ui.start("page.parcels")
 now, before, series = ui.period_values(v)
 ui.tiles(v, ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
              "parcels.overdue_rate", "parcels.peak_occupancy_ratio"], now, before, series, columns=3)

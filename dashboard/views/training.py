@@ -5,10 +5,7 @@ from dashboard import charts, ui
 from dashboard import queries as q
 from dashboard.i18n import label, metric_name
 
-v = ui.page_view()
-if v is None:
-    st.stop()
-ui.header(v, "page.training")
+v = ui.start("page.training")
 now, before, series = ui.period_values(v)
 ui.tiles(v, ["training.sessions", "training.registrations", "training.attendance_rate", "training.participants",
              "training.elderly_participants"], now, before, series, columns=5)
