@@ -112,8 +112,10 @@ _feed(Feed("orders", "订单", (
     _c("channel", ENUM, True, ["渠道", "销售渠道", "订单渠道"], enum={
         "group_buy": ("团购", "拼团", "社区团购"), "livestream": ("直播", "直播带货"),
         "coop_store": ("合作社", "合作社店铺"), "local_platform": ("本地平台",), "other": ("其他",)}),
-    _c("ordered_at", TIMESTAMP, True, ["下单时间", "订单时间", "创建时间", "下单日期"]),
-    _c("amount_yuan", FLOAT, True, ["金额", "实付金额", "实付", "订单金额", "支付金额", "金额(元)"],
+    _c("ordered_at", TIMESTAMP, True, ["下单时间", "订单时间", "创建时间", "下单日期", "支付时间", "order_time",
+                                        "order_date", "created_at"]),
+    _c("amount_yuan", FLOAT, True, ["金额", "实付金额", "实付", "订单金额", "支付金额", "金额(元)", "amount",
+                                     "paid_amount"],
        non_negative=True),
     _c("item_count", INT, aliases=["件数", "数量", "商品数量"], non_negative=True),
     _c("status", ENUM, True, ["状态", "订单状态"], enum={
@@ -127,8 +129,8 @@ _feed(Feed("parcels", "快递包裹", (
     COMMUNITY,
     _c("point_id", ID, True, ["代收点编号", "代收点", "驿站编号", "点位编号", "点位"]),
     _c("carrier", TEXT, aliases=["快递公司", "承运商", "快递"]),
-    _c("arrived_at", TIMESTAMP, True, ["入库时间", "到件时间", "到站时间", "到达时间"]),
-    _c("picked_up_at", TIMESTAMP, aliases=["取件时间", "出库时间", "签收时间"]),
+    _c("arrived_at", TIMESTAMP, True, ["入库时间", "到件时间", "到站时间", "到达时间", "arrival_time", "in_time"]),
+    _c("picked_up_at", TIMESTAMP, aliases=["取件时间", "出库时间", "签收时间", "pickup_time", "out_time"]),
 ), key=("parcel_id",), references={"community_id": ("communities", ("community_id",)),
                                    "point_id": ("points", ("community_id", "point_id"))},
     order_checks=(("picked_up_at", "arrived_at"),)))

@@ -97,7 +97,9 @@ def date(text: pl.Series) -> pl.Series:
 
 def number(text: pl.Expr) -> pl.Expr:
     cleaned = text.str.replace_all(r"[¥￥元,，\s]|RMB|rmb|CNY", "")
-    return cleaned.cast(pl.Float64, strict=False)
+    wan = cleaned.str.ends_with("万")      # 1.2万 = 12,000
+    value = cleaned.str.strip_suffix("万").cast(pl.Float64, strict=False)
+    return pl.when(wan).then(value * 10_000).otherwise(value)
 
 
 def integer(text: pl.Expr) -> pl.Expr:

@@ -115,6 +115,22 @@ class ImportReport:
                 f"{len(self.quarantined)} quarantined.")
 
 
+def _community_names_to_ids(con, feed: Feed, rows: pl.DataFrame) -> pl.DataFrame:
+    """Registers often write the community's name (A社区) where the id (A) belongs: once the
+    communities feed is imported, a value that is no id but exactly one community's name becomes its id."""
+    if feed.name == "communities" or "community_id" not in rows.columns:
+        return rows
+    known = frame(con, "SELECT community_id, name FROM cur_communities")
+    if known.height == 0:
+        return rows
+    names = known.filter(pl.col("name").is_not_null() & ~pl.col("name").is_in(known["community_id"].to_list()))
+    unique = names.group_by("name").agg(pl.col("community_id").first(), pl.len().alias("n")).filter(pl.col("n") == 1)
+    mapping = dict(zip(unique["name"], unique["community_id"]))
+    if not mapping:
+        return rows
+    return rows.with_columns(pl.col("community_id").replace(mapping))
+
+
 def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict[str, str]) -> pl.Series:
     """Reason per row where a referenced id is unknown (only for references already imported)."""
     reasons = pl.Series("r", [None] * rows.height, dtype=pl.Utf8)
@@ -181,6 +197,7 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
 
 def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> None:
     accepted, rejected = checked.accepted, checked.rejected
+    accepted = _community_names_to_ids(con, feed, accepted)
     ref = _reference_rejections(con, feed, accepted, raw.mapping)
     bad_ref = ref["reason_zh"].is_not_null()
     if bad_ref.any():

@@ -182,3 +182,15 @@ def test_columns_linli_does_not_use_are_kept_but_personal_ones_are_not(tmp_path)
     (extra,) = table(db, "SELECT _extra FROM raw_complaints")[0]
     assert "三楼晚上直播" in extra and "13800138000" not in extra
     assert not [r for r in table(db, "SELECT * FROM raw_complaints")[0] if r and "13800138000" in str(r)]
+
+
+def test_a_community_written_by_its_name_is_read_as_its_id(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "communities", write(tmp_path / "c.csv", "社区编号,社区名称,户数\nA,A社区,100\nB,B社区,50\n"))
+    report = import_file(db, "orders", write(tmp_path / "o.csv", """
+        订单号,社区,团长编号,渠道,下单时间,实付金额,状态
+        O1,A社区,S1,团购,2025-06-02 10:00,1.2万,已支付
+        O2,Z社区,S1,团购,2025-06-02 10:00,3,已支付
+    """))
+    assert table(db, "SELECT order_id, community_id, amount_yuan FROM cur_orders") == [("O1", "A", 12000.0)]
+    assert [q["row"] for q in report.quarantined] == [3]
