@@ -136,6 +136,14 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
                   pickable=True, stroked=True, get_line_color=[255, 255, 255],
                   line_width_min_pixels=2),
     ]
+    # Point names drawn on the map. pydeck turns plain strings into data accessors, so the literal
+    # "auto" (glyphs for whatever characters the names use, Chinese included) is wrapped.
+    if not p.empty:
+        layers.append(pdk.Layer("TextLayer", p, get_position=["lon", "lat"], get_text="name", get_size=14,
+                                get_color=[31, 41, 51], get_pixel_offset=[0, -28],
+                                character_set=pdk.types.String("auto")))
     view = pdk.ViewState(latitude=float(all_lat.mean()), longitude=float(all_lon.mean()), zoom=15.5, pitch=0)
-    return pdk.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None,
+    # No basemap at all: map_style=None would make Streamlit fetch a Carto basemap from the internet.
+    # "__MAP_STYLE__" is pydeck's "not given" marker, which Streamlit's frontend honours by drawing none.
+    return pdk.Deck(layers=layers, initial_view_state=view, map_style="__MAP_STYLE__", map_provider=None,
                     tooltip={"html": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}})

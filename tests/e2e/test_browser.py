@@ -100,7 +100,12 @@ def test_page_in_real_browser(server, browser, name, has_charts, lang):
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 1100})
     errors: list[str] = []
+    outside: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # offline: nothing may be fetched from anywhere but this machine (a failed DNS lookup counts too)
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server["url"], "data:", "blob:")) else None)
+    page.on("console", lambda m: outside.append(m.text) if "ERR_NAME_NOT_RESOLVED" in m.text
+            or "ERR_INTERNET_DISCONNECTED" in m.text else None)
     path = "" if name == "overview" else name      # the default page lives at the root
     page.goto(f"{server['url']}/{path}?lang={lang}")
     _settle(page)
@@ -109,6 +114,7 @@ def test_page_in_real_browser(server, browser, name, has_charts, lang):
         assert page.locator('[data-testid="stException"]').count() == 0, "exception box on the page"
         assert page.get_by_text("Page not found").count() == 0, "Streamlit did not find the page"
         assert not errors, errors
+        assert not outside, f"fetched from the network: {outside}"
         font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
         assert page.evaluate(TOFU_CHECK, font), f"Chinese text would be drawn as boxes in {font}"
         assert page.evaluate(TOFU_CHECK, "'Noto Sans CJK SC', sans-serif"), "chart font has no Chinese glyphs"
