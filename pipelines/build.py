@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 
 from . import increment
 from .feeds import FEEDS
@@ -90,20 +89,25 @@ def current_snapshot(db_path: str | Path) -> Path | None:
     return path if path.exists() else None
 
 
+def sql_digest(models: list[Model]) -> str:
+    """Fingerprint of the SQL a build ran: a different one means the next build must be full."""
+    return hashlib.sha256("".join(m.sql for m in models).encode() + MACROS.read_bytes()).hexdigest()
+
+
 def snapshot_is_stale(db_path: str | Path) -> bool:
-    """True when the store has data but no snapshot, or one made before a model was added."""
+    """True when the store has data but no snapshot, or its last build ran other SQL than this code's."""
     if not Path(db_path).exists():
         return False
-    snap = current_snapshot(db_path)
-    if snap is None:
+    if current_snapshot(db_path) is None:
         return True
-    con = duckdb.connect(str(snap), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
-        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'build_state'").fetchone()[0]:
+            return True
+        built = con.execute("SELECT digest FROM build_state").fetchone()
     finally:
         con.close()
-    wanted = {m.name for m in load_models()} - ROW_LEVEL
-    return not {w for w in wanted if not w.startswith("int_")} <= have
+    return built is None or built[0] != sql_digest(load_models())
 
 
 @dataclass
@@ -119,7 +123,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
     in full on the first build, when the SQL changed, or when asked."""
     started = time.perf_counter()
     models = load_models()
-    digest = hashlib.sha256("".join(m.sql for m in models).encode() + MACROS.read_bytes()).hexdigest()
+    digest = sql_digest(models)
     con = connect(db_path)
     try:
         ensure_schema(con)

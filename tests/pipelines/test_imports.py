@@ -194,3 +194,15 @@ def test_a_community_written_by_its_name_is_read_as_its_id(tmp_path):
     """))
     assert table(db, "SELECT order_id, community_id, amount_yuan FROM cur_orders") == [("O1", "A", 12000.0)]
     assert [q["row"] for q in report.quarantined] == [3]
+
+
+def test_serve_rebuilds_a_store_built_by_other_sql(tmp_path, monkeypatch):
+    from pipelines import build as b
+    db = tmp_path / "t.duckdb"
+    import_file(db, "orders", write(tmp_path / "o.csv", ORDERS))
+    assert b.snapshot_is_stale(db)              # imported, never built
+    b.build(db)
+    assert not b.snapshot_is_stale(db)
+    monkeypatch.setattr(b, "sql_digest", lambda models: "other sql")
+    assert b.snapshot_is_stale(db)
+    assert b.build(db).mode == "full"
