@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from . import increment
 from .feeds import FEEDS
 from .store import connect, ensure_schema
