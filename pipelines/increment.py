@@ -33,11 +33,11 @@ EVENT_TIMES = {
 }
 # Which staging rows a recomputation from T needs, per feed.
 RELEVANT = {
-    "orders": "ordered_at >= d.t_from",
-    "parcels": "arrived_at >= d.t_from OR picked_up_at IS NULL OR picked_up_at >= d.t_from",
-    "complaints": "received_at >= d.t_from OR resolved_at IS NULL OR resolved_at >= d.t_from",
-    "training": "session_date >= d.t_from",
-    "jobs": "started_on >= d.t_from OR ended_on IS NULL OR ended_on >= d.t_from",
+    "orders": "s.ordered_at >= d.t_from",
+    "parcels": "s.arrived_at >= d.t_from OR s.picked_up_at IS NULL OR s.picked_up_at >= d.t_from",
+    "complaints": "s.received_at >= d.t_from OR s.resolved_at IS NULL OR s.resolved_at >= d.t_from",
+    "training": "s.session_date >= d.t_from",
+    "jobs": "s.started_on >= d.t_from OR s.ended_on IS NULL OR s.ended_on >= d.t_from",
 }
 
 
@@ -127,16 +127,11 @@ def shadow_inputs(con) -> None:
                                                    ORDER BY o.ordered_at, o.order_id) = 1"""
         con.execute(f"""CREATE OR REPLACE TEMP VIEW stg_{kind} AS
                         SELECT s.* FROM "{db}".main.stg_{kind} s JOIN dirty d USING (community_id)
-                        WHERE {_qualify(relevant)}
+                        WHERE ({relevant})
                         {extra}""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW period_spine AS
                     SELECT s.* FROM "{db}".main.period_spine s JOIN dirty d USING (community_id)
                     WHERE s.period_start >= CASE s.grain WHEN 'week' THEN d.week_from ELSE d.month_from END""")
-
-
-def _qualify(condition: str) -> str:
-    return "(" + re.sub(r"\b(ordered_at|arrived_at|picked_up_at|received_at|resolved_at|session_date|started_on|ended_on)\b",
-                        r"s.\1", condition) + ")"
 
 
 def in_range(table_alias: str, model_mode: str) -> str:
