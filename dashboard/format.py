@@ -68,7 +68,7 @@ def date(d: dt.date | dt.datetime | None, lang: str = "zh") -> str:
 
 
 def datetime(d: dt.datetime | None, lang: str = "zh") -> str:
-    if d is None or (hasattr(d, "year") is False):
+    if is_missing(d):
         return "—"
     return f"{date(d, lang)} {d:%H:%M}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class RawTable:
     mapping: dict[str, str] = field(default_factory=dict)   # canonical -> header as written
     ignored: list[str] = field(default_factory=list)         # headers we did not use
     personal: list[str] = field(default_factory=list)        # personal headers, dropped
+    sha256: str = ""                                          # of the file's bytes: the same file twice is a no-op
 
 
 def normalize_header(text: object) -> str:
@@ -214,7 +216,9 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
         raise FileRefused(file_name, f"在前 {HEADER_SCAN_ROWS} 行中找不到{feed.label_zh}数据的表头。需要的列：{expected}。",
                           f"no header row for {kind} found in the first {HEADER_SCAN_ROWS} rows. "
                           f"Required columns: {', '.join(c.name for c in feed.columns if c.required)}.")
-    return _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding)
+    table = _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding)
+    table.sha256 = hashlib.sha256(data).hexdigest()
+    return table
 
 
 # What hand-kept registers write for "nothing here"; read as an empty cell.

@@ -8,7 +8,6 @@ crash or kill at any moment leaves the store as it was before it.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +166,7 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     step(0.05, "read")
     raw = read_table(path, kind, sheet=sheet, display_name=name)
     kind = raw.kind
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    sha = raw.sha256
     step(0.35, "check")
     checked = check(raw)
     feed = FEEDS[kind]
