@@ -60,6 +60,7 @@ def communities(snap: str, scope: Scope) -> pd.DataFrame:
         WHERE list_contains(?::VARCHAR[], k.community_id) ORDER BY k.community_id""", [list(scope)])
 
 
+@_cached
 def visible_communities(snap: str) -> Scope:
     """Everything in the build; roles and logins narrow this later, here and nowhere else."""
     return tuple(_frame(snap, "SELECT DISTINCT community_id FROM kpi ORDER BY 1", [])["community_id"])
