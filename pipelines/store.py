@@ -179,6 +179,7 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
                            [kind, sha]).fetchone()[0]
         if same is not None:
             report.already_imported_as = same
+            step(1.0, "done")
             return report
         step(0.55, "store")
         con.begin()
