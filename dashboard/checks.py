@@ -31,12 +31,7 @@ def render(grain: str, page_key: str) -> None:
     st.write(v.tr(f"check.intro.{grain}"))
     now, before, _ = ui.period_values(v)
     metrics = WEEKLY if grain == "week" else MONTHLY
-    found = ui.period_alerts(v, now, before)
-    st.subheader(v.tr("alerts.title"))
-    if not found:
-        st.success(v.tr("alerts.none"))
-    for a in found:
-        (st.error if a.level == "error" else st.warning)(a.text)
+    found = ui.alert_box(v, now, before)
 
     st.subheader(v.tr("check.h.numbers"))
     sheet = pd.DataFrame({

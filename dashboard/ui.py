@@ -8,7 +8,7 @@ from . import charts
 from . import format as fmt
 from . import queries as q
 from .alerts import alerts
-from .i18n import METRIC_KIND, metric_help, metric_name
+from .i18n import METRIC_KIND, metric_help, metric_name, t
 from .view import View, current
 
 TREND_PERIODS = 12
@@ -19,7 +19,6 @@ def page_view() -> View | None:
     v = current()
     if v is None:
         lang = st.session_state.get("w_lang", "zh")
-        from .i18n import t
         st.info(f"**{t('no_data.title', lang)}**\n\n{t('no_data.body', lang)}")
     return v
 
@@ -51,7 +50,7 @@ def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
 def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataFrame, columns: int = 4) -> None:
     cols = st.columns(columns)
     for i, metric in enumerate(metrics):
-        kind, good = METRIC_KIND[metric]
+        good = METRIC_KIND[metric][1]
         trend = series.loc[series["metric"] == metric, "value"]
         delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
         unchanged = delta is not None and float(now[metric]) == float(before[metric])   # no arrow for no change
@@ -93,13 +92,15 @@ def period_alerts(v: View, now: dict, before: dict):
     return alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang, fullest)
 
 
-def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) -> None:
+def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) -> list:
+    """The period's alerts under a heading (or a reassurance that there are none); returns them."""
     st.subheader(v.tr("alerts.title"))
     found = [a for a in period_alerts(v, now, before) if only is None or a.metric in only]
     if not found:
         st.success(v.tr("alerts.none"))
     for a in found:
         (st.error if a.level == "error" else st.warning)(a.text)
+    return found
 
 
 def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
