@@ -134,6 +134,7 @@ def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict
     """Reason per row where a referenced id is unknown (only for references already imported)."""
     reasons = pl.Series("r", [None] * rows.height, dtype=pl.Utf8)
     reasons_en = pl.Series("e", [None] * rows.height, dtype=pl.Utf8)
+    columns = pl.Series("c", [None] * rows.height, dtype=pl.Utf8)
     for column, (ref_kind, ref_cols) in feed.references.items():
         if ref_kind == feed.name:
             continue
@@ -154,7 +155,9 @@ def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict
                             .otherwise(reasons)).to_series()
         reasons_en = pl.select(pl.when(missing).then(pl.concat_str([reasons_en, en], separator="; ", ignore_nulls=True))
                                .otherwise(reasons_en)).to_series()
-    return pl.DataFrame({"reason_zh": reasons, "reason_en": reasons_en})
+        columns = pl.select(pl.when(missing).then(pl.concat_str([columns, pl.lit(column)], separator=",",
+                                                                ignore_nulls=True)).otherwise(columns)).to_series()
+    return pl.DataFrame({"reason_zh": reasons, "reason_en": reasons_en, "columns": columns})
 
 
 def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: str | None = None,
@@ -205,7 +208,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
         raw_rows = raw.frame.join(bad_rows.select(ROW), on=ROW, how="semi").sort(ROW)
         rejected = pl.concat([rejected, raw_rows.select(
             pl.col(ROW).cast(pl.Int64),
-            pl.lit(",".join(feed.references)).alias("columns"),
+            ref.filter(bad_ref)["columns"].alias("columns"),
             ref.filter(bad_ref)["reason_zh"].alias("reason_zh"),
             ref.filter(bad_ref)["reason_en"].alias("reason_en"),
             pl.struct(feed.names).struct.json_encode().alias("raw"))])

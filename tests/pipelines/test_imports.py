@@ -206,3 +206,14 @@ def test_serve_rebuilds_a_store_built_by_other_sql(tmp_path, monkeypatch):
     monkeypatch.setattr(b, "sql_digest", lambda models: "other sql")
     assert b.snapshot_is_stale(db)
     assert b.build(db).mode == "full"
+
+
+def test_a_bad_reference_names_only_the_column_at_fault(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "communities", write(tmp_path / "c.csv", "community_id,name\nA,A社区\n"))
+    import_file(db, "buildings", write(tmp_path / "b.csv", "building_id,community_id\nB1,A\n"))
+    import_file(db, "complaints", write(tmp_path / "q.csv", """
+        complaint_id,community_id,received_at,category,building_id
+        C1,A,2025-06-03 10:00,other,B9
+    """))
+    assert table(db, "SELECT columns FROM quarantine") == [("building_id",)]
