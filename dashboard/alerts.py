@@ -14,8 +14,17 @@ OVERDUE_RATE = 0.02
 @dataclass(frozen=True)
 class Alert:
     level: str      # "error" or "warning"
-    text: str
+    text: str       # plain text, as the printed check sheet shows it
     metric: str
+    markdown: str   # the same for Streamlit's Markdown elements, with names from imported files escaped
+
+
+def _alert(level: str, metric: str, key: str, lang: str, point: str | None = None, **values) -> Alert:
+    """`point` is a name from an imported file; only the Markdown version escapes it, the sheet escapes HTML."""
+    if point is None:
+        text = t(key, lang, **values)
+        return Alert(level, text, metric, text)
+    return Alert(level, t(key, lang, point=point, **values), metric, t(key, lang, point=fmt.plain(point), **values))
 
 
 def _v(values: dict, metric: str) -> float | None:
@@ -28,34 +37,32 @@ def alerts(now: dict, before: dict, rules: dict, lang: str = "zh", fullest_point
     out: list[Alert] = []
     outside = _v(now, "complaints.noise_outside_hours")
     if outside:
-        out.append(Alert("error", t("alert.noise_outside", lang, n=int(outside),
-                                    start=f"{rules['window_start']:%H:%M}", end=f"{rules['window_end']:%H:%M}"),
-                         "complaints.noise_outside_hours"))
+        out.append(_alert("error", "complaints.noise_outside_hours", "alert.noise_outside", lang, n=int(outside),
+                          start=f"{rules['window_start']:%H:%M}", end=f"{rules['window_end']:%H:%M}"))
     repeat = _v(now, "complaints.repeat_buildings")
     if repeat:
-        out.append(Alert("warning", t("alert.repeat_buildings", lang, n=int(repeat)), "complaints.repeat_buildings"))
+        out.append(_alert("warning", "complaints.repeat_buildings", "alert.repeat_buildings", lang, n=int(repeat)))
     overdue, rate = _v(now, "parcels.overdue"), _v(now, "parcels.overdue_rate")
     if overdue and rate is not None and rate >= OVERDUE_RATE:
-        out.append(Alert("warning", t("alert.overdue", lang, n=fmt.number(overdue, lang),
-                                      hours=f"{rules['overdue_hours']:g}", rate=fmt.value("rate", rate, lang)),
-                         "parcels.overdue"))
+        out.append(_alert("warning", "parcels.overdue", "alert.overdue", lang, n=fmt.number(overdue, lang),
+                          hours=f"{rules['overdue_hours']:g}", rate=fmt.value("rate", rate, lang)))
     peak = _v(now, "parcels.peak_occupancy_ratio")
     point = fullest_point or t("alert.a_point", lang)
     if peak is not None and peak > 1:
-        out.append(Alert("error", t("alert.over_capacity", lang, point=point, ratio=fmt.value("rate", peak, lang)),
-                         "parcels.peak_occupancy_ratio"))
+        out.append(_alert("error", "parcels.peak_occupancy_ratio", "alert.over_capacity", lang, point=point,
+                          ratio=fmt.value("rate", peak, lang)))
     elif peak is not None and peak >= NEAR_CAPACITY:
-        out.append(Alert("warning", t("alert.near_capacity", lang, point=point, ratio=fmt.value("rate", peak, lang)),
-                         "parcels.peak_occupancy_ratio"))
+        out.append(_alert("warning", "parcels.peak_occupancy_ratio", "alert.near_capacity", lang, point=point,
+                          ratio=fmt.value("rate", peak, lang)))
     pileup = _v(now, "complaints.parcel_pileup")
     if pileup:
-        out.append(Alert("warning", t("alert.pileup", lang, n=int(pileup)), "complaints.parcel_pileup"))
+        out.append(_alert("warning", "complaints.parcel_pileup", "alert.pileup", lang, n=int(pileup)))
     open_now, open_before = _v(now, "complaints.open_at_end"), _v(before, "complaints.open_at_end")
     if open_now and open_before is not None and open_now > open_before:
-        out.append(Alert("warning", t("alert.open_rising", lang, n=int(open_now), prev=int(open_before)),
-                         "complaints.open_at_end"))
+        out.append(_alert("warning", "complaints.open_at_end", "alert.open_rising", lang, n=int(open_now),
+                          prev=int(open_before)))
     attendance = _v(now, "training.attendance_rate")
     if attendance is not None and attendance < LOW_ATTENDANCE:
-        out.append(Alert("warning", t("alert.low_attendance", lang, rate=fmt.value("rate", attendance, lang)),
-                         "training.attendance_rate"))
+        out.append(_alert("warning", "training.attendance_rate", "alert.low_attendance", lang,
+                          rate=fmt.value("rate", attendance, lang)))
     return out

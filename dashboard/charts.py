@@ -145,5 +145,8 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
     view = pdk.ViewState(latitude=float(all_lat.mean()), longitude=float(all_lon.mean()), zoom=15.5, pitch=0)
     # No basemap at all: map_style=None would make Streamlit fetch a Carto basemap from the internet.
     # "__MAP_STYLE__" is pydeck's "not given" marker, which Streamlit's frontend honours by drawing none.
+    # A text tooltip, not an HTML one: the tip holds imported names, and Streamlit HTML-escapes every value
+    # put into an HTML tooltip (so a <br/> inside the value showed as written). Text is set as innerText,
+    # where names stay plain text and the \n between lines still breaks the line.
     return pdk.Deck(layers=layers, initial_view_state=view, map_style="__MAP_STYLE__", map_provider=None,
-                    tooltip={"html": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}})
+                    tooltip={"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}})

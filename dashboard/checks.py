@@ -6,7 +6,7 @@ import streamlit as st
 
 from . import format as fmt
 from . import ui
-from .i18n import metric_help, metric_name
+from .i18n import METRIC_KIND, metric_help, metric_name
 from .report import check_sheet
 
 WEEKLY = ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
@@ -20,6 +20,23 @@ MONTHLY = ["complaints.noise", "complaints.noise_outside_hours", "complaints.noi
            "jobs.started", "jobs.active_at_end", "jobs.via_training_share", "jobs.median_monthly_income_yuan",
            "orders.count", "orders.gmv_yuan", "orders.active_sellers", "orders.new_sellers", "orders.refund_rate"]
 SIGNATURE = {"zh": ["检查人", "治理小组组长", "日期"], "en": ["Checked by", "Group lead", "Date"]}
+
+
+def numbers(v, metrics: list[str], now: dict, before: dict) -> pd.DataFrame:
+    """The check sheet as numbers (a rate as 0.75, money in yuan), which is what a spreadsheet can add up."""
+    def raw(values: dict, m: str) -> float | None:
+        return None if fmt.is_missing(values.get(m)) else float(values[m])
+
+    change = [None if raw(now, m) is None or raw(before, m) is None else raw(now, m) - raw(before, m)
+              for m in metrics]
+    return pd.DataFrame({
+        v.tr("col.metric"): [metric_name(m, v.lang) for m in metrics],
+        v.tr("col.unit"): [v.tr(f"unit.{METRIC_KIND[m][0]}") for m in metrics],
+        v.tr("col.value"): pd.array([raw(now, m) for m in metrics], dtype="Float64"),
+        v.tr("col.previous"): pd.array([raw(before, m) for m in metrics], dtype="Float64"),
+        v.tr("col.change"): pd.array(change, dtype="Float64"),
+        v.tr("col.definition"): [metric_help(m, v.lang) for m in metrics],
+    })
 
 
 def render(grain: str, page_key: str) -> None:
@@ -41,7 +58,7 @@ def render(grain: str, page_key: str) -> None:
         v.tr("col.change"): [fmt.delta(m, now.get(m), before.get(m), v.lang) or "—" for m in metrics],
         v.tr("col.definition"): [metric_help(m, v.lang) for m in metrics],
     })
-    ui.table(v, sheet, f"check_{grain}")
+    ui.table(v, sheet, f"check_{grain}", download=numbers(v, metrics, now, before))
     title = f"{v.community_name} · {v.tr(page_key)}"
     page = check_sheet(title, fmt.period(v.grain, v.period, v.lang), v.tr("alerts.title"),
                        [(a.level, a.text) for a in found] or [("ok", v.tr("alerts.none"))], sheet,

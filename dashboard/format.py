@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
 import pandas as pd
 
 from .i18n import METRIC_KIND, t
@@ -17,6 +19,23 @@ def is_missing(value) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+# Every character Markdown (CommonMark, GFM's bare-URL links, Streamlit's $math$, :red[colour] and
+# :emoji: directives) or HTML gives a meaning to. A backslash before ASCII punctuation always means
+# "this character, literally" in CommonMark, so the escaped text renders exactly as typed.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=:])")
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+
+
+def plain(text) -> str:
+    """Text from an imported file, made safe for Streamlit's Markdown elements (st.caption, st.error, ...).
+
+    Names like `![x](http://host/x.png)` would otherwise make every viewer's browser fetch that URL and
+    `[通知](http://...)` would become a link; escaped, they show exactly as they were typed. Line breaks
+    become spaces so that a name cannot start a heading, a list or a table on a line of its own.
+    """
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
 
 
 def number(value, lang: str = "zh", digits: int = 0) -> str:

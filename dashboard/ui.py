@@ -6,6 +6,7 @@ import streamlit as st
 
 from . import charts
 from . import format as fmt
+from .export import csv_bytes
 from . import queries as q
 from .alerts import alerts
 from .i18n import METRIC_KIND, metric_help, metric_name, t
@@ -34,7 +35,7 @@ def start(page_key: str) -> View:
 
 def header(v: View, page_key: str) -> None:
     st.title(v.tr(page_key))
-    st.caption(f"{v.community_name} · {fmt.period(v.grain, v.period, v.lang)}")
+    st.caption(f"{fmt.plain(v.community_name)} · {fmt.period(v.grain, v.period, v.lang)}")
 
 
 def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
@@ -99,13 +100,18 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) ->
     if not found:
         st.success(v.tr("alerts.none"))
     for a in found:
-        (st.error if a.level == "error" else st.warning)(a.text)
+        (st.error if a.level == "error" else st.warning)(a.markdown)
     return found
 
 
-def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
-    """A table and its CSV download (UTF-8 with BOM so Excel opens the Chinese correctly)."""
+def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None,
+          download: pd.DataFrame | None = None) -> None:
+    """A table and its CSV download; `download` holds the same rows as numbers where `df` shows "1.01万"."""
     st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
-    st.download_button(v.tr("download"), df.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{name}_{v.community}_{v.period.isoformat()}.csv", mime="text/csv",
-                       key=f"dl_{name}")
+    download_csv(v.tr("download"), df if download is None else download,
+                 f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
+
+
+def download_csv(label: str, df: pd.DataFrame, file_name: str, key: str | None = None) -> None:
+    """The one way a page offers a CSV: formula-safe cells, numbers as numbers (see export.py)."""
+    st.download_button(label, csv_bytes(df), file_name=file_name, mime="text/csv", key=key)

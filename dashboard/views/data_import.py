@@ -21,8 +21,9 @@ st.subheader(v.tr("import.h.history"))
 history = q.imports(v.snap, v.scope)
 history["status"] = [v.tr(f"status.{s}") for s in history["status"]]
 history["kind"] = [label("kind", k, lang) for k in history["kind"]]
-history["imported_at"] = [fmt.datetime(x, lang) for x in history["imported_at"]]
-ui.table(v, history.rename(columns={c: v.tr(f"col.{c}") for c in history.columns}), "imports")
+headers = {c: v.tr(f"col.{c}") for c in history.columns}
+shown = history.assign(imported_at=[fmt.datetime(x, lang) for x in history["imported_at"]])
+ui.table(v, shown.rename(columns=headers), "imports", download=history.rename(columns=headers))
 
 st.subheader(v.tr("import.h.quarantine"))
 bad = q.quarantine(v.snap, v.scope)
@@ -37,6 +38,5 @@ st.caption(v.tr("import.fix_hint"))
 for kind, rows in bad.groupby("kind"):
     # the rows as given, under canonical headers, so the corrected file imports as it is
     fixable = pd.DataFrame([json.loads(r) for r in rows["raw"]])
-    st.download_button(v.tr("import.fix_download", kind=label("kind", kind, lang), n=len(fixable)),
-                       fixable.to_csv(index=False).encode("utf-8-sig"), file_name=f"fix_{kind}.csv",
-                       mime="text/csv", key=f"fix_{kind}")
+    ui.download_csv(v.tr("import.fix_download", kind=label("kind", kind, lang), n=len(fixable)), fixable,
+                    f"fix_{kind}.csv", key=f"fix_{kind}")

@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from dashboard import ui
 from dashboard.i18n import METRIC_KIND, METRICS, metric_help, metric_name, t
 from dashboard.view import language
 
@@ -15,5 +16,4 @@ table = pd.DataFrame({
     t("col.key", lang): METRICS,
 })
 st.dataframe(table, hide_index=True, width="stretch")
-st.download_button(t("download", lang), table.to_csv(index=False).encode("utf-8-sig"), file_name="glossary.csv",
-                   mime="text/csv")
+ui.download_csv(t("download", lang), table, "glossary.csv")

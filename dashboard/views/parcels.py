@@ -38,11 +38,11 @@ with right:
     ui.chart(v, charts.capacity_bars(peaks, "name", "peak_in_stock", "capacity", v.tr("chart.point"),
                                      v.tr("chart.peak_in_stock"), v.tr("chart.capacity")), not peaks.empty)
 
-shown = peaks.assign(peak_hour=[fmt.datetime(h, v.lang) for h in peaks["peak_hour"]])
-shown = shown.rename(columns={"point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"),
-                              "capacity": v.tr("col.capacity"), "peak_in_stock": v.tr("col.peak_in_stock"),
-                              "peak_ratio": v.tr("col.peak_ratio"), "peak_hour": v.tr("col.peak_hour")})
-ui.table(v, shown, "point_occupancy",
+headers = {"point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"), "capacity": v.tr("col.capacity"),
+           "peak_in_stock": v.tr("col.peak_in_stock"), "peak_ratio": v.tr("col.peak_ratio"),
+           "peak_hour": v.tr("col.peak_hour")}
+shown = peaks.assign(peak_hour=[fmt.datetime(h, v.lang) for h in peaks["peak_hour"]]).rename(columns=headers)
+ui.table(v, shown, "point_occupancy", download=peaks.rename(columns=headers),
          column_config={v.tr("col.peak_ratio"): st.column_config.NumberColumn(format="percent")})
 
 st.subheader(v.tr("parcels.h.daily"))
@@ -53,7 +53,7 @@ ui.chart(v, charts.lines(daily, "day", "peak_ratio", "name", v.tr("chart.day"), 
 
 st.subheader(v.tr("parcels.h.overdue"))
 overdue = q.overdue_parcels(v.snap, v.scope, v.community, v.period, v.period_end)
-overdue["arrived_at"] = [fmt.datetime(x, v.lang) for x in overdue["arrived_at"]]
-overdue["picked_up_at"] = [fmt.datetime(x, v.lang) if not pd.isna(x) else "—" for x in overdue["picked_up_at"]]
-overdue = overdue.rename(columns={c: v.tr(f"col.{c}") for c in overdue.columns})
-ui.table(v, overdue, "overdue_parcels")
+headers = {c: v.tr(f"col.{c}") for c in overdue.columns}
+shown = overdue.assign(arrived_at=[fmt.datetime(x, v.lang) for x in overdue["arrived_at"]],
+                       picked_up_at=[fmt.datetime(x, v.lang) if not pd.isna(x) else "—" for x in overdue["picked_up_at"]])
+ui.table(v, shown.rename(columns=headers), "overdue_parcels", download=overdue.rename(columns=headers))

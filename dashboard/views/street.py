@@ -36,12 +36,12 @@ st.subheader(v.tr("street.h"))
 shown_bars = ranked.dropna(subset=[choice])
 ui.chart(v, charts.bars(shown_bars, "name", choice, v.tr("col.community"), v.tr(f"street.per1k.{choice}"),
                         horizontal=True), not shown_bars.empty)
-shown = pd.DataFrame({
-    v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"],
-    v.tr("col.households"): [fmt.number(h, v.lang) for h in ranked["households"]],
-    **{v.tr(f"street.per1k.{k}"): ranked[k].round(2) for k in PER_1K},
-    **{metric_name(m, v.lang): [fmt.value(m, x, v.lang) for x in ranked[m]]
-       for m in ["orders.gmv_yuan", "parcels.peak_occupancy_ratio", "parcels.overdue_rate",
-                 "complaints.noise_outside_hours", "complaints.open_at_end", "training.attendance_rate"]},
-})
-ui.table(v, shown, "street_comparison")
+SHOWN = ["orders.gmv_yuan", "parcels.peak_occupancy_ratio", "parcels.overdue_rate", "complaints.noise_outside_hours",
+         "complaints.open_at_end", "training.attendance_rate"]
+head = {v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"]}
+per_1k = {v.tr(f"street.per1k.{k}"): ranked[k].round(2) for k in PER_1K}
+shown = pd.DataFrame({**head, v.tr("col.households"): [fmt.number(h, v.lang) for h in ranked["households"]],
+                      **per_1k, **{metric_name(m, v.lang): [fmt.value(m, x, v.lang) for x in ranked[m]] for m in SHOWN}})
+numbers = pd.DataFrame({**head, v.tr("col.households"): ranked["households"], **per_1k,
+                        **{metric_name(m, v.lang): ranked[m] for m in SHOWN}})
+ui.table(v, shown, "street_comparison", download=numbers)
