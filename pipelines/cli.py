@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
+from .database import DatabaseBusy, DatabaseRefused, verify
 from .errors import FileRefused
 
 DEFAULT_DB = "data/linli.duckdb"
@@ -46,6 +46,8 @@ def cmd_ingest(args) -> int:
         try:
             report = import_file(db_path(args), args.kind, f, sheet=args.sheet,
                                  progress=_progress_bar(Path(f).name, lang))
+        except DatabaseRefused:
+            raise     # the database, not this file: the other files cannot go in either
         except FileRefused as exc:
             print(exc.message(lang), file=sys.stderr)
             status = 2
@@ -121,7 +123,13 @@ def cmd_serve(args) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     # run from the project folder so Streamlit finds .streamlit/config.toml (theme, offline settings)
-    return subprocess.call(cmd, env=env, cwd=app.parent.parent)
+    os.chdir(app.parent.parent)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit rather than wait for it as a child: a SIGTERM/SIGINT to `linli serve` then
+    # reaches the server itself, and stopping it can never leave an orphan holding the port.
+    os.execve(sys.executable, cmd, env)
+    return 1  # not reached
 
 
 def parser() -> argparse.ArgumentParser:
@@ -161,7 +169,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        # before any command touches it: --db must be a Linli database or a new path (SPEC §4)
+        verify(db_path(args))
         return args.func(args)
+    except DatabaseBusy as exc:
+        print(exc.message(_lang()), file=sys.stderr)
+        return 1
     except FileRefused as exc:
         print(exc.message(_lang()), file=sys.stderr)
         return 2

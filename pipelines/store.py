@@ -8,33 +8,19 @@ crash or kill at any moment leaves the store as it was before it.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from .database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
 from .errors import FileRefused
 from .feeds import FEEDS, Feed
+from .identity import protect
+from .personal import personal_safe_name
 from .readers import ROW, read_table
 from .validate import check
-
-LOCK_WAIT_SECONDS = 60
-
-
-def connect(db_path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store, waiting while another linli process holds the write lock."""
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            return duckdb.connect(str(db_path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
     return con.execute(sql, params or []).pl()
@@ -44,7 +30,31 @@ def raw_table(kind: str) -> str:
     return f"raw_{kind}"
 
 
+# 1: rows keyed by their id alone (before Linli kept community-scoped keys, row keys in quarantine,
+#    person links and the key's fingerprint). 2: now.
+SCHEMA_VERSION = 2
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    if "linli_meta" in tables:
+        row = con.execute("SELECT value FROM linli_meta WHERE name = 'schema_version'").fetchone()
+        return int(row[0]) if row else SCHEMA_VERSION
+    return 1 if "imports" in tables else 0
+
+
+def row_key_sql(kind: str, prefix: str = "") -> str:
+    """A row's key (community plus its ids, SPEC §3) as one text: quarantine rows and stored rows meet on it."""
+    return "concat_ws(chr(31), " + ", ".join(f"{prefix}{k}" for k in FEEDS[kind].key) + ")"
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    version = _schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise FileRefused(_db_name(con), f"这个数据库由更新版本的 Linli 创建（结构版本 {version}，本程序支持到 {SCHEMA_VERSION}）。"
+                                         "请升级 Linli 后再使用它。",
+                          f"this database was written by a newer Linli (schema version {version}; this one knows up to "
+                          f"{SCHEMA_VERSION}). Upgrade Linli to use it.")
     con.execute("CREATE SEQUENCE IF NOT EXISTS import_seq START 1")
     con.execute("""
         CREATE TABLE IF NOT EXISTS imports (
@@ -70,6 +80,32 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # "what changed since the number I last saw" (see build.py).
     con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS undone_seq INTEGER")
     con.execute("ALTER TABLE community_rules ADD COLUMN IF NOT EXISTS changed_seq INTEGER")
+    con.execute("CREATE TABLE IF NOT EXISTS linli_meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
+    # Which person id each identifier (ID card, phone) belongs to: keyed hashes only, never the identifier.
+    con.execute("""CREATE TABLE IF NOT EXISTS person_links (
+                       ident_hash VARCHAR PRIMARY KEY, person_id VARCHAR NOT NULL, import_id INTEGER NOT NULL)""")
+    con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS row_key VARCHAR")
+    if version == 1:
+        _migrate_1_to_2(con)
+    # Every stored row's key, across feeds: quarantine_open asks "did a later import supply this row?".
+    con.execute("CREATE OR REPLACE VIEW raw_keys AS " + " UNION ALL ".join(
+        f"SELECT '{kind}' AS kind, {row_key_sql(kind)} AS row_key, _import_id FROM {raw_table(kind)}" for kind in FEEDS))
+    if version < SCHEMA_VERSION:
+        con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def _migrate_1_to_2(con: duckdb.DuckDBPyConnection) -> None:
+    """Quarantined rows get their community-scoped key, read from the row as it was given. The stored rows
+    need nothing: every version was kept, so rows that a global id once hid are current again."""
+    for kind, feed in FEEDS.items():
+        parts = [f"json_extract_string(raw, '$.{k}')" for k in feed.key]
+        con.execute(f"UPDATE quarantine SET row_key = CASE WHEN {' OR '.join(p + ' IS NULL' for p in parts)} THEN NULL "
+                    f"ELSE concat_ws(chr(31), {', '.join(parts)}) END WHERE kind = ? AND row_key IS NULL", [kind])
+
+
+def _db_name(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return str(row[0]) if row and row[0] else "database"
 
 
 def current_rows_sql(kind: str, only_keys_in: str | None = None) -> str:
@@ -97,8 +133,33 @@ class ImportReport:
     already_imported_as: int | None = None
     encoding: str = ""
     header_row: int = 0
-    ignored_columns: list[str] = field(default_factory=list)
-    personal_columns: list[str] = field(default_factory=list)
+    kept_columns: list[str] = field(default_factory=list)       # stored: Linli's columns and unknown ones
+    personal_columns: list[str] = field(default_factory=list)   # personal by header
+    dropped_columns: list[str] = field(default_factory=list)    # not stored at all
+    masked_columns: dict[str, int] = field(default_factory=dict)   # header -> cells with phone/ID numbers masked
+    id_sources: list[str] = field(default_factory=list)         # the person id is a keyed hash of these
+    hashed_columns: list[str] = field(default_factory=list)     # id columns whose phone/ID values became hashes
+
+    def column_lines(self, lang: str = "zh") -> list[str]:
+        """What became of every column (SPEC §3: the report names every column kept, dropped or masked)."""
+        zh = lang == "zh"
+        join = "、".join if zh else ", ".join
+        lines = []
+        if self.kept_columns:
+            lines.append(("保存的列：" if zh else "Columns kept: ") + join(self.kept_columns))
+        if self.dropped_columns:
+            lines.append(("含个人信息、未保存的列：" if zh else "Columns with personal data, not stored: ")
+                         + join(self.dropped_columns))
+        if self.id_sources:
+            lines.append(("用于生成不可逆居民编号（本身未保存）的列：" if zh else
+                          "Columns turned into irreversible person ids (not stored themselves): ") + join(self.id_sources))
+        if self.masked_columns:
+            lines.append(("已遮盖其中手机号/身份证号的列：" if zh else "Columns with phone/ID numbers masked: ")
+                         + join(f"{h}（{n} 格）" if zh else f"{h} ({n} cells)" for h, n in self.masked_columns.items()))
+        if self.hashed_columns:
+            lines.append(("编号中的手机号/身份证号已换成不可逆编号的列：" if zh else
+                          "Id columns whose phone/ID numbers became irreversible ids: ") + join(self.hashed_columns))
+        return lines
 
     def summary(self, lang: str = "zh") -> str:
         if self.already_imported_as is not None:
@@ -119,15 +180,29 @@ def _community_names_to_ids(con, feed: Feed, rows: pl.DataFrame) -> pl.DataFrame
     communities feed is imported, a value that is no id but exactly one community's name becomes its id."""
     if feed.name == "communities" or "community_id" not in rows.columns:
         return rows
-    known = frame(con, "SELECT community_id, name FROM cur_communities")
-    if known.height == 0:
-        return rows
-    names = known.filter(pl.col("name").is_not_null() & ~pl.col("name").is_in(known["community_id"].to_list()))
-    unique = names.group_by("name").agg(pl.col("community_id").first(), pl.len().alias("n")).filter(pl.col("n") == 1)
-    mapping = dict(zip(unique["name"], unique["community_id"]))
+    mapping = _community_name_map(con)
     if not mapping:
         return rows
     return rows.with_columns(pl.col("community_id").replace(mapping))
+
+
+def _community_name_map(con) -> dict[str, str]:
+    known = frame(con, "SELECT community_id, name FROM cur_communities")
+    if known.height == 0:
+        return {}
+    names = known.filter(pl.col("name").is_not_null() & ~pl.col("name").is_in(known["community_id"].to_list()))
+    unique = names.group_by("name").agg(pl.col("community_id").first(), pl.len().alias("n")).filter(pl.col("n") == 1)
+    return dict(zip(unique["name"], unique["community_id"]))
+
+
+def _quarantine_key(con, feed: Feed) -> pl.Expr:
+    """The key a quarantined row will have once fixed (community names read as ids, as for accepted rows)."""
+    parts = [pl.col("raw").str.json_path_match(f"$.{k}") for k in feed.key]
+    if "community_id" in feed.key and feed.name != "communities":
+        names = _community_name_map(con)
+        i = feed.key.index("community_id")
+        parts[i] = parts[i].replace(names) if names else parts[i]
+    return pl.concat_str(parts, separator="\x1f")
 
 
 def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict[str, str]) -> pl.Series:
@@ -165,29 +240,34 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     """Validate and import one file as one transaction. Raises FileRefused (nothing written)."""
     step = progress or (lambda fraction, text: None)
     path = Path(path)
-    name = display_name or path.name
+    name = personal_safe_name(display_name or path.name)
     step(0.05, "read")
     raw = read_table(path, kind, sheet=sheet, display_name=name)
     kind = raw.kind
-    sha = raw.sha256
-    step(0.35, "check")
-    checked = check(raw)
     feed = FEEDS[kind]
-    report = ImportReport(name, raw.kind, rows_read=raw.frame.height, encoding=raw.encoding,
-                          header_row=raw.header_row, ignored_columns=raw.ignored, personal_columns=raw.personal)
     con = connect(db_path)
     try:
         ensure_schema(con)
         same = con.execute("SELECT min(import_id) FROM imports WHERE kind = ? AND file_sha256 = ? AND status = 'applied'",
-                           [kind, sha]).fetchone()[0]
+                           [kind, raw.sha256]).fetchone()[0]
+        report = ImportReport(name, kind, rows_read=raw.frame.height, encoding=raw.encoding,
+                              header_row=raw.header_row, kept_columns=list(raw.mapping.values()) + raw.ignored,
+                              personal_columns=raw.personal, id_sources=raw.id_sources,
+                              dropped_columns=[h for h in raw.personal if h not in raw.id_sources] + raw.dropped_by_value,
+                              masked_columns=dict(raw.masked))
         if same is not None:
             report.already_imported_as = same
             step(1.0, "done")
             return report
+        step(0.25, "check")
+        protection = protect(con, raw)
+        report.hashed_columns = protection.hashed_columns
+        checked = check(raw)
         step(0.55, "store")
         con.begin()
         try:
-            _apply(con, feed, raw, checked, sha, report)
+            _apply(con, feed, raw, checked, raw.sha256, report)
+            _remember_people(con, protection, report.import_id)
             con.commit()
         except BaseException:
             con.rollback()
@@ -196,6 +276,18 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
         return report
     finally:
         con.close()
+
+
+def _remember_people(con, protection, import_id: int) -> None:
+    if protection.fingerprint:
+        con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('key_fingerprint', ?)", [protection.fingerprint])
+    if protection.links:
+        links = pl.DataFrame({"ident_hash": list(protection.links), "person_id": list(protection.links.values())})
+        con.register("links_df", links.to_arrow())
+        con.execute("""INSERT INTO person_links SELECT ident_hash, person_id, ? FROM links_df
+                       ON CONFLICT (ident_hash) DO UPDATE SET person_id = excluded.person_id, import_id = excluded.import_id""",
+                    [import_id])
+        con.unregister("links_df")
 
 
 def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> None:
@@ -241,17 +333,20 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
                                    count(*) FILTER (WHERE _old_hash IS NOT NULL AND _old_hash <> _hash),
                                    count(*) FILTER (WHERE _old_hash = _hash) FROM incoming""").fetchone()
     report.rows_new, report.rows_replaced, report.rows_unchanged = counts
+    # Unchanged rows are stored too: the import brought them, so undoing an earlier import that
+    # brought them first must leave them current (undo is "as if that import never happened").
     con.execute(f"""INSERT INTO {raw_table(feed.name)} ({', '.join(cols)}, _import_id, _row, _hash, _extra)
-                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra FROM incoming
-                    WHERE _old_hash IS NULL OR _old_hash <> _hash""", [import_id])
+                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra FROM incoming""", [import_id])
     con.execute("DROP TABLE incoming")
     rejected = rejected.sort(ROW)
     if rejected.height:
         q = rejected.with_columns(pl.lit(import_id).alias("import_id"), pl.lit(feed.name).alias("kind"),
-                                  pl.lit(report.file_name).alias("file_name"))
+                                  pl.lit(report.file_name).alias("file_name"),
+                                  _quarantine_key(con, feed).alias("row_key"))
         con.register("q_df", q.to_arrow())
-        con.execute("""INSERT INTO quarantine SELECT import_id, kind, file_name, _row, columns,
-                       reason_zh, reason_en, raw FROM q_df""")
+        con.execute("""INSERT INTO quarantine (import_id, kind, file_name, row_number, columns, reason_zh, reason_en,
+                                               raw, row_key)
+                       SELECT import_id, kind, file_name, _row, columns, reason_zh, reason_en, raw, row_key FROM q_df""")
         con.unregister("q_df")
         report.quarantined = [
             {"row": r[ROW], "reason_zh": f"《{report.file_name}》第 {r[ROW]} 行：{r['reason_zh']}",

@@ -1,0 +1,211 @@
+"""Opening the store (SPEC §4): only a Linli database or a new path, and a clear wait for the lock.
+
+DuckDB happily "opens" almost anything: a path ending in .csv becomes an in-memory
+database with the CSV as a view, so an import into it succeeds and vanishes. So the
+file is identified by its header bytes before DuckDB sees it, and a DuckDB file must
+hold Linli's tables (or none at all) before anything is written to it.
+"""
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from .errors import FileRefused
+
+LOCK_WAIT_SECONDS = 60
+DUCKDB_MAGIC = b"DUCK"        # at byte offset 8 of every DuckDB database file
+# A database holding this table was written by Linli (any version; ensure_schema upgrades it).
+LINLI_TABLES = ("imports",)
+# Names an empty file may have and still be taken as a new database (`touch data/linli.duckdb`).
+DB_SUFFIXES = ("", ".duckdb", ".db", ".ddb")
+
+# Files already checked in this process, by path and inode: a read-only probe next to an open
+# read-write connection of the same process clashes, and a replaced file has a new inode.
+_verified: dict[str, int] = {}
+
+
+def _lang() -> str:
+    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
+
+
+def lock_wait_seconds() -> float:
+    """How long to wait for another process's lock; tests shorten it with LINLI_LOCK_WAIT_SECONDS."""
+    try:
+        return float(os.environ.get("LINLI_LOCK_WAIT_SECONDS", LOCK_WAIT_SECONDS))
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+class DatabaseRefused(FileRefused):
+    """--db names something that is not a Linli database: refused (exit 2), left as it was."""
+
+    def __init__(self, path: Path, zh: str, en: str):
+        super().__init__(str(path), zh, en)
+        self.zh = (f"--db 指向的《{path}》不是 Linli 数据库：{zh}。该文件没有被改动。"
+                   f"请让 --db 指向 Linli 数据库（默认 data/linli.duckdb）或一个尚不存在的新路径。")
+        self.en = (f"--db '{path}' is not a Linli database: {en}. The file was left untouched. "
+                   f"Point --db at a Linli database (default data/linli.duckdb) or at a path that does not exist yet.")
+        Exception.__init__(self, self.en)
+
+
+class DatabaseBusy(Exception):
+    """Another import or build kept the write lock for longer than the wait (exit 1)."""
+
+    def __init__(self, path: Path, seconds: float, holder: str):
+        self.zh = (f"数据库《{path}》在 {seconds:g} 秒内一直被另一个导入或构建占用{holder_zh(holder)}，本次操作已放弃，"
+                   f"数据没有改动。请等那个操作结束后重新运行本命令；如果它已卡住，结束该进程后再试。")
+        self.en = (f"The database '{path}' stayed locked by another import or build{holder_en(holder)} for "
+                   f"{seconds:g} s, so this command gave up and changed nothing. Run it again when that one has "
+                   f"finished; if it is stuck, stop that process first.")
+        super().__init__(self.en)
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def holder_zh(holder: str) -> str:
+    return f"（进程 {holder}）" if holder else ""
+
+
+def holder_en(holder: str) -> str:
+    return f" (process {holder})" if holder else ""
+
+
+def _is_text(head: bytes) -> bool:
+    body = head.removeprefix(b"\xef\xbb\xbf")
+    if not body or b"\x00" in body:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:   # incremental: the sample may end inside a character
+            codecs.getincrementaldecoder(encoding)().decode(body, final=False)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def _what_it_is(head: bytes, name: str) -> tuple[str, str]:
+    """A plain description of a file that is not a DuckDB database, from its first bytes."""
+    if head.startswith(b"SQLite format 3\x00"):
+        return "这是一个 SQLite 数据库文件（另一个程序的数据）", "it is an SQLite database (another program's data)"
+    if head.startswith(b"PK\x03\x04"):
+        return (f"这是一个 zip 压缩文件（Excel .xlsx 也是这种格式）；要导入表格，请用 `linli ingest 类型 {name}`",
+                f"it is a zip archive (an Excel .xlsx is one); to import a spreadsheet use `linli ingest KIND {name}`")
+    if head.startswith(b"PAR1"):
+        return "这是一个 Parquet 数据文件", "it is a Parquet data file"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "这是一个旧版 Office 文件（如 .xls）", "it is an old Office file (such as .xls)"
+    if head.startswith(b"%PDF"):
+        return "这是一个 PDF 文件", "it is a PDF file"
+    if _is_text(head):
+        return (f"这是一个文本文件（例如 CSV 表格）；要导入表格，请用 `linli ingest 类型 {name}`",
+                f"it is a text file (such as a CSV table); to import a table use `linli ingest KIND {name}`")
+    return "这是另一个程序的文件，不是 DuckDB 数据库", "it is another program's file, not a DuckDB database"
+
+
+def check_path(db_path: str | Path) -> bool:
+    """Refuse (DatabaseRefused) anything at db_path that is not a DuckDB file or a new path.
+
+    Returns True when the path is new (nothing there, or an empty file with a database's name).
+    Reads only the first bytes, so a refused file is never opened by DuckDB at all.
+    """
+    path = Path(db_path)
+    if not path.exists():
+        return True
+    if path.is_dir():
+        raise DatabaseRefused(path, "这是一个文件夹", "it is a folder")
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        raise DatabaseRefused(path, f"文件无法读取（{exc.strerror}）", f"it cannot be read ({exc.strerror})") from exc
+    if not head:
+        if path.suffix.lower() in DB_SUFFIXES:
+            return True
+        raise DatabaseRefused(path, "这是一个空文件，文件名不像数据库", "it is an empty file whose name is not a database's")
+    if head[8:12] != DUCKDB_MAGIC:
+        raise DatabaseRefused(path, *_what_it_is(head, path.name))
+    return False
+
+
+def _holder(message: str) -> str:
+    found = re.search(r"PID (\d+)", message)
+    return found.group(1) if found else ""
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting while another process holds the lock: says so once, gives up after the wait."""
+    wait = lock_wait_seconds()
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            # absolute, so that DuckDB reads no special meaning (":memory:", "md:") into the name
+            return duckdb.connect(str(path.absolute()), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                if path.exists():
+                    raise DatabaseRefused(path, f"DuckDB 无法打开它（{message}）",
+                                          f"DuckDB cannot open it ({message})") from exc
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(path, wait, _holder(message)) from None
+            if not told:
+                told = True
+                holder = _holder(message)
+                print(f"数据库正被另一个导入或构建占用{holder_zh(holder)}，正在等待…（最多 {wait:g} 秒）" if _lang() == "zh"
+                      else f"The database is in use by another import or build{holder_en(holder)}; waiting… "
+                           f"(up to {wait:g} s)", file=sys.stderr, flush=True)
+            time.sleep(0.2)
+
+
+def _refuse_foreign(path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
+    ).fetchall()]
+    if tables and not any(t in tables for t in LINLI_TABLES):
+        shown = "、".join(sorted(tables)[:5]) + ("…" if len(tables) > 5 else "")
+        shown_en = ", ".join(sorted(tables)[:5]) + ("…" if len(tables) > 5 else "")
+        raise DatabaseRefused(path, f"这是另一个程序的 DuckDB 数据库（含表 {shown}，没有 Linli 的导入记录）",
+                              f"it is another program's DuckDB database (tables {shown_en}, no Linli import history)")
+
+
+def connect(db_path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store: a Linli database or a new one; waits while another linli process holds the lock."""
+    path = Path(db_path)
+    key = str(path.resolve())
+    if path.exists() and _verified.get(key) == path.stat().st_ino:
+        return _open(path, read_only)
+    if check_path(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():   # an empty file named like a database: DuckDB will not create into it
+            path.unlink(missing_ok=True)
+        con = _open(path, read_only)
+    else:
+        try:
+            # look read-only first: writing to another program's database is what must never happen
+            probe = _open(path, read_only=True)
+        except duckdb.ConnectionException:   # this process has it open already, so it was checked
+            probe = None
+        if probe is not None:
+            try:
+                _refuse_foreign(path, probe)
+            finally:
+                probe.close()
+        con = _open(path, read_only)
+    _verified[key] = path.stat().st_ino
+    return con
+
+
+def verify(db_path: str | Path) -> None:
+    """Refuse db_path now unless it is a Linli database or a new path, before any input is read."""
+    if not check_path(db_path):
+        connect(db_path, read_only=True).close()
