@@ -20,8 +20,9 @@ from .errors import FileRefused
 
 LOCK_WAIT_SECONDS = 60
 DUCKDB_MAGIC = b"DUCK"        # at byte offset 8 of every DuckDB database file
-# A database holding this table was written by Linli (any version; ensure_schema upgrades it).
-LINLI_TABLES = ("imports",)
+# A database holding one of these tables was written by Linli (any version: ensure_schema upgrades
+# or refuses it, store._schema_version).
+LINLI_TABLES = ("imports", "linli_meta")
 # Names an empty file may have and still be taken as a new database (`touch data/linli.duckdb`).
 DB_SUFFIXES = ("", ".duckdb", ".db", ".ddb")
 
