@@ -25,3 +25,38 @@ def fixture_db(tmp_path_factory):
     return build_store(folder, {"communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS,
                                 "orders": fx.ORDERS, "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS,
                                 "training": fx.TRAINING, "jobs": fx.JOBS})
+
+
+# Names an attacker (or a careless copy from a web page) could put in a register: Markdown that would
+# fetch an image, a link, and HTML. A parcel point the fixture fills to 150 % so an alert names it.
+IMAGE_NAME = "![x](http://127.0.0.1:9/x.png)"
+LINK_NAME = "[官方通知](http://127.0.0.1:9/)"
+HTML_NAME = "<img src=http://127.0.0.1:9/b.png>B社区"
+HOSTILE_COMMUNITIES = f"""
+community_id,name,street,households,lat,lon
+A,{IMAGE_NAME},金桥街道,2000,26.57,106.71
+B,{HTML_NAME},金桥街道,,26.58,106.72
+"""
+HOSTILE_POINTS = POINTS.replace("PA,A,东门驿站,station,4", f"PA,A,{LINK_NAME},station,2")
+FORMULA_FILE = "=HYPERLINK(1)订单.csv"
+FORMULA_ORDERS = """
+order_id,community_id,seller_id,channel,ordered_at,amount_yuan,item_count,status
+O9,A,@SUM(A1),group_buy,2025-06-03 10:00,10,1,paid
+O10,A,=cmd|' /C calc'!A0,group_buy,2025-06-03 11:00,-5,1,paid
+"""
+
+
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory):
+    """The fixture store with hostile names, a formula as a seller id and as an import's file name."""
+    from pipelines.store import import_file
+    from tests.conftest import write
+
+    folder = tmp_path_factory.mktemp("hostile")
+    db = build_store(folder, {"communities": HOSTILE_COMMUNITIES, "buildings": BUILDINGS, "points": HOSTILE_POINTS,
+                              "orders": fx.ORDERS, "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS,
+                              "training": fx.TRAINING, "jobs": fx.JOBS})
+    import_file(db, "orders", write(folder / FORMULA_FILE, FORMULA_ORDERS))
+    from pipelines.build import build
+    build(db)
+    return db
