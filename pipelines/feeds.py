@@ -101,7 +101,7 @@ _feed(Feed("sellers", "商户", (
         "group_buy": ("团购", "拼团", "社区团购"), "livestream": ("直播", "直播带货"),
         "coop": ("合作社",), "shop": ("商铺", "店铺", "门店")}),
     _c("started_on", DATE, aliases=["开始日期", "入驻日期", "开业日期"]),
-), key=("seller_id",), references={"community_id": ("communities", ("community_id",)),
+), key=("community_id", "seller_id"), references={"community_id": ("communities", ("community_id",)),
                                    "building_id": ("buildings", ("community_id", "building_id"))},
     is_event=False))
 
@@ -122,7 +122,7 @@ _feed(Feed("orders", "订单", (
         "paid": ("已支付", "已完成", "已付款", "支付成功", "完成", "交易成功", "completed", "complete", "success"),
         "refunded": ("已退款", "退款", "退款成功", "refund"),
         "cancelled": ("已取消", "取消", "交易关闭", "canceled", "cancel")}),
-), key=("order_id",), references={"community_id": ("communities", ("community_id",))}))
+), key=("community_id", "order_id"), references={"community_id": ("communities", ("community_id",))}))
 
 _feed(Feed("parcels", "快递包裹", (
     _c("parcel_id", ID, True, ["运单号", "快递单号", "包裹编号", "单号"]),
@@ -131,7 +131,7 @@ _feed(Feed("parcels", "快递包裹", (
     _c("carrier", TEXT, aliases=["快递公司", "承运商", "快递"]),
     _c("arrived_at", TIMESTAMP, True, ["入库时间", "到件时间", "到站时间", "到达时间", "arrival_time", "in_time"]),
     _c("picked_up_at", TIMESTAMP, aliases=["取件时间", "出库时间", "签收时间", "pickup_time", "out_time"]),
-), key=("parcel_id",), references={"community_id": ("communities", ("community_id",)),
+), key=("community_id", "parcel_id"), references={"community_id": ("communities", ("community_id",)),
                                    "point_id": ("points", ("community_id", "point_id"))},
     order_checks=(("picked_up_at", "arrived_at"),)))
 
@@ -149,7 +149,7 @@ _feed(Feed("complaints", "投诉", (
         "wechat": ("微信群", "微信"), "hotline": ("12345热线", "热线", "12345"),
         "visit": ("入户走访", "走访"), "meeting": ("议事会",), "other": ("其他",)}),
     _c("resolved_at", TIMESTAMP, aliases=["办结时间", "解决时间", "处理完成时间", "办结日期"]),
-), key=("complaint_id",), references={"community_id": ("communities", ("community_id",)),
+), key=("community_id", "complaint_id"), references={"community_id": ("communities", ("community_id",)),
                                       "building_id": ("buildings", ("community_id", "building_id"))},
     order_checks=(("resolved_at", "received_at"),)))
 
@@ -165,7 +165,7 @@ _feed(Feed("training", "培训签到", (
         "<30": ("30岁以下", "30以下"), "30-44": ("30-44岁",), "45-59": ("45-59岁",),
         "60-69": ("60-69岁",), "70+": ("70岁以上", "70岁及以上", "70以上")}),
     _c("attended", BOOL, True, ["是否出席", "签到", "是否签到", "出席"]),
-), key=("session_id", "participant_id"), references={"community_id": ("communities", ("community_id",))},
+), key=("community_id", "session_id", "participant_id"), references={"community_id": ("communities", ("community_id",))},
     person_column="participant_id"))
 
 _feed(Feed("jobs", "就业安置", (
@@ -184,7 +184,7 @@ _feed(Feed("jobs", "就业安置", (
     _c("ended_on", DATE, aliases=["结束日期", "离职日期"]),
     _c("monthly_income_yuan", FLOAT, aliases=["月收入", "月收入(元)", "月均收入"], non_negative=True),
     _c("via_training", BOOL, aliases=["是否经培训", "经培训", "培训后就业", "通过培训"]),
-), key=("placement_id",), references={"community_id": ("communities", ("community_id",))},
+), key=("community_id", "placement_id"), references={"community_id": ("communities", ("community_id",))},
     order_checks=(("ended_on", "started_on"),), person_column="person_id"))
 
 # Feed names a user may type instead of the canonical ones (linli ingest 订单 7月.csv).
@@ -198,12 +198,20 @@ def resolve_kind(kind: str) -> str:
     return KIND_ALIASES.get(k, k.lower())
 
 
-# Header words that mark a column holding personal data; such a column is never stored.
-PERSONAL_HEADER_WORDS = ("姓名", "名字", "电话", "手机", "身份证", "证件", "联系方式",
-                         "phone", "mobile", "id_card", "idcard", "full_name", "person_name")
-# Strongest identifier first: the id is derived from the first one present in a row.
-PERSONAL_PRIORITY = (("身份证", "证件", "id_card", "idcard"), ("手机", "电话", "联系方式", "phone", "mobile"),
-                     ("姓名", "名字", "full_name", "person_name"))
+# Header words that mark a column holding personal data (SPEC §3); such a column is never stored
+# as written. Chinese words match anywhere in the header; English ones as words of it (Buyer Name).
+PERSONAL_HEADER_WORDS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人", "投诉人", "反映人", "申请人", "户主",
+                         "电话", "手机", "联系方式", "身份证", "证件", "微信", "qq", "地址", "住址", "昵称", "邮箱")
+PERSONAL_HEADER_WORDS_EN = ("name", "phone", "mobile", "tel", "telephone", "contact", "address", "wechat", "weixin",
+                            "nickname", "email", "e-mail", "idcard", "id_card", "passport", "username", "fullname",
+                            "cellphone", "addr")
+# "Product name" or "shop name" name things, not people.
+NOT_PERSONAL_EN = ("product", "item", "sku", "goods", "shop", "store", "course", "file", "company", "carrier",
+                   "street", "community", "building", "point", "station", "category", "sheet", "channel", "brand")
+# Which personal headers identify the person (the source of a derived person id), strongest first.
+PERSONAL_PRIORITY = (("idcard", ("身份证", "证件", "idcard", "id_card", "passport")),
+                     ("phone", ("手机", "电话", "联系方式", "phone", "mobile", "tel", "telephone", "cellphone")),
+                     ("name", ("姓名", "名字", "name", "fullname")))
 
 BOOL_WORDS = {
     True: ("是", "true", "1", "yes", "y", "t", "√", "✓", "已签到", "签到", "出席", "到", "已出席", "参加"),

@@ -1,6 +1,15 @@
-"""Keyed hashing of personal data: the same person gets the same id across files,
-and no one can read the person back without the key, which lives outside the
-repository (LINLI_KEY_FILE, else ~/.config/linli/person.key, made on first use).
+"""Personal data (SPEC §3): recognised by header and by value, never written to disk as it came.
+
+- Free text: a mobile or ID-card number inside it is masked (138****8000).
+- Id columns: a value holding such a number becomes a keyed hash, so ids stay distinct and a
+  re-import of the same file matches.
+- Person ids (`participant_id`, `person_id`): where missing or themselves a phone/ID number, a
+  keyed hash of the person's identifiers. A row carrying an ID number and a phone links the two
+  (table `person_links`, hashes only), so a later file with either gives the same id.
+
+The key is 32 random bytes, hex in a file outside the repository (LINLI_KEY_FILE, else
+~/.config/linli/person.key), owner-only. The database remembers the key's fingerprint: a lost
+or different key is refused, never silently replaced (that would give everyone new ids).
 """
 from __future__ import annotations
 
@@ -9,12 +18,24 @@ import hmac
 import os
 import re
 import secrets
-from functools import lru_cache
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from .feeds import PERSONAL_PRIORITY
+from .errors import FileRefused
+
+MIN_KEY_BYTES = 16
+_FULLWIDTH = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－　", "0123456789Xx+- ")}
+# Rust's regex has no look-around: a number is bounded by a captured non-digit (or the text's ends).
+_SEP = r"[\s\-]?"
+PHONE_IN_TEXT = r"(^|[^\d])(?:(?:\+|00)?86" + _SEP + r")?(1[3-9]\d)" + _SEP + r"(\d{4})" + _SEP + r"(\d{4})([^\d]|$)"
+IDCARD_IN_TEXT = r"(^|[^\dA-Za-z])([1-9]\d{2})\d{3}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d(\d{2}[\dXx])([^\dA-Za-z]|$)"
+PERSONAL_VALUE = r"(?:^|[^\d])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}(?:[^\d]|$)|" \
+                 r"(?:^|[^\dA-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?:[^\dA-Za-z]|$)"
+BARE_PHONE = re.compile(r"(?:(?:\+|00)?86)?(1[3-9]\d{9})")
+BARE_IDCARD = re.compile(r"[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
 
 
 def key_path() -> Path:
@@ -22,41 +43,173 @@ def key_path() -> Path:
     return Path(env) if env else Path.home() / ".config" / "linli" / "person.key"
 
 
-@lru_cache(maxsize=4)
-def _key(path: str) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return bytes.fromhex(p.read_text().strip())
+class KeyRefused(FileRefused):
+    """The person key cannot be used: nothing is imported (exit 2)."""
+
+    def __init__(self, path: Path, zh: str, en: str):
+        super().__init__(str(path), zh, en)
+        self.zh = f"个人信息密钥文件《{path}》不可用，本次没有导入任何数据：{zh}"
+        self.en = f"The personal-data key file '{path}' cannot be used; nothing was imported: {en}"
+        self.args = (self.en,)
 
 
-def normalize_identifier(value: str) -> str:
-    v = re.sub(r"[\s\-()（）]", "", value).upper()
-    if re.fullmatch(r"(\+?86)?1\d{10}", v):      # mobile numbers with or without +86
-        v = v[-11:]
-    return v
+def _refuse(path: Path, zh: str, en: str) -> KeyRefused:
+    return KeyRefused(path, zh, en)
 
 
-def person_id(value: str) -> str:
-    digest = hmac.new(_key(str(key_path())), normalize_identifier(value).encode(), hashlib.sha256).hexdigest()
-    return "P" + digest[:16]
+def read_key(path: Path) -> bytes:
+    try:
+        info = path.stat()
+        text = path.read_bytes()
+    except OSError as exc:
+        raise _refuse(path, f"无法读取（{exc.strerror}）。", f"it cannot be read ({exc.strerror}).") from None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise _refuse(path, f"其他用户也能读取这个文件。请运行 chmod 600 {path} 后重试。",
+                      f"other users can read it. Run chmod 600 {path} and try again.")
+    if not text.strip():
+        raise _refuse(path, "文件是空的。请从备份恢复原来的密钥文件；若这是全新的数据库，删除这个空文件即可自动生成新密钥。",
+                      "the file is empty. Restore the original key file from a backup; for a brand-new database, "
+                      "delete the empty file and a new key is made.")
+    try:
+        key = bytes.fromhex(text.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise _refuse(path, "文件内容不是十六进制密钥。请恢复原来的密钥文件。",
+                      "its content is not a hexadecimal key. Restore the original key file.") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise _refuse(path, f"密钥太短（{len(key)} 字节，至少 {MIN_KEY_BYTES} 字节）。请恢复原来的密钥文件。",
+                      f"the key is too short ({len(key)} bytes, at least {MIN_KEY_BYTES}). Restore the original key file.")
+    return key
 
 
-def _strength(header: str) -> int:
-    h = header.lower()
-    for rank, words in enumerate(PERSONAL_PRIORITY):
-        if any(w in h for w in words):
-            return rank
-    return len(PERSONAL_PRIORITY)
+def create_key(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key.hex() + "\n")
+    return key
 
 
-def derive_person_ids(values: pl.DataFrame) -> pl.Series:
-    """One id per row from the strongest personal identifier present in that row."""
-    ordered = sorted(values.columns, key=_strength)
-    first = values.select(pl.coalesce([
-        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()) for c in ordered
-    ]).alias("v"))["v"]
-    return first.map_elements(person_id, return_dtype=pl.Utf8, skip_nulls=True).alias("person")
+def fingerprint(key: bytes) -> str:
+    return hmac.new(key, b"linli key fingerprint", hashlib.sha256).hexdigest()[:32]
+
+
+def key_for_store(remembered: str | None) -> tuple[bytes, str]:
+    """The key, checked against the fingerprint the database remembers (None: a store that never used one)."""
+    path = key_path()
+    if not path.exists():
+        if remembered:
+            raise _refuse(path, f"找不到密钥文件 {path}，而这个数据库已用一把密钥生成过居民编号。"
+                                "请从备份恢复该文件（或用 LINLI_KEY_FILE 指向它）；新建密钥会让所有人的编号都变掉。",
+                          f"there is no key file at {path}, and this database already made person ids with a key. "
+                          "Restore it from a backup (or point LINLI_KEY_FILE at it); a new key would change everyone's id.")
+        key = create_key(path)
+    else:
+        key = read_key(path)
+    if remembered and fingerprint(key) != remembered:
+        raise _refuse(path, f"密钥文件 {path} 不是这个数据库使用的那一把。请换回原来的密钥文件。",
+                      f"the key file {path} is not the one this database uses. Put the original key file back.")
+    return key, fingerprint(key)
+
+
+# ---- recognising personal data ------------------------------------------------------------
+
+def fullwidth_to_ascii(text: pl.Expr) -> pl.Expr:
+    for f, h in _FULLWIDTH.items():
+        text = text.str.replace_all(chr(f), chr(h), literal=True)
+    return text
+
+
+def holds_personal_value(text: pl.Expr) -> pl.Expr:
+    """True where the text contains a mainland mobile number or an 18-character ID-card number."""
+    return fullwidth_to_ascii(text).str.contains(PERSONAL_VALUE).fill_null(False)
+
+
+def mask(text: pl.Expr) -> pl.Expr:
+    """138 0013 8000 -> 138****8000; 110101199003071234 -> 110***********1234 (twice: adjacent numbers)."""
+    norm = fullwidth_to_ascii(text)
+    masked = norm
+    for _ in range(2):
+        masked = (masked.str.replace_all(PHONE_IN_TEXT, "${1}${2}****${4}${5}")
+                  .str.replace_all(IDCARD_IN_TEXT, "${1}${2}***********${3}${4}"))
+    return pl.when(norm.str.contains(PERSONAL_VALUE)).then(masked).otherwise(text)
+
+
+def normalise_identifier(kind: str, value: str) -> str | None:
+    """Digits normalised (full-width, spaces, dashes, +86); None when the value is no identifier of that kind."""
+    v = re.sub(r"[\s\-()（）]", "", value.translate(_FULLWIDTH)).upper()
+    if not v:
+        return None
+    if kind == "idcard":
+        return v if BARE_IDCARD.fullmatch(v) else (v if len(v) >= 6 else None)
+    if kind == "phone":
+        m = BARE_PHONE.fullmatch(v)
+        return m.group(1) if m else (v if len(v) >= 5 else None)
+    return value.strip() or None
+
+
+def identifier_kind_of_value(value: str) -> str | None:
+    v = re.sub(r"[\s\-()（）]", "", value.translate(_FULLWIDTH)).upper()
+    if BARE_IDCARD.fullmatch(v):
+        return "idcard"
+    if BARE_PHONE.fullmatch(v):
+        return "phone"
+    return None
+
+
+def identifier_in(value: str) -> tuple[str, str]:
+    """The ID-card or phone number a value holds (张三13800138000 -> phone 13800138000)."""
+    v = re.sub(r"[\s\-()（）]", "", value.translate(_FULLWIDTH)).upper()
+    if m := re.search(r"(?<!\d)" + BARE_IDCARD.pattern + r"(?!\d)", v):
+        return "idcard", m.group(0)
+    if m := re.search(r"(?<!\d)" + BARE_PHONE.pattern + r"(?!\d)", v):
+        return "phone", m.group(1)
+    return "name", value.strip()
+
+
+@dataclass
+class Hasher:
+    key: bytes
+
+    def digest(self, text: str) -> str:
+        return hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()
+
+    def token(self, value: str) -> str:
+        """An id column's personal value, replaced: distinct values stay distinct, re-imports match."""
+        return "H" + self.digest("id:" + re.sub(r"[\s\-]", "", value.translate(_FULLWIDTH)).upper())[:16]
+
+
+def resolve_person_ids(hasher: Hasher, identifiers: list[list[tuple[str, str]]],
+                       known: dict[str, str]) -> tuple[list[str | None], dict[str, str]]:
+    """One person id per row from its identifiers [(kind, normalised value), strongest first].
+
+    `known` maps identifier hashes to person ids already linked in the store. Rows carrying two
+    strong identifiers are linked first, so that within one file the order of rows does not matter.
+    Returns the ids and the new links (hash -> person id). Names are never linked: two people
+    may share one.
+    """
+    links: dict[str, str] = {}
+    hashes = [[(kind, hasher.digest(f"link:{kind}:{v}")) for kind, v in row] for row in identifiers]
+
+    def lookup(h: str) -> str | None:
+        return links.get(h) or known.get(h)
+
+    order = sorted(range(len(hashes)), key=lambda i: -sum(k != "name" for k, _ in hashes[i]))
+    out: list[str | None] = [None] * len(hashes)
+    for i in order:
+        row = hashes[i]
+        if not row:
+            continue
+        found = next((pid for _, h in row if (pid := lookup(h))), None)
+        # the id of a new person is the one earlier Linli versions gave (hash of the strongest identifier)
+        pid = found or "P" + hasher.digest(identifiers[i][0][1])[:16]
+        for kind, h in row:
+            if kind != "name" and lookup(h) is None:
+                links[h] = pid
+        out[i] = pid
+    return out, links
+
+
+def personal_safe_name(text: str) -> str:
+    """A file name or other single text with phone and ID numbers masked (张三13800138000.csv)."""
+    return pl.select(mask(pl.lit(text, dtype=pl.Utf8))).item()

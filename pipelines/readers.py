@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,18 @@ from pathlib import Path
 import polars as pl
 
 from .errors import FileRefused
-from .feeds import DATE, FEEDS, PERSONAL_HEADER_WORDS, TIMESTAMP, Feed, resolve_kind
-from .personal import derive_person_ids
+from . import personal
+from .feeds import (DATE, FEEDS, ID, NOT_PERSONAL_EN, PERSONAL_HEADER_WORDS, PERSONAL_HEADER_WORDS_EN,
+                    PERSONAL_PRIORITY, TIMESTAMP, Feed, resolve_kind)
+from .xlsx import read_rows
 
 HEADER_SCAN_ROWS = 30
 ROW = "_row"
 EXTRA = "_extra"
+MAX_FILE_BYTES = int(float(os.environ.get("LINLI_MAX_FILE_MB", "200")) * (1 << 20))
+# Control characters (NUL, ESC of terminal sequences, bidi overrides) never reach the store; text keeps \t \n.
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+ID_CONTROL = r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 
 
 @dataclass
@@ -34,9 +41,14 @@ class RawTable:
     header_row: int
     encoding: str
     mapping: dict[str, str] = field(default_factory=dict)   # canonical -> header as written
-    ignored: list[str] = field(default_factory=list)         # headers we did not use
-    personal: list[str] = field(default_factory=list)        # personal headers, dropped
+    ignored: list[str] = field(default_factory=list)         # headers Linli does not use, kept with the row (_extra)
+    personal: list[str] = field(default_factory=list)        # personal by header: dropped, or a person id's source
     sha256: str = ""                                          # of the file's bytes: the same file twice is a no-op
+    dropped_by_value: list[str] = field(default_factory=list)  # unknown columns that are phone/ID numbers, dropped
+    masked: dict[str, int] = field(default_factory=dict)       # header -> cells whose phone/ID numbers were masked
+    # The person's identifiers per row, in memory only: [(kind, normalised value)], strongest first.
+    identifiers: list[list[tuple[str, str]]] | None = None
+    id_sources: list[str] = field(default_factory=list)        # headers the person id is derived from
 
 
 def normalize_header(text: object) -> str:
@@ -62,25 +74,47 @@ def _match(header: str, index: dict[str, str]) -> str | None:
     return index.get(without_unit)
 
 
-def _is_personal(header: str) -> bool:
+def _english_words(header: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header))
+    return re.findall(r"[a-z]+", spaced.lower())
+
+
+def is_personal_header(header: str) -> bool:
     h = normalize_header(header)
-    return any(word in h for word in PERSONAL_HEADER_WORDS)
+    if any(word in h for word in PERSONAL_HEADER_WORDS):
+        return True
+    words = _english_words(header)
+    joined = "".join(words)
+    if any(w in NOT_PERSONAL_EN for w in words):
+        return False
+    return any(w in PERSONAL_HEADER_WORDS_EN for w in words) or joined in PERSONAL_HEADER_WORDS_EN
+
+
+def identifier_kind(header: str) -> str | None:
+    """idcard / phone / name for a personal header that identifies the person; None for other personal data."""
+    h, words = normalize_header(header), _english_words(header)
+    for kind, hints in PERSONAL_PRIORITY:
+        if any((w in h) if not w.isascii() else (w in words or w == "".join(words)) for w in hints):
+            return kind
+    return None
 
 
 def decode_bytes(data: bytes, file_name: str) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
     try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GB18030/GBK"
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16"), "UTF-16"
+        try:
+            return data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            return data.decode("gb18030"), "GB18030/GBK"
     except UnicodeDecodeError as exc:
-        raise FileRefused(file_name, f"无法识别文件编码（第 {exc.start} 字节处）。请另存为 UTF-8 或 GBK 编码的 CSV，或 Excel 文件。",
-                          f"unrecognised text encoding (at byte {exc.start}). Save it as UTF-8 or GBK CSV, or as Excel.") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FileRefused(file_name, f"第 {line} 行有无法识别的字符（既不是 UTF-8 也不是 GBK，常见于把两种编码的文件拼在一起）。"
+                                     "请用 Excel 或记事本把整个文件另存为 UTF-8 或 GBK 编码的 CSV，或另存为 Excel 文件。",
+                          f"line {line} holds characters that are neither UTF-8 nor GBK (often two files of different "
+                          "encodings pasted together). Save the whole file as UTF-8 or GBK CSV, or as Excel.") from None
 
 
 def _cell_text(value: object) -> str | None:
@@ -157,32 +191,79 @@ def _read_csv_text(text: str, file_name: str, index: dict[str, str]) -> tuple[li
 
 
 def _read_xlsx(path: Path, file_name: str, index: dict[str, str], sheet: str | None) -> tuple[list[str], pl.DataFrame, int]:
-    import openpyxl  # imported here: only Excel files pay for it
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise FileRefused(file_name, f"Excel 文件无法打开（{exc}）。请确认是 .xlsx 格式且未加密。",
-                          f"the Excel file cannot be opened ({exc}). Make sure it is .xlsx and not encrypted.") from None
-    try:
-        ws = wb[sheet] if sheet else wb.worksheets[0]
-    except KeyError:
-        raise FileRefused(file_name, f"找不到工作表“{sheet}”。", f"there is no sheet named '{sheet}'.") from None
-    rows: list[list[object]] = []
-    numbers: list[int] = []
-    for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        rows.append(list(row))
-        numbers.append(n)
-    wb.close()
+    rows, numbers = read_rows(path, file_name, sheet)
     h = _find_header(rows, index)
     if h < 0:
         return [], pl.DataFrame(), -1
     headers = [_cell_text(c) or "" for c in rows[h]]
     width = len(headers)
-    data = [[_cell_text(v) for v in (r + [None] * width)[:width]] for r in rows[h + 1:]]
-    frame = pl.DataFrame(data, schema=[f"c{i}" for i in range(width)], orient="row") if data else \
-        pl.DataFrame(schema={f"c{i}": pl.Utf8 for i in range(width)})
-    return headers, frame.cast(pl.Utf8), numbers[h]
+    body = rows[h + 1:]
+    # Every column as text, built column by column: a column empty for its first hundreds of rows
+    # and filled later is normal in registers and must not trip type inference.
+    columns = {f"c{i}": [_cell_text(r[i]) if i < len(r) else None for r in body] for i in range(width)}
+    frame = pl.DataFrame(columns, schema={name: pl.Utf8 for name in columns})
+    frame = frame.with_columns(pl.Series("_xlsx_row", numbers[h + 1:], dtype=pl.Int64))
+    return headers, frame, numbers[h]
+
+
+# What a file is, by its first bytes, when it is neither CSV nor .xlsx.
+MAGIC = ((b"%PDF", "PDF 文档", "a PDF document"), (b"\x89PNG", "PNG 图片", "a PNG image"),
+         (b"\xff\xd8\xff", "JPEG 图片", "a JPEG image"), (b"GIF8", "GIF 图片", "a GIF image"),
+         (b"\x1f\x8b", "gzip 压缩包", "a gzip archive"), (b"7z\xbc\xaf", "7z 压缩包", "a 7z archive"),
+         (b"Rar!", "RAR 压缩包", "a RAR archive"), (b"\x7fELF", "程序文件", "a program"),
+         (b"MZ", "Windows 程序", "a Windows program"), (b"SQLite format 3", "SQLite 数据库", "an SQLite database"),
+         (b"{\\rtf", "RTF 文档", "an RTF document"))
+
+
+def _refuse_other_formats(data: bytes, file_name: str) -> None:
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise FileRefused(file_name, "这是旧版 .xls 文件（或加密的 Excel 文件）。请在 Excel 中另存为 .xlsx 或 CSV 后再导入。",
+                          "this is a legacy .xls file (or an encrypted Excel file). Save it as .xlsx or CSV in Excel.")
+    if data[8:12] == b"DUCK":
+        raise FileRefused(file_name, "这是一个 DuckDB 数据库文件，不是 CSV 或 Excel 表格。",
+                          "this is a DuckDB database file, not a CSV or Excel sheet.")
+    for magic, zh, en in MAGIC:
+        if data.startswith(magic):
+            raise FileRefused(file_name, f"这是{zh}，不是 CSV 或 Excel 表格。请导入 CSV 或 .xlsx 文件。",
+                              f"this is {en}, not a CSV or Excel sheet. Import a CSV or .xlsx file.")
+    head = data[:8192]
+    # a stray NUL in a register is a typo (cleaned later); a file full of them is binary
+    if head.count(b"\x00") > max(8, len(head) // 100) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRefused(file_name, "这是二进制文件，不是 CSV 或 Excel 表格。请导入 CSV 或 .xlsx 文件。",
+                          "this is a binary file, not a CSV or Excel sheet. Import a CSV or .xlsx file.")
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        raise FileRefused(file_name, "文件扩展名是 .xlsx，但内容不是 Excel 工作簿（可能是改了扩展名的 CSV 或其他文件）。"
+                                     "请在 Excel 中打开后另存为 .xlsx。",
+                          "the name ends in .xlsx but the content is not an Excel workbook (perhaps a renamed CSV "
+                          "or another file). Open it in Excel and save it as .xlsx.")
+
+
+def _read_bytes(path: Path, file_name: str) -> bytes:
+    """The file's bytes, refusing what is not a regular file or is over the size limit before reading it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FileRefused(file_name, f"找不到这个文件（{path}）。请检查路径和文件名。",
+                          f"there is no such file ({path}). Check the path and name.") from None
+    except OSError as exc:
+        raise FileRefused(file_name, f"文件无法读取（{exc.strerror}）。", f"the file cannot be read ({exc.strerror}).") from None
+    if not os.path.isfile(path):
+        raise FileRefused(file_name, "这不是一个普通文件（是文件夹或设备）。请选择 CSV 或 .xlsx 文件。",
+                          "this is not a regular file (a folder or a device). Choose a CSV or .xlsx file.")
+    limit_mb = MAX_FILE_BYTES / (1 << 20)
+    if info.st_size > MAX_FILE_BYTES:
+        raise FileRefused(file_name, f"文件有 {info.st_size / (1 << 20):,.0f} MB，超过 {limit_mb:,.0f} MB 的上限。请按月份拆分后分别导入。",
+                          f"the file is {info.st_size / (1 << 20):,.0f} MB, over the {limit_mb:,.0f} MB limit. "
+                          "Split it (by month, say) and import the parts.")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise FileRefused(file_name, f"文件无法读取（{exc.strerror}），请确认文件没有被其他程序占用、有读取权限。",
+                          f"the file cannot be read ({exc.strerror}); check it is not locked and is readable.") from None
+    if len(data) > MAX_FILE_BYTES:    # it grew while we read it
+        raise FileRefused(file_name, f"文件超过 {limit_mb:,.0f} MB 的上限。", f"the file is over the {limit_mb:,.0f} MB limit.")
+    return data
 
 
 def read_table(path: str | Path, kind: str, sheet: str | None = None, display_name: str | None = None) -> RawTable:
@@ -194,22 +275,15 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
                           f"unknown kind '{kind}'. Known kinds: {', '.join(FEEDS)}.")
     feed = FEEDS[kind]
     index = _header_index(feed)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FileRefused(file_name, f"找不到这个文件（{path}）。请检查路径和文件名。",
-                          f"there is no such file ({path}). Check the path and name.") from None
-    except OSError as exc:
-        raise FileRefused(file_name, f"文件无法读取（{exc.strerror}），请确认文件没有被其他程序占用、有读取权限。",
-                          f"the file cannot be read ({exc.strerror}); check it is not locked and is readable.") from None
+    data = _read_bytes(path, file_name)
+    sha = hashlib.sha256(data).hexdigest()
     if data[:4] == b"PK\x03\x04":
         headers, frame, header_row = _read_xlsx(path, file_name, index, sheet)
         encoding = "xlsx"
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise FileRefused(file_name, "这是旧版 .xls 文件。请在 Excel 中另存为 .xlsx 或 CSV 后再导入。",
-                          "this is a legacy .xls file. Save it as .xlsx or CSV in Excel and import again.")
     else:
+        _refuse_other_formats(data, file_name)
         text, encoding = decode_bytes(data, file_name)
+        del data
         headers, frame, header_row = _read_csv_text(text, file_name, index)
     if header_row < 0:
         expected = "、".join(f"{c.aliases[0] if c.aliases else c.name}({c.name})" for c in feed.columns if c.required)
@@ -217,7 +291,10 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
                           f"no header row for {kind} found in the first {HEADER_SCAN_ROWS} rows. "
                           f"Required columns: {', '.join(c.name for c in feed.columns if c.required)}.")
     table = _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding)
-    table.sha256 = hashlib.sha256(data).hexdigest()
+    if table.frame.height == 0:
+        raise FileRefused(file_name, f"第 {header_row} 行是表头，但下面没有任何数据行。请确认导出的是有数据的那一页。",
+                          f"row {header_row} is a header, but no data rows follow. Check that the export holds data.")
+    table.sha256 = sha
     return table
 
 
@@ -232,9 +309,22 @@ def _blank_placeholders(text: pl.Expr, kind: str) -> pl.Expr:
     return pl.when(text.str.to_lowercase().is_in(list(words)) | (text == "")).then(None).otherwise(text)
 
 
+def _clean(text: pl.Expr, is_id: bool) -> pl.Expr:
+    return text.str.replace_all(ID_CONTROL if is_id else CONTROL, "").str.strip_chars()
+
+
+def _mostly_identifiers(values: pl.Series) -> bool:
+    """An unknown column whose values are, for the most part, bare phone or ID numbers is an identifier column."""
+    given = values.drop_nulls().filter(values.drop_nulls().str.strip_chars() != "")
+    if given.len() == 0:
+        return False
+    bare = given.map_elements(lambda v: personal.identifier_kind_of_value(v) is not None, return_dtype=pl.Boolean)
+    return bare.sum() * 2 > given.len()
+
+
 def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding) -> RawTable:
     mapping: dict[str, str] = {}
-    personal: dict[str, str] = {}
+    personal_cols: dict[str, str] = {}
     ignored: list[str] = []
     extra: dict[str, str] = {}
     selected: dict[str, str] = {}
@@ -243,37 +333,81 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
         if canonical and canonical not in mapping:
             mapping[canonical] = header
             selected[canonical] = f"c{i}"
-        elif _is_personal(header):
-            personal[header] = f"c{i}"
+        elif is_personal_header(header):
+            personal_cols[str(header)] = f"c{i}"
         elif str(header).strip():
-            ignored.append(str(header))
             name = str(header).strip()
             extra[name if name not in extra else f"{name}_{i}"] = f"c{i}"
+    sources = {h: src for h, src in personal_cols.items() if feed.person_column and identifier_kind(h)}
     missing = [c for c in feed.columns if c.required and c.name not in mapping
-               and not (c.name == feed.person_column and personal)]
+               and not (c.name == feed.person_column and sources)]
     if missing:
         zh = "、".join(f"{c.label_zh}（{c.name}）" for c in missing)
         raise FileRefused(file_name, f"缺少必需的列：{zh}。请在第 {header_row} 行表头中加上这些列。",
                           f"required column(s) missing: {', '.join(c.name for c in missing)}. "
                           f"Add them to the header in row {header_row}.")
-    row_numbers = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True).alias(ROW)
-    out = frame.select([_blank_placeholders(pl.col(src).str.strip_chars(), feed.column(name).kind).alias(name)
+    if "_xlsx_row" in frame.columns:
+        row_numbers = frame["_xlsx_row"].alias(ROW)
+    else:
+        row_numbers = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True).alias(ROW)
+    is_id = {name: feed.column(name).kind == ID for name in selected}
+    out = frame.select([_blank_placeholders(_clean(pl.col(src), is_id[name]), feed.column(name).kind).alias(name)
                         for name, src in selected.items()])
     for col in feed.columns:
         if col.name not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
-    # Columns Linli has no use for (备注, 快递员, …) are kept with the row as JSON: nothing imported is lost.
-    extra_json = (frame.select(pl.struct([pl.col(src).alias(h) for h, src in extra.items()])
-                               .struct.json_encode().alias(EXTRA))[EXTRA]
-                  if extra else pl.lit(None, dtype=pl.Utf8).alias(EXTRA))
+    # Unknown columns (备注, 快递员, …) are kept with the row as JSON, so nothing imported is lost,
+    # unless they are identifiers (a phone list under an unknown header): those are dropped.
+    dropped_by_value = [h for h, src in extra.items() if _mostly_identifiers(frame[src])]
+    kept = {h: src for h, src in extra.items() if h not in dropped_by_value}
+    extras = frame.select([_clean(pl.col(src), False).alias(h) for h, src in kept.items()])
+    # Free text and every non-id column: phone and ID numbers inside are masked. Id columns are
+    # left for the store, which replaces such values with keyed hashes (distinct ids stay distinct).
+    masked: dict[str, int] = {}
+    text_cols = [c for c in out.columns if not is_id.get(c, feed.column(c).kind == ID)]
+    for target, names, header_of in ((out, text_cols, lambda c: mapping.get(c, c)), (extras, extras.columns, str)):
+        if not names:
+            continue
+        hits = target.select([personal.holds_personal_value(pl.col(c)).sum().alias(c) for c in names]).row(0, named=True)
+        for c, n in hits.items():
+            if n:
+                masked[header_of(c)] = n
+    out = out.with_columns([personal.mask(pl.col(c)).alias(c) for c in text_cols
+                            if mapping.get(c, c) in masked])
+    extras = extras.with_columns([personal.mask(pl.col(c)).alias(c) for c in extras.columns if c in masked])
+    extra_json = (extras.select(pl.struct(pl.all()).struct.json_encode().alias(EXTRA))[EXTRA]
+                  if extras.width else pl.lit(None, dtype=pl.Utf8).alias(EXTRA))
     out = out.with_columns(row_numbers, extra_json)
-    if personal:
-        values = frame.select([pl.col(src).alias(h) for h, src in personal.items()])
-        derived = derive_person_ids(values)
-        if feed.person_column:
-            out = out.with_columns(pl.when(pl.col(feed.person_column).is_null() | (pl.col(feed.person_column) == ""))
-                                   .then(derived).otherwise(pl.col(feed.person_column)).alias(feed.person_column))
+    identifiers = None
+    if sources:
+        identifiers = _row_identifiers(frame, sources)
+        out = out.with_columns(pl.Series("_has_person", [bool(x) for x in identifiers]))
     # Rows with no value at all are blank lines in the sheet, not data.
-    out = out.filter(pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c) != "") for c in feed.names]))
+    keep = pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c) != "") for c in feed.names])
+    if sources:
+        keep = keep | pl.col("_has_person")
+    mask_keep = out.select(keep.alias("k"))["k"]
+    out = out.filter(mask_keep)
+    if identifiers is not None:
+        identifiers = [ids for ids, k in zip(identifiers, mask_keep) if k]
     return RawTable(file_name, kind, out.select([*feed.names, ROW, EXTRA]), header_row, encoding,
-                    mapping, ignored, list(personal))
+                    mapping, list(kept), list(personal_cols), dropped_by_value=dropped_by_value, masked=masked,
+                    identifiers=identifiers, id_sources=list(sources))
+
+
+def _row_identifiers(frame: pl.DataFrame, sources: dict[str, str]) -> list[list[tuple[str, str]]]:
+    """Per row, the person's identifiers from the personal columns, strongest first (ID card, phone, name)."""
+    rank = {kind: i for i, (kind, _) in enumerate(PERSONAL_PRIORITY)}
+    ordered = sorted(sources.items(), key=lambda item: rank[identifier_kind(item[0])])
+    columns = [(identifier_kind(h), frame[src].to_list()) for h, src in ordered]
+    rows: list[list[tuple[str, str]]] = []
+    for values in zip(*[v for _, v in columns]):
+        ids = []
+        for (kind, _), value in zip(columns, values):
+            if value is None:
+                continue
+            norm = personal.normalise_identifier(kind, str(value))
+            if norm and (kind, norm) not in ids:
+                ids.append((kind, norm))
+        rows.append(ids)
+    return rows

@@ -5,7 +5,9 @@ header wrote it; the store adds the file name and the row number.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -14,6 +16,8 @@ from .feeds import BOOL, DATE, ENUM, FEEDS, FLOAT, INT, TIMESTAMP, Column, Feed
 from .readers import EXTRA, ROW, RawTable
 
 ERR = "_errors"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EARLIEST = dt.datetime(2000, 1, 1)
 
 
 @dataclass
@@ -63,6 +67,7 @@ def _rules(feed: Feed, raw: RawTable) -> list[tuple[pl.Expr, pl.Expr]]:
     """(condition that makes a row bad, the issue it reports)."""
     rules: list[tuple[pl.Expr, pl.Expr]] = []
     header = {c.name: raw.mapping.get(c.name, c.label_zh) for c in feed.columns}
+    now = dt.datetime.now(SHANGHAI).replace(tzinfo=None)
     for col in feed.columns:
         given = pl.col(col.name).is_not_null() & (pl.col(col.name) != "")
         typed = pl.col(f"{col.name}__typed")
@@ -73,6 +78,15 @@ def _rules(feed: Feed, raw: RawTable) -> list[tuple[pl.Expr, pl.Expr]]:
         if zh:
             rules.append((given & typed.is_null(), _issue(col.name, header[col.name], f"无法识别的值，{zh}",
                                                           f"unrecognised value, {en}")))
+        if col.kind in (TIMESTAMP, DATE):
+            earliest, latest = (EARLIEST, now + dt.timedelta(days=1))
+            if col.kind == DATE:
+                earliest, latest = earliest.date(), latest.date()
+            rules.append((((typed < earliest) | (typed > latest)).fill_null(False),
+                          _issue(col.name, header[col.name],
+                                 "日期超出可信范围（早于 2000年1月1日，或晚于导入时刻一天以上），请核对年份",
+                                 "the date is out of range (before 2000-01-01, or more than one day after "
+                                 "the import); check the year")))
         if col.non_negative:
             rules.append(((typed < 0).fill_null(False),
                           _issue(col.name, header[col.name], "不能为负数", "must not be negative")))

@@ -43,12 +43,14 @@ def test_same_file_twice_changes_nothing(tmp_path):
     assert table(db, "SELECT count(*) FROM raw_orders") == [(2,)]
 
 
-def test_same_rows_in_another_file_store_no_new_versions(tmp_path):
+def test_same_rows_in_another_file_count_as_unchanged_and_survive_undo_of_the_first(tmp_path):
     db = tmp_path / "t.duckdb"
-    import_file(db, "orders", write(tmp_path / "o.csv", ORDERS))
+    first = import_file(db, "orders", write(tmp_path / "o.csv", ORDERS))
     report = import_file(db, "orders", write(tmp_path / "o2.csv", "A社区6月订单\n" + ORDERS.lstrip(), "gbk"))
     assert (report.rows_new, report.rows_replaced, report.rows_unchanged) == (0, 0, 2)
-    assert table(db, "SELECT count(*) FROM raw_orders") == [(2,)]
+    assert table(db, "SELECT count(*) FROM cur_orders") == [(2,)]
+    undo(db, first.import_id)      # the second file brought the same two rows: they stay
+    assert table(db, "SELECT count(*) FROM cur_orders") == [(2,)]
 
 
 def test_correction_wins_keeps_the_old_version_and_undo_restores_it(tmp_path):
