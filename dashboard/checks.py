@@ -8,6 +8,7 @@ from . import format as fmt
 from . import ui
 from .i18n import METRIC_KIND, metric_help, metric_name
 from .report import check_sheet
+from .view import View
 
 WEEKLY = ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
           "parcels.overdue_rate", "parcels.peak_occupancy_ratio", "complaints.count", "complaints.noise",
@@ -22,7 +23,7 @@ MONTHLY = ["complaints.noise", "complaints.noise_outside_hours", "complaints.noi
 SIGNATURE = {"zh": ["检查人", "治理小组组长", "日期"], "en": ["Checked by", "Group lead", "Date"]}
 
 
-def numbers(v, metrics: list[str], now: dict, before: dict) -> pd.DataFrame:
+def numbers(v: View, metrics: list[str], now: dict, before: dict) -> pd.DataFrame:
     """The check sheet as numbers (a rate as 0.75, money in yuan), which is what a spreadsheet can add up."""
     def raw(values: dict, m: str) -> float | None:
         return None if fmt.is_missing(values.get(m)) else float(values[m])

@@ -6,9 +6,9 @@ import streamlit as st
 
 from . import charts
 from . import format as fmt
-from .export import csv_bytes
 from . import queries as q
 from .alerts import alerts
+from .export import csv_bytes
 from .i18n import METRIC_KIND, metric_help, metric_name, t
 from .view import View, current
 

@@ -9,6 +9,8 @@ from dashboard.i18n import metric_name
 
 PER_1K = {"orders": "orders.count", "parcels": "parcels.arrived", "complaints": "complaints.count",
           "noise": "complaints.noise", "participants": "training.participants", "jobs": "jobs.started"}
+SHOWN = ["orders.gmv_yuan", "parcels.peak_occupancy_ratio", "parcels.overdue_rate", "complaints.noise_outside_hours",
+         "complaints.open_at_end", "training.attendance_rate"]
 
 v = ui.page_view()
 if v is None:
@@ -36,8 +38,6 @@ st.subheader(v.tr("street.h"))
 shown_bars = ranked.dropna(subset=[choice])
 ui.chart(v, charts.bars(shown_bars, "name", choice, v.tr("col.community"), v.tr(f"street.per1k.{choice}"),
                         horizontal=True), not shown_bars.empty)
-SHOWN = ["orders.gmv_yuan", "parcels.peak_occupancy_ratio", "parcels.overdue_rate", "complaints.noise_outside_hours",
-         "complaints.open_at_end", "training.attendance_rate"]
 head = {v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"]}
 per_1k = {v.tr(f"street.per1k.{k}"): ranked[k].round(2) for k in PER_1K}
 shown = pd.DataFrame({**head, v.tr("col.households"): [fmt.number(h, v.lang) for h in ranked["households"]],
