@@ -59,10 +59,8 @@ def cmd_ingest(args) -> int:
             more = len(report.quarantined) - args.show
             print(f"  …另有 {more} 行被隔离，可在“数据导入”页查看。" if lang == "zh"
                   else f"  …and {more} more quarantined rows; see the data import page.")
-        if report.personal_columns:
-            cols = "、".join(report.personal_columns)
-            print(f"  个人信息列（{cols}）未保存，已转换为不可逆编号。" if lang == "zh"
-                  else f"  Personal columns ({cols}) were not stored; they became irreversible ids.")
+        for line in report.column_lines(lang):
+            print("  " + line)
     if status == 0:
         print("运行 `linli build` 更新看板。" if lang == "zh" else "Run `linli build` to update the dashboard.")
     return status
