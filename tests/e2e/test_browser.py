@@ -3,11 +3,15 @@
 Fails on an exception box, a chart that drew nothing, or Chinese drawn as boxes
 (tofu). Screenshots are kept in tests/e2e/screenshots/. Skips only outside CI
 when no Chromium is installed; with CI=true it always runs.
+
+Every wait is for a condition with a generous deadline, never for a length of time: on a loaded
+machine a page takes as long as it takes, and a fixed sleep either wastes time or flakes.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +26,7 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PAGES = {"overview": False, "orders": True, "parcels": True, "complaints": True, "training": True, "map": False,
          "weekly": False, "monthly": False, "street": True, "data_import": False, "glossary": False}
+WAIT_MS = 60_000        # per condition; a loaded 2-core machine needs several seconds for a page
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
@@ -49,30 +54,61 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop the server and everything it started (its own process group), however the tests went."""
+    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 20)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        # the leader is gone; a child that ignored SIGTERM may still be in the group
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if proc.poll() is None:
+        proc.wait(timeout=20)
+
+
+def _wait_until_serving(proc: subprocess.Popen, url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            return
+        except OSError:
+            pass
+        try:   # paces the polling and notices a server that died instead of waiting out the deadline
+            proc.wait(timeout=0.25)
+            pytest.fail(f"linli serve exited with {proc.returncode} before answering")
+        except subprocess.TimeoutExpired:
+            pass
+    pytest.fail(f"linli serve did not answer within {seconds:.0f} s")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     db = folder / "linli.duckdb"
     env = dict(os.environ, LINLI_DB=str(db), LINLI_KEY_FILE=str(folder / "key"))
     linli = [sys.executable, "-m", "pipelines", "--db", str(db)]
-    subprocess.run(linli + ["demo", "--communities", "2", "--weeks", "10"], check=True, env=env, cwd=ROOT,
-                   capture_output=True)
+    demo = subprocess.run(linli + ["demo", "--communities", "2", "--weeks", "10"], env=env, cwd=ROOT,
+                          capture_output=True, text=True)
+    assert demo.returncode == 0, demo.stderr
     port = _free_port()
-    proc = subprocess.Popen(linli + ["serve", "--port", str(port)], env=env, cwd=ROOT,
+    # its own session, so teardown can stop the server and any child it has as one group
+    proc = subprocess.Popen(linli + ["serve", "--port", str(port)], env=env, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("linli serve did not answer within 60 s")
-    yield {"url": url, "db": db, "env": env, "linli": linli}
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        _wait_until_serving(proc, url, 120)
+        yield {"url": url, "db": db, "env": env, "linli": linli}
+    finally:
+        _stop_group(proc)
 
 
 @pytest.fixture(scope="module")
@@ -84,14 +120,44 @@ def browser():
         b.close()
 
 
+# Streamlit marks its root with the script's run state: "initial" before the first run, then
+# "running" / "notRunning"; a page is settled once a run has finished.
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+CHARTS_DRAWN = """
+() => {
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+  return charts.length > 0 && charts.every(c => {
+    const g = c.querySelector('canvas, svg');
+    if (!g) return false;
+    const r = g.getBoundingClientRect();
+    return r.width > 50 && r.height > 50;
+  });
+}
+"""
+
+MAP_DRAWN = """
+() => [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"] canvas')]
+        .some(c => { const r = c.getBoundingClientRect(); return r.width > 50 && r.height > 50; })
+"""
+
+
 def _settle(page) -> None:
-    page.wait_for_selector("h1", timeout=60_000)
-    # Streamlit shows a running indicator while the script runs; wait for it to go, then for charts to draw.
-    for _ in range(60):
-        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
-            break
-        time.sleep(0.5)
-    time.sleep(2.5)
+    page.wait_for_selector("h1", timeout=WAIT_MS)
+    page.wait_for_selector(SCRIPT_DONE, state="attached", timeout=WAIT_MS)
+
+
+def _wait_for(page, condition: str, what: str, arg=None) -> None:
+    """Wait until the JS condition holds; an exception box ends the wait at once and fails with its text."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    either = f"(arg) => !!document.querySelector('[data-testid=\"stException\"]') || ({condition})(arg)"
+    try:
+        page.wait_for_function(either, arg=arg, timeout=WAIT_MS, polling=250)
+    except PlaywrightTimeout:
+        pytest.fail(f"{what} (waited {WAIT_MS // 1000} s)")
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, f"exception box on the page: {boxes.first.inner_text()[:500]}"
+    assert page.evaluate(condition, arg), what
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -107,10 +173,17 @@ def test_page_in_real_browser(server, browser, name, has_charts, lang):
     page.on("console", lambda m: outside.append(m.text) if "ERR_NAME_NOT_RESOLVED" in m.text
             or "ERR_INTERNET_DISCONNECTED" in m.text else None)
     path = "" if name == "overview" else name      # the default page lives at the root
-    page.goto(f"{server['url']}/{path}?lang={lang}")
-    _settle(page)
-    page.screenshot(path=str(SHOTS / f"{name}_{lang}.png"), full_page=True)
     try:
+        page.goto(f"{server['url']}/{path}?lang={lang}", timeout=WAIT_MS)
+        _settle(page)
+        if has_charts:
+            _wait_for(page, CHARTS_DRAWN, "no chart on the page, or a chart that drew nothing")
+        if name == "overview":
+            _wait_for(page, "(n) => document.querySelectorAll('[data-testid=\"stMetricChart\"]').length >= n",
+                      "trend sparklines missing", arg=12)
+        if name == "map":
+            _wait_for(page, MAP_DRAWN, "map drew nothing")
+        page.screenshot(path=str(SHOTS / f"{name}_{lang}.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0, "exception box on the page"
         assert page.get_by_text("Page not found").count() == 0, "Streamlit did not find the page"
         assert not errors, errors
@@ -118,42 +191,41 @@ def test_page_in_real_browser(server, browser, name, has_charts, lang):
         font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
         assert page.evaluate(TOFU_CHECK, font), f"Chinese text would be drawn as boxes in {font}"
         assert page.evaluate(TOFU_CHECK, "'Noto Sans CJK SC', sans-serif"), "chart font has no Chinese glyphs"
-        if has_charts:
-            charts = page.locator('[data-testid="stVegaLiteChart"]')
-            assert charts.count() > 0, "no chart on the page"
-            for i in range(charts.count()):
-                box = charts.nth(i).locator("canvas, svg").first.bounding_box()
-                assert box and box["width"] > 50 and box["height"] > 50, f"chart {i} drew nothing"
-        if name == "overview":
-            assert page.locator('[data-testid="stMetricChart"]').count() >= 12, "trend sparklines missing"
-        if name == "map":
-            assert page.locator('[data-testid="stDeckGlJsonChart"] canvas').count() > 0, "map drew nothing"
     finally:
         page.close()
 
 
-def _orders_tile(page) -> int:
-    tile = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text="Orders")).first
-    return int(tile.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+# The value of the first metric tile whose label says "Orders" (null while there is none).
+ORDERS_TILE = """
+() => {
+  const tile = [...document.querySelectorAll('[data-testid="stMetric"]')].find(t => {
+    const label = t.querySelector('[data-testid="stMetricLabel"]');
+    return label && label.innerText.toLowerCase().includes('orders');
+  });
+  const value = tile && tile.querySelector('[data-testid="stMetricValue"]');
+  return value ? parseInt(value.innerText.replace(/,/g, ''), 10) : null;
+}
+"""
 
 
 def test_import_and_build_while_serving_show_without_restart(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1440, "height": 1100})
     try:
-        page.goto(f"{server['url']}/?lang=en&c=A&g=week&p=2025-03-10")
+        page.goto(f"{server['url']}/?lang=en&c=A&g=week&p=2025-03-10", timeout=WAIT_MS)
         _settle(page)
-        before = _orders_tile(page)
+        _wait_for(page, f"() => ({ORDERS_TILE})() !== null", "no Orders tile on the overview")
+        before = page.evaluate(ORDERS_TILE)
         orders = tmp_path / "late.csv"
         orders.write_text("order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status\n"
                           "LATE1,A,A-S001,group_buy,2025-03-11 10:00,10,paid\n", encoding="utf-8")
         for args in (["ingest", "orders", str(orders)], ["build"]):
             done = subprocess.run(server["linli"] + args, env=server["env"], cwd=ROOT, capture_output=True, text=True)
             assert done.returncode == 0, done.stderr
-        page.reload()
+        page.reload(timeout=WAIT_MS)
         _settle(page)
+        _wait_for(page, f"(want) => ({ORDERS_TILE})() === want", f"the Orders tile never showed {before + 1}",
+                  arg=before + 1)
         page.screenshot(path=str(SHOTS / "after_live_import.png"))
         assert page.locator('[data-testid="stException"]').count() == 0
-        assert _orders_tile(page) == before + 1
     finally:
         page.close()
