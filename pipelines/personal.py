@@ -27,15 +27,19 @@ import polars as pl
 from .errors import FileRefused
 
 MIN_KEY_BYTES = 16
-_FULLWIDTH = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－　", "0123456789Xx+- ")}
-# Rust's regex has no look-around: a number is bounded by a captured non-digit (or the text's ends).
-_SEP = r"[\s\-]?"
-PHONE_IN_TEXT = r"(^|[^\d])(?:(?:\+|00)?86" + _SEP + r")?(1[3-9]\d)" + _SEP + r"(\d{4})" + _SEP + r"(\d{4})([^\d]|$)"
-IDCARD_IN_TEXT = r"(^|[^\dA-Za-z])([1-9]\d{2})\d{3}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d(\d{2}[\dXx])([^\dA-Za-z]|$)"
-PERSONAL_VALUE = r"(?:^|[^\d])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}(?:[^\d]|$)|" \
-                 r"(?:^|[^\dA-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?:[^\dA-Za-z]|$)"
+_FULLWIDTH = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－　（）", "0123456789Xx+- ()")}
+# Rust's regex has no look-around, so a number is bounded by a captured non-digit (or the text's ends);
+# its \d is Unicode-aware, so full-width digits are recognised without translating every cell first.
+_SEP = r"[\s\-－]?"
+_PHONE = r"(?:(?:[+＋]|00)?[8８][6６]" + _SEP + r")?[1１][3-9３-９]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}"
+_IDCARD = r"\d{17}[\dXxＸｘ]"
+PERSONAL_VALUE = r"(?:^|\D)" + _PHONE + r"(?:\D|$)|(?:^|[^\dA-Za-z])" + _IDCARD + r"(?:[^\dA-Za-z]|$)"
+BARE_VALUE = r"^(?:(?:[+＋]|00)?[8８][6６])?[1１][3-9３-９]\d{9}$|^" + _IDCARD + "$"
+# After translation to ASCII, for masking: keep the first three and last four characters.
+PHONE_IN_TEXT = r"(^|[^\d])(?:(?:\+|00)?86[\s\-]?)?(1[3-9]\d)[\s\-]?(\d{4})[\s\-]?(\d{4})([^\d]|$)"
+IDCARD_IN_TEXT = r"(^|[^\dA-Za-z])(\d{3})\d{11}(\d{3}[\dXx])([^\dA-Za-z]|$)"
 BARE_PHONE = re.compile(r"(?:(?:\+|00)?86)?(1[3-9]\d{9})")
-BARE_IDCARD = re.compile(r"[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
+BARE_IDCARD = re.compile(r"\d{17}[\dX]")
 
 
 def key_path() -> Path:
@@ -122,17 +126,22 @@ def fullwidth_to_ascii(text: pl.Expr) -> pl.Expr:
 
 def holds_personal_value(text: pl.Expr) -> pl.Expr:
     """True where the text contains a mainland mobile number or an 18-character ID-card number."""
-    return fullwidth_to_ascii(text).str.contains(PERSONAL_VALUE).fill_null(False)
+    return text.str.contains(PERSONAL_VALUE).fill_null(False)
+
+
+def is_bare_identifier(text: pl.Expr) -> pl.Expr:
+    """True where the whole value is one phone or ID-card number (spaces, dashes, brackets aside)."""
+    return text.str.replace_all(r"[\s\-－()（）]", "").str.contains(BARE_VALUE).fill_null(False)
 
 
 def mask(text: pl.Expr) -> pl.Expr:
-    """138 0013 8000 -> 138****8000; 110101199003071234 -> 110***********1234 (twice: adjacent numbers)."""
+    """138 0013 8000 -> 138****8000; 110105194912310021 -> 110***********0021 (twice: adjacent numbers)."""
     norm = fullwidth_to_ascii(text)
     masked = norm
     for _ in range(2):
         masked = (masked.str.replace_all(PHONE_IN_TEXT, "${1}${2}****${4}${5}")
                   .str.replace_all(IDCARD_IN_TEXT, "${1}${2}***********${3}${4}"))
-    return pl.when(norm.str.contains(PERSONAL_VALUE)).then(masked).otherwise(text)
+    return pl.when(holds_personal_value(text)).then(masked).otherwise(text)
 
 
 def normalise_identifier(kind: str, value: str) -> str | None:
@@ -212,4 +221,5 @@ def resolve_person_ids(hasher: Hasher, identifiers: list[list[tuple[str, str]]],
 
 def personal_safe_name(text: str) -> str:
     """A file name or other single text with phone and ID numbers masked (张三13800138000.csv)."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "", text)
     return pl.select(mask(pl.lit(text, dtype=pl.Utf8))).item()

@@ -310,16 +310,16 @@ def _blank_placeholders(text: pl.Expr, kind: str) -> pl.Expr:
 
 
 def _clean(text: pl.Expr, is_id: bool) -> pl.Expr:
-    return text.str.replace_all(ID_CONTROL if is_id else CONTROL, "").str.strip_chars()
+    # A cell our own fix-file download neutralised ('=…, '-5) reads back as it was.
+    return (text.str.replace_all(ID_CONTROL if is_id else CONTROL, "").str.strip_chars()
+            .str.replace(r"^'([=+\-@])", "$1"))
 
 
 def _mostly_identifiers(values: pl.Series) -> bool:
     """An unknown column whose values are, for the most part, bare phone or ID numbers is an identifier column."""
-    given = values.drop_nulls().filter(values.drop_nulls().str.strip_chars() != "")
-    if given.len() == 0:
-        return False
-    bare = given.map_elements(lambda v: personal.identifier_kind_of_value(v) is not None, return_dtype=pl.Boolean)
-    return bare.sum() * 2 > given.len()
+    counts = pl.select(pl.lit(values).str.strip_chars().pipe(lambda v: pl.struct(
+        given=(v.is_not_null() & (v != "")).sum(), bare=personal.is_bare_identifier(v).sum()))).item()
+    return counts["given"] > 0 and counts["bare"] * 2 > counts["given"]
 
 
 def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding) -> RawTable:

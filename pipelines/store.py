@@ -144,7 +144,9 @@ class ImportReport:
         """What became of every column (SPEC §3: the report names every column kept, dropped or masked)."""
         zh = lang == "zh"
         join = "、".join if zh else ", ".join
-        lines = []
+        lines: list[str] = []
+        if self.already_imported_as is not None:
+            return lines
         if self.kept_columns:
             lines.append(("保存的列：" if zh else "Columns kept: ") + join(self.kept_columns))
         if self.dropped_columns:
