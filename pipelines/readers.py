@@ -20,7 +20,7 @@ import polars as pl
 
 from .errors import FileRefused
 from . import personal
-from .feeds import (DATE, FEEDS, ID, NOT_PERSONAL_EN, PERSONAL_HEADER_WORDS, PERSONAL_HEADER_WORDS_EN,
+from .feeds import (DATE, FEEDS, ID, NOT_PERSONAL_EN, TEXT, PERSONAL_HEADER_WORDS, PERSONAL_HEADER_WORDS_EN,
                     PERSONAL_PRIORITY, TIMESTAMP, Feed, resolve_kind)
 from .xlsx import read_rows
 
@@ -306,13 +306,24 @@ NOT_YET = ("未取", "未取件", "未领取", "未办结", "未结", "办理中
 
 def _blank_placeholders(text: pl.Expr, kind: str) -> pl.Expr:
     words = PLACEHOLDERS + (NOT_YET if kind in (TIMESTAMP, DATE) else ())
-    return pl.when(text.str.to_lowercase().is_in(list(words)) | (text == "")).then(None).otherwise(text)
+    # every spelling listed, so no cell needs lower-casing (a pass over the whole column)
+    spellings = sorted({v for w in words for v in (w, w.upper(), w.title())} | {""})
+    return pl.when(text.is_in(spellings)).then(None).otherwise(text)
 
 
-def _clean(text: pl.Expr, is_id: bool) -> pl.Expr:
+def _cleaned(frame: pl.DataFrame, src: str, is_id: bool) -> pl.Expr:
+    """A column without control characters and surrounding spaces. Each costly pass runs only on
+    a column that needs it (most need none): a whole-column check is several times cheaper."""
+    col = frame[src]
+    text = pl.col(src)
+    pattern = ID_CONTROL if is_id else CONTROL
+    if col.str.contains(pattern).any():
+        text = text.str.replace_all(pattern, "")
+    text = text.str.strip_chars()
     # A cell our own fix-file download neutralised ('=…, '-5) reads back as it was.
-    return (text.str.replace_all(ID_CONTROL if is_id else CONTROL, "").str.strip_chars()
-            .str.replace(r"^'([=+\-@])", "$1"))
+    if col.str.contains("^\\s*'[=+\\-@]").any():
+        text = text.str.replace(r"^'([=+\-@])", "$1")
+    return text
 
 
 def _mostly_identifiers(values: pl.Series) -> bool:
@@ -351,8 +362,8 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     else:
         row_numbers = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True).alias(ROW)
     is_id = {name: feed.column(name).kind == ID for name in selected}
-    out = frame.select([_blank_placeholders(_clean(pl.col(src), is_id[name]), feed.column(name).kind).alias(name)
-                        for name, src in selected.items()])
+    out = frame.select([_cleaned(frame, src, is_id[name]).alias(name) for name, src in selected.items()])
+    out = out.select([_blank_placeholders(pl.col(name), feed.column(name).kind).alias(name) for name in selected])
     for col in feed.columns:
         if col.name not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
@@ -360,11 +371,13 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     # unless they are identifiers (a phone list under an unknown header): those are dropped.
     dropped_by_value = [h for h, src in extra.items() if _mostly_identifiers(frame[src])]
     kept = {h: src for h, src in extra.items() if h not in dropped_by_value}
-    extras = frame.select([_clean(pl.col(src), False).alias(h) for h, src in kept.items()])
-    # Free text and every non-id column: phone and ID numbers inside are masked. Id columns are
-    # left for the store, which replaces such values with keyed hashes (distinct ids stay distinct).
+    extras = frame.select([_cleaned(frame, src, False).alias(h) for h, src in kept.items()])
+    # Free text: phone and ID numbers inside are masked. Id columns are left for the store, which
+    # replaces such values with keyed hashes (distinct ids stay distinct). A typed column (time,
+    # number, enumeration) holding one is a bad value: its row is quarantined, and the quarantine
+    # masks the row as given (validate.rejections).
     masked: dict[str, int] = {}
-    text_cols = [c for c in out.columns if not is_id.get(c, feed.column(c).kind == ID)]
+    text_cols = [c for c in out.columns if feed.column(c).kind == TEXT]
     for target, names, header_of in ((out, text_cols, lambda c: mapping.get(c, c)), (extras, extras.columns, str)):
         if not names:
             continue

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from . import parse
+from . import parse, personal
 from .feeds import BOOL, DATE, ENUM, FEEDS, FLOAT, INT, TIMESTAMP, Column, Feed
 from .readers import EXTRA, ROW, RawTable
 
@@ -115,7 +115,7 @@ def rejections(bad: pl.DataFrame, feed: Feed) -> pl.DataFrame:
     if bad.height == 0:
         return pl.DataFrame(schema={ROW: pl.Int64, "columns": pl.Utf8, "reason_zh": pl.Utf8,
                                     "reason_en": pl.Utf8, "raw": pl.Utf8})
-    raw_json = bad.select(pl.struct(feed.names).struct.json_encode().alias("raw"))["raw"]
+    raw_json = bad.select(personal.mask(pl.struct(feed.names).struct.json_encode()).alias("raw"))["raw"]
     return bad.select(
         pl.col(ROW).cast(pl.Int64),
         pl.col(ERR).list.eval(pl.element().struct.field("column")).list.join(",").alias("columns"),
