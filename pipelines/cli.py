@@ -52,6 +52,14 @@ def cmd_ingest(args) -> int:
             print(exc.message(lang), file=sys.stderr)
             status = 2
             continue
+        except MemoryError:
+            # the import was one transaction: nothing of it is stored
+            name = Path(f).name
+            print(f"文件《{name}》无法导入：内存不足以处理这个文件，没有导入任何内容。请按月份拆分后分别导入。" if lang == "zh"
+                  else f"File '{name}' cannot be imported: not enough memory for it; nothing was imported. "
+                       "Split it (by month, say) and import the parts.", file=sys.stderr)
+            status = max(status, 1)
+            continue
         print(report.summary(lang))
         for q in report.quarantined[: args.show]:
             print("  " + q["reason_zh" if lang == "zh" else "reason_en"])
