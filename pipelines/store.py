@@ -18,9 +18,9 @@ from .database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECON
 from .errors import FileRefused
 from .feeds import FEEDS, Feed
 from .identity import protect
-from .personal import mask, personal_safe_name
+from .personal import personal_safe_name
 from .readers import ROW, read_table
-from .validate import check
+from .validate import check, row_as_given
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
     return con.execute(sql, params or []).pl()
@@ -305,7 +305,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
             ref.filter(bad_ref)["columns"].alias("columns"),
             ref.filter(bad_ref)["reason_zh"].alias("reason_zh"),
             ref.filter(bad_ref)["reason_en"].alias("reason_en"),
-            mask(pl.struct(feed.names).struct.json_encode()).alias("raw"))])
+            row_as_given(feed))])
         accepted = accepted.filter(~bad_ref)
     # The same id twice in one file: the lower row is the later word and wins; the earlier one is
     # kept in quarantine so nothing is lost.
@@ -318,7 +318,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
             pl.lit(",".join(feed.key)).alias("columns"),
             pl.Series([f"编号与第 {w} 行重复，以第 {w} 行为准" for w in winners.sort(ROW)["_winner"]]).alias("reason_zh"),
             pl.Series([f"same id as row {w}; row {w} is used" for w in winners.sort(ROW)["_winner"]]).alias("reason_en"),
-            mask(pl.struct(feed.names).struct.json_encode()).alias("raw"))])
+            row_as_given(feed))])
     import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
     report.import_id = import_id
     cols = feed.names

@@ -110,12 +110,22 @@ def check(raw: RawTable) -> Checked:
     return Checked(accepted, rejections(bad, feed))
 
 
+def row_as_given(feed: Feed) -> pl.Expr:
+    """A quarantined row as JSON: Linli's columns and the file's other columns (_extra), so that the
+    fix file downloaded from the dashboard carries the whole row; personal numbers masked."""
+    own = pl.struct(feed.names).struct.json_encode()
+    extra = pl.col(EXTRA)
+    merged = pl.when(extra.is_not_null() & (extra != "{}")).then(
+        pl.concat_str([own.str.strip_suffix("}"), pl.lit(","), extra.str.strip_prefix("{")])).otherwise(own)
+    return personal.mask(merged).alias("raw")
+
+
 def rejections(bad: pl.DataFrame, feed: Feed) -> pl.DataFrame:
     """One row per rejected source row, reasons joined, the row as given kept as JSON."""
     if bad.height == 0:
         return pl.DataFrame(schema={ROW: pl.Int64, "columns": pl.Utf8, "reason_zh": pl.Utf8,
                                     "reason_en": pl.Utf8, "raw": pl.Utf8})
-    raw_json = bad.select(personal.mask(pl.struct(feed.names).struct.json_encode()).alias("raw"))["raw"]
+    raw_json = bad.select(row_as_given(feed))["raw"]
     return bad.select(
         pl.col(ROW).cast(pl.Int64),
         pl.col(ERR).list.eval(pl.element().struct.field("column")).list.join(",").alias("columns"),

@@ -371,3 +371,13 @@ def test_mixed_encodings_name_the_line(tmp_path):
     with pytest.raises(FileRefused) as err:
         read_table(tmp_path / "o.csv", "orders")
     assert "第 4 行" in err.value.zh
+
+
+def test_a_quarantined_row_keeps_the_files_other_columns_masked(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "complaints", write(tmp_path / "c.csv", f"""
+        编号,社区编号,受理时间,类型,投诉人,备注
+        X1,A,2025-13-40 10:00,直播噪音,张三,请回电{PHONE}
+    """))
+    (raw,) = rows(db, "SELECT raw FROM quarantine")[0]
+    assert '"complaint_id":"X1"' in raw and '"备注":"请回电138****8000"' in raw and "张三" not in raw
