@@ -27,8 +27,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PAGES = {"overview": False, "orders": True, "parcels": True, "complaints": True, "training": True, "map": False,
          "weekly": False, "monthly": False, "street": True, "data_import": False, "glossary": False}
 WAIT_MS = 60_000        # per condition; a loaded 2-core machine needs several seconds for a page
-CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+# --enable-unsafe-swiftshader: with no GPU, Chromium gives WebGL (the map) a software renderer only when asked;
+# newer Playwright passes it itself, older (1.45) does not, and the map page then throws "no WebGL context".
+CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--disable-dev-shm-usage"]
 
 if not CHROMIUM and os.environ.get("CI") != "true":
     pytest.skip("no Chromium here (it runs in CI, where .ci/run installs it)", allow_module_level=True)
