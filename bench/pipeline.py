@@ -18,11 +18,12 @@ import duckdb
 from pipelines.build import build
 from pipelines.demo import write_demo_files
 from pipelines.store import import_file
+from pipelines.sqlrows import scalar
 
 
 def stored_rows(db: Path) -> int:
     con = duckdb.connect(str(db), read_only=True)
-    n = sum(con.execute(f"SELECT count(*) FROM raw_{k}").fetchone()[0]
+    n = sum(scalar(con.execute(f"SELECT count(*) FROM raw_{k}"))
             for k in ("orders", "parcels", "complaints", "training", "jobs"))
     con.close()
     return n
@@ -45,7 +46,7 @@ def main() -> None:
             print(f"{weeks:>5} {rows:>10,} {t1 - t0:>8.1f} {t2 - t1:>9.1f} {full:>8.1f} {full / rows * 1e6:>15.2f}")
         # one more week on top of the 52-week store: A's last week of orders again, 7 days later, new ids
         con = duckdb.connect(str(db), read_only=True)
-        week = con.execute("""SELECT order_id || '-next' AS order_id, community_id, seller_id, channel,
+        week = con.sql("""SELECT order_id || '-next' AS order_id, community_id, seller_id, channel,
                                      ordered_at + INTERVAL 7 DAY AS ordered_at, amount_yuan, item_count, status
                               FROM cur_orders WHERE community_id = 'A'
                                 AND ordered_at >= (SELECT max(ordered_at) FROM cur_orders) - INTERVAL 7 DAY""").pl()

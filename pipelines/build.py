@@ -18,6 +18,7 @@ from pathlib import Path
 from . import increment
 from .feeds import FEEDS
 from .store import connect, ensure_schema
+from .sqlrows import first, scalar
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MACROS = SQL_DIR / "macros.sql"
@@ -68,8 +69,8 @@ def _drop_other_kind(con, m: Model) -> None:
     """A model that changed from table to view (or back) must first lose its old kind."""
     other = "TABLE" if m.materialization == "VIEW" else "VIEW"
     catalog = "duckdb_tables()" if other == "TABLE" else "duckdb_views()"
-    if con.execute(f"SELECT count(*) FROM {catalog} WHERE schema_name = 'main' AND {other.lower()}_name = ?",
-                   [m.name]).fetchone()[0]:
+    if scalar(con.execute(f"SELECT count(*) FROM {catalog} WHERE schema_name = 'main' AND {other.lower()}_name = ?",
+                   [m.name])):
         con.execute(f"DROP {other} {m.name}")
 
 
@@ -101,9 +102,9 @@ def snapshot_is_stale(db_path: str | Path) -> bool:
         return True
     con = connect(db_path, read_only=True)
     try:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'build_state'").fetchone()[0]:
+        if not scalar(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'build_state'")):
             return True
-        built = con.execute("SELECT digest FROM build_state").fetchone()
+        built = first(con.execute("SELECT digest FROM build_state"))
     finally:
         con.close()
     return built is None or built[0] != sql_digest(load_models())
@@ -130,10 +131,10 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
         con.execute("CREATE TABLE IF NOT EXISTS build_state (last_seq BIGINT, digest VARCHAR, built_at TIMESTAMP)")
         con.begin()
         try:
-            seq = con.execute("""SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports),
+            seq = scalar(con.execute("""SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports),
                                                 (SELECT coalesce(max(undone_seq), 0) FROM imports),
-                                                (SELECT coalesce(max(changed_seq), 0) FROM community_rules))""").fetchone()[0]
-            state = con.execute("SELECT last_seq, digest FROM build_state").fetchone()
+                                                (SELECT coalesce(max(changed_seq), 0) FROM community_rules))"""))
+            state = first(con.execute("SELECT last_seq, digest FROM build_state"))
             if full or state is None or state[1] != digest or not _all_built(con, models):
                 mode = "full"
                 _build_full(con, models)
@@ -145,7 +146,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
         except BaseException:
             con.rollback()
             raise
-        kpi_rows = con.execute("SELECT count(*) FROM kpi").fetchone()[0]
+        kpi_rows = scalar(con.execute("SELECT count(*) FROM kpi"))
         snapshot = (current_snapshot(db_path) if mode == "unchanged" and current_snapshot(db_path)
                     else _publish(con, db_path, [m.name for m in models] + list(PUBLISHED_EXTRA)))
     finally:
@@ -182,7 +183,7 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> str:
     for m in rest:   # small models over whole tables: recomputed outright, before any shadowing
         if increment.mode(m.sql) == "full":
             _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
-    db = con.execute("SELECT current_database()").fetchone()[0]
+    db = scalar(con.execute("SELECT current_database()"))
     increment.shadow_inputs(con)
     try:
         for m in rest:

@@ -200,18 +200,25 @@ def resolve_kind(kind: str) -> str:
 
 # Header words that mark a column holding personal data (SPEC §3); such a column is never stored
 # as written. Chinese words match anywhere in the header; English ones as words of it (Buyer Name).
-PERSONAL_HEADER_WORDS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人", "投诉人", "反映人", "申请人", "户主",
-                         "电话", "手机", "联系方式", "身份证", "证件", "微信", "qq", "地址", "住址", "昵称", "邮箱")
-PERSONAL_HEADER_WORDS_EN = ("name", "phone", "mobile", "tel", "telephone", "contact", "address", "wechat", "weixin",
-                            "nickname", "email", "e-mail", "idcard", "id_card", "passport", "username", "fullname",
-                            "cellphone", "addr")
+PERSONAL_HEADER_WORDS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人", "投诉人", "反映人", "申请人", "来电人",
+                         "来访人", "户主", "业主", "租户", "客户", "学员", "电话", "手机", "联系方式", "身份证", "证件",
+                         "微信", "qq", "抖音", "快手", "地址", "住址", "房号", "门牌", "昵称", "用户名", "邮箱")
+# English words of a header (Buyer Name, receiverAddress): a strong one marks it personal whatever else
+# it says; a weak one unless the header names a thing (Product Name, Shop Owner is still a person).
+PERSONAL_HEADER_WORDS_EN = ("phone", "mobile", "tel", "telephone", "cellphone", "contact", "address", "addr",
+                            "wechat", "weixin", "email", "idcard", "passport", "consignee", "recipient", "receiver")
+WEAK_PERSONAL_EN = ("name", "names", "fullname", "nickname", "username", "owner", "buyer", "customer", "resident",
+                    "member", "person")
+# Words ending so are personal too (buyername, receiverphone); these few are not.
+PERSONAL_SUFFIXES_EN = ("name", "phone", "mobile", "address", "addr", "wechat", "email")
+NOT_PERSONAL_WORDS_EN = ("filename", "sheetname", "hostname", "tablename", "pathname")
 # "Product name" or "shop name" name things, not people.
 NOT_PERSONAL_EN = ("product", "item", "sku", "goods", "shop", "store", "course", "file", "company", "carrier",
-                   "street", "community", "building", "point", "station", "category", "sheet", "channel", "brand")
+                   "community", "building", "point", "station", "category", "sheet", "channel", "brand", "street")
 # Which personal headers identify the person (the source of a derived person id), strongest first.
 PERSONAL_PRIORITY = (("idcard", ("身份证", "证件", "idcard", "id_card", "passport")),
                      ("phone", ("手机", "电话", "联系方式", "phone", "mobile", "tel", "telephone", "cellphone")),
-                     ("name", ("姓名", "名字", "name", "fullname")))
+                     ("name", ("姓名", "名字", "学员", "name", "fullname")))
 
 BOOL_WORDS = {
     True: ("是", "true", "1", "yes", "y", "t", "√", "✓", "已签到", "签到", "出席", "到", "已出席", "参加"),

@@ -11,17 +11,18 @@ import polars as pl
 from . import personal
 from .feeds import FEEDS, ID
 from .readers import RawTable
+from .sqlrows import first
 
 
 @dataclass
 class Protection:
     fingerprint: str | None = None           # to remember, when this import first used the key
-    links: dict[str, str] = field(default_factory=dict)   # identifier hash -> person id, new in this import
+    links: dict[str, tuple[str, str]] = field(default_factory=dict)   # identifier hash -> (person id, kind), new
     hashed_columns: list[str] = field(default_factory=list)   # id columns whose personal values became hashes
 
 
 def _meta(con, name: str) -> str | None:
-    row = con.execute("SELECT value FROM linli_meta WHERE name = ?", [name]).fetchone()
+    row = first(con.execute("SELECT value FROM linli_meta WHERE name = ?", [name]))
     return row[0] if row else None
 
 
@@ -70,9 +71,11 @@ def _person_ids(con, frame: pl.DataFrame, raw: RawTable, person: str, holds: pl.
         if ids:
             todo.append(i)
             identifiers.append(ids)
-    known = dict(con.execute("""SELECT l.ident_hash, l.person_id FROM person_links l JOIN imports i USING (import_id)
-                                WHERE i.status = 'applied'""").fetchall())
-    ids, links = personal.resolve_person_ids(hasher, identifiers, known)
+    linked = con.execute("""SELECT l.ident_hash, l.person_id, l.ident_kind FROM person_links l
+                            JOIN imports i USING (import_id) WHERE i.status = 'applied'""").fetchall()
+    known = {h: pid for h, pid, _ in linked}
+    with_idcard = {pid for _, pid, kind in linked if kind == "idcard"}
+    ids, links = personal.resolve_person_ids(hasher, identifiers, known, with_idcard)
     result.links = links
     column = list(given)
     for i, pid in zip(todo, ids):

@@ -21,6 +21,7 @@ import re
 
 from .feeds import FEEDS
 from .store import current_rows_sql
+from .sqlrows import scalar
 
 EPOCH = "TIMESTAMP '1900-01-01'"
 # Times of each event feed that place it in a period (SPEC §5 anchors, plus ended_on, which ends activity).
@@ -67,7 +68,7 @@ def refresh_staging(con, models: dict, imports: list[int], rule_changes: list[st
         key = ", ".join(feed.key)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_keys AS
                         SELECT DISTINCT {key} FROM raw_{kind} WHERE _import_id IN (SELECT import_id FROM touched_imports)""")
-        if con.execute("SELECT count(*) FROM touched_keys").fetchone()[0] == 0:
+        if scalar(con.execute("SELECT count(*) FROM touched_keys")) == 0:
             continue
         stg = f"stg_{kind}"
         # the current versions of just these keys, through the model's own staging SQL
@@ -116,7 +117,7 @@ def _parcel_end_moves(con, old_end: dict) -> None:
 
 def shadow_inputs(con) -> None:
     """Temp views named like the staging tables and the spine, holding only what periods from t_from need."""
-    db = con.execute("SELECT current_database()").fetchone()[0]
+    db = scalar(con.execute("SELECT current_database()"))
     for kind, relevant in RELEVANT.items():
         extra = ""
         if kind == "orders":

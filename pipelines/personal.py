@@ -30,14 +30,27 @@ MIN_KEY_BYTES = 16
 _FULLWIDTH = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－　（）", "0123456789Xx+- ()")}
 # Rust's regex has no look-around, so a number is bounded by a captured non-digit (or the text's ends);
 # its \d is Unicode-aware, so full-width digits are recognised without translating every cell first.
-_SEP = r"[\s\-－]?"
-_PHONE = r"(?:(?:[+＋]|00)?[8８][6６]" + _SEP + r")?[1１][3-9３-９]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}"
-_IDCARD = r"\d{17}[\dXxＸｘ]"
-PERSONAL_VALUE = r"(?:^|\D)" + _PHONE + r"(?:\D|$)|(?:^|[^\dA-Za-z])" + _IDCARD + r"(?:[^\dA-Za-z]|$)"
-BARE_VALUE = r"^(?:(?:[+＋]|00)?[8８][6６])?[1１][3-9３-９]\d{9}$|^" + _IDCARD + "$"
-# After translation to ASCII, for masking: keep the first three and last four characters.
-PHONE_IN_TEXT = r"(^|[^\d])(?:(?:\+|00)?86[\s\-]?)?(1[3-9]\d)[\s\-]?(\d{4})[\s\-]?(\d{4})([^\d]|$)"
-IDCARD_IN_TEXT = r"(^|[^\dA-Za-z])(\d{3})\d{11}(\d{3}[\dXx])([^\dA-Za-z]|$)"
+# Digits may be grouped by a space, dot or dash (138 0013 8000, 110105-19491231-0083).
+_S = r"[\s.\-－]?"
+_PHONE = r"(?:(?:[+＋]|00)?[8８][6６]" + _S + r")?[1１][3-9３-９](?:" + _S + r"\d){9}"
+_IDCARD = r"\d(?:" + _S + r"\d){16}" + _S + r"[\dXxＸｘ]"
+PERSONAL_VALUE = r"(?:^|\D)(?:" + _PHONE + "|" + _IDCARD + r")(?:\D|$)"
+BARE_VALUE = r"^(?:(?:[+＋]|00)?[8８][6６])?[1１][3-9３-９]\d{9}$|^\d{17}[\dXxＸｘ]$"
+_SEPARATORS = r"[\s.\-－()（）]"
+
+
+def _digits(n: int, capture: bool) -> str:
+    d = r"[\s.\-]?(\d)" if capture else r"[\s.\-]?\d"
+    return d * n
+
+
+# After translation to ASCII, for masking: the first three and last four digits stay (138****8000).
+PHONE_IN_TEXT = (r"(^|\D)(?:(?:\+|00)?86[\s.\-]?)?(1)([3-9])" + _digits(1, True) + _digits(4, False)
+                 + _digits(4, True) + r"(\D|$)")
+PHONE_MASK = "${1}${2}${3}${4}****${5}${6}${7}${8}${9}"
+IDCARD_IN_TEXT = (r"(^|\D)(\d)" + _digits(2, True) + _digits(11, False) + _digits(3, True)
+                  + r"[\s.\-]?([\dXx])(\D|$)")
+IDCARD_MASK = "${1}${2}${3}${4}***********${5}${6}${7}${8}${9}"
 BARE_PHONE = re.compile(r"(?:(?:\+|00)?86)?(1[3-9]\d{9})")
 BARE_IDCARD = re.compile(r"\d{17}[\dX]")
 
@@ -131,7 +144,7 @@ def holds_personal_value(text: pl.Expr) -> pl.Expr:
 
 def is_bare_identifier(text: pl.Expr) -> pl.Expr:
     """True where the whole value is one phone or ID-card number (spaces, dashes, brackets aside)."""
-    return text.str.replace_all(r"[\s\-－()（）]", "").str.contains(BARE_VALUE).fill_null(False)
+    return text.str.replace_all(_SEPARATORS, "").str.contains(BARE_VALUE).fill_null(False)
 
 
 def mask(text: pl.Expr) -> pl.Expr:
@@ -139,14 +152,13 @@ def mask(text: pl.Expr) -> pl.Expr:
     norm = fullwidth_to_ascii(text)
     masked = norm
     for _ in range(2):
-        masked = (masked.str.replace_all(PHONE_IN_TEXT, "${1}${2}****${4}${5}")
-                  .str.replace_all(IDCARD_IN_TEXT, "${1}${2}***********${3}${4}"))
+        masked = masked.str.replace_all(IDCARD_IN_TEXT, IDCARD_MASK).str.replace_all(PHONE_IN_TEXT, PHONE_MASK)
     return pl.when(holds_personal_value(text)).then(masked).otherwise(text)
 
 
 def normalise_identifier(kind: str, value: str) -> str | None:
     """Digits normalised (full-width, spaces, dashes, +86); None when the value is no identifier of that kind."""
-    v = re.sub(r"[\s\-()（）]", "", value.translate(_FULLWIDTH)).upper()
+    v = re.sub(r"[\s.\-()（）]", "", value.translate(_FULLWIDTH)).upper()
     if not v:
         return None
     if kind == "idcard":
@@ -158,7 +170,7 @@ def normalise_identifier(kind: str, value: str) -> str | None:
 
 
 def identifier_kind_of_value(value: str) -> str | None:
-    v = re.sub(r"[\s\-()（）]", "", value.translate(_FULLWIDTH)).upper()
+    v = re.sub(r"[\s.\-()（）]", "", value.translate(_FULLWIDTH)).upper()
     if BARE_IDCARD.fullmatch(v):
         return "idcard"
     if BARE_PHONE.fullmatch(v):
@@ -168,12 +180,18 @@ def identifier_kind_of_value(value: str) -> str | None:
 
 def identifier_in(value: str) -> tuple[str, str]:
     """The ID-card or phone number a value holds (张三13800138000 -> phone 13800138000)."""
-    v = re.sub(r"[\s\-()（）]", "", value.translate(_FULLWIDTH)).upper()
+    v = re.sub(r"[\s.\-()（）]", "", value.translate(_FULLWIDTH)).upper()
     if m := re.search(r"(?<!\d)" + BARE_IDCARD.pattern + r"(?!\d)", v):
         return "idcard", m.group(0)
     if m := re.search(r"(?<!\d)" + BARE_PHONE.pattern + r"(?!\d)", v):
         return "phone", m.group(1)
     return "name", value.strip()
+
+
+def names_a_person_by_value(text: str) -> bool:
+    """A single text (a header, a file name) holding a phone or ID-card number."""
+    v = re.sub(r"[\s.\-()（）]", "", text.translate(_FULLWIDTH))
+    return re.search(r"(?<!\d)(?:1[3-9]\d{9}|\d{17}[\dXx])(?!\d)", v) is not None
 
 
 @dataclass
@@ -188,33 +206,51 @@ class Hasher:
         return "H" + self.digest("id:" + re.sub(r"[\s\-]", "", value.translate(_FULLWIDTH)).upper())[:16]
 
 
-def resolve_person_ids(hasher: Hasher, identifiers: list[list[tuple[str, str]]],
-                       known: dict[str, str]) -> tuple[list[str | None], dict[str, str]]:
+def resolve_person_ids(hasher: Hasher, identifiers: list[list[tuple[str, str]]], known: dict[str, str],
+                       with_idcard: set[str]) -> tuple[list[str | None], dict[str, tuple[str, str]]]:
     """One person id per row from its identifiers [(kind, normalised value), strongest first].
 
-    `known` maps identifier hashes to person ids already linked in the store. Rows carrying two
-    strong identifiers are linked first, so that within one file the order of rows does not matter.
-    Returns the ids and the new links (hash -> person id). Names are never linked: two people
-    may share one.
+    `known` maps identifier hashes to person ids already linked in the store; `with_idcard` holds
+    the person ids that an ID-card number is linked to. An ID-card number is one person: it takes
+    the id its phone already has only when that id belongs to no other ID-card number (two people
+    sharing a phone stay two). A phone alone takes its linked id. Names are never linked: two
+    people may share one. Rows with two identifiers go first, so row order within a file does not
+    matter. Returns the ids and the new links (hash -> (person id, kind)).
     """
-    links: dict[str, str] = {}
+    links: dict[str, tuple[str, str]] = {}
+    with_idcard = set(with_idcard)
     hashes = [[(kind, hasher.digest(f"link:{kind}:{v}")) for kind, v in row] for row in identifiers]
 
     def lookup(h: str) -> str | None:
-        return links.get(h) or known.get(h)
+        return links[h][0] if h in links else known.get(h)
+
+    def new_id(i: int, kind: str) -> str:
+        # the id of a new person is the one earlier Linli versions gave (hash of the identifier)
+        value = next(v for k, v in identifiers[i] if k == kind)
+        return "P" + hasher.digest(value)[:16]
 
     order = sorted(range(len(hashes)), key=lambda i: -sum(k != "name" for k, _ in hashes[i]))
     out: list[str | None] = [None] * len(hashes)
     for i in order:
         row = hashes[i]
-        if not row:
+        cards = [h for k, h in row if k == "idcard"]
+        phones = [h for k, h in row if k == "phone"]
+        if cards:
+            pid = lookup(cards[0])
+            if pid is None:
+                by_phone = next((p for h in phones if (p := lookup(h))), None)
+                pid = by_phone if by_phone and by_phone not in with_idcard else new_id(i, "idcard")
+                links[cards[0]] = (pid, "idcard")
+                with_idcard.add(pid)
+        elif phones:
+            pid = next((p for h in phones if (p := lookup(h))), None) or new_id(i, "phone")
+        elif row:
+            pid = new_id(i, "name")
+        else:
             continue
-        found = next((pid for _, h in row if (pid := lookup(h))), None)
-        # the id of a new person is the one earlier Linli versions gave (hash of the strongest identifier)
-        pid = found or "P" + hasher.digest(identifiers[i][0][1])[:16]
-        for kind, h in row:
-            if kind != "name" and lookup(h) is None:
-                links[h] = pid
+        for h in phones:
+            if lookup(h) is None:
+                links[h] = (pid, "phone")
         out[i] = pid
     return out, links
 

@@ -20,8 +20,9 @@ import polars as pl
 
 from .errors import FileRefused
 from . import personal
-from .feeds import (DATE, FEEDS, ID, NOT_PERSONAL_EN, TEXT, PERSONAL_HEADER_WORDS, PERSONAL_HEADER_WORDS_EN,
-                    PERSONAL_PRIORITY, TIMESTAMP, Feed, resolve_kind)
+from .feeds import (DATE, FEEDS, ID, NOT_PERSONAL_EN, NOT_PERSONAL_WORDS_EN, PERSONAL_HEADER_WORDS,
+                    PERSONAL_HEADER_WORDS_EN, PERSONAL_PRIORITY, PERSONAL_SUFFIXES_EN, TEXT, TIMESTAMP,
+                    WEAK_PERSONAL_EN, Feed, resolve_kind)
 from .xlsx import read_rows
 
 HEADER_SCAN_ROWS = 30
@@ -81,13 +82,15 @@ def _english_words(header: str) -> list[str]:
 
 def is_personal_header(header: str) -> bool:
     h = normalize_header(header)
-    if any(word in h for word in PERSONAL_HEADER_WORDS):
+    if any(word in h for word in PERSONAL_HEADER_WORDS) or personal.names_a_person_by_value(str(header)):
         return True
     words = _english_words(header)
-    joined = "".join(words)
+    if any(w in PERSONAL_HEADER_WORDS_EN for w in words):
+        return True
     if any(w in NOT_PERSONAL_EN for w in words):
         return False
-    return any(w in PERSONAL_HEADER_WORDS_EN for w in words) or joined in PERSONAL_HEADER_WORDS_EN
+    return any(w in WEAK_PERSONAL_EN or (w.endswith(PERSONAL_SUFFIXES_EN) and w not in NOT_PERSONAL_WORDS_EN)
+               for w in words)
 
 
 def identifier_kind(header: str) -> str | None:
@@ -336,7 +339,6 @@ def _mostly_identifiers(values: pl.Series) -> bool:
 def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding) -> RawTable:
     mapping: dict[str, str] = {}
     personal_cols: dict[str, str] = {}
-    ignored: list[str] = []
     extra: dict[str, str] = {}
     selected: dict[str, str] = {}
     for i, header in enumerate(headers):

@@ -21,9 +21,12 @@ from .identity import protect
 from .personal import personal_safe_name
 from .readers import ROW, read_table
 from .validate import check, row_as_given
+from .sqlrows import first, scalar
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
-    return con.execute(sql, params or []).pl()
+    # a relation through Arrow: DuckDB 2 dropped .pl() on a connection's result (and warns that
+    # Arrow from a DB-API result copies the rows)
+    return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
 
 
 def raw_table(kind: str) -> str:
@@ -38,7 +41,7 @@ SCHEMA_VERSION = 2
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
     if "linli_meta" in tables:
-        row = con.execute("SELECT value FROM linli_meta WHERE name = 'schema_version'").fetchone()
+        row = first(con.execute("SELECT value FROM linli_meta WHERE name = 'schema_version'"))
         return int(row[0]) if row else SCHEMA_VERSION
     return 1 if "imports" in tables else 0
 
@@ -85,6 +88,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE TABLE IF NOT EXISTS person_links (
                        ident_hash VARCHAR PRIMARY KEY, person_id VARCHAR NOT NULL, import_id INTEGER NOT NULL)""")
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS row_key VARCHAR")
+    con.execute("ALTER TABLE person_links ADD COLUMN IF NOT EXISTS ident_kind VARCHAR")
     if version == 1:
         _migrate_1_to_2(con)
     # Every stored row's key, across feeds: quarantine_open asks "did a later import supply this row?".
@@ -104,7 +108,7 @@ def _migrate_1_to_2(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _db_name(con: duckdb.DuckDBPyConnection) -> str:
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    row = first(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"))
     return str(row[0]) if row and row[0] else "database"
 
 
@@ -250,8 +254,8 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     con = connect(db_path)
     try:
         ensure_schema(con)
-        same = con.execute("SELECT min(import_id) FROM imports WHERE kind = ? AND file_sha256 = ? AND status = 'applied'",
-                           [kind, raw.sha256]).fetchone()[0]
+        same = scalar(con.execute("SELECT min(import_id) FROM imports WHERE kind = ? AND file_sha256 = ? AND status = 'applied'",
+                           [kind, raw.sha256]))
         report = ImportReport(name, kind, rows_read=raw.frame.height, encoding=raw.encoding,
                               header_row=raw.header_row, kept_columns=list(raw.mapping.values()) + raw.ignored,
                               personal_columns=raw.personal, id_sources=raw.id_sources,
@@ -284,11 +288,14 @@ def _remember_people(con, protection, import_id: int) -> None:
     if protection.fingerprint:
         con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('key_fingerprint', ?)", [protection.fingerprint])
     if protection.links:
-        links = pl.DataFrame({"ident_hash": list(protection.links), "person_id": list(protection.links.values())})
+        links = pl.DataFrame({"ident_hash": list(protection.links),
+                              "person_id": [pid for pid, _ in protection.links.values()],
+                              "ident_kind": [kind for _, kind in protection.links.values()]})
         con.register("links_df", links.to_arrow())
-        con.execute("""INSERT INTO person_links SELECT ident_hash, person_id, ? FROM links_df
-                       ON CONFLICT (ident_hash) DO UPDATE SET person_id = excluded.person_id, import_id = excluded.import_id""",
-                    [import_id])
+        con.execute("""INSERT INTO person_links (ident_hash, person_id, import_id, ident_kind)
+                       SELECT ident_hash, person_id, ?, ident_kind FROM links_df
+                       ON CONFLICT (ident_hash) DO UPDATE SET person_id = excluded.person_id,
+                           import_id = excluded.import_id, ident_kind = excluded.ident_kind""", [import_id])
         con.unregister("links_df")
 
 
@@ -319,7 +326,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
             pl.Series([f"编号与第 {w} 行重复，以第 {w} 行为准" for w in winners.sort(ROW)["_winner"]]).alias("reason_zh"),
             pl.Series([f"same id as row {w}; row {w} is used" for w in winners.sort(ROW)["_winner"]]).alias("reason_en"),
             row_as_given(feed))])
-    import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+    import_id = scalar(con.execute("SELECT nextval('import_seq')"))
     report.import_id = import_id
     cols = feed.names
     con.register("incoming_df", last.to_arrow())
@@ -331,9 +338,9 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
                c._hash AS _old_hash
         FROM incoming_df i LEFT JOIN cur_{feed.name} c ON {key_join}""")
     con.unregister("incoming_df")
-    counts = con.execute("""SELECT count(*) FILTER (WHERE _old_hash IS NULL),
+    counts = first(con.execute("""SELECT count(*) FILTER (WHERE _old_hash IS NULL),
                                    count(*) FILTER (WHERE _old_hash IS NOT NULL AND _old_hash <> _hash),
-                                   count(*) FILTER (WHERE _old_hash = _hash) FROM incoming""").fetchone()
+                                   count(*) FILTER (WHERE _old_hash = _hash) FROM incoming"""))
     report.rows_new, report.rows_replaced, report.rows_unchanged = counts
     # Unchanged rows are stored too: the import brought them, so undoing an earlier import that
     # brought them first must leave them current (undo is "as if that import never happened").
@@ -363,7 +370,7 @@ def undo(db_path: str | Path, import_id: int) -> str:
     con = connect(db_path)
     try:
         ensure_schema(con)
-        row = con.execute("SELECT status, file_name FROM imports WHERE import_id = ?", [import_id]).fetchone()
+        row = first(con.execute("SELECT status, file_name FROM imports WHERE import_id = ?", [import_id]))
         if row is None:
             raise LookupError(f"没有编号为 {import_id} 的导入记录 / no import #{import_id}")
         if row[0] != "applied":

@@ -87,6 +87,10 @@ def _rules(feed: Feed, raw: RawTable) -> list[tuple[pl.Expr, pl.Expr]]:
                                  "日期超出可信范围（早于 2000年1月1日，或晚于导入时刻一天以上），请核对年份",
                                  "the date is out of range (before 2000-01-01, or more than one day after "
                                  "the import); check the year")))
+        if col.kind in (FLOAT, INT):
+            rules.append((personal.holds_personal_value(pl.col(col.name)),
+                          _issue(col.name, header[col.name], "这里是手机号或身份证号，不是数字，请核对这一列",
+                                 "holds a phone or ID-card number, not a number; check the column")))
         if col.non_negative:
             rules.append(((typed < 0).fill_null(False),
                           _issue(col.name, header[col.name], "不能为负数", "must not be negative")))

@@ -381,3 +381,45 @@ def test_a_quarantined_row_keeps_the_files_other_columns_masked(tmp_path):
     """))
     (raw,) = rows(db, "SELECT raw FROM quarantine")[0]
     assert '"complaint_id":"X1"' in raw and '"备注":"请回电138****8000"' in raw and "张三" not in raw
+
+
+def test_two_people_sharing_a_phone_stay_two_people(tmp_path):
+    db = tmp_path / "t.duckdb"
+    other = "110105195001010011"
+    report = import_file(db, "training", write(tmp_path / "1.csv", f"""
+        场次编号,社区,课程类型,上课日期,姓名,身份证号,联系电话,是否出席
+        S1,A,银发触网,2025-06-03,张三,{IDCARD.lower()},{PHONE},是
+        S1,A,银发触网,2025-06-03,李四,{other},{PHONE},是
+    """))
+    assert (report.rows_new, len(report.quarantined)) == (2, 0)
+    import_file(db, "training", write(tmp_path / "2.csv", f"场次编号,社区,课程类型,上课日期,身份证号,是否出席\n"
+                                                          f"S2,A,银发触网,2025-06-10,{other},是\n"))
+    ids = dict(rows(db, "SELECT session_id || '/' || _row, participant_id FROM cur_training"))
+    assert ids["S1/2"] != ids["S1/3"] and ids["S2/2"] == ids["S1/3"]
+
+
+@pytest.mark.parametrize("written", ["110105 19491231 002X", "110105-19491231-002x", "ID11010519491231002X"])
+def test_id_numbers_in_groups_are_recognised(tmp_path, written):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "training", write(tmp_path / "t.csv", "场次编号,社区编号,课程类型,上课日期,学员编号,是否签到,备注\n"
+                                      f"S1,A,银发触网,2025-06-03,{written},是,证件 {written}\n"))
+    text = _text_values(db)
+    assert "19491231" not in text
+    assert rows(db, "SELECT participant_id LIKE 'P%' FROM cur_training") == [(True,)]
+
+
+def test_a_phone_number_in_an_amount_column_is_quarantined_masked(tmp_path):
+    db = tmp_path / "t.duckdb"
+    report = import_file(db, "orders", write(tmp_path / "o.csv", ORDERS_HEAD + f"O1,A,S1,group_buy,2025-06-03 10:00,{PHONE},paid\n"
+                                             "O2,A,S1,group_buy,2025-06-03 10:00,5,paid\n"))
+    assert [q["row"] for q in report.quarantined] == [2] and "手机号" in report.quarantined[0]["reason_zh"]
+    assert PHONE not in _text_values(db)
+
+
+@pytest.mark.parametrize("header", ["Street Address", "Consignee", "Recipient", "buyername", "业主", "来电人", "用户名",
+                                    "抖音号", "房号", "客户", PHONE])
+def test_more_personal_headers_are_dropped(tmp_path, header):
+    report = import_file(tmp_path / "t.duckdb", "complaints", write(tmp_path / "c.csv",
+                         f"编号,社区编号,受理时间,类型,{header}\nC1,A,2025-06-03 10:00,其他,某某\n"))
+    assert header in report.dropped_columns or any(PHONE[:3] in c for c in report.dropped_columns)
+    assert "某某" not in _text_values(tmp_path / "t.duckdb")
