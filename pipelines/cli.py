@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .database import DatabaseBusy, DatabaseRefused, verify
-from .errors import FileRefused
+from .errors import FileRefused, UserError
 
 DEFAULT_DB = "data/linli.duckdb"
 
@@ -39,6 +39,11 @@ def _progress_bar(name: str, lang: str):
     return show
 
 
+def _out_of_memory() -> type:
+    import duckdb
+    return duckdb.OutOfMemoryException
+
+
 def cmd_ingest(args) -> int:
     from .store import import_file
     lang, status = _lang(), 0
@@ -52,7 +57,7 @@ def cmd_ingest(args) -> int:
             print(exc.message(lang), file=sys.stderr)
             status = 2
             continue
-        except MemoryError:
+        except (MemoryError, _out_of_memory()):
             # the import was one transaction: nothing of it is stored
             name = Path(f).name
             print(f"文件《{name}》无法导入：内存不足以处理这个文件，没有导入任何内容。请按月份拆分后分别导入。" if lang == "zh"
@@ -184,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileRefused as exc:
         print(exc.message(_lang()), file=sys.stderr)
         return 2
+    except UserError as exc:
+        print(exc.message(_lang()), file=sys.stderr)
+        return 1
     except LookupError as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -78,6 +78,12 @@ def read_key(path: Path) -> bytes:
     try:
         info = path.stat()
         text = path.read_bytes()
+    except IsADirectoryError:
+        raise _refuse(path, "这是一个文件夹，不是密钥文件。请让 LINLI_KEY_FILE 指向密钥文件本身。",
+                      "it is a folder, not a key file. Point LINLI_KEY_FILE at the key file itself.") from None
+    except PermissionError:
+        raise _refuse(path, "没有读取权限。请用创建它的同一个系统用户运行 Linli。",
+                      "it cannot be read (permission denied). Run Linli as the user who made it.") from None
     except OSError as exc:
         raise _refuse(path, f"无法读取（{exc.strerror}）。", f"it cannot be read ({exc.strerror}).") from None
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):

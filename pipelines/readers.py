@@ -110,10 +110,13 @@ def decode_bytes(data: bytes, file_name: str) -> tuple[str, str]:
             return data.decode("utf-16"), "UTF-16"
         try:
             return data.decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as not_utf8:
+            utf8_stop = not_utf8.start
             return data.decode("gb18030"), "GB18030/GBK"
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        # neither reads the whole file: two encodings pasted together; the other one starts where UTF-8 stopped
+        stop = utf8_stop if "utf8_stop" in locals() and utf8_stop > 0 and data.count(b"\n", 0, utf8_stop) else exc.start
+        line = data.count(b"\n", 0, stop) + 1
         raise FileRefused(file_name, f"第 {line} 行有无法识别的字符（既不是 UTF-8 也不是 GBK，常见于把两种编码的文件拼在一起）。"
                                      "请用 Excel 或记事本把整个文件另存为 UTF-8 或 GBK 编码的 CSV，或另存为 Excel 文件。",
                           f"line {line} holds characters that are neither UTF-8 nor GBK (often two files of different "
@@ -123,6 +126,8 @@ def decode_bytes(data: bytes, file_name: str) -> tuple[str, str]:
 def _cell_text(value: object) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
@@ -131,7 +136,8 @@ def _cell_text(value: object) -> str | None:
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        # long digit strings typed as numbers (an ID-card number Excel kept to 15 digits) stay digits
         return str(int(value))
     return str(value)
 
@@ -350,7 +356,9 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
             personal_cols[str(header)] = f"c{i}"
         elif str(header).strip():
             name = str(header).strip()
-            extra[name if name not in extra else f"{name}_{i}"] = f"c{i}"
+            # a second 社区 column must not pose as the row's community in the quarantine's JSON
+            clash = name in extra or name in feed.names or _match(name, index) is not None
+            extra[f"{name}（第{i + 1}列）" if clash else name] = f"c{i}"
     sources = {h: src for h, src in personal_cols.items() if feed.person_column and identifier_kind(h)}
     missing = [c for c in feed.columns if c.required and c.name not in mapping
                and not (c.name == feed.person_column and sources)]

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from .database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
-from .errors import FileRefused
+from .errors import FileRefused, UserError
 from .feeds import FEEDS, Feed
 from .identity import protect
 from .personal import personal_safe_name
@@ -372,9 +372,10 @@ def undo(db_path: str | Path, import_id: int) -> str:
         ensure_schema(con)
         row = first(con.execute("SELECT status, file_name FROM imports WHERE import_id = ?", [import_id]))
         if row is None:
-            raise LookupError(f"没有编号为 {import_id} 的导入记录 / no import #{import_id}")
+            raise UserError(f"没有编号为 {import_id} 的导入记录。运行 `linli imports` 查看导入记录。",
+                            f"there is no import #{import_id}. Run `linli imports` to list them.")
         if row[0] != "applied":
-            raise LookupError(f"第 {import_id} 次导入（{row[1]}）已撤销 / import #{import_id} is already undone")
+            raise UserError(f"第 {import_id} 次导入（{row[1]}）已经撤销过了。", f"import #{import_id} ({row[1]}) is already undone.")
         con.execute("""UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP,
                               undone_seq = nextval('import_seq') WHERE import_id = ?""", [import_id])
         return row[1]

@@ -20,7 +20,10 @@ MAX_ROWS = 1_048_576
 MAX_COLUMNS = 1_000
 MAX_CELL_CHARS = 32_767                  # Excel's own limit
 MAX_TEXT_RUN = MAX_CELL_CHARS * 6 + 64   # UTF-8 and entity escapes (&amp;) in XML
-MAX_XML_BYTES = 4 << 30                  # uncompressed size of one sheet or the shared strings
+MAX_XML_BYTES = 2 << 30                  # uncompressed size of one sheet or the shared strings
+# One cell's XML (rich text runs, tags between its characters) may be longer than its text, never this long.
+MAX_CELL_XML = 4 << 20
+CELL_STARTS = (b"<c ", b"<c>", b"<si>", b"<si ", b"<row", b"</sheetData")
 DENSE_SLACK = 1_000_000                  # empty cells the dense reader may allocate beyond 2 per real one
 CHUNK = 1 << 20
 _REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})(\d{1,9})"')
@@ -78,9 +81,20 @@ def _scan(z: zipfile.ZipFile, member: str, file_name: str, shape: bool) -> Sheet
                       f"a sheet unpacks to more than {MAX_XML_BYTES >> 30} GB, beyond what can be imported. Split it.")
     max_row = max_col = rows = cells = 0
     run = 0            # characters since the last '<' (text of one cell, at most)
+    since = 0          # bytes since the last cell (or shared string) began
     tail = b""
     with z.open(member) as fh:
         while chunk := fh.read(CHUNK):
+            starts = [i for i in (chunk.find(t) for t in CELL_STARTS) if i >= 0]
+            if starts:
+                gap = since + min(starts)
+                since = len(chunk) - max(chunk.rfind(t) for t in CELL_STARTS)
+            else:
+                gap = since = since + len(chunk)
+            if gap > MAX_CELL_XML:
+                raise _refuse(file_name, f"有单元格的内容超过 Excel 的上限（{MAX_CELL_CHARS:,} 个字符），文件可能已损坏或被篡改。",
+                              f"a cell holds more than Excel's limit of {MAX_CELL_CHARS:,} characters; "
+                              "the file may be damaged or tampered with.")
             pieces = chunk.split(b"<")
             longest = max(run + len(pieces[0]), max(len(p) for p in pieces[1:]) if len(pieces) > 1 else 0)
             run = len(pieces[-1]) if len(pieces) > 1 else run + len(chunk)
@@ -139,7 +153,9 @@ def _dense(path: Path, file_name: str, name: str) -> tuple[list[list[object]], l
     import python_calamine
 
     try:
-        sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name)
+        # from the bytes, not the path: calamine picks the format by extension, and a workbook named .xls is .xlsx
+        with open(path, "rb") as fh:
+            sheet = python_calamine.CalamineWorkbook.from_filelike(fh).get_sheet_by_name(name)
         first = sheet.start[0] + 1 if sheet.start else 1
         rows, numbers = [], []
         for n, row in enumerate(sheet.iter_rows(), start=first):

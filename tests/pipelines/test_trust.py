@@ -370,7 +370,7 @@ def test_mixed_encodings_name_the_line(tmp_path):
     (tmp_path / "o.csv").write_bytes(data)
     with pytest.raises(FileRefused) as err:
         read_table(tmp_path / "o.csv", "orders")
-    assert "第 4 行" in err.value.zh
+    assert "第 3 行" in err.value.zh     # where the GBK line begins
 
 
 def test_a_quarantined_row_keeps_the_files_other_columns_masked(tmp_path):
@@ -423,3 +423,53 @@ def test_more_personal_headers_are_dropped(tmp_path, header):
                          f"编号,社区编号,受理时间,类型,{header}\nC1,A,2025-06-03 10:00,其他,某某\n"))
     assert header in report.dropped_columns or any(PHONE[:3] in c for c in report.dropped_columns)
     assert "某某" not in _text_values(tmp_path / "t.duckdb")
+
+
+def test_a_cell_of_many_small_rich_text_runs_is_refused(tmp_path):
+    runs = b"<r><t>" + b"x" * 200 + b"</t></r>"
+    xml = SHEET % (b'<row r="1"><c r="A1" t="inlineStr"><is>' + runs * 30_000 + b"</is></c></row>")
+    path = _xlsx_with_sheet_xml(tmp_path / "o.xlsx", xml)
+    assert path.stat().st_size < 200_000
+    with pytest.raises(FileRefused) as err:
+        read_table(path, "orders")
+    assert "32,767" in err.value.zh
+
+
+def test_a_second_community_column_does_not_pose_as_the_rows_community(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "complaints", write(tmp_path / "c.csv", "编号,社区,受理时间,类型,community_id\n1,A,2025-13-03 10:00,噪音,B\n"))
+    import_file(db, "complaints", write(tmp_path / "b.csv", "编号,社区,受理时间,类型\n1,B,2025-06-03 10:00,其他\n"))
+    build(db)
+    assert rows(db, "SELECT community_id FROM quarantine_open") == [("A",)]
+
+
+def test_a_workbook_named_xls_is_read_as_the_workbook_it_is(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "社区编号", "受理时间", "类型"])
+    wb.active.append(["C1", "A", "2025-06-03 10:00", "其他"])
+    wb.save(tmp_path / "c.xls")
+    assert read_table(tmp_path / "c.xls", "complaints").frame["complaint_id"].to_list() == ["C1"]
+
+
+def test_an_id_number_typed_as_an_excel_number_is_not_kept(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "社区编号", "受理时间", "类型", "备注"])
+    wb.active.append(["C1", "A", "2025-06-03 10:00", "其他", 110105194912310021])
+    wb.save(tmp_path / "c.xlsx")
+    import_file(tmp_path / "t.duckdb", "complaints", tmp_path / "c.xlsx")
+    assert "1949123" not in _text_values(tmp_path / "t.duckdb")
+
+
+def test_messages_never_echo_escapes_or_phone_numbers_from_a_path(tmp_path):
+    with pytest.raises(FileRefused) as err:
+        read_table(tmp_path / f"missing\x1b[31m{PHONE}.csv", "orders")
+    assert "\x1b" not in err.value.zh and PHONE not in err.value.zh and "138****8000" in err.value.zh
+
+
+def test_undo_of_an_unknown_import_speaks_one_language(tmp_path, capsys, monkeypatch):
+    from pipelines.cli import main
+    import_file(tmp_path / "t.duckdb", "orders", write(tmp_path / "o.csv", _orders([("O1", 1)])))
+    monkeypatch.setenv("LINLI_LANG", "en")
+    assert main(["--db", str(tmp_path / "t.duckdb"), "undo", "99"]) == 1
+    err = capsys.readouterr().err
+    assert "no import #99" in err and "没有" not in err
