@@ -4,14 +4,15 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_NUMBER = re.compile(r"(?<!\d)(\d{3})(?:\d{8}(\d{4})|\d{11}(\d{3}[\dXx]))(?!\d)")
+_IDCARD = re.compile(r"(?<!\d)(\d{3})\d{11}(\d{3}[\dXx])(?![\dXx])")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def safe_text(text: str) -> str:
     """A name from outside (a path, a file name) fit for a message: no terminal escapes, no phone or
     ID-card number (张三13800138000.csv -> 张三138****8000.csv)."""
     text = _CONTROL.sub("", str(text))
-    return _NUMBER.sub(lambda m: m.group(1) + ("****" + m.group(2) if m.group(2) else "*" * 11 + m.group(3)), text)
+    return _PHONE.sub(r"\1****\2", _IDCARD.sub(r"\1***********\2", text))
 
 
 class UserError(Exception):
