@@ -212,50 +212,48 @@ class Hasher:
         return "H" + self.digest("id:" + re.sub(r"[\s\-]", "", value.translate(_FULLWIDTH)).upper())[:16]
 
 
-def resolve_person_ids(hasher: Hasher, identifiers: list[list[tuple[str, str]]], known: dict[str, str],
-                       with_idcard: set[str]) -> tuple[list[str | None], dict[str, tuple[str, str]]]:
-    """One person id per row from its identifiers [(kind, normalised value), strongest first].
+def person_triples(hasher: Hasher, identifiers: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """A row's identifiers as (kind, link hash, the id it would give a new person): all that linking
+    needs, so a replay after an undo works from the stored row without the identifiers themselves.
+    A new person's id is the one earlier Linli versions gave (hash of the identifier)."""
+    return [(kind, hasher.digest(f"link:{kind}:{v}"), "P" + hasher.digest(v)[:16]) for kind, v in identifiers]
 
-    `known` maps identifier hashes to person ids already linked in the store; `with_idcard` holds
-    the person ids that an ID-card number is linked to. An ID-card number is one person: it takes
-    the id its phone already has only when that id belongs to no other ID-card number (two people
-    sharing a phone stay two). A phone alone takes its linked id. Names are never linked: two
-    people may share one. Rows with two identifiers go first, so row order within a file does not
-    matter. Returns the ids and the new links (hash -> (person id, kind)).
+
+def assign_person_ids(rows: list[list[tuple[str, str, str]]], known: dict[str, str],
+                      with_idcard: set[str]) -> tuple[list[str | None], dict[str, tuple[str, str]]]:
+    """One person id per row from its triples (strongest identifier first).
+
+    `known` maps link hashes to person ids; `with_idcard` holds the ids an ID-card number is linked
+    to (both are updated in place). An ID-card number is one person: it takes the id its phone
+    already has only when that id belongs to no other ID-card number (two people sharing a phone
+    stay two). A phone alone takes its linked id. Names are never linked: two people may share one.
+    Rows with two identifiers go first, so row order within a file does not matter.
+    Returns the ids and the new links (hash -> (person id, kind)).
     """
     links: dict[str, tuple[str, str]] = {}
-    with_idcard = set(with_idcard)
-    hashes = [[(kind, hasher.digest(f"link:{kind}:{v}")) for kind, v in row] for row in identifiers]
-
-    def lookup(h: str) -> str | None:
-        return links[h][0] if h in links else known.get(h)
-
-    def new_id(i: int, kind: str) -> str:
-        # the id of a new person is the one earlier Linli versions gave (hash of the identifier)
-        value = next(v for k, v in identifiers[i] if k == kind)
-        return "P" + hasher.digest(value)[:16]
-
-    order = sorted(range(len(hashes)), key=lambda i: -sum(k != "name" for k, _ in hashes[i]))
-    out: list[str | None] = [None] * len(hashes)
+    order = sorted(range(len(rows)), key=lambda i: -sum(k != "name" for k, _, _ in rows[i]))
+    out: list[str | None] = [None] * len(rows)
     for i in order:
-        row = hashes[i]
-        cards = [h for k, h in row if k == "idcard"]
-        phones = [h for k, h in row if k == "phone"]
+        row = rows[i]
+        cards = [(h, own) for k, h, own in row if k == "idcard"]
+        phones = [(h, own) for k, h, own in row if k == "phone"]
         if cards:
-            pid = lookup(cards[0])
+            pid = known.get(cards[0][0])
             if pid is None:
-                by_phone = next((p for h in phones if (p := lookup(h))), None)
-                pid = by_phone if by_phone and by_phone not in with_idcard else new_id(i, "idcard")
-                links[cards[0]] = (pid, "idcard")
+                by_phone = next((known[h] for h, _ in phones if h in known), None)
+                pid = by_phone if by_phone and by_phone not in with_idcard else cards[0][1]
+                links[cards[0][0]] = (pid, "idcard")
+                known[cards[0][0]] = pid
                 with_idcard.add(pid)
         elif phones:
-            pid = next((p for h in phones if (p := lookup(h))), None) or new_id(i, "phone")
+            pid = next((known[h] for h, _ in phones if h in known), None) or phones[0][1]
         elif row:
-            pid = new_id(i, "name")
+            pid = row[0][2]
         else:
             continue
-        for h in phones:
-            if lookup(h) is None:
+        for h, _ in phones:
+            if h not in known:
+                known[h] = pid
                 links[h] = (pid, "phone")
         out[i] = pid
     return out, links

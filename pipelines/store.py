@@ -17,7 +17,7 @@ import polars as pl
 from .database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
 from .errors import FileRefused, UserError
 from .feeds import FEEDS, Feed
-from .identity import protect
+from .identity import protect, relink
 from .personal import personal_safe_name
 from .readers import ROW, read_table
 from .validate import check, row_as_given
@@ -78,6 +78,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
                     f"({cols}, _import_id INTEGER NOT NULL, _row INTEGER, _hash VARCHAR, _extra VARCHAR)")
         con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN IF NOT EXISTS _extra VARCHAR")
+        con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN IF NOT EXISTS _person VARCHAR")
         con.execute(f"CREATE OR REPLACE VIEW cur_{kind} AS {current_rows_sql(kind)}")
     # Every import, undo and rule change takes a number from one sequence, so a build can ask
     # "what changed since the number I last saw" (see build.py).
@@ -344,8 +345,8 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
     report.rows_new, report.rows_replaced, report.rows_unchanged = counts
     # Unchanged rows are stored too: the import brought them, so undoing an earlier import that
     # brought them first must leave them current (undo is "as if that import never happened").
-    con.execute(f"""INSERT INTO {raw_table(feed.name)} ({', '.join(cols)}, _import_id, _row, _hash, _extra)
-                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra FROM incoming""", [import_id])
+    con.execute(f"""INSERT INTO {raw_table(feed.name)} ({', '.join(cols)}, _import_id, _row, _hash, _extra, _person)
+                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra, _person FROM incoming""", [import_id])
     con.execute("DROP TABLE incoming")
     rejected = rejected.sort(ROW)
     if rejected.height:
@@ -376,8 +377,17 @@ def undo(db_path: str | Path, import_id: int) -> str:
                             f"there is no import #{import_id}. Run `linli imports` to list them.")
         if row[0] != "applied":
             raise UserError(f"第 {import_id} 次导入（{row[1]}）已经撤销过了。", f"import #{import_id} ({row[1]}) is already undone.")
-        con.execute("""UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP,
-                              undone_seq = nextval('import_seq') WHERE import_id = ?""", [import_id])
+        con.begin()
+        try:
+            con.execute("""UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP,
+                                  undone_seq = nextval('import_seq') WHERE import_id = ?""", [import_id])
+            # person ids of later imports may have leant on links this import made
+            if relink(con):
+                con.execute("DROP TABLE IF EXISTS build_state")    # those rows are no undone import's: build in full
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
         return row[1]
     finally:
         con.close()

@@ -16,6 +16,7 @@ from .feeds import BOOL, DATE, ENUM, FEEDS, FLOAT, INT, TIMESTAMP, Column, Feed
 from .readers import EXTRA, ROW, RawTable
 
 ERR = "_errors"
+PERSON = "_person"   # identity.PERSON: a derived person id's link triples, stored with the row
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EARLIEST = dt.datetime(2000, 1, 1)
 
@@ -110,7 +111,9 @@ def check(raw: RawTable) -> Checked:
     # Reasons are spelled out only for the bad rows: most files have few.
     bad = frame.filter(is_bad).with_columns(
         pl.concat_list([pl.when(cond).then(issue) for cond, issue in rules]).list.drop_nulls().alias(ERR))
-    accepted = good.select([pl.col(f"{c.name}__typed").alias(c.name) for c in feed.columns] + [pl.col(ROW), pl.col(EXTRA)])
+    person = [pl.col(PERSON)] if PERSON in good.columns else [pl.lit(None, dtype=pl.Utf8).alias(PERSON)]
+    accepted = good.select([pl.col(f"{c.name}__typed").alias(c.name) for c in feed.columns]
+                           + [pl.col(ROW), pl.col(EXTRA)] + person)
     return Checked(accepted, rejections(bad, feed))
 
 

@@ -473,3 +473,24 @@ def test_undo_of_an_unknown_import_speaks_one_language(tmp_path, capsys, monkeyp
     assert main(["--db", str(tmp_path / "t.duckdb"), "undo", "99"]) == 1
     err = capsys.readouterr().err
     assert "no import #99" in err and "没有" not in err
+
+
+def test_undo_of_the_import_that_linked_a_person_is_exact(tmp_path):
+    db = tmp_path / "t.duckdb"
+    head = "场次编号,社区编号,课程类型,上课日期,{},是否签到\n"
+    linked = import_file(db, "training", write(tmp_path / "1.csv", head.format("身份证号,手机号")
+                                               + f"S1,A,银发触网,2025-06-03,{IDCARD},{PHONE},是\n"))
+    import_file(db, "training", write(tmp_path / "2.csv", head.format("手机号") + f"S2,A,银发触网,2025-06-10,{PHONE},是\n"))
+    build(db)
+    undo(db, linked.import_id)
+    import_file(db, "training", write(tmp_path / "3.csv", head.format("手机号") + f"S3,A,银发触网,2025-06-17,{PHONE},是\n"))
+    build(db)
+    # as if the first import had never happened: the phone alone is one person, the same in S2 and S3
+    alone = tmp_path / "alone.duckdb"
+    import_file(alone, "training", tmp_path / "2.csv")
+    import_file(alone, "training", tmp_path / "3.csv")
+    query = "SELECT session_id, participant_id FROM cur_training ORDER BY 1"
+    assert rows(db, query) == rows(alone, query)
+    assert rows(db, "SELECT ident_hash, person_id FROM person_links ORDER BY 1") == \
+        rows(alone, "SELECT ident_hash, person_id FROM person_links ORDER BY 1")
+    assert Kpi(db)("A", "month", "2025-06-01", "training.participants") == 1
