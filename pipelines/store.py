@@ -208,7 +208,8 @@ def _quarantine_key(con, feed: Feed) -> pl.Expr:
     if "community_id" in feed.key and feed.name != "communities":
         names = _community_name_map(con)
         i = feed.key.index("community_id")
-        parts[i] = parts[i].replace(names) if names else parts[i]
+        # a row missing only its community is fixed by a later row with its ids in any community
+        parts[i] = (parts[i].replace(names) if names else parts[i]).fill_null("")
     return pl.concat_str(parts, separator="\x1f")
 
 

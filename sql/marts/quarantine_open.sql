@@ -3,12 +3,18 @@
 WITH applied AS (
     SELECT q.* FROM quarantine q JOIN imports i USING (import_id) WHERE i.status = 'applied'
 ),
+stored AS (
+    -- every stored row's key, and the same without its community (which a quarantined row may lack)
+    SELECT kind, row_key AS match_key, _import_id FROM raw_keys
+    UNION ALL
+    SELECT kind, substr(row_key, strpos(row_key, chr(31))), _import_id FROM raw_keys WHERE strpos(row_key, chr(31)) > 0
+),
 supplied AS (
     -- the keys of quarantined rows that applied imports stored, with the latest such import
-    SELECT k.kind, k.row_key, max(k._import_id) AS last_import
-    FROM raw_keys k JOIN imports i ON i.import_id = k._import_id
-    WHERE i.status = 'applied' AND (k.kind, k.row_key) IN (SELECT (kind, row_key) FROM applied)
-    GROUP BY k.kind, k.row_key
+    SELECT k.kind, k.match_key AS row_key, max(k._import_id) AS last_import
+    FROM stored k JOIN imports i ON i.import_id = k._import_id
+    WHERE i.status = 'applied' AND (k.kind, k.match_key) IN (SELECT (kind, row_key) FROM applied)
+    GROUP BY k.kind, k.match_key
 ),
 final AS (
     SELECT a.import_id, a.kind, a.file_name, a.row_number, a.columns, a.reason_zh, a.reason_en, a.raw,

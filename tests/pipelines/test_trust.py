@@ -494,3 +494,14 @@ def test_undo_of_the_import_that_linked_a_person_is_exact(tmp_path):
     assert rows(db, "SELECT ident_hash, person_id FROM person_links ORDER BY 1") == \
         rows(alone, "SELECT ident_hash, person_id FROM person_links ORDER BY 1")
     assert Kpi(db)("A", "month", "2025-06-01", "training.participants") == 1
+
+
+def test_a_row_quarantined_for_a_missing_community_closes_when_fixed(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "complaints", write(tmp_path / "c.csv", "编号,社区编号,受理时间,类型\n9,,2025-06-03 10:00,直播噪音\n"
+                                                           "8,A,2025-06-03 10:00,直播噪音\n"))
+    build(db)
+    assert rows(db, "SELECT row_number FROM quarantine_open") == [(2,)]
+    import_file(db, "complaints", write(tmp_path / "f.csv", "编号,社区编号,受理时间,类型\n9,A,2025-06-03 10:00,直播噪音\n"))
+    build(db)
+    assert rows(db, "SELECT count(*) FROM quarantine_open") == [(0,)]
