@@ -8,10 +8,12 @@ PORT   ?= 8501
 
 .PHONY: run test demo bench install clean
 
-$(STAMP): pyproject.toml
+# The tested versions (requirements.lock), then Linli itself on top of them.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
