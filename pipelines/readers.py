@@ -142,6 +142,19 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _column_text(values: list[object]) -> list[str | None] | pl.Series:
+    """A column of cell values as text; a column of only text, or only date-times, without a Python call per cell."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds <= {str}:
+        return values
+    if kinds == {dt.datetime, str}:      # the reader gives "" for an empty cell
+        values = [None if v == "" else v for v in values]
+        kinds = set(map(type, values)) - {type(None)}
+    if kinds == {dt.datetime}:
+        return pl.Series(values, dtype=pl.Datetime("us")).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
+    return [_cell_text(v) for v in values]
+
+
 def _find_header(rows: list[list[object]], index: dict[str, str]) -> int:
     best, best_hits = -1, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -209,7 +222,7 @@ def _read_xlsx(path: Path, file_name: str, index: dict[str, str], sheet: str | N
     body = rows[h + 1:]
     # Every column as text, built column by column: a column empty for its first hundreds of rows
     # and filled later is normal in registers and must not trip type inference.
-    columns = {f"c{i}": [_cell_text(r[i]) if i < len(r) else None for r in body] for i in range(width)}
+    columns = {f"c{i}": _column_text([r[i] if i < len(r) else None for r in body]) for i in range(width)}
     frame = pl.DataFrame(columns, schema={name: pl.Utf8 for name in columns})
     frame = frame.with_columns(pl.Series("_xlsx_row", numbers[h + 1:], dtype=pl.Int64))
     return headers, frame, numbers[h]

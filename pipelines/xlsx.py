@@ -26,7 +26,8 @@ MAX_CELL_XML = 4 << 20
 CELL_STARTS = (b"<c ", b"<c>", b"<si>", b"<si ", b"<row", b"</sheetData")
 DENSE_SLACK = 1_000_000                  # empty cells the dense reader may allocate beyond 2 per real one
 CHUNK = 1 << 20
-_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})(\d{1,9})"')
+_CELL_COLUMN = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})\d')
+_CELL_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,4}(\d{1,9})"')
 _ROW = re.compile(rb'<row\b[^>]*?\br="(\d{1,9})"')
 
 
@@ -83,6 +84,11 @@ def _scan(z: zipfile.ZipFile, member: str, file_name: str, shape: bool) -> Sheet
     run = 0            # characters since the last '<' (text of one cell, at most)
     since = 0          # bytes since the last cell (or shared string) began
     tail = b""
+    too_long = _refuse(file_name, f"有单元格的内容超过 Excel 的上限（{MAX_CELL_CHARS:,} 个字符），文件可能已损坏或被篡改。",
+                       f"a cell holds more than Excel's limit of {MAX_CELL_CHARS:,} characters; "
+                       "the file may be damaged or tampered with.")
+    # Everything below runs inside the regex and bytes methods (C), never a Python loop over cells:
+    # a 100,000-row sheet is scanned in a fraction of the time the reader then takes.
     with z.open(member) as fh:
         while chunk := fh.read(CHUNK):
             starts = [i for i in (chunk.find(t) for t in CELL_STARTS) if i >= 0]
@@ -91,26 +97,20 @@ def _scan(z: zipfile.ZipFile, member: str, file_name: str, shape: bool) -> Sheet
                 since = len(chunk) - max(chunk.rfind(t) for t in CELL_STARTS)
             else:
                 gap = since = since + len(chunk)
-            if gap > MAX_CELL_XML:
-                raise _refuse(file_name, f"有单元格的内容超过 Excel 的上限（{MAX_CELL_CHARS:,} 个字符），文件可能已损坏或被篡改。",
-                              f"a cell holds more than Excel's limit of {MAX_CELL_CHARS:,} characters; "
-                              "the file may be damaged or tampered with.")
             pieces = chunk.split(b"<")
-            longest = max(run + len(pieces[0]), max(len(p) for p in pieces[1:]) if len(pieces) > 1 else 0)
+            if gap > MAX_CELL_XML or run + len(pieces[0]) > MAX_TEXT_RUN or max(map(len, pieces)) > MAX_TEXT_RUN:
+                raise too_long
             run = len(pieces[-1]) if len(pieces) > 1 else run + len(chunk)
-            if longest > MAX_TEXT_RUN:
-                raise _refuse(file_name, f"有单元格的内容超过 Excel 的上限（{MAX_CELL_CHARS:,} 个字符），文件可能已损坏或被篡改。",
-                              f"a cell holds more than Excel's limit of {MAX_CELL_CHARS:,} characters; "
-                              "the file may be damaged or tampered with.")
             if shape:
                 window = tail + chunk
                 cells += (tail[-2:] + chunk).count(b"<c ") + (tail[-2:] + chunk).count(b"<c>")
                 rows += (tail[-3:] + chunk).count(b"<row")
-                for m in _REF.finditer(window):
-                    max_col = max(max_col, _column_number(m.group(1)))
-                    max_row = max(max_row, int(m.group(2)))
-                for m in _ROW.finditer(window):
-                    max_row = max(max_row, int(m.group(1)))
+                letters = set(_CELL_COLUMN.findall(window))
+                if letters:
+                    max_col = max(max_col, max(_column_number(c) for c in letters))
+                numbers = _CELL_ROW.findall(window) + _ROW.findall(window)
+                if numbers:
+                    max_row = max(max_row, max(map(int, numbers)))
                 tail = chunk[-256:]
     return SheetShape(max(max_row, rows), max_col, cells)
 
@@ -157,11 +157,8 @@ def _dense(path: Path, file_name: str, name: str) -> tuple[list[list[object]], l
         with open(path, "rb") as fh:
             sheet = python_calamine.CalamineWorkbook.from_filelike(fh).get_sheet_by_name(name)
         first = sheet.start[0] + 1 if sheet.start else 1
-        rows, numbers = [], []
-        for n, row in enumerate(sheet.iter_rows(), start=first):
-            if any(v not in (None, "") for v in row):
-                rows.append(list(row))
-                numbers.append(n)
+        rows = sheet.to_python()          # blank rows too: the reader drops them, keeping the numbering
+        numbers = list(range(first, first + len(rows)))
     except Exception as exc:  # calamine raises its own error types for damaged parts
         raise _refuse(file_name, f"Excel 文件无法读取（{exc}）。请在 Excel 中重新另存为 .xlsx。",
                       f"the Excel file cannot be read ({exc}). Save it again as .xlsx in Excel.") from None
