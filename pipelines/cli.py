@@ -104,6 +104,9 @@ def cmd_undo(args) -> int:
 
 def cmd_imports(args) -> int:
     from .store import connect, ensure_schema
+    if not db_path(args).exists():     # listing must not create a database
+        print(f"《{db_path(args)}》还没有任何导入记录。" if _lang() == "zh" else f"'{db_path(args)}' has no imports yet.")
+        return 0
     con = connect(db_path(args))
     try:
         ensure_schema(con)
