@@ -12,14 +12,15 @@ st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", l
 st.html("<style>section[data-testid='stSidebar'] { min-width: 330px; }</style>")
 
 lang = view.language()
-st.session_state["view"] = view.sidebar(lang)
+# The check pages work at one grain each; the sidebar shows that grain while one of them is open.
+PAGE_GRAIN = {"weekly": "week", "monthly": "month"}
 
 
 def page(path: str, key: str, icon: str, default: bool = False) -> st.Page:
     return st.Page(path, title=t(key, lang), icon=icon, default=default, url_path=path.split("/")[-1][:-3])
 
 
-st.navigation({
+current = st.navigation({
     t("nav.section.look", lang): [
         page("views/overview.py", "page.overview", ":material/dashboard:", default=True),
         page("views/orders.py", "page.orders", ":material/shopping_cart:"),
@@ -37,4 +38,8 @@ st.navigation({
         page("views/data_import.py", "page.import", ":material/upload_file:"),
         page("views/glossary.py", "page.glossary", ":material/menu_book:"),
     ],
-}).run()
+})
+st.session_state["view"] = view.sidebar(lang, PAGE_GRAIN.get(current.url_path))
+for note in view.notes():
+    st.warning(note, icon=":material/link_off:")
+current.run()

@@ -81,7 +81,7 @@ def hours_with_window(df: pd.DataFrame, start_hour: float, end_hour: float, x_ti
         tooltip=[alt.Tooltip("label:N", title=window_title)])
     bar = alt.Chart(hours).mark_bar(size=14).encode(
         x=alt.X("hour:Q", title=x_title, scale=alt.Scale(domain=[-0.5, 23.5]), axis=alt.Axis(tickCount=24, format="d")),
-        y=alt.Y("complaints:Q", title=y_title),
+        y=alt.Y("complaints:Q", title=y_title, axis=alt.Axis(format="d", tickMinStep=1)),
         color=alt.condition("datum.outside", alt.value("#b5485d"), alt.value(PALETTE[0])),
         tooltip=[alt.Tooltip("hour:Q", title=x_title), alt.Tooltip("complaints:Q", title=y_title)])
     return _style(alt.layer(shade, bar))

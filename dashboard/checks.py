@@ -41,10 +41,9 @@ def numbers(v: View, metrics: list[str], now: dict, before: dict) -> pd.DataFram
 
 
 def render(grain: str, page_key: str) -> None:
-    base = ui.page_view()
-    if base is None:
+    v = ui.page_view()   # the sidebar already shows this page's grain (see app.py)
+    if v is None:
         st.stop()
-    v = base.with_grain(grain)
     ui.header(v, page_key)
     st.write(v.tr(f"check.intro.{grain}"))
     now, before, _ = ui.period_values(v)
@@ -61,8 +60,10 @@ def render(grain: str, page_key: str) -> None:
     })
     ui.table(v, sheet, f"check_{grain}", download=numbers(v, metrics, now, before))
     title = f"{v.community_name} · {v.tr(page_key)}"
-    page = check_sheet(title, fmt.period(v.grain, v.period, v.lang), v.tr("alerts.title"),
-                       [(a.level, a.text) for a in found] or [("ok", v.tr("alerts.none"))], sheet,
+    quiet = (("warning", v.tr("alerts.none_partial", end=fmt.date(v.data_end, v.lang))) if v.partial and v.data_end
+             else ("ok", v.tr("alerts.none")))
+    page = check_sheet(title, v.label(), v.tr("alerts.title"),
+                       [(a.level, a.text) for a in found] or [quiet], sheet,
                        {v.tr("col.value"), v.tr("col.previous"), v.tr("col.change")}, SIGNATURE[v.lang])
     st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",
                        file_name=f"check_{grain}_{v.community}_{v.period.isoformat()}.html", key=f"report_{grain}")

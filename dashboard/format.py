@@ -72,10 +72,22 @@ def delta(metric: str, current, previous, lang: str = "zh") -> str | None:
         return None
     kind = METRIC_KIND.get(metric, ("count", 0))[0]
     diff = float(current) - float(previous)
+    if unchanged(metric, current, previous):
+        return t("delta.zero_pts", lang) if kind == "rate" else value(metric, 0.0, lang)
     if kind == "rate":
         return f"{diff * 100:+.1f} 个百分点" if lang == "zh" else f"{diff * 100:+.1f} pts"
     sign = "+" if diff >= 0 else "-"   # ASCII minus: st.metric reads it to point the arrow down
     return sign + value(metric, abs(diff), lang)
+
+
+def unchanged(metric: str, current, previous) -> bool:
+    """No change as shown: the difference rounds to zero at the precision the value is shown with."""
+    if is_missing(current) or is_missing(previous):
+        return False
+    diff = abs(float(current) - float(previous))
+    if METRIC_KIND.get(metric, ("count", 0))[0] == "rate":
+        return round(diff * 100, 1) == 0
+    return not any(ch in "123456789" for ch in value(metric, diff, "en"))
 
 
 def date(d: dt.date | dt.datetime | None, lang: str = "zh") -> str:
@@ -84,6 +96,11 @@ def date(d: dt.date | dt.datetime | None, lang: str = "zh") -> str:
     if lang == "zh":
         return f"{d.year}年{d.month}月{d.day}日"
     return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def day_short(d: dt.date | dt.datetime, lang: str = "zh") -> str:
+    """A day without its year (1月4日, 4 Jan), as a partial period's "data to" label shows it."""
+    return f"{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {MONTHS_EN[d.month - 1]}"
 
 
 def datetime(d: dt.datetime | None, lang: str = "zh") -> str:

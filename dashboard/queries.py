@@ -75,6 +75,45 @@ def periods(snap: str, scope: Scope, community: str, grain: str) -> list[dt.date
 
 
 @_cached
+def _has_column(snap: str, table: str, column: str) -> bool:
+    return not _frame(snap, """SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?""",
+                      [table, column]).empty
+
+
+@_cached
+def data_ends(snap: str, scope: Scope) -> dict[str, dt.datetime]:
+    """How far each community's data runs (SPEC §6): its latest event time.
+
+    The snapshot publishes no row-level tables, so unless period_spine carries the exact `data_end`
+    this is the latest time the published marts show: the start of the community's last week and
+    month, its overdue parcels' times and the last week's pickup hours. That is never later than
+    the truth and never earlier than the start of the last period, so it tells complete periods
+    from the partial last one exactly; only the day shown for that one can be early.
+    """
+    if _has_column(snap, "period_spine", "data_end"):
+        sql = """SELECT community_id, max(data_end)::TIMESTAMP AS data_end FROM period_spine
+                 WHERE list_contains(?::VARCHAR[], community_id) GROUP BY 1"""
+    else:
+        sql = """
+        WITH last_week AS (
+            SELECT community_id, max(period_start) AS period_start FROM period_spine WHERE grain = 'week' GROUP BY 1
+        ),
+        evidence AS (
+            SELECT community_id, max(period_start)::TIMESTAMP AS t FROM period_spine GROUP BY 1
+            UNION ALL
+            SELECT community_id, max(greatest(arrived_at, coalesce(picked_up_at, arrived_at))) FROM mart_overdue_parcels GROUP BY 1
+            UNION ALL
+            SELECT h.community_id, max(h.period_start + (h.weekday - 1) * INTERVAL 1 DAY + h.hour * INTERVAL 1 HOUR)
+            FROM mart_parcel_pickups_hour h JOIN last_week w USING (community_id, period_start)
+            WHERE h.grain = 'week' GROUP BY 1
+        )
+        SELECT community_id, max(t) AS data_end FROM evidence
+        WHERE list_contains(?::VARCHAR[], community_id) GROUP BY 1"""
+    df = _frame(snap, sql, [list(scope)])
+    return {c: pd.Timestamp(t).to_pydatetime() for c, t in zip(df["community_id"], df["data_end"]) if not pd.isna(t)}
+
+
+@_cached
 def kpi_series(snap: str, scope: Scope, community: str, grain: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """period_start, metric, value for start <= period_start <= end."""
     return _frame(snap, """SELECT period_start, metric, value FROM kpi

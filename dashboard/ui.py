@@ -35,7 +35,17 @@ def start(page_key: str) -> View:
 
 def header(v: View, page_key: str) -> None:
     st.title(v.tr(page_key))
-    st.caption(f"{fmt.plain(v.community_name)} · {fmt.period(v.grain, v.period, v.lang)}")
+    st.caption(f"{fmt.plain(v.community_name)} · {v.label()}")
+    partial_note(v)
+
+
+def partial_note(v: View) -> None:
+    """A partial period says so, with the day its data runs to and what it is compared with."""
+    if not v.partial or v.data_end is None:
+        return
+    before = v.tr("partial.previous", previous=v.label(v.previous)) if v.previous else ""
+    st.warning(v.tr("partial.note", period=fmt.period(v.grain, v.period, v.lang),
+                    end=fmt.date(v.data_end, v.lang)) + before, icon=":material/hourglass_top:")
 
 
 def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
@@ -54,12 +64,14 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
         good = METRIC_KIND[metric][1]
         trend = series.loc[series["metric"] == metric, "value"]
         delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
-        unchanged = delta is not None and float(now[metric]) == float(before[metric])   # no arrow for no change
+        unchanged = fmt.unchanged(metric, now.get(metric), before.get(metric))   # no arrow for no change
+        # a partial period beside a complete one says so on the change itself
+        note = v.tr("delta.partial") if delta is not None and v.partial else None
         with cols[i % columns]:
             st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
                       delta=delta, delta_arrow="off" if unchanged else "auto",
                       delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
-                      help=metric_help(metric, v.lang), border=True,
+                      help=metric_help(metric, v.lang), border=True, delta_description=note,
                       chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
 
 
@@ -97,7 +109,9 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) ->
     """The period's alerts under a heading (or a reassurance that there are none); returns them."""
     st.subheader(v.tr("alerts.title"))
     found = [a for a in period_alerts(v, now, before) if only is None or a.metric in only]
-    if not found:
+    if not found and v.partial:   # a quiet partial period is not a quiet period
+        st.info(v.tr("alerts.none_partial", end=fmt.date(v.data_end, v.lang) if v.data_end else "—"))
+    elif not found:
         st.success(v.tr("alerts.none"))
     for a in found:
         (st.error if a.level == "error" else st.warning)(a.markdown)
@@ -106,7 +120,11 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) ->
 
 def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None,
           download: pd.DataFrame | None = None) -> None:
-    """A table and its CSV download; `download` holds the same rows as numbers where `df` shows "1.01万"."""
+    """A table and its CSV download; `download` holds the same rows as numbers where `df` shows "1.01万".
+    A table without rows is a note (Streamlit would draw an empty grid saying "empty")."""
+    if df.empty:
+        st.info(v.tr("table.empty"))
+        return
     st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
     download_csv(v.tr("download"), df if download is None else download,
                  f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")

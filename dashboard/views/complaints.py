@@ -28,10 +28,13 @@ with right:
     st.subheader(v.tr("complaints.h.hours"))
     hours = q.noise_by_hour(v.snap, v.scope, v.community, v.grain, v.period)
     ws, we = rules["window_start"], rules["window_end"]
-    st.altair_chart(charts.hours_with_window(hours, ws.hour + ws.minute / 60, we.hour + we.minute / 60,
-                                             v.tr("chart.hour"), v.tr("chart.complaints"),
-                                             v.tr("chart.allowed_window") + f" {ws:%H:%M}–{we:%H:%M}"),
-                    width="stretch")
+    if hours["complaints"].sum() > 0:
+        st.altair_chart(charts.hours_with_window(hours, ws.hour + ws.minute / 60, we.hour + we.minute / 60,
+                                                 v.tr("chart.hour"), v.tr("chart.complaints"),
+                                                 v.tr("chart.allowed_window") + f" {ws:%H:%M}–{we:%H:%M}"),
+                        width="stretch")
+    else:   # an all-zero chart has no scale to speak of (its axis read "0.000000")
+        st.info(v.tr("noise.none"))
     noise, outside = now.get("complaints.noise"), now.get("complaints.noise_outside_hours")
     if noise:
         share = fmt.value("rate", outside / noise, v.lang)
