@@ -28,6 +28,12 @@ def _x(x: str, title: str, order: str | None):
     return alt.X(f"{x}:T", title=title, axis=alt.Axis(format="%m/%d")), alt.Tooltip(f"{x}:T", title=title)
 
 
+def _step(df: pd.DataFrame, y: str):
+    """Whole numbers (people, parcels) get whole ticks: no "0.5 persons" on an axis."""
+    values = pd.to_numeric(df[y], errors="coerce").dropna() if y in df else pd.Series(dtype=float)
+    return 1 if not values.empty and (values == values.round()).all() else alt.Undefined
+
+
 def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
                  order: str | None = None) -> alt.Chart:
     x_enc, x_tip = _x(x, x_title, order)
@@ -41,9 +47,12 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_t
 def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
           y_format: str = ",.0f", order: str | None = None) -> alt.Chart:
     x_enc, x_tip = _x(x, x_title, order)
-    chart = alt.Chart(df).mark_line(point=True).encode(
+    # Straight segments (no smoothing that could swing past a point) on a scale that starts at 0:
+    # every kpi is a count, a share or a duration, so a line never shows below zero.
+    chart = alt.Chart(df).mark_line(point=True, interpolate="linear").encode(
         x=x_enc,
-        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format, tickMinStep=_step(df, y)),
+                scale=alt.Scale(domainMin=0, clamp=True)),
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=PALETTE)),
         tooltip=[x_tip, alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)])
     return _style(chart)
@@ -52,7 +61,8 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: s
 def bars(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, sort: list | None = None,
          horizontal: bool = False, color: str = PALETTE[0]) -> alt.Chart:
     cat = alt.X(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)) if not horizontal else alt.Y(f"{x}:N", title=x_title, sort="-x")
-    val = alt.Y(f"{y}:Q", title=y_title) if not horizontal else alt.X(f"{y}:Q", title=y_title)
+    axis = alt.Axis(tickMinStep=_step(df, y))
+    val = alt.Y(f"{y}:Q", title=y_title, axis=axis) if not horizontal else alt.X(f"{y}:Q", title=y_title, axis=axis)
     chart = alt.Chart(df).mark_bar(color=color).encode(
         **({"x": cat, "y": val} if not horizontal else {"y": cat, "x": val}),
         tooltip=[alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f")])

@@ -160,3 +160,15 @@ def test_the_print_hint_fits_a_phone_too():
 def test_a_rate_change_that_rounds_to_nothing_shows_no_change(now, before, shown):
     assert fmt.delta("orders.refund_rate", now, before, "zh") == shown
     assert fmt.unchanged("orders.refund_rate", now, before) == (shown == "0 个百分点")
+
+
+def test_lines_never_show_below_zero_and_counts_get_whole_ticks():
+    import pandas as pd
+
+    from dashboard import charts
+    df = pd.DataFrame({"x": ["a", "b", "c"], "y": [0.0, 3.0, 0.0], "s": ["新增商户"] * 3, "o": [1, 2, 3]})
+    spec = charts.lines(df, "x", "y", "s", "时间", "数值", "类别", order="o").to_dict()
+    assert spec["encoding"]["y"]["scale"]["domainMin"] == 0
+    assert spec["mark"]["interpolate"] == "linear"
+    bars = charts.bars(df, "x", "y", "课程", "出席人数").to_dict()
+    assert bars["encoding"]["y"]["axis"]["tickMinStep"] == 1
