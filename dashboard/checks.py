@@ -8,7 +8,7 @@ from . import format as fmt
 from . import ui
 from .i18n import METRIC_KIND, metric_help, metric_name
 from .report import check_sheet
-from .view import View
+from .view import View, data_end_text
 
 WEEKLY = ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
           "parcels.overdue_rate", "parcels.peak_occupancy_ratio", "complaints.count", "complaints.noise",
@@ -60,7 +60,7 @@ def render(grain: str, page_key: str) -> None:
     })
     ui.table(v, sheet, f"check_{grain}", download=numbers(v, metrics, now, before))
     title = f"{v.community_name} · {v.tr(page_key)}"
-    quiet = (("warning", v.tr("alerts.none_partial", end=fmt.date(v.data_end, v.lang))) if v.partial and v.data_end
+    quiet = (("warning", v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang))) if v.partial and v.data_end
              else ("ok", v.tr("alerts.none")))
     page = check_sheet(title, v.label(), v.tr("alerts.title"),
                        [(a.level, a.text) for a in found] or [quiet], sheet,

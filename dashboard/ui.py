@@ -10,7 +10,7 @@ from . import queries as q
 from .alerts import alerts
 from .export import csv_bytes
 from .i18n import METRIC_KIND, metric_help, metric_name, t
-from .view import View, current
+from .view import View, current, data_end_text
 
 TREND_PERIODS = 12
 
@@ -45,7 +45,7 @@ def partial_note(v: View) -> None:
         return
     before = v.tr("partial.previous", previous=v.label(v.previous)) if v.previous else ""
     st.warning(v.tr("partial.note", period=fmt.period(v.grain, v.period, v.lang),
-                    end=fmt.date(v.data_end, v.lang)) + before, icon=":material/hourglass_top:")
+                    end=data_end_text(v.grain, v.period, v.data_end, v.lang)) + before, icon=":material/hourglass_top:")
 
 
 def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
@@ -110,7 +110,8 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) ->
     st.subheader(v.tr("alerts.title"))
     found = [a for a in period_alerts(v, now, before) if only is None or a.metric in only]
     if not found and v.partial:   # a quiet partial period is not a quiet period
-        st.info(v.tr("alerts.none_partial", end=fmt.date(v.data_end, v.lang) if v.data_end else "—"))
+        st.info(v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)
+                                         if v.data_end else "—"))
     elif not found:
         st.success(v.tr("alerts.none"))
     for a in found:

@@ -45,7 +45,15 @@ def period_label(grain: str, start: dt.date, data_end: dt.datetime | None, lang:
     name = fmt.period(grain, start, lang)
     if is_complete(grain, start, data_end) or data_end is None:
         return name
-    return t("period.partial", lang, period=name, end=fmt.day_short(data_end, lang))
+    return t("period.partial", lang, period=name, end=data_end_text(grain, start, data_end, lang, short=True))
+
+
+def data_end_text(grain: str, start: dt.date, data_end: dt.datetime, lang: str, short: bool = False) -> str:
+    """The day a partial period's data runs to; with the time when that is the period's last day
+    (data to Sunday 21:00 leaves the week incomplete, which "to Sunday" alone would not explain)."""
+    day = fmt.day_short(data_end, lang) if short else fmt.date(data_end, lang)
+    last_day = period_next(grain, start) - dt.timedelta(days=1)
+    return f"{day} {data_end:%H:%M}" if data_end.date() == last_day else day
 
 
 @dataclass(frozen=True)

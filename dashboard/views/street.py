@@ -46,7 +46,7 @@ shown_bars = shown_bars.assign(name=[v.tr("street.bar_partial", name=n) if c in 
                                      for c, n in zip(shown_bars["community_id"], shown_bars["name"])])
 ui.chart(v, charts.bars(shown_bars, "name", choice, v.tr("col.community"), v.tr(f"street.per1k.{choice}"),
                         horizontal=True), not shown_bars.empty)
-state = [v.tr("street.partial_cell", end=fmt.day_short(partial[c], v.lang)) if c in partial and partial[c]
+state = [v.tr("street.partial_cell", end=view.data_end_text(v.grain, v.period, partial[c], v.lang, short=True)) if c in partial and partial[c]
          else v.tr("street.partial_cell", end="—") if c in partial else v.tr("street.complete")
          for c in ranked["community_id"]]
 head = {v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"], v.tr("street.col.data"): state}

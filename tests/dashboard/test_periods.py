@@ -172,3 +172,13 @@ def test_lines_never_show_below_zero_and_counts_get_whole_ticks():
     assert spec["mark"]["interpolate"] == "linear"
     bars = charts.bars(df, "x", "y", "课程", "出席人数").to_dict()
     assert bars["encoding"]["y"]["axis"]["tickMinStep"] == 1
+
+
+def test_data_to_the_last_day_of_a_period_shows_the_time_that_leaves_it_incomplete():
+    import datetime as dt
+
+    from dashboard.view import period_label
+    assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 15, 21, 0), "zh") == \
+        "2025年第24周 · 6月9日–6月15日（数据截至6月15日 21:00，不完整）"
+    assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 16, 0, 0), "zh") == \
+        "2025年第24周 · 6月9日–6月15日"                         # data at Monday 00:00: the week is complete
