@@ -158,7 +158,7 @@ STRINGS = {
     "period.partial": "{period} (data to {end}, incomplete)",
     "partial.note": "Data for {period} runs only to {end}: the period is incomplete and the numbers below stop at that day.",
     "partial.previous": " The previous period it is compared with ({previous}) is complete: read the changes with care.",
-    "delta.partial": "vs complete previous period; this one is incomplete",
+    "delta.partial": "period incomplete",
     "delta.zero_pts": "0 pts",
     "alerts.none_partial": "Data for this period runs only to {end}, so it is incomplete; nothing needs attention so far. Look again once the data is in.",
     "note.unknown_community": "The link asks for community “{asked}”, which does not exist or is not yours to see; showing {shown}.",

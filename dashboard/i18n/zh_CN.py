@@ -155,7 +155,7 @@ STRINGS = {
     "period.partial": "{period}（数据截至{end}，不完整）",
     "partial.note": "{period}的数据只到{end}，本期还不完整：下面的数字只统计到这一天。",
     "partial.previous": "与之对比的上期（{previous}）是完整的，变化仅供参考。",
-    "delta.partial": "较完整的上期；本期不完整",
+    "delta.partial": "本期不完整",
     "delta.zero_pts": "0 个百分点",
     "alerts.none_partial": "本期数据只到{end}，尚不完整；目前没有发现需要关注的事项，数据到齐后请再看一次。",
     "note.unknown_community": "网址里的社区“{asked}”不存在或无权查看，显示的是 {shown}。",
