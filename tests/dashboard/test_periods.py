@@ -182,3 +182,15 @@ def test_data_to_the_last_day_of_a_period_shows_the_time_that_leaves_it_incomple
         "2025年第24周 · 6月9日–6月15日（数据截至6月15日 21:00，不完整）"
     assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 16, 0, 0), "zh") == \
         "2025年第24周 · 6月9日–6月15日"                         # data at Monday 00:00: the week is complete
+
+
+def test_switching_to_month_opens_the_latest_complete_month_not_the_partial_one():
+    at = open_page("overview", c="A", g="week")
+    at.sidebar.radio[1].set_value("month").run()
+    assert at.caption[0].value == "A社区 · 2025年5月"
+    assert at.sidebar.selectbox[1].value == "2025-05-01"
+
+
+def test_an_unknown_grain_in_the_url_is_named_too():
+    at = open_page("overview", "en", c="A", g="year")
+    assert any("“year”" in w and "Week" in w for w in warnings(at))
