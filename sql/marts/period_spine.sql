@@ -23,7 +23,9 @@ months AS (
     FROM bounds
 ),
 final AS (
-    SELECT community_id, grain, period_start, period_next(grain, period_start) AS period_next
-    FROM (SELECT * FROM weeks UNION ALL SELECT * FROM months)
+    -- data_end: the community's latest event time, which decides whether a period is complete (SPEC §6)
+    SELECT p.community_id, p.grain, p.period_start, period_next(p.grain, p.period_start) AS period_next,
+           b.last_t AS data_end
+    FROM (SELECT * FROM weeks UNION ALL SELECT * FROM months) p JOIN bounds b USING (community_id)
 )
 SELECT * FROM final
