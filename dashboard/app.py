@@ -9,7 +9,9 @@ from dashboard.i18n import t
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
 
 # Wide enough for a whole period label ("2025年第23周 · 6月2日–6月8日"); Streamlit has no setting for it.
-st.html("<style>section[data-testid='stSidebar'] { min-width: 330px; }</style>")
+# Wider only while open: a collapsed sidebar slides out by its own width, so a min-width on it left a
+# 30 px strip over the page on phones (and the first tap on » hit the resize handle).
+st.html("<style>section[data-testid='stSidebar'][data-collapsed='false'] { min-width: 330px; }</style>")
 
 lang = view.language()
 # The check pages work at one grain each; the sidebar shows that grain while one of them is open.

@@ -232,3 +232,22 @@ def test_import_and_build_while_serving_show_without_restart(server, browser, tm
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()
+
+
+SIDEBAR = '[data-testid="stSidebar"]'
+
+
+def test_on_a_phone_the_closed_sidebar_leaves_the_page_whole_and_opens_on_the_first_tap(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page.goto(server["url"], timeout=WAIT_MS)
+        _settle(page)
+        page.wait_for_selector(f'{SIDEBAR}[data-collapsed="true"]', state="attached", timeout=WAIT_MS)
+        # nothing of the closed sidebar may cover the page (it used to leave a 30 px strip)
+        _wait_for(page, f"() => document.querySelector('{SIDEBAR}').getBoundingClientRect().right <= 0",
+                  "the closed sidebar still covers the page's left edge")
+        page.tap('[data-testid="stExpandSidebarButton"]')
+        page.wait_for_selector(f'{SIDEBAR}[data-collapsed="false"]', state="attached", timeout=10_000)
+        page.screenshot(path=str(SHOTS / "phone_sidebar_open.png"))
+    finally:
+        page.close()
