@@ -505,3 +505,24 @@ def test_a_row_quarantined_for_a_missing_community_closes_when_fixed(tmp_path):
     import_file(db, "complaints", write(tmp_path / "f.csv", "编号,社区编号,受理时间,类型\n9,A,2025-06-03 10:00,直播噪音\n"))
     build(db)
     assert rows(db, "SELECT count(*) FROM quarantine_open") == [(0,)]
+
+
+def test_a_store_of_the_previous_schema_is_migrated(tmp_path):
+    db = tmp_path / "t.duckdb"
+    import_file(db, "complaints", write(tmp_path / "a.csv", "编号,社区编号,受理时间,类型\n1,A,2025-06-03 10:00,其他\n"
+                                                           "2,A,坏日期,其他\n"))
+    import_file(db, "complaints", write(tmp_path / "b.csv", "编号,社区编号,受理时间,类型\n1,B,2025-06-03 10:00,其他\n"))
+    # what Linli before schema version 2 left: no meta, no links, no quarantine keys
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE linli_meta")
+    con.execute("DROP TABLE person_links")
+    con.execute("DROP VIEW raw_keys")
+    con.execute("ALTER TABLE quarantine DROP COLUMN row_key")
+    con.close()
+    build(db)
+    assert rows(db, "SELECT value FROM linli_meta WHERE name = 'schema_version'") == [("2",)]
+    assert rows(db, "SELECT row_key FROM quarantine") == [("A\x1f2",)]
+    assert rows(db, "SELECT community_id, complaint_id FROM cur_complaints ORDER BY 1") == [("A", "1"), ("B", "1")]
+    import_file(db, "complaints", write(tmp_path / "fix.csv", "编号,社区编号,受理时间,类型\n2,A,2025-06-04 10:00,其他\n"))
+    build(db)
+    assert rows(db, "SELECT count(*) FROM quarantine_open") == [(0,)]
