@@ -57,7 +57,10 @@ BARE_IDCARD = re.compile(r"\d{17}[\dX]")
 
 def key_path() -> Path:
     env = os.environ.get("LINLI_KEY_FILE")
-    return Path(env) if env else Path.home() / ".config" / "linli" / "person.key"
+    if env:
+        return Path(env)
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")   # the user's configuration folder
+    return Path(config) / "linli" / "person.key"
 
 
 class KeyRefused(FileRefused):

@@ -526,3 +526,12 @@ def test_a_store_of_the_previous_schema_is_migrated(tmp_path):
     import_file(db, "complaints", write(tmp_path / "fix.csv", "编号,社区编号,受理时间,类型\n2,A,2025-06-04 10:00,其他\n"))
     build(db)
     assert rows(db, "SELECT count(*) FROM quarantine_open") == [(0,)]
+
+
+def test_without_linli_key_file_the_key_lives_in_the_users_configuration_folder(tmp_path, monkeypatch):
+    from pipelines.personal import key_path
+    monkeypatch.delenv("LINLI_KEY_FILE")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    assert key_path() == tmp_path / "cfg" / "linli" / "person.key"
+    import_file(tmp_path / "t.duckdb", "training", _training(tmp_path, 1))
+    assert (tmp_path / "cfg" / "linli" / "person.key").stat().st_mode & 0o077 == 0
