@@ -178,15 +178,6 @@ def normalise_identifier(kind: str, value: str) -> str | None:
     return value.strip() or None
 
 
-def identifier_kind_of_value(value: str) -> str | None:
-    v = re.sub(r"[\s.\-()（）]", "", value.translate(_FULLWIDTH)).upper()
-    if BARE_IDCARD.fullmatch(v):
-        return "idcard"
-    if BARE_PHONE.fullmatch(v):
-        return "phone"
-    return None
-
-
 def identifier_in(value: str) -> tuple[str, str]:
     """The ID-card or phone number a value holds (张三13800138000 -> phone 13800138000)."""
     v = re.sub(r"[\s.\-()（）]", "", value.translate(_FULLWIDTH)).upper()
