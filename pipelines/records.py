@@ -1,0 +1,10 @@
+"""Tables that hold what people recorded rather than what they imported (SPEC §8, §9).
+
+`linli build` never rebuilds them, and no re-import, undo or demo run may change or
+lose them. Each module that creates such a table lists it here, so the demo (which
+starts the imported data afresh) and the snapshot publisher know what to carry over.
+"""
+from __future__ import annotations
+
+# Add a table name here when a module creates a table of records (governance, users, audit).
+KEPT_TABLES: tuple[str, ...] = ()
