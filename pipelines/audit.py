@@ -16,7 +16,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SEQUENCE IF NOT EXISTS audit_seq START 1")
     con.execute(f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
-        at TIMESTAMP NOT NULL DEFAULT localtimestamp,
+        recorded_at TIMESTAMP NOT NULL DEFAULT localtimestamp,
         user_name VARCHAR,          -- NULL: the command line or the open demo, no login
         action VARCHAR NOT NULL,    -- e.g. import, undo, rules, action.add, case.step, login.ok, login.failed
         community_id VARCHAR,
