@@ -177,6 +177,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--window", help="livestream window, e.g. 09:00-20:00")
     r.add_argument("--overdue-hours", type=float)
     r.set_defaults(func=cmd_rules)
+    from .users import add_cli
+    add_cli(sub, db_path)
     return p
 
 

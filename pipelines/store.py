@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from . import audit
 from .database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
 from .errors import FileRefused, UserError
 from .feeds import FEEDS, Feed
@@ -244,7 +245,7 @@ def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict
 
 
 def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: str | None = None,
-                progress=None, sheet: str | None = None) -> ImportReport:
+                progress=None, sheet: str | None = None, user: str | None = None) -> ImportReport:
     """Validate and import one file as one transaction. Raises FileRefused (nothing written)."""
     step = progress or (lambda fraction, text: None)
     path = Path(path)
@@ -276,6 +277,9 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
         try:
             _apply(con, feed, raw, checked, raw.sha256, report)
             _remember_people(con, protection, report.import_id)
+            audit.record_import(con, "import", kind, report.import_id, user=user, file=report.file_name,
+                                rows_read=report.rows_read, rows_new=report.rows_new,
+                                rows_replaced=report.rows_replaced, rows_quarantined=len(report.quarantined))
             con.commit()
         except BaseException:
             con.rollback()
@@ -368,11 +372,11 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
                  report.rows_read, report.rows_new, report.rows_replaced, report.rows_unchanged, rejected.height])
 
 
-def undo(db_path: str | Path, import_id: int) -> str:
+def undo(db_path: str | Path, import_id: int, user: str | None = None) -> str:
     con = connect(db_path)
     try:
         ensure_schema(con)
-        row = first(con.execute("SELECT status, file_name FROM imports WHERE import_id = ?", [import_id]))
+        row = first(con.execute("SELECT status, file_name, kind FROM imports WHERE import_id = ?", [import_id]))
         if row is None:
             raise UserError(f"没有编号为 {import_id} 的导入记录。运行 `linli imports` 查看导入记录。",
                             f"there is no import #{import_id}. Run `linli imports` to list them.")
@@ -385,6 +389,7 @@ def undo(db_path: str | Path, import_id: int) -> str:
             # person ids of later imports may have leant on links this import made
             if relink(con):
                 con.execute("DROP TABLE IF EXISTS build_state")    # those rows are no undone import's: build in full
+            audit.record_import(con, "undo", row[2], import_id, user=user, file=row[1])
             con.commit()
         except BaseException:
             con.rollback()
