@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import view
+from dashboard import auth, view
 from dashboard.i18n import t
 
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
@@ -14,34 +14,52 @@ st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", l
 st.html("<style>section[data-testid='stSidebar'][data-collapsed='false'] { min-width: 330px; }</style>")
 
 lang = view.language()
+account = auth.gate(lang)      # the login page (and a stop) without a valid session; the demo banner while open
+role = auth.OPEN if account is None else account.role
 # The check pages work at one grain each; the sidebar shows that grain while one of them is open.
 PAGE_GRAIN = {"weekly": "week", "monthly": "month"}
 
 
-def page(path: str, key: str, icon: str, default: bool = False) -> st.Page:
+# Who sees which page (SPEC §9). A page left out of a role's list cannot be opened by its URL either.
+EVERYONE = {auth.OPEN, "admin", "director", "member", "official"}
+STREET = {auth.OPEN, "admin", "official"}     # comparing communities needs more than one in scope
+IMPORTS = auth.CAN["import"]
+AUDIT = auth.CAN["audit"]
+
+
+def page(path: str, key: str, icon: str, roles: set[str], default: bool = False) -> st.Page | None:
+    if role not in roles:
+        return None
     return st.Page(path, title=t(key, lang), icon=icon, default=default, url_path=path.split("/")[-1][:-3])
 
 
-current = st.navigation({
+def sections(pages: dict[str, list]) -> dict[str, list[st.Page]]:
+    kept = {name: [p for p in group if p is not None] for name, group in pages.items()}
+    return {name: group for name, group in kept.items() if group}
+
+
+current = st.navigation(sections({
     t("nav.section.look", lang): [
-        page("views/overview.py", "page.overview", ":material/dashboard:", default=True),
-        page("views/orders.py", "page.orders", ":material/shopping_cart:"),
-        page("views/parcels.py", "page.parcels", ":material/package_2:"),
-        page("views/complaints.py", "page.complaints", ":material/volume_up:"),
-        page("views/training.py", "page.training", ":material/school:"),
-        page("views/map.py", "page.map", ":material/map:"),
+        page("views/overview.py", "page.overview", ":material/dashboard:", EVERYONE, default=True),
+        page("views/orders.py", "page.orders", ":material/shopping_cart:", EVERYONE),
+        page("views/parcels.py", "page.parcels", ":material/package_2:", EVERYONE),
+        page("views/complaints.py", "page.complaints", ":material/volume_up:", EVERYONE),
+        page("views/training.py", "page.training", ":material/school:", EVERYONE),
+        page("views/map.py", "page.map", ":material/map:", EVERYONE),
     ],
     t("nav.section.check", lang): [
-        page("views/weekly.py", "page.weekly", ":material/event_available:"),
-        page("views/monthly.py", "page.monthly", ":material/calendar_month:"),
-        page("views/street.py", "page.street", ":material/leaderboard:"),
+        page("views/weekly.py", "page.weekly", ":material/event_available:", EVERYONE),
+        page("views/monthly.py", "page.monthly", ":material/calendar_month:", EVERYONE),
+        page("views/street.py", "page.street", ":material/leaderboard:", STREET),
     ],
     t("nav.section.manage", lang): [
-        page("views/data_import.py", "page.import", ":material/upload_file:"),
-        page("views/glossary.py", "page.glossary", ":material/menu_book:"),
+        page("views/data_import.py", "page.import", ":material/upload_file:", IMPORTS),
+        page("views/audit.py", "auth.page.audit", ":material/history:", AUDIT),
+        page("views/glossary.py", "page.glossary", ":material/menu_book:", EVERYONE),
     ],
-})
+}))
 st.session_state["view"] = view.sidebar(lang, PAGE_GRAIN.get(current.url_path))
+auth.signed_in_box(account, lang)
 for note in view.notes():
     st.warning(note, icon=":material/link_off:")
 current.run()

@@ -8,6 +8,8 @@ viewer may see (`scope`) and filters on them here, not in the pages.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import os
 from pathlib import Path
 
@@ -42,8 +44,39 @@ def _frame(snap: str, sql: str, params: list) -> pd.DataFrame:
         cursor.close()
 
 
+class OutOfScope(PermissionError):
+    """A community outside the viewer's scope was asked for (a hand-edited URL, a page's bug)."""
+
+    def __init__(self, community: str):
+        self.community = community
+        super().__init__(f"无权查看社区“{community}”的数据：它不在您的账号范围内。/ "
+                         f"community '{community}' is outside this account's scope.")
+
+
 def _cached(fn):
-    return st.cache_data(max_entries=512, show_spinner=False)(fn)
+    """Cached by its arguments; a query that takes `scope` is also held to the viewer's scope first.
+
+    The check runs on every call, outside the cache: `scope` is cut down to the communities the
+    viewer may see and a `community` outside them raises OutOfScope. The cache key therefore
+    holds the cut-down scope, so a cached value is only ever served for the scope it was read
+    under, whoever asks (queries appended later get the same check by taking `scope`).
+    """
+    cached = st.cache_data(max_entries=512, show_spinner=False)(fn)
+    signature = inspect.signature(fn)
+    if "scope" not in signature.parameters:
+        return cached
+
+    @functools.wraps(fn)
+    def within_scope(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        allowed = visible_communities(bound.arguments["snap"])
+        community = bound.arguments.get("community")
+        if community is not None and community not in allowed:
+            raise OutOfScope(community)
+        bound.arguments["scope"] = tuple(c for c in bound.arguments["scope"] if c in allowed)
+        return cached(*bound.args, **bound.kwargs)
+    within_scope.clear = cached.clear
+    return within_scope
 
 
 @_cached
@@ -60,10 +93,36 @@ def communities(snap: str, scope: Scope) -> pd.DataFrame:
         WHERE list_contains(?::VARCHAR[], k.community_id) ORDER BY k.community_id""", [list(scope)])
 
 
-@_cached
 def visible_communities(snap: str) -> Scope:
-    """Everything in the build; roles and logins narrow this later, here and nowhere else."""
-    return tuple(_frame(snap, "SELECT DISTINCT community_id FROM kpi ORDER BY 1", [])["community_id"])
+    """The communities the signed-in viewer may see (SPEC §9), here and nowhere else: everything for
+    an admin or while Linli runs open, one community for a director or member, the communities of one
+    street office for an official. Raises auth.NotSignedIn when accounts exist and nobody is signed in."""
+    from .auth import viewer    # auth reads db_path from here
+    account = viewer()
+    if account is None:
+        return _scope_of(snap, "admin", None, None)
+    return _scope_of(snap, account.role, account.community_id, account.street)
+
+
+def sees_everything() -> bool:
+    from .auth import viewer
+    account = viewer()
+    return account is None or account.role == "admin"
+
+
+@_cached
+def _scope_of(snap: str, role: str, community: str | None, street: str | None) -> Scope:
+    if role == "admin":
+        sql, params = "SELECT DISTINCT community_id FROM kpi ORDER BY 1", []
+    elif role == "official":
+        sql = """SELECT DISTINCT k.community_id FROM kpi k JOIN stg_communities c USING (community_id)
+                 WHERE c.street = ? ORDER BY 1"""
+        params = [street]
+    elif role in ("director", "member"):
+        sql, params = "SELECT DISTINCT community_id FROM kpi WHERE community_id = ?", [community]
+    else:
+        return ()
+    return tuple(_frame(snap, sql, params)["community_id"])
 
 
 @_cached
@@ -262,17 +321,82 @@ def map_points(snap, scope, community, grain, period) -> pd.DataFrame:
                   [grain, period, list(scope), community])
 
 
-@_cached
+def own_imports(scope: Scope) -> tuple[int, ...] | None:
+    """The imports a viewer may see and undo: None (all) for an admin or the open demo; else those
+    whose rows were all in the viewer's scope, as the audit trail recorded them."""
+    if sees_everything():
+        return None
+    return _own_imports(str(db_path()), tuple(sorted(scope)))
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _own_imports(db: str, scope: Scope) -> tuple[int, ...]:
+    from pipelines import audit
+    from pipelines.database import connect
+    if not scope or not Path(db).exists():
+        return ()
+    con = connect(db)
+    try:
+        return tuple(sorted(audit.imports_of(con, list(scope))))
+    finally:
+        con.close()
+
+
 def imports(snap: str, scope: Scope) -> pd.DataFrame:
-    # The import history is the store's, not one community's: every viewer who imports sees it.
-    return _frame(snap, """SELECT import_id, kind, file_name, imported_at, rows_read, rows_new, rows_replaced,
-                                  rows_quarantined, status FROM imports ORDER BY import_id DESC""", [])
+    """The store's whole history for an admin; for others the imports of their own communities."""
+    return _imports(snap, own_imports(_narrowed(snap, scope)))
 
 
 @_cached
+def _imports(snap: str, own: tuple[int, ...] | None) -> pd.DataFrame:
+    return _frame(snap, """SELECT import_id, kind, file_name, imported_at, rows_read, rows_new, rows_replaced,
+                                  rows_quarantined, status FROM imports
+                           WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], import_id)
+                           ORDER BY import_id DESC""", [_ids(own), _ids(own)])
+
+
 def quarantine(snap: str, scope: Scope) -> pd.DataFrame:
-    """Quarantined rows still waiting for a fix, newest import first."""
+    """Quarantined rows still waiting for a fix, newest import first. A row without a community could
+    be anyone's: it is shown to those who may see its import."""
+    scope = _narrowed(snap, scope)
+    return _quarantine(snap, scope, own_imports(scope))
+
+
+@_cached
+def _quarantine(snap: str, scope: Scope, own: tuple[int, ...] | None) -> pd.DataFrame:
     return _frame(snap, """SELECT import_id, kind, file_name, row_number, reason_zh, reason_en, raw
                            FROM quarantine_open
-                           WHERE community_id IS NULL OR list_contains(?::VARCHAR[], community_id)
-                           ORDER BY import_id DESC, row_number""", [list(scope)])
+                           WHERE list_contains(?::VARCHAR[], community_id)
+                              OR (community_id IS NULL AND (?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], import_id)))
+                           ORDER BY import_id DESC, row_number""", [list(scope), _ids(own), _ids(own)])
+
+
+def _ids(own: tuple[int, ...] | None) -> list[int] | None:
+    return None if own is None else list(own)
+
+
+def _narrowed(snap: str, scope: Scope) -> Scope:
+    allowed = visible_communities(snap)
+    return tuple(c for c in scope if c in allowed)
+
+
+def audit_trail(snap: str, scope: Scope, limit: int = 1000) -> pd.DataFrame:
+    """The audit trail, newest first (read from the store: it grows with every login, between builds).
+    An admin or the open demo sees all of it; a director her communities' rows."""
+    communities = None if sees_everything() else _narrowed(snap, scope)
+    return _audit_trail(str(db_path()), communities, limit)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _audit_trail(db: str, communities: Scope | None, limit: int) -> pd.DataFrame:
+    from pipelines import audit
+    from pipelines.database import connect
+    columns = ["seq", "recorded_at", "user_name", "action", "community_id", "detail"]
+    if not Path(db).exists() or communities == ():
+        return pd.DataFrame(columns=columns)
+    con = connect(db)
+    try:
+        rows = audit.trail(con, None if communities is None else list(communities), limit)
+    finally:
+        con.close()
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,176 @@
+"""Who is looking (SPEC §9): the login page, the session and its timeout, the demo banner, what a role may do.
+
+Accounts and the failed-login backoff live in the store (pipelines/users.py). A session
+holds only the account's name, the time its password was last set and when it was
+last used; the account itself is read back from the store on every run (cached for a few
+seconds), so a removed account or a new password ends its sessions. With no account
+configured Linli runs open, as a demo, and says so on every page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from pipelines import users
+from pipelines.database import DatabaseBusy
+
+from . import queries as q
+from .i18n import t
+
+IDLE = dt.timedelta(minutes=30)
+# How stale an account may be in this process: a removed user is shut out within this time.
+ACCOUNT_TTL = dt.timedelta(seconds=10)
+USER, STAMP, SEEN, NOTE = "auth_user", "auth_stamp", "auth_seen", "auth_note"
+OPEN = "open"    # the role of every viewer while no account exists
+
+# What each role may do beyond reading its pages (SPEC §9); the page list per role is in app.py.
+CAN = {
+    "import": {OPEN, "admin", "director"},     # imports, undo, the quarantine
+    "rules": {OPEN, "admin", "director"},
+    "audit": {OPEN, "admin", "director"},      # 操作记录: directors their community's, admins all
+    "write": {OPEN, "admin", "director", "member"},   # action items, cases; officials only read
+}
+
+
+class NotSignedIn(PermissionError):
+    """Data was asked for while accounts exist and nobody is signed in: nothing is shown."""
+
+    def __init__(self):
+        super().__init__("请先登录 / please log in first")
+
+
+@st.cache_data(ttl=ACCOUNT_TTL, show_spinner=False)
+def _accounts_exist(db: str) -> bool:
+    return users.accounts_exist(db)
+
+
+@st.cache_data(ttl=ACCOUNT_TTL, show_spinner=False)
+def _lookup(db: str, name: str) -> users.Account | None:
+    return users.lookup(db, name)
+
+
+def _db() -> str:
+    return str(q.db_path())
+
+
+def open_demo() -> bool:
+    return not _accounts_exist(_db())
+
+
+def viewer() -> users.Account | None:
+    """The signed-in account; None while Linli runs open. Raises NotSignedIn otherwise, so a query
+    run without a valid session (a page opened around the gate) returns nothing."""
+    db = _db()
+    if not _accounts_exist(db):
+        return None
+    name = st.session_state.get(USER)
+    account = _lookup(db, name) if name else None
+    if account is None or account.changed_at != st.session_state.get(STAMP):
+        raise NotSignedIn()
+    return account
+
+
+def role() -> str:
+    account = viewer()
+    return OPEN if account is None else account.role
+
+
+def can(action: str) -> bool:
+    try:
+        return role() in CAN[action]
+    except NotSignedIn:
+        return False
+
+
+def session_for(account: users.Account) -> dict:
+    """The session keys of a signed-in account (set at login; tests set them to skip the form)."""
+    return {USER: account.name, STAMP: account.changed_at, SEEN: users.now()}
+
+
+def _forget(note_key: str | None = None) -> None:
+    for key in (USER, STAMP, SEEN):
+        st.session_state.pop(key, None)
+    if note_key:
+        st.session_state[NOTE] = note_key
+
+
+def _current(db: str) -> users.Account | None:
+    """The session's account if it is still valid: known, same password, used within IDLE."""
+    name = st.session_state.get(USER)
+    if not name:
+        return None
+    seen = st.session_state.get(SEEN)
+    if seen is None or users.now() - seen > IDLE:
+        _forget("auth.timed_out")
+        return None
+    account = _lookup(db, name)
+    if account is None or account.changed_at != st.session_state.get(STAMP):
+        _forget("auth.ended")
+        return None
+    st.session_state[SEEN] = users.now()
+    return account
+
+
+def _wait_text(wait: dt.timedelta, lang: str) -> str:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 120:
+        return t("auth.seconds", lang, n=seconds)
+    return t("auth.minutes", lang, n=(seconds + 59) // 60)
+
+
+def login_form(db: str, lang: str) -> None:
+    st.title(t("auth.title", lang))
+    note = st.session_state.pop(NOTE, None)
+    if note:
+        st.info(t(note, lang), icon=":material/logout:")
+    with st.form("login", enter_to_submit=True):
+        name = st.text_input(t("auth.name", lang), key="login_name", max_chars=64)
+        password = st.text_input(t("auth.password", lang), type="password", key="login_password", max_chars=1024)
+        submitted = st.form_submit_button(t("auth.submit", lang), type="primary")
+    if not submitted:
+        st.caption(t("auth.hint", lang))
+        return
+    if not name.strip() or not password:
+        st.error(t("auth.missing", lang))
+        return
+    result = users.authenticate(db, name, password)
+    if result.ok:
+        _lookup.clear()
+        st.session_state.update(session_for(result.account))
+        st.session_state.pop("login_password", None)
+        st.rerun()
+    elif result.wait is not None:
+        st.error(t("auth.locked", lang, wait=_wait_text(result.wait, lang)))
+    else:
+        st.error(t("auth.failed", lang))
+
+
+def gate(lang: str) -> users.Account | None:
+    """Run before the pages: the account, or None while Linli runs open (with the demo banner);
+    without a valid session, the login page and a stop."""
+    db = _db()
+    try:
+        if not _accounts_exist(db):
+            _forget()
+            st.info(t("auth.demo_banner", lang), icon=":material/lock_open:")
+            return None
+        account = _current(db)
+        if account is None:
+            login_form(db, lang)
+            st.stop()
+    except DatabaseBusy:
+        # fail closed: without the accounts nobody is let in
+        st.error(t("auth.busy", lang))
+        st.stop()
+    return account
+
+
+def signed_in_box(account: users.Account | None, lang: str) -> None:
+    """Below the sidebar's filters: who is signed in, and the way out."""
+    if account is None:
+        return
+    st.sidebar.caption(t("auth.signed_in", lang, who=account.describe(lang)))
+    if st.sidebar.button(t("auth.logout", lang), key="logout"):
+        _forget("auth.logged_out")
+        st.rerun()
