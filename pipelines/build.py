@@ -1,21 +1,26 @@
 """Run sql/ (staging -> marts -> kpi) in one transaction, then publish a read-only
 snapshot for the dashboard.
 
-Each SQL file is one model; the file name is the table name and the run order
-follows the names each file mentions. The dashboard never opens the store: it
+Each SQL file is one model; the file name is the table name, and the run order
+follows the tables each file reads, as DuckDB's own parser sees them. Before
+anything is published, the audits in sql/checks/ must find no bad row. The dashboard never opens the store: it
 reads the newest published snapshot, which is swapped in with one atomic rename,
 so a viewer never sees a half-built state and imports never wait for readers.
 """
 from __future__ import annotations
 
+import graphlib
 import hashlib
+import json
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from . import increment
+from .sqlgen import render
 from .feeds import FEEDS
 from .store import connect, ensure_schema
 from .sqlrows import first, scalar
@@ -43,25 +48,65 @@ class Model:
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     files = sorted(sql_dir.glob("staging/*.sql")) + sorted(sql_dir.glob("marts/*.sql")) + [sql_dir / "kpi.sql"]
-    models = {p.stem: Model(p.stem, p, p.read_text(encoding="utf-8")) for p in files}
-    for m in models.values():
-        if not m.sql.lstrip().startswith("-- grain:"):
-            raise ValueError(f"{m.path} must open with '-- grain: ...'")
-    return _in_dependency_order(models)
+    return _in_dependency_order(_read_sql(files))
+
+
+def load_checks(sql_dir: Path = SQL_DIR) -> list[Model]:
+    """The audits: each returns the rows that break one rule; a build finding any does not publish."""
+    return list(_read_sql(sorted(sql_dir.glob("checks/*.sql"))).values())
+
+
+def _read_sql(files: list[Path]) -> dict[str, Model]:
+    models = {}
+    for p in files:
+        sql = p.read_text(encoding="utf-8")
+        if not sql.lstrip().startswith("-- grain:"):
+            raise ValueError(f"{p} must open with '-- grain: ...'")
+        models[p.stem] = Model(p.stem, p, render(sql, p.name))
+    return models
+
+
+def table_references(sql: str) -> set[str]:
+    """Every table name the statement reads, from DuckDB's parse tree (CTE names included)."""
+    con = duckdb.connect()
+    try:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        con.close()
+    if tree.get("error"):
+        raise ValueError(tree.get("error_message", "unparseable SQL"))
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE":
+                found.add(node["table_name"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(tree)
+    return found
 
 
 def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
-    deps = {name: {other for other in models if other != name and re.search(rf"\b{other}\b", m.sql)}
-            for name, m in models.items()}
+    deps = {}
+    for name, m in models.items():
+        try:
+            deps[name] = (table_references(m.sql) & set(models)) - {name}
+        except ValueError as exc:
+            raise ValueError(f"{m.path.name}: {exc}") from exc
+    sorter = graphlib.TopologicalSorter(deps)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise ValueError(f"circular model references: {' -> '.join(exc.args[1])}") from exc
     ordered: list[Model] = []
-    done: set[str] = set()
-    while len(done) < len(models):
-        ready = sorted(n for n in models if n not in done and deps[n] <= done)
-        if not ready:
-            raise ValueError(f"circular model references among {sorted(set(models) - done)}")
-        for n in ready:
-            ordered.append(models[n])
-            done.add(n)
+    while sorter.is_active():   # deterministic: the ready models of each round by name
+        ready = sorted(sorter.get_ready())
+        ordered.extend(models[n] for n in ready)
+        sorter.done(*ready)
     return ordered
 
 
@@ -140,6 +185,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
                 _build_full(con, models)
             else:
                 mode = _build_incremental(con, models, state[0])
+            audit_failures(con)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])
             con.commit()
@@ -152,6 +198,20 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
     finally:
         con.close()
     return BuildResult(time.perf_counter() - started, kpi_rows, snapshot, mode)
+
+
+class AuditFailed(RuntimeError):
+    """A build whose results break a rule of sql/checks/: nothing of it is kept or published."""
+
+
+def audit_failures(con) -> None:
+    problems = []
+    for check in load_checks():
+        rows = con.execute(f"SELECT * FROM ({check.sql}) LIMIT 5").fetchall()
+        if rows:
+            problems.append(f"{check.path.name}: {rows}")
+    if problems:
+        raise AuditFailed("构建未发布：结果未通过检查 / build not published, audits failed:\n" + "\n".join(problems))
 
 
 def _run(con, m: Model, statement: str) -> None:

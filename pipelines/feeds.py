@@ -42,6 +42,11 @@ class Feed:
     # personal id column derived from names/phones/ID numbers when missing
     person_column: str | None = None
     is_event: bool = True
+    # Times that place an event in a period and span the period range (SPEC §5), anchor first.
+    period_times: tuple[str, ...] = ()
+    # The time that ends an event's "still open" state (a parcel in stock, a complaint unresolved, a job
+    # held): while it is empty the event reaches every later period, so incremental builds keep it.
+    open_until: str | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -122,7 +127,8 @@ _feed(Feed("orders", "订单", (
         "paid": ("已支付", "已完成", "已付款", "支付成功", "完成", "交易成功", "completed", "complete", "success"),
         "refunded": ("已退款", "退款", "退款成功", "refund"),
         "cancelled": ("已取消", "取消", "交易关闭", "canceled", "cancel")}),
-), key=("community_id", "order_id"), references={"community_id": ("communities", ("community_id",))}))
+), key=("community_id", "order_id"), references={"community_id": ("communities", ("community_id",))},
+    period_times=("ordered_at",)))
 
 _feed(Feed("parcels", "快递包裹", (
     _c("parcel_id", ID, True, ["运单号", "快递单号", "包裹编号", "单号"]),
@@ -131,9 +137,12 @@ _feed(Feed("parcels", "快递包裹", (
     _c("carrier", TEXT, aliases=["快递公司", "承运商", "快递"]),
     _c("arrived_at", TIMESTAMP, True, ["入库时间", "到件时间", "到站时间", "到达时间", "arrival_time", "in_time"]),
     _c("picked_up_at", TIMESTAMP, aliases=["取件时间", "出库时间", "签收时间", "pickup_time", "out_time"]),
+    _c("building_id", ID, aliases=["楼栋编号", "楼栋", "楼号", "收件楼栋"]),
 ), key=("community_id", "parcel_id"), references={"community_id": ("communities", ("community_id",)),
-                                   "point_id": ("points", ("community_id", "point_id"))},
-    order_checks=(("picked_up_at", "arrived_at"),)))
+                                   "point_id": ("points", ("community_id", "point_id")),
+                                   "building_id": ("buildings", ("community_id", "building_id"))},
+    order_checks=(("picked_up_at", "arrived_at"),), period_times=("arrived_at", "picked_up_at"),
+    open_until="picked_up_at"))
 
 _feed(Feed("complaints", "投诉", (
     _c("complaint_id", ID, True, ["编号", "投诉编号", "工单号", "工单编号"]),
@@ -151,7 +160,8 @@ _feed(Feed("complaints", "投诉", (
     _c("resolved_at", TIMESTAMP, aliases=["办结时间", "解决时间", "处理完成时间", "办结日期"]),
 ), key=("community_id", "complaint_id"), references={"community_id": ("communities", ("community_id",)),
                                       "building_id": ("buildings", ("community_id", "building_id"))},
-    order_checks=(("resolved_at", "received_at"),)))
+    order_checks=(("resolved_at", "received_at"),), period_times=("received_at", "resolved_at"),
+    open_until="resolved_at"))
 
 _feed(Feed("training", "培训签到", (
     _c("session_id", ID, True, ["场次编号", "课程场次", "场次", "场次id"]),
@@ -166,7 +176,7 @@ _feed(Feed("training", "培训签到", (
         "60-69": ("60-69岁",), "70+": ("70岁以上", "70岁及以上", "70以上")}),
     _c("attended", BOOL, True, ["是否出席", "签到", "是否签到", "出席"]),
 ), key=("community_id", "session_id", "participant_id"), references={"community_id": ("communities", ("community_id",))},
-    person_column="participant_id"))
+    person_column="participant_id", period_times=("session_date",)))
 
 _feed(Feed("jobs", "就业安置", (
     _c("placement_id", ID, True, ["就业编号", "安置编号", "岗位编号", "编号"]),
@@ -185,12 +195,28 @@ _feed(Feed("jobs", "就业安置", (
     _c("monthly_income_yuan", FLOAT, aliases=["月收入", "月收入(元)", "月均收入"], non_negative=True),
     _c("via_training", BOOL, aliases=["是否经培训", "经培训", "培训后就业", "通过培训"]),
 ), key=("community_id", "placement_id"), references={"community_id": ("communities", ("community_id",))},
-    order_checks=(("ended_on", "started_on"),), person_column="person_id"))
+    order_checks=(("ended_on", "started_on"),), person_column="person_id", period_times=("started_on",),
+    open_until="ended_on"))
+
+_feed(Feed("feedback", "噪音反馈", (
+    _c("response_id", ID, True, ["编号", "回访编号", "问卷编号", "反馈编号"]),
+    COMMUNITY,
+    _c("surveyed_on", DATE, True, ["走访日期", "回访日期", "调查日期", "日期"]),
+    _c("building_id", ID, aliases=["楼栋编号", "楼栋", "楼号"]),
+    _c("rating", ENUM, True, ["评价", "满意度", "满意程度"], enum={
+        "satisfied": ("满意", "非常满意", "比较满意"), "neutral": ("一般", "基本满意"),
+        "dissatisfied": ("不满意", "很不满意", "非常不满意")}),
+    _c("late_noise", BOOL, aliases=["夜间是否听到直播噪音", "夜间噪音", "是否听到夜间噪音", "夜间是否有噪音"]),
+    _c("comment", TEXT, aliases=["意见", "意见建议", "备注", "反馈意见"]),
+), key=("community_id", "response_id"), references={"community_id": ("communities", ("community_id",)),
+                                     "building_id": ("buildings", ("community_id", "building_id"))},
+    period_times=("surveyed_on",)))
 
 # Feed names a user may type instead of the canonical ones (linli ingest 订单 7月.csv).
 KIND_ALIASES = {"订单": "orders", "快递": "parcels", "包裹": "parcels", "投诉": "complaints", "培训": "training",
                 "签到": "training", "就业": "jobs", "社区": "communities", "楼栋": "buildings", "代收点": "points",
-                "驿站": "points", "商户": "sellers", "团长": "sellers"}
+                "驿站": "points", "商户": "sellers", "团长": "sellers", "反馈": "feedback", "回访": "feedback",
+                "噪音反馈": "feedback"}
 
 
 def resolve_kind(kind: str) -> str:

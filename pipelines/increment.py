@@ -20,26 +20,29 @@ from __future__ import annotations
 import re
 
 from .feeds import FEEDS
+from .rule_defaults import DEFAULT_RULES
 from .store import current_rows_sql
 from .sqlrows import scalar
 
 EPOCH = "TIMESTAMP '1900-01-01'"
-# Times of each event feed that place it in a period (SPEC §5 anchors, plus ended_on, which ends activity).
-EVENT_TIMES = {
-    "orders": ["ordered_at"],
-    "parcels": ["arrived_at", "picked_up_at"],
-    "complaints": ["received_at", "resolved_at", "occurred_at"],
-    "training": ["session_date"],
-    "jobs": ["started_on", "ended_on"],
-}
-# Which staging rows a recomputation from T needs, per feed.
-RELEVANT = {
-    "orders": "s.ordered_at >= d.t_from",
-    "parcels": "s.arrived_at >= d.t_from OR s.picked_up_at IS NULL OR s.picked_up_at >= d.t_from",
-    "complaints": "s.received_at >= d.t_from OR s.resolved_at IS NULL OR s.resolved_at >= d.t_from",
-    "training": "s.session_date >= d.t_from",
-    "jobs": "s.started_on >= d.t_from OR s.ended_on IS NULL OR s.ended_on >= d.t_from",
-}
+
+
+def _event_times(feed) -> list[str]:
+    """Times of an event that place it in a period or end its open state (both bound what it can change)."""
+    return list(dict.fromkeys(feed.period_times + ((feed.open_until,) if feed.open_until else ())))
+
+
+def _relevant(feed) -> str:
+    """Which staging rows a recomputation from T needs: events anchored from T on, and those still open at T."""
+    anchor = f"s.{feed.period_times[0]} >= d.t_from"
+    if feed.open_until:
+        return f"{anchor} OR s.{feed.open_until} IS NULL OR s.{feed.open_until} >= d.t_from"
+    return anchor
+
+
+# From the feed registry (pipelines/feeds.py): period_times and open_until.
+EVENT_TIMES = {kind: _event_times(feed) for kind, feed in FEEDS.items() if feed.is_event}
+RELEVANT = {kind: _relevant(feed) for kind, feed in FEEDS.items() if feed.is_event}
 
 
 def mode(sql: str) -> str:
@@ -111,8 +114,8 @@ def _parcel_end_moves(con, old_end: dict) -> None:
         earliest = min(t for t in (before, after) if t is not None)
         con.execute("""INSERT INTO dirty_times
                        SELECT ?, ?::TIMESTAMP - to_microseconds(CAST(coalesce(
-                           (SELECT overdue_hours FROM community_rules WHERE community_id = ?), 72) * 3600e6 AS BIGINT))""",
-                    [community, earliest, community])
+                           (SELECT overdue_hours FROM community_rules WHERE community_id = ?), ?) * 3600e6 AS BIGINT))""",
+                    [community, earliest, community, DEFAULT_RULES["overdue_hours"]])
 
 
 def shadow_inputs(con) -> None:

@@ -8,6 +8,7 @@ crash or kill at any moment leaves the store as it was before it.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,8 +79,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         cols = ", ".join(f"{c.name} {c.sql_type}" for c in feed.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
                     f"({cols}, _import_id INTEGER NOT NULL, _row INTEGER, _hash VARCHAR, _extra VARCHAR)")
-        con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN IF NOT EXISTS _extra VARCHAR")
-        con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN IF NOT EXISTS _person VARCHAR")
+        # columns a feed gained later (parcels.building_id, _extra, _person): a store written before has none
+        have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                                          "AND table_name = ?", [raw_table(kind)]).fetchall()}
+        for name, sql_type in [*((c.name, c.sql_type) for c in feed.columns), ("_extra", "VARCHAR"), ("_person", "VARCHAR")]:
+            if name not in have:
+                con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN {name} {sql_type}")
         con.execute(f"CREATE OR REPLACE VIEW cur_{kind} AS {current_rows_sql(kind)}")
     # Every import, undo and rule change takes a number from one sequence, so a build can ask
     # "what changed since the number I last saw" (see build.py).
@@ -145,6 +150,7 @@ class ImportReport:
     masked_columns: dict[str, int] = field(default_factory=dict)   # header -> cells with phone/ID numbers masked
     id_sources: list[str] = field(default_factory=list)         # the person id is a keyed hash of these
     hashed_columns: list[str] = field(default_factory=list)     # id columns whose phone/ID values became hashes
+    profile: str | None = None                                  # the import profile applied, if any
 
     def column_lines(self, lang: str = "zh") -> list[str]:
         """What became of every column (SPEC §3: the report names every column kept, dropped or masked)."""
@@ -153,6 +159,8 @@ class ImportReport:
         lines: list[str] = []
         if self.already_imported_as is not None:
             return lines
+        if self.profile:
+            lines.append(("使用的导入档案：" if zh else "Import profile used: ") + self.profile)
         if self.kept_columns:
             lines.append(("保存的列：" if zh else "Columns kept: ") + join(self.kept_columns))
         if self.dropped_columns:
@@ -245,13 +253,17 @@ def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict
 
 
 def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: str | None = None,
-                progress=None, sheet: str | None = None, user: str | None = None) -> ImportReport:
+                progress=None, sheet: str | None = None, profile=None, user: str | None = None) -> ImportReport:
     """Validate and import one file as one transaction. Raises FileRefused (nothing written)."""
     step = progress or (lambda fraction, text: None)
     path = Path(path)
     name = personal_safe_name(display_name or path.name)
     step(0.05, "read")
-    raw = read_table(path, kind, sheet=sheet, display_name=name)
+    # a profile by name, a Profile, or else the first saved or shipped one whose headers the file has
+    from .profiles import available, find
+    chosen = find(db_path, profile) if isinstance(profile, str) else profile
+    raw = read_table(path, kind, sheet=sheet, display_name=name, profile=chosen,
+                     candidates=() if chosen else available(db_path, kind))
     kind = raw.kind
     feed = FEEDS[kind]
     con = connect(db_path)
@@ -263,7 +275,7 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
                               header_row=raw.header_row, kept_columns=list(raw.mapping.values()) + raw.ignored,
                               personal_columns=raw.personal, id_sources=raw.id_sources,
                               dropped_columns=[h for h in raw.personal if h not in raw.id_sources] + raw.dropped_by_value,
-                              masked_columns=dict(raw.masked))
+                              masked_columns=dict(raw.masked), profile=raw.profile)
         if same is not None:
             report.already_imported_as = same
             step(1.0, "done")
@@ -400,10 +412,13 @@ def undo(db_path: str | Path, import_id: int, user: str | None = None) -> str:
 
 
 def set_rules(db_path: str | Path, community_id: str, window_start: str | None, window_end: str | None,
-              overdue_hours: float | None) -> None:
+              overdue_hours: float | None, effective_from: dt.date | None = None, user: str | None = None) -> None:
+    """`effective_from`: the day the community adopted the rules, kept in their history (pipelines/rules.py)."""
+    from . import rules
     con = connect(db_path)
     try:
         ensure_schema(con)
+        con.begin()
         con.execute("""INSERT INTO community_rules VALUES (?, ?::TIME, ?::TIME, ?, nextval('import_seq'))
                        ON CONFLICT (community_id) DO UPDATE SET
                          window_start = coalesce(excluded.window_start, window_start),
@@ -411,6 +426,10 @@ def set_rules(db_path: str | Path, community_id: str, window_start: str | None, 
                          overdue_hours = coalesce(excluded.overdue_hours, overdue_hours),
                          changed_seq = excluded.changed_seq""",
                     [community_id, window_start, window_end, overdue_hours])
+        rules.record_change(con, community_id, effective_from)
+        audit.record(con, "rules", user=user, community_id=community_id, window_start=window_start,
+                     window_end=window_end, overdue_hours=overdue_hours, effective_from=effective_from)
+        con.commit()
     finally:
         con.close()
 

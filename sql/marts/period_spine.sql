@@ -1,13 +1,8 @@
 -- grain: one row per community × grain × period, from the community's first to last period with any event time
 -- incremental: full (small; recomputed on every build)
 WITH times AS (
-    SELECT community_id, ordered_at AS t FROM stg_orders
-    UNION ALL SELECT community_id, arrived_at FROM stg_parcels
-    UNION ALL SELECT community_id, picked_up_at FROM stg_parcels WHERE picked_up_at IS NOT NULL
-    UNION ALL SELECT community_id, received_at FROM stg_complaints
-    UNION ALL SELECT community_id, resolved_at FROM stg_complaints WHERE resolved_at IS NOT NULL
-    UNION ALL SELECT community_id, session_date::TIMESTAMP FROM stg_training
-    UNION ALL SELECT community_id, started_on::TIMESTAMP FROM stg_jobs
+    -- every time of SPEC §5's list, from the feed registry (pipelines/feeds.py period_times)
+    {{ event_times }}
 ),
 bounds AS (
     SELECT community_id, min(t) AS first_t, max(t) AS last_t FROM times GROUP BY community_id

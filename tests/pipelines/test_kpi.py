@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Kpi, build_store
+from pipelines.metrics import METRICS
 
 COMMUNITIES = """
 community_id,name,street,households,lat,lon
@@ -83,11 +84,11 @@ def kpi(tmp_path_factory):
 def test_every_metric_has_a_row_for_every_period_of_the_range(kpi):
     # A runs from week 2024-12-30 (O7 on 2025-01-01) to week 2025-06-09: 24 weeks; Jan..Jun: 6 months
     a_rows = [k for k in kpi.values if k[0] == "A"]
-    assert len({k[3] for k in a_rows}) == 29
+    assert {k[3] for k in a_rows} == set(METRICS)     # exactly the registry's metrics
     assert len({k[2] for k in a_rows if k[1] == "week"}) == 24
     assert sorted({k[2] for k in a_rows if k[1] == "month"}) == [
         "2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01", "2025-06-01"]
-    assert len(a_rows) == (24 + 6) * 29
+    assert len(a_rows) == (24 + 6) * len(METRICS)
 
 
 def test_week_of_2024_12_30_is_iso_week_one_of_2025(kpi):

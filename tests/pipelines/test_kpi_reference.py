@@ -68,8 +68,15 @@ def _data(rng: random.Random) -> dict[str, str]:
         end = rng.choice(["", str(start), str(start + dt.timedelta(days=rng.randint(0, 60)))])
         jobs.append(f"J{i},{rng.choice('AB')},P{i},{start},{end},{rng.choice(['', rng.randint(1000, 6000)])},"
                     f"{rng.choice(['', '是', '否'])}")
+    feedback = ["response_id,community_id,surveyed_on,building_id,rating,late_noise,comment"]
+    for i in range(90):
+        feedback.append(f"F{i},{rng.choice('AB')},{_time(rng).date()},{rng.choice(['', 'B1', 'B2'])},"
+                        f"{rng.choice(['满意', '一般', '不满意', 'dissatisfied'])},{rng.choice(['', '是', '否'])},"
+                        f"{rng.choice(['', '晚上十点还在直播', '还行'])}")
     return {
         "communities": "community_id,name,households\nA,A社区,1234\nB,B社区,\n",
+        "buildings": "building_id,community_id\nB1,A\nB2,A\nB3,A\nB1,B\nB2,B\nB3,B\n",
+        "feedback": "\n".join(feedback) + "\n",
         "points": "point_id,community_id,capacity\nP1,A,7\nP2,A,3\nP3,A,\n",
         "orders": "\n".join(orders) + "\n", "parcels": "\n".join(parcels) + "\n",
         "complaints": "\n".join(complaints) + "\n", "training": "\n".join(training) + "\n",
@@ -108,11 +115,12 @@ def reference(rows: dict, households: dict, capacity: dict) -> dict:
         q = [r for r in rows["complaints"] if r["community_id"] == c]
         t = [r for r in rows["training"] if r["community_id"] == c]
         j = [r for r in rows["jobs"] if r["community_id"] == c]
+        f = [r for r in rows["feedback"] if r["community_id"] == c]
         as_ts = lambda d: d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time())
         times = ([r["ordered_at"] for r in o] + [r["arrived_at"] for r in p] +
                  [r["picked_up_at"] for r in p if r["picked_up_at"]] + [r["received_at"] for r in q] +
                  [r["resolved_at"] for r in q if r["resolved_at"]] + [as_ts(r["session_date"]) for r in t] +
-                 [as_ts(r["started_on"]) for r in j])
+                 [as_ts(r["started_on"]) for r in j] + [as_ts(r["surveyed_on"]) for r in f])
         if not times:
             continue
         data_end = max(max(r["arrived_at"], r["picked_up_at"] or r["arrived_at"]) for r in p) if p else None
@@ -185,6 +193,11 @@ def reference(rows: dict, households: dict, capacity: dict) -> dict:
                 v["jobs.via_training_share"] = _rate(len([r for r in started if r["via_training"]]), len(started))
                 v["jobs.median_monthly_income_yuan"] = _median(
                     [r["monthly_income_yuan"] for r in started if r["monthly_income_yuan"] is not None])
+                pf = [r for r in f if within(r["surveyed_on"])]
+                asked = [r for r in pf if r["late_noise"] is not None]
+                v["feedback.responses"] = len(pf)
+                v["feedback.dissatisfied_share"] = _rate(len([r for r in pf if r["rating"] == "dissatisfied"]), len(pf))
+                v["feedback.late_noise_share"] = _rate(len([r for r in asked if r["late_noise"]]), len(asked))
                 for metric, value in v.items():
                     out[(c, grain, start, metric)] = value
     return out
@@ -200,7 +213,7 @@ def _rows(con, table: str) -> list[dict]:
 def test_sql_kpi_equals_a_naive_reading_of_the_spec(tmp_path, seed):
     db = build_store(tmp_path, _data(random.Random(seed)))
     con = duckdb.connect(str(db), read_only=True)
-    rows = {k: _rows(con, f"cur_{k}") for k in ("orders", "parcels", "complaints", "training", "jobs")}
+    rows = {k: _rows(con, f"cur_{k}") for k in ("orders", "parcels", "complaints", "training", "jobs", "feedback")}
     kpi = {(c, g, p, m): v for c, g, p, m, v in con.execute("SELECT * FROM kpi").fetchall()}
     con.close()
     expected = reference(rows, {"A": 1234}, {"A": {"P1": 7, "P2": 3}})
