@@ -49,7 +49,7 @@ def cmd_ingest(args) -> int:
     lang, status = _lang(), 0
     for f in args.files:
         try:
-            report = import_file(db_path(args), args.kind, f, sheet=args.sheet,
+            report = import_file(db_path(args), args.kind, f, sheet=args.sheet, profile=args.profile,
                                  progress=_progress_bar(Path(f).name, lang))
         except DatabaseRefused:
             raise     # the database, not this file: the other files cannot go in either
@@ -161,6 +161,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("files", nargs="+")
     i.add_argument("--show", type=int, default=20, help="how many quarantined rows to list")
     i.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    i.add_argument("--profile", help="import profile to apply (default: the one whose headers the file has)")
     i.set_defaults(func=cmd_ingest)
     b = sub.add_parser("build", help="bring staging, marts and kpi up to date (incrementally where it can)")
     b.add_argument("--full", action="store_true", help="rebuild everything from the stored rows")

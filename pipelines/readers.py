@@ -50,6 +50,7 @@ class RawTable:
     # The person's identifiers per row, in memory only: [(kind, normalised value)], strongest first.
     identifiers: list[list[tuple[str, str]]] | None = None
     id_sources: list[str] = field(default_factory=list)        # headers the person id is derived from
+    profile: str | None = None                                 # the import profile applied, if any
 
 
 def normalize_header(text: object) -> str:
@@ -155,7 +156,9 @@ def _column_text(values: list[object]) -> list[str | None] | pl.Series:
     return [_cell_text(v) for v in values]
 
 
-def _find_header(rows: list[list[object]], index: dict[str, str]) -> int:
+def _find_header(rows: list[list[object]], index: dict[str, str], header_at: int | None = None) -> int:
+    if header_at is not None:       # a profile says how many rows to skip
+        return header_at if header_at < len(rows) else -1
     best, best_hits = -1, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         hits = len({_match(str(c), index) for c in row if c not in (None, "") and _match(str(c), index)})
@@ -179,20 +182,21 @@ def _head(text: str, delimiter: str) -> tuple[list[list[object]], list[int]]:
     return rows, offsets
 
 
-def _read_csv_text(text: str, file_name: str, index: dict[str, str]) -> tuple[list[str], pl.DataFrame, int]:
+def _read_csv_text(text: str, file_name: str, index: dict[str, str],
+                   header_at: int | None = None) -> tuple[list[str], pl.DataFrame, int]:
     # The separator is the one under which a header row is recognised best, not the most frequent
     # character: Chinese free text is full of "，" and amounts of ",".
     best = (-1, ",", [], [])
     for delimiter in (",", "\t", ";", "，", "|"):
         rows, offsets = _head(text, delimiter)
-        h = _find_header(rows, index)
+        h = _find_header(rows, index, header_at)
         hits = len({_match(str(c), index) for c in rows[h] if _match(str(c), index)}) if h >= 0 else -1
         if hits > best[0]:
             best = (hits, delimiter, rows, offsets)
     hits, delimiter, head_rows, offsets = best
     if hits < 0:
         return [], pl.DataFrame(), -1
-    h = _find_header(head_rows, index)
+    h = _find_header(head_rows, index, header_at)
     if delimiter == "，":
         text, delimiter = text.replace("，", ","), ","
     lines_before = offsets[h - 1] if h > 0 else 0
@@ -212,9 +216,10 @@ def _read_csv_text(text: str, file_name: str, index: dict[str, str]) -> tuple[li
     return headers, frame, h + 1
 
 
-def _read_xlsx(path: Path, file_name: str, index: dict[str, str], sheet: str | None) -> tuple[list[str], pl.DataFrame, int]:
+def _read_xlsx(path: Path, file_name: str, index: dict[str, str], sheet: str | None,
+               header_at: int | None = None) -> tuple[list[str], pl.DataFrame, int]:
     rows, numbers = read_rows(path, file_name, sheet)
-    h = _find_header(rows, index)
+    h = _find_header(rows, index, header_at)
     if h < 0:
         return [], pl.DataFrame(), -1
     headers = [_cell_text(c) or "" for c in rows[h]]
@@ -288,7 +293,11 @@ def _read_bytes(path: Path, file_name: str) -> bytes:
     return data
 
 
-def read_table(path: str | Path, kind: str, sheet: str | None = None, display_name: str | None = None) -> RawTable:
+def read_table(path: str | Path, kind: str, sheet: str | None = None, display_name: str | None = None,
+               profile=None, candidates=()) -> RawTable:
+    """`profile` (profiles.Profile) is applied to the sheet; without one, the first of `candidates`
+    whose headers the file has is."""
+    from . import profiles
     path = Path(path)
     file_name = display_name or path.name
     kind = resolve_kind(kind)
@@ -296,23 +305,41 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
         raise FileRefused(file_name, f"未知的数据类型“{kind}”。可用类型：{'、'.join(FEEDS)}。",
                           f"unknown kind '{kind}'. Known kinds: {', '.join(FEEDS)}.")
     feed = FEEDS[kind]
+    if profile is not None and profile.kind != kind:
+        raise FileRefused(file_name, f"导入档案“{profile.name}”用于{FEEDS[profile.kind].label_zh}数据，不是{feed.label_zh}数据。"
+                                     "请换一个档案，或选对数据类型。",
+                          f"import profile '{profile.name}' is for {profile.kind}, not {kind}. "
+                          "Choose another profile or the right kind.")
     index = _header_index(feed)
+    # a profile's headers count towards finding the header row (an export in English, say)
+    scan = dict(index)
+    for p in [profile, *candidates] if profile else candidates:
+        scan.update({normalize_header(h): "~" + normalize_header(h) for h in p.identifying_headers()})
+    header_at = profile.skip_rows if profile else None
     data = _read_bytes(path, file_name)
     sha = hashlib.sha256(data).hexdigest()
     if data[:4] == b"PK\x03\x04":
-        headers, frame, header_row = _read_xlsx(path, file_name, index, sheet)
+        headers, frame, header_row = _read_xlsx(path, file_name, scan, sheet, header_at)
         encoding = "xlsx"
     else:
         _refuse_other_formats(data, file_name)
         text, encoding = decode_bytes(data, file_name)
         del data
-        headers, frame, header_row = _read_csv_text(text, file_name, index)
+        headers, frame, header_row = _read_csv_text(text, file_name, scan, header_at)
     if header_row < 0:
         expected = "、".join(f"{c.aliases[0] if c.aliases else c.name}({c.name})" for c in feed.columns if c.required)
         raise FileRefused(file_name, f"在前 {HEADER_SCAN_ROWS} 行中找不到{feed.label_zh}数据的表头。需要的列：{expected}。",
                           f"no header row for {kind} found in the first {HEADER_SCAN_ROWS} rows. "
                           f"Required columns: {', '.join(c.name for c in feed.columns if c.required)}.")
+    if profile is None and header_row >= 0:
+        profile = profiles.choose(list(candidates), headers)
+    sources: dict[str, str] = {}
+    if profile is not None and header_row >= 0:
+        headers, frame, sources = profiles.apply(profile, headers, frame, header_row, file_name)
     table = _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding)
+    # messages name the columns as the file wrote them, not as the profile renamed them
+    table.mapping.update({f: h for f, h in sources.items() if f in table.mapping})
+    table.profile = profile.name if profile is not None else None
     if table.frame.height == 0:
         raise FileRefused(file_name, f"第 {header_row} 行是表头，但下面没有任何数据行。请确认导出的是有数据的那一页。",
                           f"row {header_row} is a header, but no data rows follow. Check that the export holds data.")
