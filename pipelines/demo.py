@@ -282,6 +282,39 @@ class DemoWriter:
         resolved = received + dt.timedelta(hours=float(rng.lognormal(np.log(20), 0.9))) if rng.random() < 0.9 else None
         return occurred, received, category, building, source, resolved
 
+    # --- the monthly noise-feedback round --------------------------------------------------
+    def feedback(self, seed: int) -> None:
+        """Each month on the 25th the group asks households in every building; after the 09:00–20:00 rule
+        fewer hear late-night livestreams and fewer are dissatisfied, most near the livestream sellers."""
+        rng = np.random.default_rng(seed + 1009)    # its own stream: the other files stay as they were
+        end = START + dt.timedelta(days=self.days)
+        days = [dt.date(y, m, 25) for y in (START.year, START.year + 1) for m in range(1, 13)]
+        days = [d for d in days if START <= d < end]
+        comments = {"satisfied": ["", "现在晚上安静多了", "直播时间规定得好"], "neutral": ["", "偶尔还有声音"],
+                    "dissatisfied": ["晚上十点后还在直播", "楼下直播声音太大", "周末夜里吵", ""]}
+        for c in self.cs:
+            live = set(self.sellers[c.cid].filter(pl.col("kind") == "livestream")["building_id"].to_list())
+            rows = []
+            for day in days:
+                after = day >= RULE_ADOPTED
+                for b in self.buildings[c.cid]:
+                    near = b in live
+                    for _ in range(int(rng.integers(2, 5))):
+                        late_p = (0.25 if near else 0.08) if after else (0.75 if near else 0.35)
+                        heard = bool(rng.random() < late_p)
+                        bad_p = (0.55 if heard else 0.08) if after else (0.65 if heard else 0.15)
+                        rating = "dissatisfied" if rng.random() < bad_p else str(rng.choice(["satisfied", "neutral"],
+                                                                                             p=[0.7, 0.3]))
+                        asked = rng.random() < 0.9
+                        rows.append((day, b, rating, ("是" if heard else "否") if asked else None,
+                                     str(rng.choice(comments[rating]))))
+            words = {"satisfied": "满意", "neutral": "一般", "dissatisfied": "不满意"}
+            frame = pl.DataFrame(
+                [(f"{c.cid}-F{i + 1:05d}", c.cid, f"{d.year}年{d.month}月{d.day}日", b, words[r], late, note or None)
+                 for i, (d, b, r, late, note) in enumerate(rows)],
+                schema=["编号", "社区编号", "回访日期", "楼栋编号", "评价", "夜间是否听到直播噪音", "意见"], orient="row")
+            self._csv("feedback", f"{c.name}噪音回访.csv", frame, "utf-8-sig", title=f"{c.name}每月噪音反馈回访表")
+
     # --- training and jobs ----------------------------------------------------------------
     def training_and_jobs(self) -> None:
         rng = self.rng
@@ -356,6 +389,7 @@ def write_demo_files(out_dir: Path, communities: int, weeks: int, seed: int) -> 
     w.parcels()
     w.complaints()
     w.training_and_jobs()
+    w.feedback(seed)
     return w.files
 
 

@@ -58,3 +58,13 @@ def test_elderly_participation_rises(demo_kpi):
 def test_training_cohorts_are_followed_by_placements_via_training(demo_kpi):
     via = [demo_kpi[(f"2025-{m:02d}-01", "jobs.via_training_share")] for m in range(4, 10)]
     assert any(v and v > 0.3 for v in via)
+
+
+def test_the_monthly_feedback_round_hears_less_late_noise_after_the_rule(demo_kpi):
+    # one round a month, every building asked: Jan–Mar before the 09:00–20:00 rule, May–Aug after
+    assert all(demo_kpi[(f"2025-{m:02d}-01", "feedback.responses")] > 20 for m in range(1, 10))
+    before = _mean(demo_kpi, "feedback.late_noise_share", [1, 2, 3])
+    after = _mean(demo_kpi, "feedback.late_noise_share", [5, 6, 7, 8])
+    assert after < before / 2
+    assert _mean(demo_kpi, "feedback.dissatisfied_share", [5, 6, 7, 8]) < \
+        _mean(demo_kpi, "feedback.dissatisfied_share", [1, 2, 3]) / 2
