@@ -36,6 +36,19 @@ def event_times() -> str:
     return "\n    UNION ALL ".join(parts)
 
 
+def feed_latest_times() -> str:
+    """(community_id, feed, latest_event, rows) per event feed: its latest time of SPEC §5's list."""
+    parts = []
+    for kind, feed in FEEDS.items():
+        if not feed.is_event:
+            continue
+        times = [f"{c}::TIMESTAMP" for c in feed.period_times]
+        latest = f"max({times[0]})" if len(times) == 1 else f"max(greatest({', '.join(times)}))"
+        parts.append(f"SELECT community_id, '{kind}' AS feed, {latest} AS latest_event, count(*) AS rows "
+                     f"FROM stg_{kind} GROUP BY community_id")
+    return "\n    UNION ALL ".join(parts)
+
+
 def event_communities() -> str:
     return "\n    UNION ".join(["SELECT community_id FROM stg_communities"] + [
         f"SELECT community_id FROM stg_{kind}" for kind, feed in FEEDS.items() if feed.is_event])
@@ -55,6 +68,7 @@ FRAGMENTS = {
     "kpi_mart_joins": kpi_mart_joins,
     "event_times": event_times,
     "event_communities": event_communities,
+    "feed_latest_times": feed_latest_times,
     "metric_keys": metric_keys,
     "count_metrics": lambda: metrics_where(lambda m: m.unit == "count"),
     "share_metrics": lambda: metrics_where(lambda m: m.is_share),
