@@ -160,3 +160,34 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
     # where names stay plain text and the \n between lines still breaks the line.
     return pdk.Deck(layers=layers, initial_view_state=view, map_style="__MAP_STYLE__", map_provider=None,
                     tooltip={"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}})
+
+
+def marked_line(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, order: str,
+                mark_at: str | None, mark_text: str, y_format: str = "d") -> alt.Chart:
+    """One series over periods with a dashed rule at the period a rule took effect (`mark_at`, an x label)."""
+    x_enc, x_tip = _x(x, x_title, order)
+    line = alt.Chart(df).mark_line(point=True, interpolate="linear", color="#b5485d").encode(
+        x=x_enc, y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domainMin=0, clamp=True),
+                         axis=alt.Axis(format=y_format, tickMinStep=_step(df, y))),
+        tooltip=[x_tip, alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)])
+    if mark_at is None or mark_at not in set(df[x]):
+        return _style(line)
+    mark = pd.DataFrame({x: [mark_at], "label": [mark_text]})
+    rule = alt.Chart(mark).mark_rule(color="#2f6f9f", strokeDash=[5, 4], size=2).encode(x=alt.X(f"{x}:O"))
+    text = alt.Chart(mark).mark_text(align="left", dx=4, dy=-6, color="#2f6f9f", fontSize=12, font=FONT).encode(
+        x=alt.X(f"{x}:O"), y=alt.value(8), text="label:N")
+    return _style(alt.layer(line, rule, text))
+
+
+def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, cat_title: str, value_title: str,
+                 group_title: str, group_order: list, y_format: str = ",.0f") -> alt.Chart:
+    """Horizontal bars, one row per category, one bar per group (this month, last month, a year ago):
+    long Chinese labels stay readable on a phone."""
+    chart = alt.Chart(df).mark_bar().encode(
+        y=alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=140)),
+        yOffset=alt.YOffset(f"{group}:N", sort=group_order),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=y_format)),
+        color=alt.Color(f"{group}:N", title=group_title, sort=group_order, scale=alt.Scale(range=PALETTE)),
+        tooltip=[alt.Tooltip(f"{category}:N", title=cat_title), alt.Tooltip(f"{group}:N", title=group_title),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=y_format)])
+    return _style(chart, max(160, 46 * df[category].nunique()))

@@ -194,7 +194,8 @@ def rules(snap: str, scope: Scope, community: str) -> dict:
     df = _frame(snap, "SELECT * FROM community_rules_effective WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?",
                 [list(scope), community])
     if df.empty:
-        return {"window_start": dt.time(9), "window_end": dt.time(20), "overdue_hours": 72.0}
+        from pipelines.rules import DEFAULT_RULES
+        return dict(DEFAULT_RULES)
     row = df.iloc[0]
     return {"window_start": row["window_start"], "window_end": row["window_end"],
             "overdue_hours": float(row["overdue_hours"])}
@@ -400,3 +401,102 @@ def _audit_trail(db: str, communities: Scope | None, limit: int) -> pd.DataFrame
     finally:
         con.close()
     return pd.DataFrame(rows, columns=columns)
+
+
+# ---- checks: freshness, overdue list with buildings, alert rules and rule dates (H4) ----
+
+@_cached
+def feed_freshness(snap: str, scope: Scope, community: str) -> pd.DataFrame:
+    """feed, latest_event, rows for the community; and the last import of each feed (the store's
+    history is not per community: a feed imported for any community counts as imported)."""
+    if not _has_column(snap, "mart_feed_freshness", "feed"):
+        return pd.DataFrame(columns=["feed", "latest_event", "rows", "last_import"])
+    return _frame(snap, """
+        WITH imported AS (
+            SELECT kind AS feed, max(imported_at) AS last_import FROM imports WHERE status <> 'undone' GROUP BY 1
+        )
+        SELECT f.feed, f.latest_event, f.rows, i.last_import
+        FROM mart_feed_freshness f LEFT JOIN imported i USING (feed)
+        WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
+        ORDER BY f.feed""", [list(scope), community])
+
+
+@_cached
+def overdue_list(snap, scope, community, start: dt.date, end: dt.date, limit: int = 500) -> pd.DataFrame:
+    """The overdue parcels with their point's name and, where the feed records it, the building."""
+    building = ("o.building_id" if _has_column(snap, "mart_overdue_parcels", "building_id")
+                else "NULL::VARCHAR AS building_id")
+    return _frame(snap, f"""SELECT o.parcel_id, o.point_id, coalesce(s.name, o.point_id) AS point_name, {building},
+                                   o.carrier, o.arrived_at, o.picked_up_at, o.waited_hours, o.still_waiting
+                            FROM mart_overdue_parcels o LEFT JOIN stg_points s USING (community_id, point_id)
+                            WHERE list_contains(?::VARCHAR[], o.community_id) AND o.community_id = ?
+                              AND o.arrived_at >= ? AND o.arrived_at < ?
+                            ORDER BY o.still_waiting DESC, o.waited_hours DESC, o.parcel_id LIMIT ?""",
+                  [list(scope), community, start, end, limit])
+
+
+def alert_rules(snap: str, scope: Scope, community: str):
+    """The community's alert rules as the store holds them now (an edit shows at once), or None while an
+    import or build holds the store (the pages then use the defaults and say so)."""
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    return _alert_rules(str(db_path()), community)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _alert_rules(db: str, community: str):
+    from pipelines import alert_rules
+    return alert_rules.read(db, community) if Path(db).exists() else list(alert_rules.DEFAULTS)
+
+
+def rule_dates(snap: str, scope: Scope, community: str) -> dict:
+    """The day the community's window and overdue limit took effect ({"window": date | None, ...})."""
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    return _rule_dates(str(db_path()), community)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _rule_dates(db: str, community: str) -> dict:
+    from pipelines import rules
+    try:
+        con = duckdb.connect(str(Path(db).absolute()), read_only=True)
+    except duckdb.Error:
+        return {"window": None, "overdue_hours": None}
+    try:
+        return rules.adopted_on(rules.history(con, community))
+    finally:
+        con.close()
+
+
+def save_alert_rule(community: str, rule_id: str, user: str | None = None, **changes) -> None:
+    """A rule edited on a check page, written to the store with its history and audit row."""
+    from pipelines import alert_rules
+    from pipelines.database import connect
+    con = connect(db_path())
+    try:
+        con.begin()
+        alert_rules.set_rule(con, community, rule_id, user=user, **changes)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.close()
+    _alert_rules.clear()
+
+
+@_cached
+def followup_complaints(snap, scope, community, end: dt.date, limit: int = 200) -> pd.DataFrame:
+    """Complaints received before `end` and not resolved by then, oldest first, with the building's name."""
+    if not _has_column(snap, "mart_complaints_followup", "complaint_id"):
+        return pd.DataFrame(columns=["complaint_id", "category", "building_id", "building_name", "source",
+                                     "received_at", "open_days"])
+    return _frame(snap, """SELECT f.complaint_id, f.category, f.building_id, coalesce(b.name, f.building_id) AS building_name,
+                                  f.source, f.received_at,
+                                  round(date_diff('hour', f.received_at, ?::TIMESTAMP) / 24.0, 1) AS open_days
+                           FROM mart_complaints_followup f LEFT JOIN stg_buildings b USING (community_id, building_id)
+                           WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
+                             AND f.received_at < ? AND (f.resolved_at IS NULL OR f.resolved_at >= ?)
+                           ORDER BY f.received_at, f.complaint_id LIMIT ?""",
+                  [end, list(scope), community, end, end, limit])

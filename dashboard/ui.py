@@ -1,18 +1,24 @@
 """Page pieces every page shares: header, metric tiles, alerts, tables with a download button."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
+
+from pipelines.rules import STALE_DAYS
 
 from . import charts
 from . import format as fmt
 from . import queries as q
-from .alerts import alerts
+from .alerts import Context, alerts, context_from, stale_feeds
 from .export import csv_bytes
-from .i18n import METRIC_KIND, metric_help, metric_name, t
+from .i18n import METRIC_KIND, label, metric_help, metric_name, t
 from .view import View, current, data_end_text
 
 TREND_PERIODS = 12
+FEED_ORDER = ["orders", "parcels", "complaints", "training", "jobs", "feedback"]
+FIT_ROWS, ROW_PX = 25, 35   # st.dataframe's row height; longer lists scroll inside the page
 
 
 def page_view() -> View | None:
@@ -36,7 +42,26 @@ def start(page_key: str) -> View:
 def header(v: View, page_key: str) -> None:
     st.title(v.tr(page_key))
     st.caption(f"{fmt.plain(v.community_name)} · {v.label()}")
+    freshness(v)
     partial_note(v)
+
+
+def freshness(v: View) -> None:
+    """How recent each feed's data is: its latest event and its last import (SPEC §6)."""
+    fresh = q.feed_freshness(v.snap, v.scope, v.community)
+    if fresh.empty:
+        return
+    def when(ts) -> str:   # a feed of dates (training, jobs) has no time of day worth showing
+        if fmt.is_missing(ts):
+            return "—"
+        ts = pd.Timestamp(ts).to_pydatetime()
+        return fmt.date(ts, v.lang) if ts.time() == dt.time() else fmt.datetime(ts, v.lang)
+
+    fresh = fresh.assign(order=[FEED_ORDER.index(f) if f in FEED_ORDER else 99 for f in fresh["feed"]]).sort_values("order")
+    parts = [v.tr("fresh.feed", feed=label("kind", r.feed, v.lang), latest=when(r.latest_event),
+                  imported=fmt.date(None if fmt.is_missing(r.last_import) else pd.Timestamp(r.last_import), v.lang))
+             for r in fresh.itertuples(index=False)]
+    st.caption(v.tr("fresh.title") + v.tr("fresh.sep").join(parts))
 
 
 def partial_note(v: View) -> None:
@@ -60,6 +85,7 @@ def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
 
 def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataFrame, columns: int = 4) -> None:
     cols = st.columns(columns)
+    rules = q.rules(v.snap, v.scope, v.community)   # definitions name the community's own window and limit
     for i, metric in enumerate(metrics):
         good = METRIC_KIND[metric][1]
         trend = series.loc[series["metric"] == metric, "value"]
@@ -71,7 +97,7 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
             st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
                       delta=delta, delta_arrow="off" if unchanged else "auto",
                       delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
-                      help=metric_help(metric, v.lang), border=True, delta_description=note,
+                      help=metric_help(metric, v.lang, rules), border=True, delta_description=note,
                       chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
 
 
@@ -99,16 +125,35 @@ def with_period_labels(v: View, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def alert_context(v: View) -> Context:
+    """What the alerts need beyond kpi: each point's peak, each building's noise complaints, the overdue
+    list, and which feeds stop short of the period (a stale feed is not a quiet period)."""
+    fresh = q.feed_freshness(v.snap, v.scope, v.community)
+    latest = {f: (None if fmt.is_missing(t_) else pd.Timestamp(t_).to_pydatetime())
+              for f, t_ in zip(fresh["feed"], fresh["latest_event"])}
+    stale = stale_feeds(v.grain, v.period, v.period_end, latest, v.data_end, STALE_DAYS) if latest else ()
+    return context_from(q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period),
+                        q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period),
+                        q.overdue_list(v.snap, v.scope, v.community, v.period, v.period_end), stale)
+
+
+def community_alert_rules(v: View) -> list | None:
+    """The community's alert rules; None (and a note) while the store is busy, then the defaults apply."""
+    found = q.alert_rules(v.snap, v.scope, v.community)
+    if found is None:
+        st.caption(v.tr("alerts.rules_busy"))
+    return found
+
+
 def period_alerts(v: View, now: dict, before: dict):
-    peaks = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
-    fullest = peaks.iloc[0]["name"] if not peaks.empty else None   # sorted by peak ratio, highest first
-    return alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang, fullest)
+    return alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang, alert_context(v),
+                  community_alert_rules(v))
 
 
-def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) -> list:
+def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None, found: list | None = None) -> list:
     """The period's alerts under a heading (or a reassurance that there are none); returns them."""
     st.subheader(v.tr("alerts.title"))
-    found = [a for a in period_alerts(v, now, before) if only is None or a.metric in only]
+    found = [a for a in (period_alerts(v, now, before) if found is None else found) if only is None or a.metric in only]
     if not found and v.partial:   # a quiet partial period is not a quiet period
         st.info(v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)
                                          if v.data_end else "—"))
@@ -120,13 +165,18 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None) ->
 
 
 def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None,
-          download: pd.DataFrame | None = None) -> None:
+          download: pd.DataFrame | None = None, full: bool = False) -> None:
     """A table and its CSV download; `download` holds the same rows as numbers where `df` shows "1.01万".
-    A table without rows is a note (Streamlit would draw an empty grid saying "empty")."""
+    A table without rows is a note (Streamlit would draw an empty grid saying "empty").
+    `full`: every row and every word, no scroll box (check pages, and what Ctrl+P prints)."""
     if df.empty:
         st.info(v.tr("table.empty"))
         return
-    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
+    if full:
+        st.table(df, hide_index=True)
+    else:   # tall enough for every row up to a screenful; a scroll box only for long lists
+        st.dataframe(df, hide_index=True, width="stretch", column_config=column_config,
+                     height=min(FIT_ROWS, len(df) + 1) * ROW_PX + 3)
     download_csv(v.tr("download"), df if download is None else download,
                  f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
 

@@ -122,9 +122,17 @@ def cmd_imports(args) -> int:
 def cmd_rules(args) -> int:
     from .store import set_rules
     start, end = (args.window.split("-", 1) if args.window else (None, None))
-    set_rules(db_path(args), args.community, start, end, args.overdue_hours)
+    set_rules(db_path(args), args.community, start, end, args.overdue_hours, args.effective_from)
     print("规则已保存。运行 `linli build` 生效。" if _lang() == "zh" else "Rules saved. Run `linli build` to apply them.")
     return 0
+
+
+def _day(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 2025-04-14 / not a date, write it as 2025-04-14") from None
 
 
 def cmd_serve(args) -> int:
@@ -177,7 +185,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("community")
     r.add_argument("--window", help="livestream window, e.g. 09:00-20:00")
     r.add_argument("--overdue-hours", type=float)
+    r.add_argument("--from", dest="effective_from", type=_day, help="the day the community adopted them, YYYY-MM-DD")
     r.set_defaults(func=cmd_rules)
+    al = sub.add_parser("alerts", help="alert rules: thresholds on kpi metrics, per community").add_subparsers(
+        dest="alerts_command", required=True)
+    from .alert_rules import add_arguments as alert_arguments
+    alert_arguments(al.add_parser("list", help="the rules in force"), al.add_parser("set", help="change or add a rule"))
     from .users import add_cli
     add_cli(sub, db_path)
     return p

@@ -396,7 +396,8 @@ def write_demo_files(out_dir: Path, communities: int, weeks: int, seed: int) -> 
 def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7, out_dir: str | None = None,
              say=print) -> None:
     from .build import build
-    from .store import import_file
+    from .rules import WINDOW_END, WINDOW_START
+    from .store import import_file, set_rules
 
     t0 = time.perf_counter()
     db_path = Path(db_path)
@@ -408,5 +409,7 @@ def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7
     for kind, path in files:
         report = import_file(db_path, kind, path)
         say("  " + report.summary("zh"))
+    for c in _communities(communities):   # the window rule, with the day the group adopted it (charts mark it)
+        set_rules(db_path, c.cid, str(WINDOW_START), str(WINDOW_END), None, RULE_ADOPTED)
     result = build(db_path)
     say(f"构建完成：kpi {result.kpi_rows} 行（构建 {result.seconds:.1f} 秒），总用时 {time.perf_counter() - t0:.1f} 秒。")

@@ -7,4 +7,5 @@ starts the imported data afresh) and the snapshot publisher know what to carry o
 from __future__ import annotations
 
 # Add a table name here when a module creates a table of records (governance, users, audit).
-KEPT_TABLES: tuple[str, ...] = ("audit_log", "users", "login_failures")
+KEPT_TABLES: tuple[str, ...] = ("audit_log", "users", "login_failures",
+                               "alert_rules", "alert_rules_history", "community_rules_history")

@@ -1,9 +1,13 @@
-"""Alerts from kpi values: thresholds and wording, without Streamlit."""
+"""Alerts from kpi values and the alert rules: thresholds and wording, without Streamlit."""
 import datetime as dt
 
-from dashboard.alerts import alerts
+from dashboard.alerts import Building, Context, Point, alerts, stale_feeds
+from pipelines.alert_rules import DEFAULTS, AlertRule
 
 RULES = {"window_start": dt.time(9), "window_end": dt.time(20), "overdue_hours": 72.0}
+# The 双11 week of A社区 as the issue saw it: every point over capacity.
+ALL_FULL = Context(points=(Point("A-P1", "东门快递驿站", 700, 1.133), Point("A-P2", "智能快递柜", 240, 1.688),
+                           Point("A-P3", "大门口集中代收点", 1100, 1.342)))
 
 
 def test_quiet_period_raises_nothing():
@@ -12,14 +16,43 @@ def test_quiet_period_raises_nothing():
     assert alerts(now, {"complaints.open_at_end": 3}, RULES) == []
 
 
-def test_over_capacity_names_the_point_and_is_an_error():
-    (a,) = alerts({"parcels.peak_occupancy_ratio": 1.392}, {}, RULES, "zh", "东门快递驿站")
-    assert a.level == "error" and a.text.startswith("东门快递驿站峰值占用达到容量的 139.2%")
+def test_every_full_point_is_named_and_the_advice_says_there_is_nowhere_to_move_parcels():
+    found = alerts({"parcels.peak_occupancy_ratio": 1.688}, {}, RULES, "zh", ALL_FULL)
+    assert [(a.level, a.subject) for a in found] == [("error", "A-P2"), ("error", "A-P3"), ("error", "A-P1")]
+    assert found[0].text == ("智能快递柜峰值占用达到容量的 168.8%，超出容量。其他代收点也已满或接近满，无处可转："
+                             "建议延长取件时间、临时增设存放点，并请快递公司错峰投递。")
+    assert all("分流" not in a.text for a in found)
 
 
-def test_near_capacity_warns_from_90_percent():
-    assert [a.level for a in alerts({"parcels.peak_occupancy_ratio": 0.9}, {}, RULES)] == ["warning"]
+def test_a_full_point_is_advised_to_send_parcels_to_the_point_with_room():
+    ctx = Context(points=(Point("P1", "东门驿站", 700, 0.55), Point("P2", "快递柜", 240, 1.2)))
+    (a,) = alerts({"parcels.peak_occupancy_ratio": 1.2}, {}, RULES, "zh", ctx)
+    # 700 × (1 − 0.55) = 315 parcels of room at the peak
+    assert a.text == "快递柜峰值占用达到容量的 120.0%，超出容量。可先把新到的包裹分流到东门驿站（峰值 55.0%，高峰时还能放约 315 件）。"
+    assert a.subject == "P2" and a.metric == "parcels.peak_occupancy_ratio"
+
+
+def test_near_capacity_warns_from_90_percent_per_point():
+    ctx = Context(points=(Point("P1", "东门驿站", 100, 0.9), Point("P2", "快递柜", 100, 0.89)))
+    (a,) = alerts({"parcels.peak_occupancy_ratio": 0.9}, {}, RULES, "en", ctx)
+    assert (a.level, a.subject) == ("warning", "P1")
+    assert a.text.startswith("东门驿站 peaked at 90.0% of its capacity: nearly full.")
     assert alerts({"parcels.peak_occupancy_ratio": 0.89}, {}, RULES) == []
+
+
+def test_116_overdue_parcels_at_six_per_mille_fire_with_count_rate_and_points():
+    ctx = Context(overdue_by_point=(("大门口集中代收点", 64), ("东门快递驿站", 31), ("智能快递柜", 21)))
+    (a,) = alerts({"parcels.overdue": 116, "parcels.overdue_rate": 0.0062}, {}, RULES, "zh", ctx)
+    assert a.text == "116 件包裹超过 72 小时未取（占到件 0.6%）。其中大门口集中代收点 64 件、东门快递驿站 31 件、智能快递柜 21 件。"
+    assert alerts({"parcels.overdue": 19, "parcels.overdue_rate": 0.019}, {}, RULES) == []
+    assert len(alerts({"parcels.overdue": 5, "parcels.overdue_rate": 0.05}, {}, RULES)) == 1   # the rate rule
+
+
+def test_repeat_buildings_are_named_one_alert_each():
+    ctx = Context(noise_buildings=(Building("B3", "3栋", 3), Building("B1", "1栋", 1), Building("B7", "B7", 2)))
+    found = alerts({"complaints.repeat_buildings": 2}, {}, RULES, "zh", ctx)
+    assert [(a.subject, a.text) for a in found] == [("B3", "3栋（B3）本期收到 3 次直播噪音投诉，建议入户沟通。"),
+                                                    ("B7", "B7本期收到 2 次直播噪音投诉，建议入户沟通。")]
 
 
 def test_open_complaints_alert_only_when_rising():
@@ -30,8 +63,44 @@ def test_open_complaints_alert_only_when_rising():
 
 def test_low_attendance_below_70_percent():
     assert alerts({"training.attendance_rate": 0.7}, {}, RULES) == []
-    assert len(alerts({"training.attendance_rate": 0.69}, {}, RULES)) == 1
+    (a,) = alerts({"training.attendance_rate": 0.69}, {}, RULES)
+    assert a.text == "培训出勤率只有 69.0%，低于 70.0%。"
+
+
+def test_a_community_rule_changes_the_threshold_and_a_rule_on_any_metric_speaks_generically():
+    rules = [r for r in DEFAULTS if r.rule_id != "low_attendance"] + [
+        AlertRule("low_attendance", "training.attendance_rate", "below", 0.8, is_default=False),
+        AlertRule("refunds", "orders.refund_rate", "rise", 0.01, "error", is_default=False)]
+    found = alerts({"training.attendance_rate": 0.75, "orders.refund_rate": 0.05}, {"orders.refund_rate": 0.03},
+                   RULES, "zh", alert_rules=rules)
+    assert [a.text for a in found] == ["退款率从上期的 3.0% 升到 5.0%，升幅达到提醒阈值 1.0%。",
+                                       "培训出勤率只有 75.0%，低于 80.0%。"]
+    assert found[0].level == "error"
+
+
+def test_a_rule_switched_off_says_nothing():
+    rules = [AlertRule(r.rule_id, r.metric, r.condition, r.threshold, r.level, enabled=r.rule_id != "pileup")
+             for r in DEFAULTS]
+    assert alerts({"complaints.parcel_pileup": 3}, {}, RULES, alert_rules=rules) == []
 
 
 def test_missing_values_raise_nothing():
     assert alerts({"training.attendance_rate": None, "parcels.peak_occupancy_ratio": float("nan")}, {}, RULES) == []
+
+
+def test_a_week_whose_parcels_stop_three_days_early_is_stale_not_quiet():
+    week, end = dt.date(2025, 11, 10), dt.date(2025, 11, 17)
+    latest = {"parcels": dt.datetime(2025, 11, 13, 18, 0)}
+    stale = stale_feeds("week", week, end, latest, dt.datetime(2025, 12, 1), 3)
+    (a,) = alerts({}, {}, RULES, "zh", Context(stale=stale))
+    assert a.text.startswith("快递数据只到2025年11月13日 18:00：本周最后几天没有任何包裹记录。")
+    assert a.metric == "parcels"
+    assert stale_feeds("week", week, end, {"parcels": dt.datetime(2025, 11, 14, 1)}, dt.datetime(2025, 12, 1), 3) == ()
+
+
+def test_a_month_without_any_complaint_imported_says_so():
+    stale = stale_feeds("month", dt.date(2025, 12, 1), dt.date(2026, 1, 1),
+                        {"complaints": dt.datetime(2025, 11, 28, 9, 30)}, dt.datetime(2026, 1, 4), 3)
+    assert [s.key for s in stale] == ["stale.complaints_month"]
+    assert stale_feeds("month", dt.date(2025, 12, 1), dt.date(2026, 1, 1),
+                       {"complaints": dt.datetime(2025, 12, 2)}, dt.datetime(2026, 1, 4), 3) == ()
