@@ -28,7 +28,7 @@ run: $(STAMP) $(DB)
 	$(VENV)/bin/linli --db $(DB) serve --port $(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
