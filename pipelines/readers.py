@@ -51,6 +51,7 @@ class RawTable:
     identifiers: list[list[tuple[str, str]]] | None = None
     id_sources: list[str] = field(default_factory=list)        # headers the person id is derived from
     profile: str | None = None                                 # the import profile applied, if any
+    source_headers: list[str] = field(default_factory=list)    # the header row as the file wrote it
 
 
 def normalize_header(text: object) -> str:
@@ -334,12 +335,14 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
     if profile is None and header_row >= 0:
         profile = profiles.choose(list(candidates), headers)
     sources: dict[str, str] = {}
+    source_headers = [str(h or "") for h in headers]
     if profile is not None and header_row >= 0:
         headers, frame, sources = profiles.apply(profile, headers, frame, header_row, file_name)
     table = _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding)
     # messages name the columns as the file wrote them, not as the profile renamed them
     table.mapping.update({f: h for f, h in sources.items() if f in table.mapping})
     table.profile = profile.name if profile is not None else None
+    table.source_headers = source_headers
     if table.frame.height == 0:
         raise FileRefused(file_name, f"第 {header_row} 行是表头，但下面没有任何数据行。请确认导出的是有数据的那一页。",
                           f"row {header_row} is a header, but no data rows follow. Check that the export holds data.")
