@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, view
+from dashboard import auth, style, view
 from dashboard.i18n import t
 
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
@@ -12,6 +12,7 @@ st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", l
 # Wider only while open: a collapsed sidebar slides out by its own width, so a min-width on it left a
 # 30 px strip over the page on phones (and the first tap on » hit the resize handle).
 st.html("<style>section[data-testid='stSidebar'][data-collapsed='false'] { min-width: 330px; }</style>")
+style.apply()   # print (no sidebar, tables whole) and phone rules: dashboard/style.py
 
 lang = view.language()
 account = auth.gate(lang)      # the login page (and a stop) without a valid session; the demo banner while open

@@ -1,7 +1,7 @@
 """噪音投诉: trend by category, noise by hour with the allowed window, repeat buildings, resolution, backlog."""
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, checks, ui
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.i18n import label, metric_name
@@ -42,6 +42,9 @@ with right:
                    f"{fmt.number(noise, v.lang)}（{share}）" if v.lang == "zh" else
                    f"{metric_name('complaints.noise_outside_hours', v.lang)}: {fmt.number(outside, v.lang)} of "
                    f"{fmt.number(noise, v.lang)} ({share})")
+
+st.subheader(v.tr("check.h.noise_rule"))
+checks.noise_rule_chart(v)
 
 left, right = st.columns(2)
 with left:

@@ -1,0 +1,31 @@
+"""The page's own CSS: what Ctrl+P prints (no sidebar, no toolbar, tables whole) and what a phone shows."""
+from __future__ import annotations
+
+import streamlit as st
+
+CSS = """
+<style>
+@media print {
+  section[data-testid="stSidebar"], header[data-testid="stHeader"], div[data-testid="stToolbar"],
+  div[data-testid="stDecoration"], div[data-testid="stStatusWidget"], .stDownloadButton, .stButton,
+  div[data-testid="stExpander"], .linli-print-hint { display: none !important; }
+  .block-container, div[data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  div[data-testid="stTable"] table { font-size: 10pt; } thead { display: table-header-group; }
+  tr, div[data-testid="stAlert"], div[data-testid="stVegaLiteChart"] { break-inside: avoid; }
+  div[data-testid="stDataFrame"] { break-inside: avoid; }
+}
+/* Phones: the print hint names Ctrl+P, which a phone has not; tables wrap instead of hiding columns. */
+@media (max-width: 640px) {
+  .linli-print-hint { display: none; }
+  div[data-testid="stTable"] td, div[data-testid="stTable"] th { white-space: normal; word-break: break-word;
+                                                                 font-size: 13px; padding: 4px 6px; }
+  div[data-testid="stTable"] { overflow-x: auto; }
+  h1 { font-size: 1.6rem !important; }
+}
+.linli-print-hint { color: #52606d; font-size: 0.875rem; }
+</style>
+"""
+
+
+def apply() -> None:
+    st.html(CSS)
