@@ -49,6 +49,17 @@ def choose_profile(key: str, kind: str, suggested) -> "profiles.Profile | None |
     return profiles.Profile(name="", kind=kind) if chosen == NONE else profiles.find(db, chosen)
 
 
+def preview(upload: importing.Upload, kind: str, profile) -> importing.Preview:
+    """Read once per file, kind and mapping: every widget change reruns the page, and a big file takes seconds."""
+    cache = st.session_state.setdefault("import_previews", {})
+    key = (upload.digest, kind, profiles.dumps(profile) if isinstance(profile, profiles.Profile) else profile)
+    if key not in cache:
+        while len(cache) >= 4:
+            cache.pop(next(iter(cache)))
+        cache[key] = importing.preview(upload, kind, None if profile == AUTO else profile, db)
+    return cache[key]
+
+
 def mapping_editor(key: str, kind: str, seen: importing.Preview, base) -> "profiles.Profile | None":
     """Selectboxes per column, and a community for the whole file; None while nothing is changed."""
     start = seen.mapping()
@@ -115,7 +126,7 @@ def one_file(f) -> None:
                         format_func=lambda k: label("kind", k, lang))
     profile = choose_profile(key, kind, suggested)
     notice = st.empty()      # a refusal shows above the editor, and only while the edit has not cured it
-    seen = importing.preview(upload, kind, None if profile == AUTO else profile, db)
+    seen = preview(upload, kind, profile)
     if seen.refused is not None and not seen.headers:
         notice.error(seen.refused.message(lang))
         return
@@ -124,7 +135,7 @@ def one_file(f) -> None:
     changed = mapping_editor(key, kind, seen, base if base and base.name else None)
     if changed is not None:
         profile = changed
-        seen = importing.preview(upload, kind, changed, db)
+        seen = preview(upload, kind, changed)
     if seen.refused is not None:
         notice.error(seen.refused.message(lang))
         return

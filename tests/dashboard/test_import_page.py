@@ -147,3 +147,22 @@ def test_profile_written_by_the_page_reads_back(tmp_path):
     again = profiles.load(path)
     assert again.name == "纽约 311" and "Borough" in again.drop and again.constants == {"community_id": "BK"}
     assert again.values == base.values and again.filter == base.filter
+
+
+def test_an_excel_upload_with_a_title_row_is_previewed_with_personal_columns_dropped(tmp_path):
+    import io
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["A社区6月快递登记"])
+    sheet.append(["运单号", "社区编号", "代收点", "入库时间", "收件人", "备注"])
+    sheet.append(["YT1", "A", "PA", "2025-06-03 08:00", "张三", "电话13800138000"])
+    data = io.BytesIO()
+    book.save(data)
+    upload = importing.Upload("快递.xlsx", data.getvalue())
+    assert importing.recognise(upload, tmp_path / "t.duckdb") == ("parcels", None)
+    seen = importing.preview(upload, "parcels", None, tmp_path / "t.duckdb")
+    assert seen.refused is None
+    assert dict((h, f) for h, f, _ in seen.fates) == {"运单号": "field", "社区编号": "field", "代收点": "field",
+                                                    "入库时间": "field", "收件人": "personal", "备注": "masked"}
+    assert list(seen.rows["_row"]) == [3] and "138****8000" in seen.rows["_extra"][0]
