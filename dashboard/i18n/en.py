@@ -304,6 +304,14 @@ STRINGS = {
     "import.undo_go": "Undo this import",
     "import.undone": "Import #{id} ({name}) undone; the dashboard is updated.",
     "import.nothing_to_undo": "No import to undo.",
+    "street.h.attention": "Who needs attention (by serious alerts, then alerts)",
+    "street.attention": "{name}: {errors} serious, {warnings} warnings",
+    "street.partial_suffix": " (partial period)",
+    "street.h.measure": "Communities compared: {measure}",
+    "street.col.errors": "Serious alerts",
+    "street.col.warnings": "Warnings",
+    "street.col.chosen": "{measure} (chosen)",
+    "street.col.change": "Change on last period",
 }
 
 METRICS = {

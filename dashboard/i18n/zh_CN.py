@@ -301,6 +301,14 @@ STRINGS = {
     "import.undo_go": "撤销这次导入",
     "import.undone": "已撤销第 {id} 次导入（{name}），看板已更新。",
     "import.nothing_to_undo": "没有可以撤销的导入。",
+    "street.h.attention": "谁需要关注（按严重提醒、提醒数排序）",
+    "street.attention": "{name}：严重 {errors} 条，提醒 {warnings} 条",
+    "street.partial_suffix": "（本期数据不完整）",
+    "street.h.measure": "各社区对比：{measure}",
+    "street.col.errors": "严重提醒",
+    "street.col.warnings": "提醒",
+    "street.col.chosen": "{measure}（所选）",
+    "street.col.change": "较上期",
 }
 
 METRICS = {
