@@ -35,7 +35,8 @@ def field_name(kind: str, name: str) -> str:
 
 def fate_text(kind: str, fate: str, detail: str) -> str:
     if fate == "field":
-        return tr("import.fate.field", field="、".join(field_name(kind, f) for f in detail.split(", ")))
+        join = "、" if lang == "zh" else ", "
+        return tr("import.fate.field", field=join.join(field_name(kind, f) for f in detail.split(", ")))
     return tr(f"import.fate.{fate}", n=detail)
 
 

@@ -166,3 +166,19 @@ def test_an_excel_upload_with_a_title_row_is_previewed_with_personal_columns_dro
     assert dict((h, f) for h, f, _ in seen.fates) == {"运单号": "field", "社区编号": "field", "代收点": "field",
                                                     "入库时间": "field", "收件人": "personal", "备注": "masked"}
     assert list(seen.rows["_row"]) == [3] and "138****8000" in seen.rows["_extra"][0]
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="the real data samples are not on this machine")
+def test_a_real_export_in_english_is_recognised_with_its_profile_on_the_page(db):
+    data = (REALDATA / "uci_online_retail" / "online_retail_sample.csv").read_bytes()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": "en"})
+    at.run()
+    import_page(at)
+    at.file_uploader[0].set_value(("online_retail_sample.csv", data, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert at.caption[0].value == t("import.recognised_profile", "en", kind=t("kind.orders", "en"),
+                                    profile="UCI Online Retail 订单明细")
+    fates = at.dataframe[0].value.set_index("Column in the file")["Becomes"]
+    assert fates["InvoiceNo"] == "imported as 'order_id, status'" and fates["CustomerID"] == "personal data, not stored"
+    assert fates["StockCode"] == "not imported"
