@@ -193,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
     alert_arguments(al.add_parser("list", help="the rules in force"), al.add_parser("set", help="change or add a rule"))
     from .users import add_cli
     add_cli(sub, db_path)
+    from .governance_cli import add_cli as add_governance   # linli actions …, linli cases …
+    add_governance(sub)
     from dashboard.brief.cli import add_cli as add_report   # the brief is drawn by the dashboard's code
     add_report(sub, db_path)
     return p
