@@ -141,11 +141,13 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
                         t("brief.err.community", "en", community=community, known=known))
     periods = src("periods", community, grain)
     if start not in periods:
-        first, last = (fmt.period(grain, periods[0], lang), fmt.period(grain, periods[-1], lang)) if periods else ("—", "—")
-        raise UserError(t("brief.err.period", "zh", community=community, period=fmt.period(grain, start, "zh"),
-                          first=first, last=last),
-                        t("brief.err.period", "en", community=community, period=fmt.period(grain, start, "en"),
-                          first=first, last=last))
+        def span(lang: str) -> dict:   # whole days: a week label alone hides the year of its Monday
+            if not periods:
+                return {"first": "—", "last": "—"}
+            return {"first": fmt.date(periods[0], lang),
+                    "last": fmt.date(period_next(grain, periods[-1]) - dt.timedelta(days=1), lang)}
+        raise UserError(t("brief.err.period", "zh", community=community, period=fmt.period(grain, start, "zh"), **span("zh")),
+                        t("brief.err.period", "en", community=community, period=fmt.period(grain, start, "en"), **span("en")))
     row = names.set_index("community_id").loc[community]
     data_end = src("data_ends").get(community)
     i = periods.index(start)
