@@ -402,8 +402,8 @@ def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7
     t0 = time.perf_counter()
     db_path = Path(db_path)
     out = Path(out_dir) if out_dir else db_path.parent / "demo"
-    for old in (db_path, db_path.with_name(db_path.name + ".wal")):
-        old.unlink(missing_ok=True)
+    if _start_afresh(db_path):
+        say("已保留数据库里的整改事项、协商议题、账号和操作记录；导入的数据重新生成。")
     files = write_demo_files(out, communities, weeks, seed)
     say(f"演示文件已写入 {out}（{len(files)} 个，用时 {time.perf_counter() - t0:.1f} 秒）")
     for kind, path in files:
@@ -411,5 +411,18 @@ def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7
         say("  " + report.summary("zh"))
     for c in _communities(communities):   # the window rule, with the day the group adopted it (charts mark it)
         set_rules(db_path, c.cid, str(WINDOW_START), str(WINDOW_END), None, RULE_ADOPTED)
+    _governance_stories(db_path, communities, weeks)
     result = build(db_path)
     say(f"构建完成：kpi {result.kpi_rows} 行（构建 {result.seconds:.1f} 秒），总用时 {time.perf_counter() - t0:.1f} 秒。")
+
+
+def _start_afresh(db_path: Path) -> bool:
+    """The imported data goes; what people recorded (records.KEPT_TABLES) stays (pipelines/afresh.py)."""
+    from .afresh import start_afresh
+    return start_afresh(db_path)
+
+
+def _governance_stories(db_path: Path, communities: int, weeks: int) -> None:
+    """The consultations behind the rule and the gate point, and action items in every state."""
+    from .demo_governance import record_stories
+    record_stories(db_path, [c.cid for c in _communities(communities)], START + dt.timedelta(weeks=weeks))
