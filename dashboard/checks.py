@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from . import charts, checks_rules, ui
+from . import brief_buttons, charts, checks_rules, ui
 from . import format as fmt
 from . import queries as q
 from .i18n import METRIC_KIND, label, metric_help, metric_name
@@ -242,4 +242,5 @@ def render(grain: str, page_key: str) -> None:
                        SIGNATURE[v.lang])
     st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",
                        file_name=f"check_{grain}_{v.community}_{v.period.isoformat()}.html", key=f"report_{grain}")
+    brief_buttons.render(v)   # the meeting brief: xlsx, PDF, PNG share card (dashboard/brief)
     st.html(f"<p class='linli-print-hint'>{v.tr('check.print_hint')}</p>")

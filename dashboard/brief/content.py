@@ -19,7 +19,6 @@ from pipelines.rules import STALE_DAYS
 from .. import format as fmt
 from .. import queries as q
 from ..alerts import Alert, alerts, context_from, stale_feeds
-from ..export import neutralise
 from ..i18n import METRIC_KIND, metric_name, t
 from ..view import is_complete, period_label, period_next
 
@@ -81,7 +80,8 @@ class Headline:
 
 @dataclass(frozen=True)
 class Table:
-    """A detail table: Chinese headers, values as numbers; `rates` are columns of shares (0.75 = 75 %)."""
+    """A detail table: Chinese headers, values as numbers; `rates` are columns of shares (0.75 = 75 %).
+    Text is kept as it came: the workbook neutralises formula-like cells as it writes them (xlsx.py)."""
     title: str
     frame: pd.DataFrame
     rates: frozenset[str] = frozenset()
@@ -194,15 +194,6 @@ def _alerts(src: Source, community, grain, start, end, data_end, now, before, pe
     return alerts(now, before, src("rules", community), lang, context, src.alert_rules(community))
 
 
-def _safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells neutralised the way CSV downloads are (export.py): names and ids come from imported files."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(neutralise)
-    return out
-
-
 def _details(grain: str, peaks: pd.DataFrame, buildings: pd.DataFrame, overdue: pd.DataFrame, lang: str):
     tr = lambda key: t(key, lang)   # noqa: E731
     out = []
@@ -212,7 +203,7 @@ def _details(grain: str, peaks: pd.DataFrame, buildings: pd.DataFrame, overdue: 
                               tr("col.peak_in_stock"): pd.array(peaks["peak_in_stock"], dtype="Float64"),
                               tr("col.peak_ratio"): pd.array(peaks["peak_ratio"], dtype="Float64"),
                               tr("col.peak_hour"): pd.to_datetime(peaks["peak_hour"])})
-        out.append(Table(tr("brief.sheet.peaks"), _safe(frame), frozenset({tr("col.peak_ratio")})))
+        out.append(Table(tr("brief.sheet.peaks"), frame, frozenset({tr("col.peak_ratio")})))
     if not overdue.empty:
         frame = pd.DataFrame({tr("col.parcel_id"): overdue["parcel_id"].astype(str),
                               tr("col.point_name"): overdue["point_name"].astype(str),
@@ -222,12 +213,12 @@ def _details(grain: str, peaks: pd.DataFrame, buildings: pd.DataFrame, overdue: 
                               tr("col.picked_up_at"): pd.to_datetime(overdue["picked_up_at"]),
                               tr("col.waited_hours"): pd.array(overdue["waited_hours"], dtype="Float64"),
                               tr("col.still_waiting"): [tr("brief.yes") if w else tr("brief.no") for w in overdue["still_waiting"]]})
-        out.append(Table(tr("brief.sheet.overdue"), _safe(frame)))
+        out.append(Table(tr("brief.sheet.overdue"), frame))
     if not buildings.empty:
         frame = pd.DataFrame({tr("col.name"): buildings["name"].astype(str), tr("col.building_id"): buildings["building_id"].astype(str),
                               tr("col.complaints"): pd.array(buildings["complaints"], dtype="Int64"),
                               tr("col.outside_hours"): pd.array(buildings["outside_hours"], dtype="Int64")})
-        out.append(Table(tr("brief.sheet.buildings"), _safe(frame)))
+        out.append(Table(tr("brief.sheet.buildings"), frame))
     return tuple(out)
 
 

@@ -1,11 +1,16 @@
-"""The brief's governance sections: open action items and consultation cases (SPEC §8), from the store's records."""
+"""The brief's governance sections: open action items and consultation cases (SPEC §8).
+
+They are read from the store itself (pipelines/governance.py `reading`), not the build snapshot, so a
+brief made right after the meeting holds what was just agreed; only the brief's own community is read,
+which gather() has already checked against the viewer's scope.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
 
-from ..i18n import t
+from ..i18n import METRIC_KIND, metric_name, t
 from .content import Table
 
 ACTION_COLUMNS = ["action_id", "title", "metric", "subject", "owner", "due_on", "status"]
@@ -13,8 +18,23 @@ CASE_COLUMNS = ["case_id", "title", "step", "agreed_on", "solution"]
 
 
 def actions_table(src, community: str, lang: str, today: dt.date | None = None) -> Table:
-    rows = pd.DataFrame(columns=ACTION_COLUMNS)
-    return Table(t("brief.sheet.actions", lang), _headed(rows, "brief.action", lang))
+    """Items not done, soonest due first (the order governance.actions gives); overdue ones say so."""
+    from pipelines import governance
+    today = today or dt.date.today()
+    with governance.reading(src.db) as con:
+        items = [] if con is None else [a for a in governance.actions(con, [community]) if a.status != "done"]
+    rows = [{
+        "action_id": a.action_id,
+        "title": a.title,
+        "metric": metric_name(a.metric, lang) if a.metric in METRIC_KIND else a.metric,
+        "subject": a.subject,
+        "owner": a.owner,
+        "due_on": a.due_on,
+        "status": t(f"brief.status.{a.status}", lang) + (t("brief.action.overdue_mark", lang) if a.overdue(today) else ""),
+    } for a in items]
+    frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    frame["action_id"] = pd.array(frame["action_id"], dtype="Int64")
+    return Table(t("brief.sheet.actions", lang), _headed(frame, "brief.action", lang))
 
 
 def cases_table(src, community: str, lang: str) -> Table:

@@ -443,4 +443,8 @@ METRICS = {
     "brief.download.png": "Download the share card (PNG, for WeChat)",
     "brief.download.font_missing": "The PDF and the share card need a Chinese font: {message}",
     "brief.download.h": "Meeting brief",
+    "brief.status.open": "open",
+    "brief.status.in_progress": "in progress",
+    "brief.status.done": "done",
+    "brief.action.overdue_mark": " (overdue)",
 }

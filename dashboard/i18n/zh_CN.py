@@ -440,4 +440,8 @@ METRICS = {
     "brief.download.png": "下载分享图（PNG，发微信群）",
     "brief.download.font_missing": "PDF 和分享图需要中文字体：{message}",
     "brief.download.h": "会议简报",
+    "brief.status.open": "待办",
+    "brief.status.in_progress": "进行中",
+    "brief.status.done": "已完成",
+    "brief.action.overdue_mark": "（已逾期）",
 }

@@ -233,3 +233,54 @@ def test_report_needs_no_login_at_the_command_line(fixture_db, tmp_path, monkeyp
     assert main(["--db", str(db), "report", "--community", "A", "--week", WEEK, "--format", "xlsx",
                  "-o", str(out)]) == 0
     assert _summary_rows(load_workbook(out))["complaints.count"][2].value == 5
+
+
+def test_check_pages_offer_the_three_briefs(fixture_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.test_pages import APP
+    monkeypatch.setenv("LINLI_DB", str(fixture_db))
+    for page, grain in (("weekly", "week"), ("monthly", "month")):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update({"lang": "zh", "c": "A"})
+        at.run()
+        at.switch_page(f"views/{page}.py")
+        at.run()
+        assert not at.exception, page
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert {"下载简报（Excel）", "下载简报（PDF，可打印）", "下载分享图（PNG，发微信群）"} <= set(labels), page
+        assert "下载可打印检查表（HTML）" in labels          # the HTML sheet stays beside them
+
+
+def _copy(fixture_db, folder):
+    """A private copy of the fixture store and its published build (records written to it stay here)."""
+    import shutil
+    db = folder / "copy.duckdb"
+    shutil.copy(fixture_db, db)
+    shutil.copytree(fixture_db.with_suffix(".serving"), db.with_suffix(".serving"))
+    return db
+
+
+def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
+    from pypdf import PdfReader
+
+    from dashboard.brief.pdf import pdf_bytes
+    from dashboard.brief.xlsx import workbook_bytes
+    from pipelines import governance
+    db = _copy(fixture_db, tmp_path)
+    with governance.writing(db) as con:
+        late = governance.add_action(con, "A", "东门驿站周三加派一人", metric="parcels.peak_occupancy_ratio",
+                                     subject="PA", owner="王阿姨", due_on=dt.date(2025, 6, 6))
+        governance.add_action(con, "A", "=约谈直播户", owner="社工小李", due_on=dt.date(2025, 6, 20))
+        done = governance.add_action(con, "A", "已办完的事项")
+        governance.update_action(con, done, status="done")
+        governance.add_action(con, "B", "B社区的事项")
+    brief = gather(Source.for_operator(db), "A", "week", dt.date(2025, 6, 2), today=dt.date(2025, 6, 10))
+    rows = list(load_workbook(io.BytesIO(workbook_bytes(brief)))["整改事项"].iter_rows(values_only=True))
+    assert rows[0] == ("编号", "事项", "相关指标", "对象", "负责人", "期限", "状态")
+    # not done, soonest due first; the one due 6 June is overdue on 10 June; B's and the done one left out
+    assert rows[1] == (late, "东门驿站周三加派一人", "峰值占用率", "PA", "王阿姨", dt.datetime(2025, 6, 6), "待办（已逾期）")
+    assert rows[2][1:] == ("'=约谈直播户", None, None, "社工小李", dt.datetime(2025, 6, 20), "待办")
+    assert len(rows) == 3
+    text = re.sub(r"[\s\x00]+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes(brief))).pages))
+    assert "东门驿站周三加派一人" in text and "=约谈直播户" in text and "B社区的事项" not in text
