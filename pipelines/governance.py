@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from . import audit
 from .errors import UserError
-from .personal import mask
+from .personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
 
 ACTIONS = "action_items"
 ACTION_HISTORY = "action_items_history"
@@ -35,6 +34,20 @@ FIELDS = ("title", "metric", "subject", "owner", "due_on", "status")
 MAX_TEXT = 2000
 # control characters a terminal or a page could act on; line breaks stay (minutes have paragraphs)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The import masker's patterns (pipelines/personal.py), applied to one text: only full-width digits are
+# made ASCII first, so the text keeps its own punctuation (（）, ，) where the import's would change it.
+_WIDE_DIGITS = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－", "0123456789Xx+-")}
+_PHONE, _IDCARD = re.compile(PHONE_IN_TEXT), re.compile(IDCARD_IN_TEXT)
+_PHONE_TO, _IDCARD_TO = (re.sub(r"\$\{(\d+)\}", r"\\g<\1>", m) for m in (PHONE_MASK, IDCARD_MASK))
+
+
+def mask_text(text: str) -> str:
+    """138 0013 8000 -> 138****8000 and 110105194912310021 -> 110***********0021 inside free text."""
+    wide = text.translate(_WIDE_DIGITS)
+    out = wide
+    for _ in range(2):       # twice: a number right after another shares its boundary character
+        out = _PHONE.sub(_PHONE_TO, _IDCARD.sub(_IDCARD_TO, out))
+    return text if out == wide else out   # nothing masked: the text exactly as written
 
 
 def clean(text: str | None, what_zh: str = "文字", what_en: str = "text") -> str | None:
@@ -47,7 +60,7 @@ def clean(text: str | None, what_zh: str = "文字", what_en: str = "text") -> s
     if len(text) > MAX_TEXT:
         raise UserError(f"{what_zh}太长：最多 {MAX_TEXT} 个字，现在有 {len(text)} 个。请缩短后再保存。",
                         f"the {what_en} is too long: at most {MAX_TEXT} characters, it has {len(text)}.")
-    return pl.select(mask(pl.lit(text, dtype=pl.Utf8))).item()
+    return mask_text(text)
 
 
 def now() -> dt.datetime:
