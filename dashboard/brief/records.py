@@ -1,4 +1,4 @@
-"""The brief's governance sections: open action items and consultation cases (SPEC §8).
+"""The brief's governance sections: open action items and open consultation cases (SPEC §8).
 
 They are read from the store itself (pipelines/governance.py `reading`), not the build snapshot, so a
 brief made right after the meeting holds what was just agreed; only the brief's own community is read,
@@ -38,8 +38,22 @@ def actions_table(src, community: str, lang: str, today: dt.date | None = None) 
 
 
 def cases_table(src, community: str, lang: str) -> Table:
-    rows = pd.DataFrame(columns=CASE_COLUMNS)
-    return Table(t("brief.sheet.cases", lang), _headed(rows, "brief.case", lang))
+    """Cases not closed, as pipelines/consult.py orders them, with the step they are at and their metrics."""
+    from pipelines import consult, governance
+    with governance.reading(src.db) as con:
+        found = [] if con is None else [c for c in consult.cases(con, [community]) if c.step != "closed"]
+    rows = [{
+        "case_id": c.case_id,
+        "title": c.title,
+        "step": consult.STEP_ZH.get(c.step, c.step) if lang == "zh" else c.step,
+        "agreed_on": c.agreed_on,
+        "solution": c.solution,
+        "metrics": "、".join(metric_name(m, lang) if m in METRIC_KIND else m for m in c.metrics) or None,
+    } for c in found]
+    frame = pd.DataFrame(rows, columns=[*CASE_COLUMNS, "metrics"])
+    frame["case_id"] = pd.array(frame["case_id"], dtype="Int64")
+    headers = {c: t(f"brief.case.{c}", lang) for c in CASE_COLUMNS} | {"metrics": t("brief.action.metric", lang)}
+    return Table(t("brief.sheet.cases", lang), frame.rename(columns=headers))
 
 
 def _headed(df: pd.DataFrame, prefix: str, lang: str) -> pd.DataFrame:

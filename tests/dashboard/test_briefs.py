@@ -284,3 +284,20 @@ def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
     assert len(rows) == 3
     text = re.sub(r"[\s\x00]+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes(brief))).pages))
     assert "东门驿站周三加派一人" in text and "=约谈直播户" in text and "B社区的事项" not in text
+
+
+def test_open_cases_are_in_the_workbook_with_step_solution_and_metrics(fixture_db, tmp_path):
+    from dashboard.brief.xlsx import workbook_bytes
+    from pipelines import consult, governance
+    db = _copy(fixture_db, tmp_path)
+    with governance.writing(db) as con:
+        rule = consult.add_case(con, "A", "直播只在 09:00–20:00")
+        consult.agree(con, rule, "晚八点后停播", dt.date(2025, 4, 14))
+        consult.link_metric(con, rule, "complaints.noise_outside_hours")
+        closed = consult.add_case(con, "A", "已结束的议题")
+        consult.set_step(con, closed, "closed")
+    brief = gather(Source.for_operator(db), "A", "week", dt.date(2025, 6, 2))
+    rows = list(load_workbook(io.BytesIO(workbook_bytes(brief)))["协商议题"].iter_rows(values_only=True))
+    assert rows[0] == ("编号", "议题", "所处步骤", "方案日期", "形成的方案", "相关指标")
+    assert len(rows) == 2 and rows[1][0] == rule and rows[1][1:3] == ("直播只在 09:00–20:00", "形成方案")
+    assert rows[1][3:] == (dt.datetime(2025, 4, 14), "晚八点后停播", "时段外噪音投诉")
