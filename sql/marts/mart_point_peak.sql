@@ -6,7 +6,10 @@ WITH hours AS (
 peaks AS (
     SELECT community_id, grain, period_start, point_id, any_value(capacity) AS capacity,
            max(in_stock) AS peak_in_stock, avg(in_stock) AS mean_in_stock
-    FROM hours GROUP BY ALL
+    FROM hours
+    -- the hours span the community's months, which may start before its first week: keep the spine's periods
+    SEMI JOIN period_spine USING (community_id, grain, period_start)
+    GROUP BY ALL
 ),
 final AS (
     -- the peak hour is the first full hour the peak was reached

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import format as fmt
-from dashboard.i18n import METRICS, metric_name, t
+from dashboard.i18n import METRICS, metric_help, metric_name, t
 from dashboard.i18n import en, zh_CN
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")

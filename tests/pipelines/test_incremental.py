@@ -26,7 +26,7 @@ def _fmt(t: dt.datetime | None) -> str:
 
 
 def _feed_file(rng: random.Random, folder: Path, step: int) -> tuple[str, Path]:
-    kind = rng.choice(["orders", "parcels", "complaints", "training", "jobs", "points", "communities"])
+    kind = rng.choice(["orders", "parcels", "complaints", "training", "jobs", "feedback", "points", "communities"])
     n = rng.randint(1, 25)
     ids = lambda prefix: [f"{prefix}{rng.randrange(60)}" for _ in range(n)]   # small id space: corrections happen
     if kind == "orders":
@@ -51,6 +51,10 @@ def _feed_file(rng: random.Random, folder: Path, step: int) -> tuple[str, Path]:
         rows = ["session_id,community_id,course_type,session_date,participant_id,age_band,attended"] + [
             f"T{rng.randrange(8)},{rng.choice(COMMUNITIES)},silver_digital,{_t(rng).date()},P{rng.randrange(10)},"
             f"{rng.choice(['60-69', '30-44'])},{rng.choice(['是', '否'])}" for _ in range(n)]
+    elif kind == "feedback":
+        rows = ["response_id,community_id,surveyed_on,rating,late_noise"] + [
+            f"{i},{rng.choice(COMMUNITIES)},{_t(rng).date()},{rng.choice(['满意', '一般', '不满意'])},"
+            f"{rng.choice(['', '是', '否'])}" for i in ids("F")]
     elif kind == "jobs":
         rows = ["placement_id,community_id,person_id,started_on,ended_on,monthly_income_yuan,via_training"]
         for i in ids("J"):
