@@ -1,6 +1,6 @@
 -- grain: one row per overdue parcel (the list the parcel point works through)
 -- incremental: since arrived_at
-SELECT community_id, point_id, parcel_id, carrier, arrived_at, picked_up_at,
+SELECT community_id, point_id, parcel_id, building_id, carrier, arrived_at, picked_up_at,
        round(waited_hours, 1) AS waited_hours, still_waiting
 FROM int_parcels_flagged
 WHERE is_overdue
