@@ -51,6 +51,7 @@ current = st.navigation(sections({
     t("nav.section.check", lang): [
         page("views/weekly.py", "page.weekly", ":material/event_available:", EVERYONE),
         page("views/monthly.py", "page.monthly", ":material/calendar_month:", EVERYONE),
+        page("views/cases.py", "page.cases", ":material/handshake:", EVERYONE),
         page("views/street.py", "page.street", ":material/leaderboard:", STREET),
     ],
     t("nav.section.manage", lang): [

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from . import brief_buttons, charts, checks_rules, ui
+from . import brief_buttons, charts, checks_rules, governance_view, ui
 from . import format as fmt
 from . import queries as q
 from .i18n import METRIC_KIND, label, metric_help, metric_name
@@ -232,6 +232,7 @@ def render(grain: str, page_key: str) -> None:
     sheet = shown_numbers(v, metrics, now, before, year_ago, rules)
     ui.table(v, sheet, f"check_{grain}", download=numbers(v, metrics, now, before, year_ago, rules), full=True)
     checks_rules.editor(v)
+    governance_view.actions_panel(v, found)   # 整改事项 (SPEC §8): list, add from an alert or by hand, status
     title = f"{v.community_name} · {v.tr(page_key)}"
     quiet = (("warning", v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)))
              if v.partial and v.data_end else ("ok", v.tr("alerts.none")))

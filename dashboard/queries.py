@@ -500,3 +500,55 @@ def followup_complaints(snap, scope, community, end: dt.date, limit: int = 200) 
                              AND f.received_at < ? AND (f.resolved_at IS NULL OR f.resolved_at >= ?)
                            ORDER BY f.received_at, f.complaint_id LIMIT ?""",
                   [end, list(scope), community, end, end, limit])
+
+
+# ---- governance records: action items and consultation cases (H2) ----
+# Read from the store, not the snapshot: a record is a few small rows that must show the moment it
+# is saved, and republishing the whole snapshot (every mart, seconds on a year of data) for each
+# click would race the imports. The short read-only connection never waits; while an import or
+# build holds the store it gives None and the page says so.
+
+def governance(snap: str, scope: Scope, community: str) -> tuple[list, list] | None:
+    """(action items, cases) of one community as stored now, or None while the store is busy."""
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    return _governance(str(db_path()), community)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _governance(db: str, community: str) -> tuple[list, list] | None:
+    from pipelines import consult
+    from pipelines import governance as records
+    with records.reading(db) as con:
+        if con is None:
+            return None if Path(db).exists() else ([], [])
+        return records.actions(con, [community]), consult.cases(con, [community])
+
+
+def _writers() -> dict:
+    from pipelines import consult
+    from pipelines import governance as records
+    return {"action.add": records.add_action, "action.update": records.update_action, "case.add": consult.add_case,
+            "case.step": consult.set_step, "case.party": consult.add_party, "case.meeting": consult.add_meeting,
+            "case.agree": consult.agree, "case.metric": consult.link_metric, "case.note": consult.add_note}
+
+
+def save_governance(snap: str, scope: Scope, what: str, *args, community: str | None = None,
+                    user: str | None = None, **values):
+    """One change to a record, with its history and audit row, in one transaction. `community` for a new
+    record; an existing one (`action_id` / `case_id` first in args) is looked up, and either must be in
+    the viewer's scope."""
+    from pipelines import consult
+    from pipelines import governance as records
+    allowed = _narrowed(snap, scope)
+    with records.writing(db_path()) as con:
+        if what.startswith("action.") and what != "action.add":
+            community = records.get_action(con, args[0]).community_id
+        elif what.startswith("case.") and what != "case.add":
+            community = consult.community_of(con, args[0])
+        if community not in allowed:
+            raise OutOfScope(str(community))
+        new_args = (community, *args) if what in ("action.add", "case.add") else args
+        result = _writers()[what](con, *new_args, user=user, **values)
+    _governance.clear()
+    return result

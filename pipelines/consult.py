@@ -270,3 +270,7 @@ def case_history(con, case_id: int) -> list[dict]:
         return []
     return _rows(con, f"""SELECT changed_at, changed_by, field, old_value, new_value FROM {HISTORY}
                           WHERE case_id = ? ORDER BY changed_at, rowid""", [case_id])
+
+
+def community_of(con, case_id: int) -> str:
+    return _get(con, case_id).community_id

@@ -84,8 +84,9 @@ def _actions(con, cid: str, noise_case: int, parcel_case: int, live_building: st
                   owner="物业服务中心", due_on=d(2025, 8, 15), source="case", case_id=parcel_case,
                   user=DEMO_BY, at=_at(d(2025, 7, 9)))
     governance.update_action(con, shelter, status="in_progress", user=DEMO_BY, at=_at(d(2025, 7, 20)))
-    # the last complete week's meeting: what the weekly check shows as last week's actions
-    met = end - dt.timedelta(days=end.weekday() + 8)     # the Sunday before last
+    # in the week before the last complete one (the demo's last week is partial): the weekly check's
+    # default week then shows them as last week's actions
+    met = end - dt.timedelta(days=end.weekday() + 15)
     add(con, cid, "联系东门驿站高峰期加派人手，清理超时包裹", metric="parcels.overdue", subject=f"{cid}-P1",
         owner="驿站负责人", due_on=met + dt.timedelta(days=7), source="alert", user=DEMO_BY, at=_at(met, 16))
     add(con, cid, "快递柜满格时提醒快递员改投大门口代收点", metric="parcels.peak_occupancy_ratio", subject=f"{cid}-P2",

@@ -17,3 +17,5 @@ table = pd.DataFrame({
 })
 st.dataframe(table, hide_index=True, width="stretch")
 ui.download_csv(t("download", lang), table, "glossary.csv")
+st.subheader(t("gov.glossary.title", lang))   # the effect of a consultation case (pipelines/effect.py)
+st.markdown(t("gov.glossary.body", lang))
