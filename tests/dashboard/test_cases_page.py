@@ -191,3 +191,22 @@ def test_the_glossary_states_the_effect_method(db):
     at = open_page("glossary")
     assert "协商议题的“效果”怎么算" in [s.value for s in at.subheader]
     assert any("2 × σ × √(1/方案前周数 + 1/方案后周数)" in m for m in markdown(at))
+
+
+def test_an_official_reads_cases_and_items_but_gets_no_form(db):
+    from dashboard import auth
+    from pipelines import users
+    record_case(db)
+    users.add(db, "off_j", "official", "correct horse 9", street="金桥街道")
+    for page, params in (("cases", {}), ("weekly", {"c": "A", "g": "week", "p": "2025-05-05"})):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update({"lang": "zh", **params})
+        for key, value in auth.session_for(users.lookup(db, "off_j")).items():
+            at.session_state[key] = value
+        at.run()
+        at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not [b for b in at.button if b.proto.form_id], page      # no form to submit
+        if page == "cases":
+            assert "收集议题 ✓ → 邀请各方 ✓ → 协商会议 ✓ → **形成方案** → 监督落实 → 已结案" in markdown(at)
+    assert "街道干部账号只能查看整改事项和协商议题，不能修改。" in [c.value for c in at.caption]
