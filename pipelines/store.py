@@ -253,8 +253,12 @@ def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict
 
 
 def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: str | None = None,
-                progress=None, sheet: str | None = None, profile=None, user: str | None = None) -> ImportReport:
-    """Validate and import one file as one transaction. Raises FileRefused (nothing written)."""
+                progress=None, sheet: str | None = None, profile=None, user: str | None = None,
+                allowed_communities=None) -> ImportReport:
+    """Validate and import one file as one transaction. Raises FileRefused (nothing written).
+
+    `allowed_communities`: the communities the importing account may write (a director: his own);
+    None: no limit (the command line, an admin). A file with any other community's row is refused."""
     step = progress or (lambda fraction, text: None)
     path = Path(path)
     name = personal_safe_name(display_name or path.name)
@@ -269,6 +273,8 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     con = connect(db_path)
     try:
         ensure_schema(con)
+        if allowed_communities is not None:
+            _refuse_foreign_rows(con, raw, allowed_communities)
         same = scalar(con.execute("SELECT min(import_id) FROM imports WHERE kind = ? AND file_sha256 = ? AND status = 'applied'",
                            [kind, raw.sha256]))
         report = ImportReport(name, kind, rows_read=raw.frame.height, encoding=raw.encoding,
@@ -300,6 +306,37 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
         return report
     finally:
         con.close()
+
+
+def _refuse_foreign_rows(con, raw, allowed) -> None:
+    """The whole file is refused rather than its foreign rows quarantined: a quarantined row is stored
+    (and listed to that community's director), and an import touching two communities could no longer
+    be undone by either director. Names are read as ids first, as the import itself will."""
+    allowed = {str(c) for c in allowed}
+    given = raw.frame.select(ROW, pl.col("community_id").cast(pl.Utf8))
+    names = _community_name_map(con) if raw.kind != "communities" else {}
+    if names:
+        given = given.with_columns(pl.col("community_id").replace(names))
+    # a row without a community is quarantined by the checks as incomplete: it is no one's data
+    foreign = given.filter(pl.col("community_id").is_not_null() & (pl.col("community_id") != "")
+                           & ~pl.col("community_id").is_in(sorted(allowed)))
+    if foreign.height == 0:
+        return
+    ids = sorted(set(foreign["community_id"]))
+    rows = sorted(int(r) for r in foreign[ROW])
+    shown = rows[:10]
+    more_zh = f" 等 {len(rows)} 行" if len(rows) > len(shown) else ""
+    more_en = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
+    own = "、".join(sorted(allowed)) or "无"
+    raise FileRefused(raw.file_name,
+                      f"第 {'、'.join(map(str, shown))} 行{more_zh}属于其他社区（{'、'.join(ids)}），"
+                      f"这个账号只能导入本社区（{own}）的数据。文件没有导入任何一行；"
+                      "请删去这些行后重新上传，或请管理员导入。",
+                      f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, shown))}{more_en} "
+                      f"belong{'' if len(rows) > 1 else 's'} to other "
+                      f"communities ({', '.join(ids)}); this account may only import its own community's data "
+                      f"({', '.join(sorted(allowed)) or 'none'}). Nothing of the file was imported: remove those "
+                      "rows and upload it again, or ask an admin to import it.")
 
 
 def _remember_people(con, protection, import_id: int) -> None:
@@ -384,7 +421,8 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
                  report.rows_read, report.rows_new, report.rows_replaced, report.rows_unchanged, rejected.height])
 
 
-def undo(db_path: str | Path, import_id: int, user: str | None = None) -> str:
+def undo(db_path: str | Path, import_id: int, user: str | None = None, allowed_communities=None) -> str:
+    """`allowed_communities` as for import_file: only an import whose rows were all theirs may be undone."""
     con = connect(db_path)
     try:
         ensure_schema(con)
@@ -392,6 +430,13 @@ def undo(db_path: str | Path, import_id: int, user: str | None = None) -> str:
         if row is None:
             raise UserError(f"没有编号为 {import_id} 的导入记录。运行 `linli imports` 查看导入记录。",
                             f"there is no import #{import_id}. Run `linli imports` to list them.")
+        # scope first: a foreign import's file name is not told
+        if allowed_communities is not None:
+            touched = audit.import_communities(con, row[2], import_id)
+            if not touched or not set(touched) <= {str(c) for c in allowed_communities}:
+                raise UserError(f"第 {import_id} 次导入不只含本社区的数据，这个账号不能撤销它。请管理员撤销。",
+                                f"import #{import_id} holds more than this account's community; "
+                                "this account may not undo it. Ask an admin to undo it.")
         if row[0] != "applied":
             raise UserError(f"第 {import_id} 次导入（{row[1]}）已经撤销过了。", f"import #{import_id} ({row[1]}) is already undone.")
         con.begin()
