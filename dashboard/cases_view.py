@@ -51,7 +51,7 @@ def effect_chart(v: View, e) -> alt.Chart:
         tooltip=[alt.Tooltip("week:T", title=v.tr("gov.effect.week")), alt.Tooltip("value:Q", title=name)])
     means = alt.Chart(df).mark_line(strokeWidth=2).encode(x=x, y="mean:Q", color=colour, detail="side:N")
     agreed = alt.Chart(pd.DataFrame({"day": [pd.Timestamp(e.agreed_on)]})).mark_rule(strokeDash=[4, 3]).encode(x="day:T")
-    return (points + means + agreed).properties(height=180).configure(font=charts.FONT).configure_legend(orient="bottom")
+    return (points + means + agreed).properties(height=250).configure(font=charts.FONT).configure_legend(orient="top")
 
 
 def mean_text(v: View, metric: str, x: float | None) -> str:
@@ -104,7 +104,7 @@ def show_case(v: View, case) -> None:
     st.markdown(steps_line(v, case.step))
     if case.solution:
         st.markdown(v.tr("gov.solution", solution=fmt.plain(case.solution), date=fmt.date(case.agreed_on, v.lang)))
-    left, right = st.columns(2)
+    left, right = st.columns([2, 3])   # the timeline's dates and events need the wider side
     with left:
         st.markdown(f"**{v.tr('gov.h.parties')}**")
         if case.parties:
