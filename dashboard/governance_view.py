@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from pipelines.database import DatabaseBusy
 from pipelines.errors import UserError
 from pipelines.governance import STATUSES
 
@@ -43,7 +44,7 @@ def save(v: View, what: str, *args, done_key: str = "gov.saved", **values) -> bo
     try:
         q.save_governance(v.snap, v.scope, what, *args, community=v.community if what.endswith(".add") else None,
                           user=user, **values)
-    except UserError as exc:
+    except (UserError, DatabaseBusy) as exc:   # a refusal, or an import that kept the store past the wait
         st.error(exc.message(v.lang))
         return False
     st.session_state["gov_note"] = v.tr(done_key)
