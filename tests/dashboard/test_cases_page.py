@@ -210,3 +210,15 @@ def test_an_official_reads_cases_and_items_but_gets_no_form(db):
         if page == "cases":
             assert "收集议题 ✓ → 邀请各方 ✓ → 协商会议 ✓ → **形成方案** → 监督落实 → 已结案" in markdown(at)
     assert "街道干部账号只能查看整改事项和协商议题，不能修改。" in [c.value for c in at.caption]
+
+
+def test_an_item_made_from_an_alert_takes_its_text_metric_and_subject(db):
+    at = open_page("weekly", c="A", g="week", p="2025-05-05")
+    picked = at.selectbox(key="gov_alert_pick")
+    # the fixture's week: no parcel feed (a stale-feed alert), and B1's 8 noise complaints
+    assert picked.options[1] == "B1本期收到 8 次直播噪音投诉，建议入户沟通。"
+    picked.set_value(1)
+    at.text_input(key="gov_alert_owner").input("楼栋长")
+    submit(at, "gov_from_alert_A")
+    assert stored(db, "SELECT title, metric, subject, owner, status, source FROM action_items") == [
+        ("B1本期收到 8 次直播噪音投诉，建议入户沟通。", "complaints.repeat_buildings", "B1", "楼栋长", "open", "alert")]
