@@ -213,15 +213,17 @@ class Outcome:
 
 
 def run_import(db_path, upload: Upload, kind: str, profile: Profile | None, user: str | None = None,
-               progress=None) -> Outcome:
-    """Import one upload and rebuild, as `linli ingest` then `linli build` would."""
+               progress=None, allowed_communities=None) -> Outcome:
+    """Import one upload and rebuild, as `linli ingest` then `linli build` would. `allowed_communities`
+    goes to the store, which refuses a file with any other community's row (None: no limit)."""
     from pipelines.build import build
     from pipelines.store import import_file
     step = progress or (lambda fraction, stage: None)
     try:
         with on_disk(upload) as path:
             report = import_file(db_path, kind, path, display_name=upload.name, profile=profile, user=user,
-                                 progress=lambda f, stage: step(f * 0.8, stage))
+                                 progress=lambda f, stage: step(f * 0.8, stage),
+                                 allowed_communities=allowed_communities)
     except (FileRefused, UserError) as exc:
         return Outcome(upload.name, refused=exc)
     step(0.85, "build")
@@ -230,9 +232,10 @@ def run_import(db_path, upload: Upload, kind: str, profile: Profile | None, user
     return Outcome(upload.name, report=report)
 
 
-def undo_import(db_path, import_id: int, user: str | None = None) -> str:
+def undo_import(db_path, import_id: int, user: str | None = None, allowed_communities=None) -> str:
+    """Undo and rebuild; the store raises UserError for an import not all of `allowed_communities`."""
     from pipelines.build import build
     from pipelines.store import undo
-    name = undo(db_path, import_id, user=user)
+    name = undo(db_path, import_id, user=user, allowed_communities=allowed_communities)
     build(db_path)
     return name

@@ -322,16 +322,18 @@ def map_points(snap, scope, community, grain, period) -> pd.DataFrame:
                   [grain, period, list(scope), community])
 
 
-def own_imports(scope: Scope) -> tuple[int, ...] | None:
+def own_imports(scope: Scope, snap: str | None = None) -> tuple[int, ...] | None:
     """The imports a viewer may see and undo: None (all) for an admin or the open demo; else those
     whose rows were all in the viewer's scope, as the audit trail recorded them."""
     if sees_everything():
         return None
-    return _own_imports(str(db_path()), tuple(sorted(scope)))
+    return _own_imports(str(db_path()), tuple(sorted(scope)), snap)
 
 
+# `snap` only keys the cache: every import and undo builds a new snapshot, so a director sees
+# his own import in the history (and may undo it) right after, not a few seconds later
 @st.cache_data(ttl=5, show_spinner=False)
-def _own_imports(db: str, scope: Scope) -> tuple[int, ...]:
+def _own_imports(db: str, scope: Scope, snap: str | None = None) -> tuple[int, ...]:
     from pipelines import audit
     from pipelines.database import connect
     if not scope or not Path(db).exists():
@@ -345,7 +347,7 @@ def _own_imports(db: str, scope: Scope) -> tuple[int, ...]:
 
 def imports(snap: str, scope: Scope) -> pd.DataFrame:
     """The store's whole history for an admin; for others the imports of their own communities."""
-    return _imports(snap, own_imports(_narrowed(snap, scope)))
+    return _imports(snap, own_imports(_narrowed(snap, scope), snap))
 
 
 @_cached
@@ -360,7 +362,7 @@ def quarantine(snap: str, scope: Scope) -> pd.DataFrame:
     """Quarantined rows still waiting for a fix, newest import first. A row without a community could
     be anyone's: it is shown to those who may see its import."""
     scope = _narrowed(snap, scope)
-    return _quarantine(snap, scope, own_imports(scope))
+    return _quarantine(snap, scope, own_imports(scope, snap))
 
 
 @_cached

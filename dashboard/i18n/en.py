@@ -312,6 +312,9 @@ STRINGS = {
     "street.col.warnings": "Warnings",
     "street.col.chosen": "{measure} (chosen)",
     "street.col.change": "Change on last period",
+    "import.not_allowed": "This account cannot import data: imports and undo are for community directors and admins. Ask your community's director to import.",
+    "import.scope_note": "This account imports its own community's data only ({community}): a file with any row of another community is not imported at all.",
+    "import.undo_failed": "Undo did not happen: {message}",
 }
 
 METRICS = {

@@ -309,6 +309,9 @@ STRINGS = {
     "street.col.warnings": "提醒",
     "street.col.chosen": "{measure}（所选）",
     "street.col.change": "较上期",
+    "import.not_allowed": "这个账号不能导入数据：导入和撤销只由社区主任和管理员操作。需要导入时，请联系本社区主任。",
+    "import.scope_note": "这个账号只能导入本社区（{community}）的数据：文件里只要有一行属于其他社区，整个文件都不会导入。",
+    "import.undo_failed": "撤销没有完成：{message}",
 }
 
 METRICS = {

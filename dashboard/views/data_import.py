@@ -11,6 +11,7 @@ from dashboard import ui
 from dashboard.i18n import label, t
 from dashboard.view import current, language
 from pipelines import profiles
+from pipelines.errors import UserError
 from pipelines.feeds import FEEDS
 
 lang = language()
@@ -27,6 +28,15 @@ def tr(key: str, **values) -> str:
 def user() -> str | None:
     account = auth.viewer()
     return account.name if account else None
+
+
+def writable() -> tuple[str, ...] | None:
+    """The communities this account may import into and undo: None (all) for an admin or the open demo,
+    a director's own community; the store holds every import and undo to it."""
+    account = auth.viewer()
+    if account is None or account.role == "admin":
+        return None
+    return (account.community_id,) if account.community_id else ()
 
 
 def field_name(kind: str, name: str) -> str:
@@ -104,7 +114,8 @@ def save_box(key: str, profile) -> None:
 def run(upload: importing.Upload, kind: str, profile) -> None:
     bar = st.progress(0.0, text=tr("import.stage.read"))
     outcome = importing.run_import(db, upload, kind, None if profile == AUTO else profile, user(),
-                                   progress=lambda f, stage: bar.progress(min(f, 1.0), text=tr(f"import.stage.{stage}")))
+                                   progress=lambda f, stage: bar.progress(min(f, 1.0), text=tr(f"import.stage.{stage}")),
+                                   allowed_communities=writable())
     st.session_state.setdefault(RESULTS, []).append(outcome)
     st.rerun()     # the sidebar and every query then read the new build
 
@@ -185,13 +196,23 @@ def undo_box(history: pd.DataFrame) -> None:
     pick = st.selectbox(tr("import.undo_pick"), list(names), key="undo_pick",
                         format_func=lambda i: f"{i} · {names[i]}")
     if st.button(tr("import.undo_go"), key="undo_go"):
-        name = importing.undo_import(db, int(pick), user())
+        try:
+            name = importing.undo_import(db, int(pick), user(), allowed_communities=writable())
+        except UserError as exc:
+            st.error(tr("import.undo_failed", message=exc.message(lang)))
+            return
         st.session_state["import_undone"] = (int(pick), name)
         st.rerun()
 
 
 st.title(t("page.import", lang))
+if not auth.can("import"):
+    # the navigation leaves the page out for these roles; this holds if it is reached another way
+    st.warning(tr("import.not_allowed"))
+    st.stop()
 st.markdown(t("import.how", lang))
+if writable() is not None:
+    st.caption(tr("import.scope_note", community="、".join(writable()) if lang == "zh" else ", ".join(writable())))
 uploaded = st.file_uploader(tr("import.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
                             help=tr("import.upload_help"), key="import_upload")
 for f in uploaded or []:
