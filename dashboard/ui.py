@@ -173,7 +173,9 @@ def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = Non
         st.info(v.tr("table.empty"))
         return
     if full:
-        st.table(df, hide_index=True)
+        # st.table renders Markdown in every cell: names and ids from imported files are escaped to show as typed
+        st.table(df.rename(columns=fmt.plain).map(lambda x: fmt.plain(x) if isinstance(x, str) else x),
+                 hide_index=True)
     else:   # tall enough for every row up to a screenful; a scroll box only for long lists
         st.dataframe(df, hide_index=True, width="stretch", column_config=column_config,
                      height=min(FIT_ROWS, len(df) + 1) * ROW_PX + 3)

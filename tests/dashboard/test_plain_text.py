@@ -56,6 +56,8 @@ def downloads(hostile_db, monkeypatch):
     original = streamlit.download_button
 
     def record(label, data, *args, **kwargs):
+        if callable(data):    # a brief drawn only when clicked (xlsx/pdf/png): tests/dashboard/test_briefs.py
+            return original(label, data, *args, **kwargs)
         offered.append((label, data if isinstance(data, bytes) else str(data).encode()))
         return original(label, data, *args, **kwargs)
 
@@ -70,7 +72,8 @@ def renders_markup(body: str) -> bool:
 
 def markdown_bodies(at) -> list[str]:
     return [e.value for kind in MARKDOWN_ELEMENTS for e in getattr(at, kind)] + \
-           [e.value for e in at.sidebar.caption]
+           [e.value for e in at.sidebar.caption] + \
+           [str(cell) for t in at.table for cell in [*t.value.columns, *t.value.to_numpy().ravel()]]  # st.table: Markdown
 
 
 def test_markdown_in_names_shows_as_typed_and_neither_fetches_nor_links(downloads):
@@ -79,6 +82,16 @@ def test_markdown_in_names_shows_as_typed_and_neither_fetches_nor_links(download
     assert at.caption[0].value == f"{plain(IMAGE_NAME)} · 2025年第23周 · 6月2日–6月8日"
     # the point's 3 parcels against a capacity of 2 raise an alert that names it
     assert any(e.value.startswith(f"{plain(LINK_NAME)}峰值占用达到容量的 150.0%") for e in at.error)
+    for body in markdown_bodies(at):
+        assert not renders_markup(body), body
+
+
+def test_markdown_in_names_stays_text_in_the_check_tables(downloads):
+    # the weekly check's full tables (st.table renders Markdown) name the point and its parcels
+    at = open_page("weekly", c="A", g="week", p="2025-06-02")
+    assert not at.exception, [e.value for e in at.exception]
+    cells = [str(c) for t in at.table for c in t.value.to_numpy().ravel()]
+    assert plain(LINK_NAME) in cells
     for body in markdown_bodies(at):
         assert not renders_markup(body), body
 
@@ -128,7 +141,9 @@ def test_file_names_and_ids_are_neutralised_in_the_import_downloads(downloads):
 
 def test_downloads_hold_numbers_where_the_page_shows_words(downloads):
     open_page("weekly", c="A", g="week", p="2025-06-02")
-    (table,) = [cells(data) for _, data in downloads if not data.startswith(b"<!doctype html>")]
+    # the check sheet's numbers (the page also offers its point, overdue and follow-up lists)
+    (table,) = [t for t in (cells(data) for _, data in downloads if not data.startswith(b"<!doctype html>"))
+                if t and t[0][:2] == ["指标", "单位"]]
     header, rows = table[0], {r[0]: r for r in table[1:]}
     assert header == ["指标", "单位", "本期", "上期", "变化", "定义"]
     assert rows["峰值占用率"][2] == "1.5"                        # 150.0% on screen
