@@ -146,9 +146,9 @@ def test_each_roles_navigation_holds_exactly_its_pages(db, name):
 
 def test_the_street_comparison_of_an_official_holds_only_her_street(db):
     at = open_as(db, "off_j", "street")
-    assert list(at.dataframe[0].value["社区"]) == ["A社区"]
+    assert list(at.table[0].value["社区"]) == ["A社区"]
     at = open_as(db, "root", "street")
-    assert sorted(at.dataframe[0].value["社区"]) == ["A社区", "B社区"]
+    assert sorted(at.table[0].value["社区"]) == ["A社区", "B社区"]
 
 
 def ask_queries():
