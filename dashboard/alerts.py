@@ -112,7 +112,8 @@ def _capacity_alerts(rules: list[AlertRule], now: dict, context: Context, lang: 
     lowest = min(r.threshold for r in rules)
     hits = [(p, next((r for r in rules if fires(r, p.peak_ratio, None)), None)) for p in points]
     hits = [(p, r) for p, r in hits if r is not None]
-    roomy = sorted((p for p in points if p.peak_ratio < lowest), key=lambda p: p.peak_ratio)
+    # a point that held no parcel all period is not in use (not yet open, closed): never advise moving parcels there
+    roomy = sorted((p for p in points if 0 < p.peak_ratio < lowest), key=lambda p: p.peak_ratio)
     out = []
     for p, r in sorted(hits, key=lambda pr: -pr[0].peak_ratio):
         key = "alert.capacity_full" if p.peak_ratio > 1 else "alert.capacity_near"

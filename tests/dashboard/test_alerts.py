@@ -32,6 +32,17 @@ def test_a_full_point_is_advised_to_send_parcels_to_the_point_with_room():
     assert a.subject == "P2" and a.metric == "parcels.peak_occupancy_ratio"
 
 
+
+def test_a_point_that_held_nothing_all_period_is_not_offered_as_room():
+    # the gate point before it opened: listed with its capacity, but no parcel all period
+    ctx = Context(points=(Point("P1", "东门驿站", 700, 0.55), Point("P2", "快递柜", 240, 1.2),
+                          Point("P3", "大门口集中代收点", 1100, 0.0)))
+    (a,) = alerts({"parcels.peak_occupancy_ratio": 1.2}, {}, RULES, "zh", ctx)
+    assert "东门驿站（峰值 55.0%，高峰时还能放约 315 件）" in a.text and "大门口" not in a.text
+    ctx = Context(points=(Point("P2", "快递柜", 240, 1.2), Point("P3", "大门口集中代收点", 1100, 0.0)))
+    (a,) = alerts({"parcels.peak_occupancy_ratio": 1.2}, {}, RULES, "zh", ctx)
+    assert "大门口" not in a.text and "分流" not in a.text
+
 def test_near_capacity_warns_from_90_percent_per_point():
     ctx = Context(points=(Point("P1", "东门驿站", 100, 0.9), Point("P2", "快递柜", 100, 0.89)))
     (a,) = alerts({"parcels.peak_occupancy_ratio": 0.9}, {}, RULES, "en", ctx)
