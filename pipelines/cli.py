@@ -206,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         # before any command touches it: --db must be a Linli database or a new path (SPEC §4)
         verify(db_path(args))
         return args.func(args)
+    except BrokenPipeError:
+        # `linli actions list | head`: the reader left; not a failure worth a message
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except DatabaseBusy as exc:
         print(exc.message(_lang()), file=sys.stderr)
         return 1
