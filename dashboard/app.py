@@ -12,9 +12,8 @@ st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", l
 # Wider only while open: a collapsed sidebar slides out by its own width, so a min-width on it left a
 # 30 px strip over the page on phones (and the first tap on » hit the resize handle).
 st.html("<style>section[data-testid='stSidebar'][data-collapsed='false'] { min-width: 330px; }</style>")
-style.apply()   # print (no sidebar, tables whole) and phone rules: dashboard/style.py
-
 lang = view.language()
+style.apply(lang)   # print (no sidebar, tables whole), phone rules, the uploader's words: dashboard/style.py
 account = auth.gate(lang)      # the login page (and a stop) without a valid session; the demo banner while open
 role = auth.OPEN if account is None else account.role
 # The check pages work at one grain each; the sidebar shows that grain while one of them is open.
@@ -59,7 +58,7 @@ current = st.navigation(sections({
         page("views/audit.py", "auth.page.audit", ":material/history:", AUDIT),
         page("views/glossary.py", "page.glossary", ":material/menu_book:", EVERYONE),
     ],
-}))
+}), expanded=True)   # every page listed: Streamlit's "View N more" fold is English and hides the data pages
 st.session_state["view"] = view.sidebar(lang, PAGE_GRAIN.get(current.url_path))
 auth.signed_in_box(account, lang)
 for note in view.notes():

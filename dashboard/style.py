@@ -27,5 +27,18 @@ CSS = """
 """
 
 
-def apply() -> None:
-    st.html(CSS)
+# Streamlit's file uploader writes "Upload" and "200MB per file • CSV, XLSX" in English whatever the
+# app's language; in Chinese its words are swapped for ours (the sizes are SPEC §4's).
+UPLOADER_ZH = """
+<style>
+[data-testid="stFileUploaderDropzone"] button p { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button p::after { content: "选择文件"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "把文件拖到这里，或点“选择文件” · 每个不超过 200 MB · CSV、XLSX"; font-size: 0.875rem; color: #52606d; }
+</style>
+"""
+
+
+def apply(lang: str = "zh") -> None:
+    st.html(CSS + (UPLOADER_ZH if lang == "zh" else ""))
