@@ -24,7 +24,7 @@ def load(con) -> dict[str, pd.DataFrame]:
 def period(ts: pd.Series, grain: str) -> pd.Series:
     day = ts.dt.floor("D")
     if grain == "week":   # ISO weeks start on Monday (dayofweek 0)
-        return day - pd.to_timedelta(ts.dt.dayofweek, unit="D")
+        return day - pd.to_timedelta(ts.dt.day_of_week, unit="D")
     return day - pd.to_timedelta(ts.dt.day - 1, unit="D")
 
 
@@ -105,11 +105,14 @@ def _occupancy(stock: pd.DataFrame, grain: str) -> pd.DataFrame:
     return peak.rename("parcels.peak_occupancy_ratio").to_frame()
 
 
+def _micros_of_day(t) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
 def _complaints(c: pd.DataFrame, rules: pd.DataFrame, grain: str) -> pd.DataFrame:
     r = rules.set_index("community_id")
-    to_us = lambda t: ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond  # noqa: E731
-    start = c.community_id.map(r.window_start.map(to_us))
-    end = c.community_id.map(r.window_end.map(to_us))
+    start = c.community_id.map(r.window_start.map(_micros_of_day))
+    end = c.community_id.map(r.window_end.map(_micros_of_day))
     when = c.occurred_at.fillna(c.received_at)
     tod = (when - when.dt.floor("D")).astype("timedelta64[us]").astype("int64")
     inside = np.where(start <= end, (tod >= start) & (tod < end), (tod >= start) | (tod < end))

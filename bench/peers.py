@@ -39,25 +39,28 @@ METRICS = ("orders.count", "orders.gmv_yuan", "orders.refund_rate", "orders.acti
 REL_TOL = 1e-9
 # A fresh interpreter per build, so each build's memory is its own and nothing is cached between them.
 BUILD_CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from pipelines.build import build
 t = time.perf_counter()
 result = build(sys.argv[1], full=True)
-print(json.dumps({"seconds": time.perf_counter() - t, "kpi_rows": result.kpi_rows}))
+print(json.dumps({"seconds": time.perf_counter() - t, "kpi_rows": result.kpi_rows,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def linli_builds(db: Path, runs: int) -> tuple[list[float], float]:
-    """Seconds of each full build, and the peak RSS in MB of the largest build process."""
-    seconds = []
+def linli_builds(db: Path, runs: int) -> tuple[list[float], float, list[float]]:
+    """Seconds of each full build, the peak RSS in MB of the largest build process, and each one's."""
+    seconds, each_mb = [], []
     for _ in range(runs):
         done = subprocess.run([sys.executable, "-c", BUILD_CHILD, str(db)], capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"linli build failed on {db} (exit {done.returncode}):\n{done.stderr[-2000:]}")
-        seconds.append(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        seconds.append(report["seconds"])
+        each_mb.append(report["rss_mb"])
     # the builds are this process's only children: their high-water mark is the build's (Linux: KiB)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak_mb
+    return seconds, peak_mb, each_mb
 
 
 def time_peer(peer, con, runs: int) -> tuple[float, list[float], dict]:
@@ -126,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
                      out_dir=str(db.parent / "peers-demo-files"), say=lambda *_: None)
             print(f"demo {args.communities} communities × {args.weeks} weeks (seed 7): "
                   f"{time.perf_counter() - t0:.1f} s, once")
-        builds, peak_mb = linli_builds(db, args.runs)
+        wal = db.with_name(db.name + ".wal")
+        if wal.exists():
+            print(f"write-ahead log before the builds: {wal.stat().st_size / 2**20:,.0f} MB")
+        builds, peak_mb, each_mb = linli_builds(db, args.runs)
         con = duckdb.connect(str(db), read_only=True)
         try:
             print(f"store: {store_size(con)}")
@@ -137,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             con.close()
     linli = statistics.median(builds)
     print(f"\n{'figure':<44} {'median s':>8}   runs (s)")
-    print(f"{'Linli full build (all marts, 32 metrics)':<44} {fmt(builds)}   peak RSS {peak_mb:,.0f} MB")
+    print(f"{'Linli full build (all marts, 32 metrics)':<44} {fmt(builds)}   peak RSS {peak_mb:,.0f} MB "
+          f"(runs: {' '.join(f'{m:,.0f}' for m in each_mb)})")
     print(f"{'pandas: load 7 tables from the store':<44} {pd_load:>8.2f}   once")
     print(f"{'pandas: compute the 12 metrics':<44} {fmt(pd_times)}")
     print(f"{'polars: load 7 tables from the store':<44} {pl_load:>8.2f}   once")
