@@ -184,6 +184,10 @@ SPECIFIC = {   # the shipped rules' own wording; any other rule speaks generical
     "low_attendance": lambda r, now, before, rules, lang: [_make(
         r, r.metric, "alert.low_attendance", lang, rate=fmt.value("rate", _v(now, r.metric), lang),
         threshold=fmt.value("rate", r.threshold, lang))],
+    "dissatisfied": lambda r, now, before, rules, lang: [_make(
+        r, r.metric, "alert.dissatisfied", lang, rate=fmt.value("rate", _v(now, r.metric), lang),
+        n=fmt.number(_v(now, "feedback.responses"), lang), threshold=fmt.value("rate", r.threshold, lang),
+        start=f"{rules['window_start']:%H:%M}", end=f"{rules['window_end']:%H:%M}")],
 }
 
 

@@ -47,6 +47,7 @@ DEFAULTS: tuple[AlertRule, ...] = (
     AlertRule("pileup", "complaints.parcel_pileup", "above", 1),
     AlertRule("open_rising", "complaints.open_at_end", "rise", rules.OPEN_RISING),
     AlertRule("low_attendance", "training.attendance_rate", "below", rules.LOW_ATTENDANCE),
+    AlertRule("dissatisfied", "feedback.dissatisfied_share", "above", rules.DISSATISFIED_SHARE),
 )
 _DEFAULTS = {r.rule_id: r for r in DEFAULTS}
 

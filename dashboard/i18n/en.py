@@ -56,6 +56,7 @@ STRINGS = {
     "stale.parcels_week": "Parcel data runs only to {date}: the last days of this week have no parcel records. This is not a quiet week but missing data; import the points' latest register.",
     "stale.complaints_month": "No complaints were imported for this month (the latest was received {date}). That does not mean there were none: import this month's complaint register first.",
     "alert.open_rising": "Open complaints rose to {n} (previous period {prev}).",
+    "alert.dissatisfied": "{rate} of the {n} households asked in the noise round are dissatisfied (alert at {threshold}): hear them at the residents' meeting and check that the {start}–{end} livestream window holds.",
     "alert.low_attendance": "Training attendance was only {rate}, below {threshold}.",
     "alert.pileup": "{n} parcel pile-up complaints.",
     "chart.empty": "Nothing to draw for this period.",

@@ -56,6 +56,7 @@ STRINGS = {
     "stale.parcels_week": "快递数据只到{date}：本周最后几天没有任何包裹记录。这不是平静的一周，而是数据没到齐，请导入代收点的最新台账。",
     "stale.complaints_month": "本月没有导入任何投诉记录（最近一条受理于{date}）。这不说明本月没有投诉，请先导入本月的投诉登记表。",
     "alert.open_rising": "未办结投诉增加到 {n} 件（上期 {prev} 件）。",
+    "alert.dissatisfied": "噪音回访的 {n} 户中有 {rate} 不满意（提醒阈值 {threshold}）：请在议事会上听取这些住户的意见，核对 {start}–{end} 的直播时段是否落实。",
     "alert.low_attendance": "培训出勤率只有 {rate}，低于 {threshold}。",
     "alert.pileup": "有 {n} 起快递堆放投诉。",
     "chart.empty": "本期没有可画的数据。",

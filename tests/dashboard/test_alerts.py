@@ -115,3 +115,14 @@ def test_a_month_without_any_complaint_imported_says_so():
     assert [s.key for s in stale] == ["stale.complaints_month"]
     assert stale_feeds("month", dt.date(2025, 12, 1), dt.date(2026, 1, 1),
                        {"complaints": dt.datetime(2025, 12, 2)}, dt.datetime(2026, 1, 4), 3) == ()
+
+
+def test_a_dissatisfied_feedback_round_is_an_alert_by_default():
+    # the demo's round before the 09:00–20:00 rule: 26 of 57 households dissatisfied (45.6 %)
+    (a,) = alerts({"feedback.dissatisfied_share": 26 / 57, "feedback.responses": 57}, {}, RULES, "zh",
+                  None, list(DEFAULTS))
+    assert a.text == ("噪音回访的 57 户中有 45.6% 不满意（提醒阈值 30.0%）：请在议事会上听取这些住户的意见，"
+                      "核对 09:00–20:00 的直播时段是否落实。")
+    assert (a.level, a.metric, a.rule_id) == ("warning", "feedback.dissatisfied_share", "dissatisfied")
+    assert alerts({"feedback.dissatisfied_share": 0.16, "feedback.responses": 57}, {}, RULES, "zh",
+                  None, list(DEFAULTS)) == []
