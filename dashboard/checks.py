@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from . import brief_buttons, charts, checks_rules, governance_view, ui
+from . import brief_buttons, charts, checks_rules, feedback_view, governance_view, ui
 from . import format as fmt
 from . import queries as q
 from .i18n import METRIC_KIND, label, metric_help, metric_name
@@ -225,6 +225,7 @@ def render(grain: str, page_key: str) -> None:
     metrics = WEEKLY if grain == "week" else MONTHLY
     ago, year_ago = (None, None) if grain == "week" else _same_period_last_year(v)
     sections = weekly(v) if grain == "week" else monthly(v, now, before, series, year_ago, ago)
+    sections += feedback_view.render(v, now, before, series) if grain == "month" else []   # 回访, by the complaints
 
     st.subheader(v.tr("check.h.numbers"))
     if ago is not None:

@@ -554,3 +554,45 @@ def save_governance(snap: str, scope: Scope, what: str, *args, community: str | 
         result = _writers()[what](con, *new_args, user=user, **values)
     _governance.clear()
     return result
+
+
+# ---- the monthly feedback round on 每月检查 (H9) ----
+
+@_cached
+def feedback_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
+    """Each building's feedback beside its noise complaints, the one that needs attention first: the
+    highest dissatisfied share, then the most heard at night, then the most complaints."""
+    return _frame(snap, """SELECT f.building_id, coalesce(b.name, f.building_id) AS name, f.responses, f.dissatisfied,
+                                  f.dissatisfied_share, f.late_noise_share, f.noise_complaints
+                           FROM mart_feedback_buildings f LEFT JOIN stg_buildings b USING (community_id, building_id)
+                           WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
+                             AND f.grain = ? AND f.period_start = ?
+                           ORDER BY f.dissatisfied_share DESC NULLS LAST, f.late_noise_share DESC NULLS LAST,
+                                    f.noise_complaints DESC, f.building_id""",
+                  [list(scope), community, grain, period])
+
+
+@_cached
+def community_buildings(snap, scope, community) -> pd.DataFrame:
+    """The community's buildings register (building_id, name), for picking a building by its name."""
+    return _frame(snap, """SELECT building_id, coalesce(name, building_id) AS name FROM stg_buildings
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?
+                           ORDER BY building_id""", [list(scope), community])
+
+
+def taken_response_ids(snap: str, scope: Scope, community: str, prefix: str) -> set[str] | None:
+    """The community's stored feedback ids that start with `prefix`, read from the store (the snapshot
+    holds no rows), so a round entered by hand never reuses one; None while the store is busy."""
+    from pipelines import governance as records
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    with records.reading(db_path()) as con:
+        if con is None:
+            return None if db_path().exists() else set()
+        try:
+            rows = con.execute("""SELECT response_id FROM cur_feedback
+                                  WHERE community_id = ? AND starts_with(response_id, ?)""",
+                               [community, prefix]).fetchall()
+        except duckdb.CatalogException:   # a store from before the feedback feed
+            return set()
+    return {r[0] for r in rows}
