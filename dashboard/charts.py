@@ -11,12 +11,26 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif
 PALETTE = ["#2f6f9f", "#e07b39", "#4c9a6a", "#b5485d", "#8a6fb0", "#7f7f7f"]
 
 
+# Streamlit fits a chart into its height *with* its axes and legend, so a chart with a legend below
+# needs room for it or its plot shrinks to a strip (the heatmap was 75 px high in 240).
+LEGEND_PX = 70
+
+
 def _style(chart: alt.Chart, height: int = 260) -> alt.Chart:
+    # Legend below the plot, two entries a row: at 390 px a single row ran off the right edge.
     return (chart.properties(height=height)
             .configure(font=FONT)
             .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12)
-            .configure_legend(labelFont=FONT, titleFont=FONT, orient="bottom")
+            .configure_legend(labelFont=FONT, titleFont=FONT, orient="bottom", columns=2, labelLimit=160,
+                              symbolLimit=0)
             .configure_view(strokeWidth=0))
+
+
+def _safe(df: pd.DataFrame, **names: str) -> tuple[pd.DataFrame, dict]:
+    """The frame with the named columns under plain field names: Vega-Lite reads a dot in a field name
+    ("complaints.open_at_end") as a nested field, and the chart then draws nothing on a "0.000000" axis."""
+    fields = {role: f"f_{role}" for role in names}
+    return df.rename(columns={col: fields[role] for role, col in names.items()}), fields
 
 
 def _x(x: str, title: str, order: str | None):
@@ -34,14 +48,20 @@ def _step(df: pd.DataFrame, y: str):
     return 1 if not values.empty and (values == values.round()).all() else alt.Undefined
 
 
+def _count_axis(df: pd.DataFrame, y: str, **extra) -> alt.Axis:
+    """Whole numbers get whole ticks written as whole numbers: an all-zero count otherwise reads "0.000000"."""
+    whole = _step(df, y) == 1
+    return alt.Axis(tickMinStep=1 if whole else alt.Undefined, format=",d" if whole else alt.Undefined, **extra)
+
+
 def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
                  order: str | None = None) -> alt.Chart:
     x_enc, x_tip = _x(x, x_title, order)
     chart = alt.Chart(df).mark_bar().encode(
-        x=x_enc, y=alt.Y(f"{y}:Q", title=y_title, stack=True),
+        x=x_enc, y=alt.Y(f"{y}:Q", title=y_title, stack=True, axis=_count_axis(df, y)),
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=PALETTE)),
         tooltip=[x_tip, alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f")])
-    return _style(chart)
+    return _style(chart, 240 + LEGEND_PX)
 
 
 def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
@@ -55,29 +75,43 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: s
                 scale=alt.Scale(domainMin=0, clamp=True)),
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=PALETTE)),
         tooltip=[x_tip, alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)])
-    return _style(chart)
+    return _style(chart, 240 + LEGEND_PX)
 
 
 def bars(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, sort: list | None = None,
          horizontal: bool = False, color: str = PALETTE[0]) -> alt.Chart:
-    cat = alt.X(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)) if not horizontal else alt.Y(f"{x}:N", title=x_title, sort="-x")
-    axis = alt.Axis(tickMinStep=_step(df, y))
-    val = alt.Y(f"{y}:Q", title=y_title, axis=axis) if not horizontal else alt.X(f"{y}:Q", title=y_title, axis=axis)
+    """Bars by category. `horizontal` (a row per category) keeps long labels ("12–24小时", a point's
+    name) readable at 390 px, where seven upright labels ran into one another; `sort` is the order of
+    the categories, else the longest bar first."""
+    df, f = _safe(df, x=x, y=y)
+    x, y = f["x"], f["y"]
+    axis = _count_axis(df, y)
+    if horizontal:
+        cat = alt.Y(f"{x}:N", title=None, sort=sort or "-x", axis=alt.Axis(labelLimit=150, labelFontSize=12))
+        val = alt.X(f"{y}:Q", title=y_title, axis=axis)
+        enc = {"y": cat, "x": val}
+        height = max(120, 34 * df[x].nunique() + 50)
+    else:
+        cat = alt.X(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11))
+        enc = {"x": cat, "y": alt.Y(f"{y}:Q", title=y_title, axis=axis)}
+        height = 260
     chart = alt.Chart(df).mark_bar(color=color).encode(
-        **({"x": cat, "y": val} if not horizontal else {"y": cat, "x": val}),
-        tooltip=[alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f")])
-    return _style(chart)
+        **enc, tooltip=[alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f")])
+    return _style(chart, height)
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, value: str, x_title: str, y_title: str, value_title: str,
             y_sort: list) -> alt.Chart:
+    # every weekday named (labelOverlap off: at 240 px it showed every other day), hours upright and
+    # thinned where they would touch; room for the seven rows, the hour axis and the colour legend
     chart = alt.Chart(df).mark_rect().encode(
-        x=alt.X(f"{x}:O", title=x_title),
-        y=alt.Y(f"{y}:N", title=y_title, sort=y_sort),
-        color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme="blues")),
+        x=alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
+        y=alt.Y(f"{y}:N", title=None, sort=y_sort, axis=alt.Axis(labelOverlap=False)),
+        color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(gradientLength=180)),
         tooltip=[alt.Tooltip(f"{y}:N", title=y_title), alt.Tooltip(f"{x}:O", title=x_title),
                  alt.Tooltip(f"{value}:Q", title=value_title)])
-    return _style(chart, 240)
+    return _style(chart, 7 * 26 + 60 + LEGEND_PX)
 
 
 def hours_with_window(df: pd.DataFrame, start_hour: float, end_hour: float, x_title: str, y_title: str,
@@ -99,13 +133,14 @@ def hours_with_window(df: pd.DataFrame, start_hour: float, end_hour: float, x_ti
 
 def capacity_bars(df: pd.DataFrame, name: str, peak: str, capacity: str, x_title: str, peak_title: str,
                   cap_title: str) -> alt.Chart:
-    base = alt.Chart(df).encode(x=alt.X(f"{name}:N", title=x_title))
-    bar = base.mark_bar(color=PALETTE[0], size=36).encode(
-        y=alt.Y(f"{peak}:Q", title=peak_title),
+    """A row per point (its name stays on one line on a phone): the peak as a bar, the capacity as a tick."""
+    base = alt.Chart(df).encode(y=alt.Y(f"{name}:N", title=None, axis=alt.Axis(labelLimit=150, labelFontSize=12)))
+    bar = base.mark_bar(color=PALETTE[0], size=22).encode(
+        x=alt.X(f"{peak}:Q", title=peak_title, axis=_count_axis(df, peak)),
         tooltip=[alt.Tooltip(f"{name}:N", title=x_title), alt.Tooltip(f"{peak}:Q", title=peak_title),
                  alt.Tooltip(f"{capacity}:Q", title=cap_title)])
-    tick = base.mark_tick(color="#b5485d", thickness=3, size=48).encode(y=alt.Y(f"{capacity}:Q"))
-    return _style(alt.layer(bar, tick))
+    tick = base.mark_tick(color="#b5485d", thickness=3, size=30).encode(x=alt.X(f"{capacity}:Q"))
+    return _style(alt.layer(bar, tick), max(120, 40 * df[name].nunique() + 50))
 
 
 def sparkline_values(series: pd.Series) -> list[float]:
@@ -146,13 +181,21 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
                   pickable=True, stroked=True, get_line_color=[255, 255, 255],
                   line_width_min_pixels=2),
     ]
-    # Point names drawn on the map. pydeck turns plain strings into data accessors, so the literal
-    # "auto" (glyphs for whatever characters the names use, Chinese included) is wrapped.
+    # Names drawn on the map: buildings under their square, points above their circle. pydeck turns
+    # plain strings into data accessors, so the literal "auto" (glyphs for whatever characters the
+    # names use, Chinese included; the default set is ASCII only) is wrapped.
+    if not b.empty:
+        b["label"] = [_short(n) for n in b["name"]]
+        layers.append(pdk.Layer("TextLayer", b, get_position=["lon", "lat"], get_text="label", get_size=11,
+                                get_color=[60, 70, 80], get_pixel_offset=[0, 18],
+                                character_set=pdk.types.String("auto"), font_family=pdk.types.String(FONT)))
     if not p.empty:
         layers.append(pdk.Layer("TextLayer", p, get_position=["lon", "lat"], get_text="name", get_size=14,
                                 get_color=[31, 41, 51], get_pixel_offset=[0, -28],
-                                character_set=pdk.types.String("auto")))
-    view = pdk.ViewState(latitude=float(all_lat.mean()), longitude=float(all_lon.mean()), zoom=15.5, pitch=0)
+                                character_set=pdk.types.String("auto"), font_family=pdk.types.String(FONT)))
+    view = pdk.ViewState(latitude=float((all_lat.min() + all_lat.max()) / 2),
+                         longitude=float((all_lon.min() + all_lon.max()) / 2),
+                         zoom=fit_zoom(all_lat, all_lon), pitch=0)
     # No basemap at all: map_style=None would make Streamlit fetch a Carto basemap from the internet.
     # "__MAP_STYLE__" is pydeck's "not given" marker, which Streamlit's frontend honours by drawing none.
     # A text tooltip, not an HTML one: the tip holds imported names, and Streamlit HTML-escapes every value
@@ -160,6 +203,24 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
     # where names stay plain text and the \n between lines still breaks the line.
     return pdk.Deck(layers=layers, initial_view_state=view, map_style="__MAP_STYLE__", map_provider=None,
                     tooltip={"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}})
+
+
+def _short(name) -> str:
+    """A building's label on the map: "A社区7栋" is "7栋" there (the community is the page's), so that
+    neighbouring labels do not run into one another."""
+    text = str(name)
+    return text.split("社区", 1)[1] if "社区" in text and not text.endswith("社区") else text
+
+
+def fit_zoom(lat: pd.Series, lon: pd.Series, pixels: int = 330, most: float = 17.0) -> float:
+    """The zoom at which every building and point fits `pixels` across, a phone's width: deck.gl draws
+    the world 512 px wide at zoom 0, so a metre takes 2**zoom * 512 / (40,075 km * cos(lat)) pixels."""
+    if lat.empty:
+        return 15.5
+    mid = math.radians(float(lat.mean()))
+    metres = max((float(lon.max()) - float(lon.min())) * 111_320 * math.cos(mid),
+                 (float(lat.max()) - float(lat.min())) * 110_574, 1.0) + 120   # + room for the labels
+    return round(min(most, math.log2(pixels * 40_075_016 * math.cos(mid) / (512 * metres))), 2)
 
 
 def marked_line(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, order: str,
@@ -190,4 +251,4 @@ def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, cat_ti
         color=alt.Color(f"{group}:N", title=group_title, sort=group_order, scale=alt.Scale(range=PALETTE)),
         tooltip=[alt.Tooltip(f"{category}:N", title=cat_title), alt.Tooltip(f"{group}:N", title=group_title),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=y_format)])
-    return _style(chart, max(160, 46 * df[category].nunique()))
+    return _style(chart, max(160, 46 * df[category].nunique()) + 50 + LEGEND_PX)

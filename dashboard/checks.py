@@ -112,14 +112,15 @@ def overdue_table(v: View, overdue: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     return shown, raw
 
 
-def followup_tables(v: View) -> list[Section]:
+def followup_tables(v: View) -> list[tuple[Section, pd.DataFrame | None]]:
+    """The repeat buildings and the complaints still open, each as shown and (where they differ) as numbers."""
     out = []
     buildings = q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period)
     repeat = buildings[buildings["complaints"] >= 2]
     cols = {"name": v.tr("col.building_name"), "building_id": v.tr("col.building_id"),
             "complaints": v.tr("col.complaints"), "outside_hours": v.tr("col.outside_hours")}
-    out.append(Section(v.tr("check.h.repeat"), repeat[list(cols)].rename(columns=cols),
-                       {cols["complaints"], cols["outside_hours"]}, v.tr("check.none.repeat")))
+    out.append((Section(v.tr("check.h.repeat"), repeat[list(cols)].rename(columns=cols),
+                        {cols["complaints"], cols["outside_hours"]}, v.tr("check.none.repeat")), None))
     open_list = q.followup_complaints(v.snap, v.scope, v.community, v.period_end)
     shown = pd.DataFrame({
         v.tr("col.complaint_id"): open_list["complaint_id"],
@@ -127,9 +128,12 @@ def followup_tables(v: View) -> list[Section]:
         v.tr("col.building_name"): ["—" if fmt.is_missing(b) else b for b in open_list["building_name"]],
         v.tr("col.source"): [label("source", s, v.lang) if not fmt.is_missing(s) else "—" for s in open_list["source"]],
         v.tr("col.received_at"): [fmt.datetime(pd.Timestamp(x).to_pydatetime(), v.lang) for x in open_list["received_at"]],
-        v.tr("col.open_days"): open_list["open_days"],
+        v.tr("col.open_days"): [fmt.number(d, v.lang, 1) for d in open_list["open_days"]],
     })
-    out.append(Section(v.tr("check.h.open"), shown, {v.tr("col.open_days")}, v.tr("check.none.open")))
+    # the download keeps the time received as a time and the days open as a number
+    raw = shown.assign(**{v.tr("col.received_at"): pd.to_datetime(open_list["received_at"]).values,
+                          v.tr("col.open_days"): pd.to_numeric(open_list["open_days"]).values})
+    out.append((Section(v.tr("check.h.open"), shown, {v.tr("col.open_days")}, v.tr("check.none.open")), raw))
     return out
 
 
@@ -151,9 +155,9 @@ def weekly(v: View) -> list[Section]:
                      {v.tr("col.waited_hours")}, v.tr("check.none.overdue"))
     show(v, listed, "check_overdue", o_raw)
     follow = followup_tables(v)
-    for i, s in enumerate(follow):
-        show(v, s, f"check_followup_{i}")
-    return [points, listed, *follow]
+    for i, (s, raw) in enumerate(follow):
+        show(v, s, f"check_followup_{i}", raw)
+    return [points, listed, *(s for s, _ in follow)]
 
 
 def _same_period_last_year(v: View) -> tuple[dt.date | None, dict | None]:
@@ -185,9 +189,9 @@ def monthly(v: View, now: dict, before: dict, series: pd.DataFrame, year_ago: di
         st.subheader(v.tr("check.h.resolution"))
         ui.trend(v, series, ["complaints.count", "complaints.open_at_end"])
     follow = followup_tables(v)
-    for i, s in enumerate(follow):
-        show(v, s, f"check_followup_{i}")
-    return follow
+    for i, (s, raw) in enumerate(follow):
+        show(v, s, f"check_followup_{i}", raw)
+    return [s for s, _ in follow]
 
 
 def noise_rule_chart(v: View, periods: int = 13) -> None:

@@ -19,6 +19,9 @@ from .view import View, current, data_end_text
 TREND_PERIODS = 12
 FEED_ORDER = ["orders", "parcels", "complaints", "training", "jobs", "feedback"]
 FIT_ROWS, ROW_PX = 25, 35   # st.dataframe's row height; longer lists scroll inside the page
+# Up to this many rows a table is static and wraps its cells: st.dataframe is a canvas grid that cannot
+# wrap, and at 390 px it hid every column past the third behind a sideways scroll.
+WRAP_ROWS = 40
 
 
 def page_view() -> View | None:
@@ -165,22 +168,38 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None, fo
 
 
 def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None,
-          download: pd.DataFrame | None = None, full: bool = False) -> None:
+          download: pd.DataFrame | None = None, full: bool = False, wrap: bool = False) -> None:
     """A table and its CSV download; `download` holds the same rows as numbers where `df` shows "1.01万".
     A table without rows is a note (Streamlit would draw an empty grid saying "empty").
-    `full`: every row and every word, no scroll box (check pages, and what Ctrl+P prints)."""
+    `full`: every row and every word, no scroll box (check pages, and what Ctrl+P prints).
+    `wrap`: the same for a table of up to WRAP_ROWS rows (the data pages, read on phones); a longer one
+    keeps the grid, which can sort and scroll."""
     if df.empty:
         st.info(v.tr("table.empty"))
         return
-    if full:
+    if full or wrap and len(df) <= WRAP_ROWS:
         # st.table renders Markdown in every cell: names and ids from imported files are escaped to show as typed
-        st.table(df.rename(columns=fmt.plain).map(lambda x: fmt.plain(x) if isinstance(x, str) else x),
+        st.table(readable(v, df).rename(columns=fmt.plain).map(lambda x: fmt.plain(x) if isinstance(x, str) else x),
                  hide_index=True)
     else:   # tall enough for every row up to a screenful; a scroll box only for long lists
         st.dataframe(df, hide_index=True, width="stretch", column_config=column_config,
                      height=min(FIT_ROWS, len(df) + 1) * ROW_PX + 3)
     download_csv(v.tr("download"), df if download is None else download,
                  f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
+
+
+def readable(v: View, df: pd.DataFrame) -> pd.DataFrame:
+    """Cells as a reader takes them where st.table would print the raw value: 1,234 not 1234.000000,
+    是/否 not True/False, — for a missing value. Text columns are left as the page wrote them."""
+    out = df.copy()
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if pd.api.types.is_bool_dtype(column):
+            out.isetitem(i, [v.tr("yes") if x else v.tr("no") for x in column])
+        elif pd.api.types.is_float_dtype(column):   # whole numbers print as they are
+            whole = bool((column.dropna() == column.dropna().round()).all())
+            out.isetitem(i, [fmt.number(x, v.lang, 0 if whole else 1) for x in column])
+    return out
 
 
 def download_csv(label: str, df: pd.DataFrame, file_name: str, key: str | None = None) -> None:

@@ -52,7 +52,7 @@ with left:
     buildings = q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period)
     buildings = buildings.drop(columns=["name"]).rename(columns={c: v.tr(f"col.{c}") for c in
                                                                  ["building_id", "complaints", "outside_hours"]})
-    ui.table(v, buildings, "noise_buildings")
+    ui.table(v, buildings, "noise_buildings", wrap=True)
 with right:
     st.subheader(v.tr("complaints.h.resolution"))
     ui.trend(v, series, ["complaints.open_at_end", "complaints.median_resolution_hours"], y_format=",.1f")

@@ -15,7 +15,8 @@ table = pd.DataFrame({
     t("col.unit", lang): [t(f"unit.{METRIC_KIND[m][0]}", lang) for m in METRICS],
     t("col.key", lang): METRICS,
 })
-st.dataframe(table, hide_index=True, width="stretch")
+# a static table: every definition whole and wrapped (a grid cut them off, and hid columns on a phone)
+st.table(table, hide_index=True)
 ui.download_csv(t("download", lang), table, "glossary.csv")
 st.subheader(t("gov.glossary.title", lang))   # the effect of a consultation case (pipelines/effect.py)
 st.markdown(t("gov.glossary.body", lang))

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import charts, ui
+from dashboard import format as fmt
 from dashboard import queries as q
 
 v = ui.start("page.map")
@@ -15,12 +16,12 @@ st.pydeck_chart(charts.deck(buildings, points, v.tr("map.tip.building"), v.tr("m
 st.caption(v.tr("map.legend"))
 left, right = st.columns(2)
 with left:
-    shown = buildings.sort_values("complaints", ascending=False)[["building_id", "complaints"]]
-    ui.table(v, shown.rename(columns={"building_id": v.tr("col.building_id"), "complaints": v.tr("col.complaints")}),
-             "map_buildings")
+    shown = buildings.sort_values(["complaints", "building_id"], ascending=[False, True])[["name", "building_id", "complaints"]]
+    ui.table(v, shown.rename(columns={"name": v.tr("col.building_name"), "building_id": v.tr("col.building_id"),
+                                      "complaints": v.tr("col.complaints")}), "map_buildings", wrap=True)
 with right:
-    shown = points[["point_id", "name", "capacity", "peak_ratio"]].rename(columns={
-        "point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"), "capacity": v.tr("col.capacity"),
-        "peak_ratio": v.tr("col.peak_ratio")})
-    ui.table(v, shown, "map_points",
-             column_config={v.tr("col.peak_ratio"): st.column_config.NumberColumn(format="percent")})
+    heads = {"point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"), "capacity": v.tr("col.capacity"),
+             "peak_ratio": v.tr("col.peak_ratio")}
+    raw = points[list(heads)].rename(columns=heads)
+    shown = raw.assign(**{heads["peak_ratio"]: [fmt.value("rate", r, v.lang) for r in points["peak_ratio"]]})
+    ui.table(v, shown, "map_points", download=raw, wrap=True)

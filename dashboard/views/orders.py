@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import charts, ui
+from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.i18n import label, metric_name
 
@@ -36,5 +37,6 @@ with right:
 st.subheader(v.tr("orders.h.top"))
 top = q.top_sellers(v.snap, v.scope, v.community, v.grain, v.period)
 top["channel"] = [label("channel", c, v.lang) for c in top["channel"]]
-top = top.rename(columns={c: v.tr(f"col.{c}") for c in top.columns})
-ui.table(v, top, "top_sellers")
+heads = {c: v.tr(f"col.{c}") for c in top.columns}
+shown = top.assign(gmv_yuan=[fmt.value("yuan", x, v.lang) for x in top["gmv_yuan"]])
+ui.table(v, shown.rename(columns=heads), "top_sellers", download=top.rename(columns=heads), wrap=True)

@@ -22,7 +22,7 @@ with right:
                                                       on="bin", how="left").fillna({"parcels": 0})
     bins["label"] = [v.tr(f"dwell.{b}") for b in bins["bin"]]
     ui.chart(v, charts.bars(bins, "label", "parcels", v.tr("chart.dwell_bin"), v.tr("chart.parcels"),
-                            sort=list(bins["label"])), bins["parcels"].sum() > 0)
+                            sort=list(bins["label"]), horizontal=True), bins["parcels"].sum() > 0)
 
 left, right = st.columns(2)
 with left:
@@ -41,9 +41,9 @@ with right:
 headers = {"point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"), "capacity": v.tr("col.capacity"),
            "peak_in_stock": v.tr("col.peak_in_stock"), "peak_ratio": v.tr("col.peak_ratio"),
            "peak_hour": v.tr("col.peak_hour")}
-shown = peaks.assign(peak_hour=[fmt.datetime(h, v.lang) for h in peaks["peak_hour"]]).rename(columns=headers)
-ui.table(v, shown, "point_occupancy", download=peaks.rename(columns=headers),
-         column_config={v.tr("col.peak_ratio"): st.column_config.NumberColumn(format="percent")})
+shown = peaks.assign(peak_hour=[fmt.datetime(h, v.lang) for h in peaks["peak_hour"]],
+                     peak_ratio=[fmt.value("rate", r, v.lang) for r in peaks["peak_ratio"]]).rename(columns=headers)
+ui.table(v, shown, "point_occupancy", download=peaks.rename(columns=headers), wrap=True)
 
 st.subheader(v.tr("parcels.h.daily"))
 daily = q.point_daily(v.snap, v.scope, v.community, v.period, v.period_end)
@@ -55,5 +55,7 @@ st.subheader(v.tr("parcels.h.overdue"))
 overdue = q.overdue_parcels(v.snap, v.scope, v.community, v.period, v.period_end)
 headers = {c: v.tr(f"col.{c}") for c in overdue.columns}
 shown = overdue.assign(arrived_at=[fmt.datetime(x, v.lang) for x in overdue["arrived_at"]],
-                       picked_up_at=[fmt.datetime(x, v.lang) if not pd.isna(x) else "—" for x in overdue["picked_up_at"]])
-ui.table(v, shown.rename(columns=headers), "overdue_parcels", download=overdue.rename(columns=headers))
+                       picked_up_at=[fmt.datetime(x, v.lang) if not pd.isna(x) else "—" for x in overdue["picked_up_at"]],
+                       waited_hours=[fmt.value("hours", x, v.lang) for x in overdue["waited_hours"]])
+ui.table(v, shown.rename(columns=headers), "overdue_parcels", download=overdue.rename(columns=headers),
+         wrap=True)

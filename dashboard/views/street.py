@@ -38,6 +38,11 @@ def measure_value(m: str, x) -> str:
     return fmt.number(x, v.lang, 2) if m.startswith("per1k.") else fmt.value(m, x, v.lang)
 
 
+def per1k_change(d: float) -> str:
+    """A change per 1,000 households at the precision shown: one that rounds away is 0, never "-0.00"."""
+    return "0" if round(d, 2) == 0 else f"{d:+.2f}"
+
+
 v = ui.page_view()
 if v is None:
     st.stop()
@@ -67,8 +72,13 @@ for c in wide["community_id"]:
 wide["errors"] = [sum(a.level == "error" for a in found[c]) for c in wide["community_id"]]
 wide["warnings"] = [sum(a.level != "error" for a in found[c]) for c in wide["community_id"]]
 
-if st.query_params.get("m") in MEASURES and "street_metric" not in st.session_state:
-    st.session_state.street_metric = st.query_params["m"]
+asked = st.query_params.get("m")
+if "street_metric" not in st.session_state:
+    if asked in MEASURES:
+        st.session_state.street_metric = asked
+    elif asked:   # a measure the address names but we do not know: say so, as the sidebar does for ?c= ?p=
+        st.warning(v.tr("note.unknown_measure", asked=fmt.plain(asked), shown=measure_name(MEASURES[0])),
+                   icon=":material/link_off:")
 choice = st.selectbox(v.tr("street.metric"), MEASURES, format_func=measure_name, key="street_metric",
                       placeholder=v.tr("placeholder"))
 st.query_params["m"] = choice
@@ -105,7 +115,7 @@ chosen = v.tr("street.col.chosen", measure=measure_name(choice))
 change = v.tr("street.col.change")
 shown = pd.DataFrame({**head, chosen: [measure_value(choice, x) for x in ranked[choice]],
                       change: ["—" if fmt.is_missing(d) else (fmt.delta(choice, x, x - d, v.lang) if not choice.startswith("per1k.")
-                                                              else f"{d:+.2f}") for x, d in zip(ranked[choice], ranked["change"])],
+                                                              else per1k_change(d)) for x, d in zip(ranked[choice], ranked["change"])],
                       **{metric_name(m, v.lang): [fmt.value(m, x, v.lang) for x in ranked[m]] for m in SHOWN if m != choice}})
 numbers = pd.DataFrame({**head, chosen: ranked[choice], change: ranked["change"],
                         **{metric_name(m, v.lang): ranked[m] for m in SHOWN if m != choice}})

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import charts, ui
+from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.i18n import label, metric_name
 
@@ -23,8 +24,9 @@ with right:
     courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period)
     courses["course_type"] = [label("course", c, v.lang) for c in courses["course_type"]]
     ui.chart(v, charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
-                            v.tr("chart.participants")), not courses.empty)
-ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses")
+                            v.tr("chart.participants"), horizontal=True), not courses.empty)
+ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses",
+         wrap=True)
 
 left, right = st.columns(2)
 with left:
@@ -37,8 +39,9 @@ with right:
     mix["role"] = [label("role", c, v.lang) for c in mix["role"]]
     by_type = mix.groupby("employment_type", as_index=False)["started"].sum()
     ui.chart(v, charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),
-                            v.tr("chart.started")), not by_type.empty)
-mix = mix.rename(columns={"employment_type": v.tr("col.employment_type"), "role": v.tr("col.role"),
-                          "started": v.tr("col.started"), "via_training": v.tr("col.via_training"),
-                          "median_monthly_income_yuan": metric_name("jobs.median_monthly_income_yuan", v.lang)})
-ui.table(v, mix, "jobs_mix")
+                            v.tr("chart.started"), horizontal=True), not by_type.empty)
+heads = {"employment_type": v.tr("col.employment_type"), "role": v.tr("col.role"),
+         "started": v.tr("col.started"), "via_training": v.tr("col.via_training"),
+         "median_monthly_income_yuan": metric_name("jobs.median_monthly_income_yuan", v.lang)}
+shown = mix.assign(median_monthly_income_yuan=[fmt.value("yuan", x, v.lang) for x in mix["median_monthly_income_yuan"]])
+ui.table(v, shown.rename(columns=heads), "jobs_mix", download=mix.rename(columns=heads), wrap=True)

@@ -3,6 +3,7 @@ must equal the kpi table for the chosen community and period."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -48,6 +49,12 @@ def open_page(page: str, lang: str = "zh", **params) -> AppTest:
 
 def charts(at: AppTest) -> list:
     return list(at.get("vega_lite_chart"))
+
+
+def table_text(found):
+    """A st.table as the viewer reads it: the page escapes Markdown in every cell (72\\.0 shows as 72.0)."""
+    return found.value.map(lambda x: re.sub(r"\\(.)", r"\1", x) if isinstance(x, str) else x).rename(
+        columns=lambda c: re.sub(r"\\(.)", r"\1", c))
 
 
 def rows_in(chart) -> int:
@@ -113,7 +120,7 @@ def test_check_pages_list_every_number_as_kpi_has_it(grain, period, fixture_db):
     at = open_page(page, c="A", g=grain, p=period)
     values = kpi_values(fixture_db, "A", grain, period)
     # the numbers are a full table (every row and definition, nothing in a scroll box)
-    table = next(t.value for t in at.table if "定义" in t.value.columns)
+    table = next(table_text(t) for t in at.table if "定义" in t.value.columns)
     names = {metric_name(m, "zh"): m for m in METRICS}
     assert len(table) >= 15
     for _, row in table.iterrows():
@@ -129,7 +136,7 @@ def test_weekly_check_follows_the_week_of_a_month_view():
 
 def test_street_comparison_is_per_1000_households(fixture_db):
     at = open_page("street", c="A", g="week", p="2025-06-02", m="per1k.orders")
-    table = at.table[0].value
+    table = table_text(at.table[0])
     assert sorted(table["社区"]) == ["A社区", "B社区"]              # one row per community, B without households
     a = table[table["社区"] == "A社区"].iloc[0]
     assert a["订单数（每千户）（所选）"] == "1.00"          # 2 orders × 1000 ÷ 2000 households
@@ -138,7 +145,7 @@ def test_street_comparison_is_per_1000_households(fixture_db):
 
 def test_street_comparison_ranks_who_needs_attention_first(fixture_db):
     at = open_page("street", c="A", g="week", p="2025-06-02")
-    table = at.table[0].value
+    table = table_text(at.table[0])
     # A: 2 noise complaints outside hours (serious) and a repeat building; B: 1 outside hours
     assert list(table["社区"]) == ["A社区", "B社区"]
     assert list(table["严重提醒"]) == [1, 1] and table["提醒"].iloc[0] > table["提醒"].iloc[1]
@@ -157,7 +164,7 @@ def test_charts_carry_data():
 
 def test_glossary_lists_every_metric_with_its_definition():
     at = open_page("glossary")
-    table = at.dataframe[0].value
+    table = table_text(at.table[0])          # a static table: every definition whole, wrapped on a phone
     assert len(table) == len(METRICS)
     assert "直播噪音投诉中，发生时间" in table[table["指标代码"] == "complaints.noise_outside_hours"]["定义"].iloc[0]
 
@@ -179,6 +186,28 @@ def test_every_table_has_a_download_button():
     for page in ["orders", "parcels", "complaints", "training", "map", "street", "data_import", "glossary"]:
         at = open_page(page, c="A", g="week", p="2025-06-02")
         assert len(at.get("download_button")) >= len(at.dataframe), page
+
+
+# What a number looks like once formatted for reading: none of it may reach a downloaded CSV.
+FORMATTED = re.compile(r"\d\s*(万|亿|%|个百分点|小时|h|pts)$|¥\s*\d|^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_download_holds_numbers_as_numbers(lang, monkeypatch):
+    import dashboard.ui
+    sent = []
+    real = dashboard.ui.csv_bytes
+    monkeypatch.setattr(dashboard.ui, "csv_bytes", lambda df: sent.append(df) or real(df))
+    pages = ["orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "street", "glossary"]
+    for page in pages:
+        before = len(sent)
+        at = open_page(page, lang, c="A", g="week", p="2025-06-02")
+        assert not at.exception, page
+        assert len(sent) > before, f"{page} offered no download"
+    for df in sent:
+        for column in df.columns:
+            bad = [x for x in df[column] if isinstance(x, str) and FORMATTED.search(x)]
+            assert not bad, f"{column}: {bad[:3]}"
 
 
 def test_a_new_build_shows_without_restart(tmp_path, monkeypatch):
