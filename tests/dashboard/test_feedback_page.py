@@ -191,3 +191,16 @@ def test_an_official_sees_the_round_but_no_form(db):
     assert not [b for b in at.button if b.label == "导入这一轮回访"]
     assert not at.data_editor or all(not (e.key or "").startswith("feedback_rows") for e in at.data_editor)
     assert "这个账号只能查看回访结果；录入回访请联系本社区主任或治理小组成员。" in [c.value for c in at.caption]
+
+
+def test_the_section_reads_in_english_too(db):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": "en", "c": "A", "g": "month", "p": JUNE})
+    for key, value in auth.session_for(users.lookup(db, "dir_a")).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("views/monthly.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    rows = table(at, "Heard noise at night")
+    assert list(rows["Households asked"]) == ["3", "2"]
+    assert [b for b in at.button if b.label == "Import this round"]
