@@ -238,8 +238,8 @@ def test_a_different_key_is_refused(tmp_path, key_file):
 
 
 @pytest.mark.parametrize("content, mode, words", [
-    (b"", 0o600, "文件是空的"), (b"\n", 0o600, "文件是空的"), (os.urandom(8).hex().encode(), 0o600, "密钥太短"),
-    (os.urandom(32).hex().encode(), 0o644, "其他用户也能读取"), (b"\xff\xfe not a key", 0o600, "不是十六进制"),
+    (b"", 0o600, "文件是空的"), (b"\n", 0o600, "文件是空的"), (b"e2260dd938fa7b10", 0o600, "密钥太短"),
+    (b"d9aae4ef3f0b507b00b798e83a6ed17ec3c848075e2c2d6e9332870c2cbabba2", 0o644, "其他用户也能读取"), (b"\xff\xfe not a key", 0o600, "不是十六进制"),
     (b"zz" * 32, 0o600, "不是十六进制")])
 def test_unusable_key_files_are_refused_with_a_message(tmp_path, key_file, content, mode, words):
     key_file.parent.mkdir()
