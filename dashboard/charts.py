@@ -225,8 +225,13 @@ def fit_zoom(lat: pd.Series, lon: pd.Series, pixels: int = 330, most: float = 17
 
 def marked_line(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, order: str,
                 mark_at: str | None, mark_text: str, y_format: str = "d") -> alt.Chart:
-    """One series over periods with a dashed rule at the period a rule took effect (`mark_at`, an x label)."""
-    x_enc, x_tip = _x(x, x_title, order)
+    """One series over periods with a dashed rule at the period a rule took effect (`mark_at`, an x label).
+
+    Every layer gets the periods' order as an explicit list: a layer without it made Vega-Lite merge the
+    x domains as text, which put 2025年10月 before 2025年2月 and drew the line out of order."""
+    periods = df.sort_values(order)[x].drop_duplicates().tolist()
+    x_enc = alt.X(f"{x}:O", title=x_title, sort=periods, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
+    x_tip = alt.Tooltip(f"{x}:O", title=x_title)
     line = alt.Chart(df).mark_line(point=True, interpolate="linear", color="#b5485d").encode(
         x=x_enc, y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domainMin=0, clamp=True),
                          axis=alt.Axis(format=y_format, tickMinStep=_step(df, y))),
@@ -234,9 +239,10 @@ def marked_line(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, or
     if mark_at is None or mark_at not in set(df[x]):
         return _style(line)
     mark = pd.DataFrame({x: [mark_at], "label": [mark_text]})
-    rule = alt.Chart(mark).mark_rule(color="#2f6f9f", strokeDash=[5, 4], size=2).encode(x=alt.X(f"{x}:O"))
+    rule = alt.Chart(mark).mark_rule(color="#2f6f9f", strokeDash=[5, 4], size=2).encode(
+        x=alt.X(f"{x}:O", sort=periods))
     text = alt.Chart(mark).mark_text(align="left", dx=4, dy=-6, color="#2f6f9f", fontSize=12, font=FONT).encode(
-        x=alt.X(f"{x}:O"), y=alt.value(8), text="label:N")
+        x=alt.X(f"{x}:O", sort=periods), y=alt.value(8), text="label:N")
     return _style(alt.layer(line, rule, text))
 
 

@@ -21,7 +21,7 @@ FEED_ORDER = ["orders", "parcels", "complaints", "training", "jobs", "feedback"]
 FIT_ROWS, ROW_PX = 25, 35   # st.dataframe's row height; longer lists scroll inside the page
 # Up to this many rows a table is static and wraps its cells: st.dataframe is a canvas grid that cannot
 # wrap, and at 390 px it hid every column past the third behind a sideways scroll.
-WRAP_ROWS = 40
+WRAP_ROWS = 120   # a busy week's overdue list (116 in the 双11 week) stays whole
 
 
 def page_view() -> View | None:

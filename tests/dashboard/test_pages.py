@@ -257,3 +257,52 @@ def test_a_period_with_nothing_to_draw_says_so_instead_of_an_empty_chart():
     assert not at.exception
     assert any(i.value == t("chart.empty", "zh") for i in at.info)
     assert all(rows_in(c) > 0 for c in charts(at))
+
+
+# ---- charts: what a phone and an honest axis need (dashboard/charts.py) ----
+
+def _layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def test_a_marked_line_keeps_the_periods_in_time_order_in_every_layer():
+    import pandas as pd
+    from dashboard import charts as ch
+    labels = ["2024年12月", "2025年1月", "2025年2月", "2025年10月", "2025年11月"]
+    df = pd.DataFrame({"label": labels, "start": pd.to_datetime(["2024-12-01", "2025-01-01", "2025-02-01",
+                                                                  "2025-10-01", "2025-11-01"]),
+                       "value": [2, 0, 14, 3, 1]})
+    spec = ch.marked_line(df, "label", "value", "时间", "时段外", "start", "2025年2月", "规则起").to_dict()
+    # as text "2025年10月" sorts before "2025年2月"; every layer must carry the time order itself
+    assert [layer["encoding"]["x"]["sort"] for layer in _layers(spec)] == [labels] * 3
+    line = _layers(spec)[0]
+    assert line["mark"]["interpolate"] == "linear" and line["encoding"]["y"]["scale"]["domainMin"] == 0
+
+
+def test_bars_draw_a_metric_whose_name_has_a_dot_and_count_in_whole_numbers():
+    import pandas as pd
+    from dashboard import charts as ch
+    df = pd.DataFrame({"name": ["A社区", "B社区"], "complaints.open_at_end": [0, 0]})
+    spec = ch.bars(df, "name", "complaints.open_at_end", "社区", "期末未办结", horizontal=True).to_dict()
+    fields = {spec["encoding"]["x"]["field"], spec["encoding"]["y"]["field"]}
+    rows = next(iter(spec["datasets"].values()))
+    assert all("." not in f and f in rows[0] for f in fields)          # Vega-Lite reads a dot as a nested field
+    assert spec["encoding"]["x"]["axis"]["format"] == ",d"             # all zero: "0", never "0.000000"
+    assert spec["encoding"]["y"]["sort"] == "-x"
+
+
+def test_the_map_names_buildings_and_points_in_chinese_and_fits_a_phone():
+    import json
+    import pandas as pd
+    from dashboard import charts as ch
+    buildings = pd.DataFrame({"building_id": ["B1", "B2"], "name": ["A社区1栋", "A社区2栋"],
+                              "lat": [31.2300, 31.2310], "lon": [121.4700, 121.4720], "complaints": [0, 3]})
+    points = pd.DataFrame({"point_id": ["P1"], "name": ["东门驿站"], "lat": [31.2305], "lon": [121.4710],
+                           "capacity": [4], "peak_ratio": [0.75]})
+    deck = json.loads(ch.deck(buildings, points, "{name}: {complaints}", "{name} {capacity} {ratio}").to_json())
+    texts = [layer for layer in deck["layers"] if layer["@@type"] == "TextLayer"]
+    assert len(texts) == 2 and all(layer["characterSet"] == "auto" for layer in texts)
+    assert [d["label"] for d in texts[0]["data"]] == ["1栋", "2栋"]
+    # 0.002° of longitude at 31.2305° N is 190.4 m, plus 120 m of room, across 330 px:
+    # log2(330 × 40,075,016 × cos 31.2305° / (512 × 310.4)) = log2(71,159) = 16.12
+    assert deck["initialViewState"]["zoom"] == pytest.approx(16.12, abs=0.01)
