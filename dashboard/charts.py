@@ -167,7 +167,8 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
     p = points.copy()
     p["ratio"] = p["peak_ratio"].fillna(0.0)
     p["radius"] = 18 + 40 * p["ratio"].clip(0, 1.5)
-    p["color"] = [[181, 72, 93, 230] if r > 1 else [47, 111, 159, 230] for r in p["ratio"]]
+    # see-through, so that a building under a point keeps its colour and its label shows
+    p["color"] = [[181, 72, 93, 170] if r > 1 else [47, 111, 159, 170] for r in p["ratio"]]
     p["tip"] = [point_tip.format(name=n, capacity="—" if pd.isna(c) else int(c), ratio=f"{r * 100:.0f}%")
                 for n, c, r in zip(p["name"], p["capacity"], p["ratio"])]
     all_lat = pd.concat([b["lat"], p["lat"]])
@@ -191,7 +192,8 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
                                 character_set=pdk.types.String("auto"), font_family=pdk.types.String(FONT)))
     if not p.empty:
         layers.append(pdk.Layer("TextLayer", p, get_position=["lon", "lat"], get_text="name", get_size=14,
-                                get_color=[31, 41, 51], get_pixel_offset=[0, -28],
+                                get_color=[31, 41, 51], get_pixel_offset=[0, -28], background=True,
+                                get_background_color=[255, 255, 255, 220], background_padding=[3, 1],
                                 character_set=pdk.types.String("auto"), font_family=pdk.types.String(FONT)))
     view = pdk.ViewState(latitude=float((all_lat.min() + all_lat.max()) / 2),
                          longitude=float((all_lon.min() + all_lon.max()) / 2),

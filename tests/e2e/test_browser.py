@@ -251,3 +251,38 @@ def test_on_a_phone_the_closed_sidebar_leaves_the_page_whole_and_opens_on_the_fi
         page.screenshot(path=str(SHOTS / "phone_sidebar_open.png"))
     finally:
         page.close()
+
+
+# Widest right edge of anything in the page body (Streamlit scrolls inside its own main container, so the
+# document's scrollWidth alone would not show a table pushed past the screen).
+BODY_OVERFLOW = """
+() => {
+  const main = document.querySelector('[data-testid="stMain"]') || document.querySelector('section.main');
+  const edge = Math.max(...[...main.querySelectorAll('[data-testid="stAlert"], [data-testid="stTable"], h1, h2, h3, p')]
+                        .map(e => e.getBoundingClientRect().right));
+  return {edge, width: window.innerWidth, doc: document.documentElement.scrollWidth, main: main.scrollWidth};
+}
+"""
+
+
+def test_on_a_phone_the_weekly_check_shows_alerts_and_the_point_table_within_the_screen(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page.goto(f"{server['url']}/weekly?lang=zh", timeout=WAIT_MS)
+        _settle(page)
+        _wait_for(page, "() => document.querySelectorAll('[data-testid=\"stTable\"]').length > 0",
+                  "the weekly check drew no table")
+        assert page.locator('[data-testid="stAlert"]').count() > 0, "no alerts (nor an all-clear) on the check"
+        points = page.locator('[data-testid="stTable"]').filter(has_text="峰值占用率").first
+        assert points.is_visible()
+        box = points.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
+        # the table itself holds its columns: nothing scrolls sideways inside it
+        inner = points.evaluate("t => ({scroll: t.querySelector('table').scrollWidth, shown: t.clientWidth})")
+        assert inner["scroll"] <= inner["shown"] + 1, inner
+        found = page.evaluate(BODY_OVERFLOW)
+        assert found["edge"] <= found["width"] + 1 and found["doc"] <= found["width"] and \
+            found["main"] <= found["width"], found
+        page.screenshot(path=str(SHOTS / "phone_weekly.png"), full_page=True)
+    finally:
+        page.close()
