@@ -102,7 +102,7 @@ def test_the_monthly_check_of_a_partial_month_says_so_and_is_not_all_clear():
 
 def test_the_street_ranking_marks_a_partial_community_beside_a_complete_one():
     at = open_page("street", c="A", g="week", p="2025-06-09")
-    table = at.dataframe[0].value.set_index("社区")
+    table = at.table[0].value.set_index("社区")      # a full table (st.table), cells Markdown-escaped
     assert table.loc["A社区", "本期数据"] == "截至6月12日，不完整"
     assert table.loc["B社区", "本期数据"] == "完整"
     assert any("A社区" in w and "B社区" not in w and "不完整" in w for w in warnings(at))
@@ -152,8 +152,9 @@ def test_pickers_have_a_chinese_placeholder():
 
 def test_the_print_hint_fits_a_phone_too():
     at = open_page("weekly", c="A", g="week", p="2025-06-02")
-    hint = next(c.value for c in at.caption if "Ctrl+P" in c.value)
-    assert "手机" in hint and "打印" in hint
+    # an HTML paragraph of class linli-print-hint, which the phone stylesheet hides (dashboard/style.py)
+    hint = next(h.proto.body for h in at.get("html") if "Ctrl+P" in h.proto.body)
+    assert "linli-print-hint" in hint and "手机" in hint and "打印" in hint
 
 
 @pytest.mark.parametrize("now,before,shown", [(0.1, 0.1004, "0 个百分点"), (0.2, 0.1, "+10.0 个百分点")])
