@@ -15,6 +15,7 @@ from pipelines.effect import WINDOW, effect
 from . import charts
 from . import format as fmt
 from . import queries as q
+from .effect_text import effect_text
 from .governance_view import may_write, save
 from .i18n import METRIC_KIND, METRICS, metric_name
 from .view import View
@@ -52,25 +53,6 @@ def effect_chart(v: View, e) -> alt.Chart:
     means = alt.Chart(df).mark_line(strokeWidth=2).encode(x=x, y="mean:Q", color=colour, detail="side:N")
     agreed = alt.Chart(pd.DataFrame({"day": [pd.Timestamp(e.agreed_on)]})).mark_rule(strokeDash=[4, 3]).encode(x="day:T")
     return (points + means + agreed).properties(height=250).configure(font=charts.FONT).configure_legend(orient="top")
-
-
-def mean_text(v: View, metric: str, x: float | None) -> str:
-    """A mean of weekly counts keeps one decimal (2.75 complaints a week shows as 2.8, not 3)."""
-    if x is None:
-        return "—"
-    return fmt.number(x, v.lang, 1) if METRIC_KIND[metric][0] == "count" else fmt.value(metric, x, v.lang)
-
-
-def effect_text(v: View, e) -> str:
-    m = e.metric
-    if e.before_mean is None or e.after_mean is None:
-        return v.tr("gov.effect.no_data")
-    good = METRIC_KIND[m][1]
-    better = "" if good == 0 or e.change == 0 else v.tr("gov.effect.better" if e.change * good > 0 else "gov.effect.worse")
-    sign = "+" if e.change > 0 else "−" if e.change < 0 else ""
-    return v.tr(f"gov.effect.{e.verdict}", before=mean_text(v, m, e.before_mean), nb=len(e.before),
-                after=mean_text(v, m, e.after_mean), na=len(e.after), change=sign + mean_text(v, m, abs(e.change)),
-                threshold=mean_text(v, m, e.threshold)) + better
 
 
 def show_effects(v: View, case) -> None:

@@ -7,6 +7,7 @@ which gather() has already checked against the viewer's scope.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -49,11 +50,35 @@ def cases_table(src, community: str, lang: str) -> Table:
         "agreed_on": c.agreed_on,
         "solution": c.solution,
         "metrics": "、".join(metric_name(m, lang) if m in METRIC_KIND else m for m in c.metrics) or None,
+        "effect": _effects(src, community, c, lang),
     } for c in found]
-    frame = pd.DataFrame(rows, columns=[*CASE_COLUMNS, "metrics"])
+    frame = pd.DataFrame(rows, columns=[*CASE_COLUMNS, "metrics", "effect"])
     frame["case_id"] = pd.array(frame["case_id"], dtype="Int64")
-    headers = {c: t(f"brief.case.{c}", lang) for c in CASE_COLUMNS} | {"metrics": t("brief.action.metric", lang)}
+    headers = {c: t(f"brief.case.{c}", lang) for c in CASE_COLUMNS} | {"metrics": t("brief.action.metric", lang),
+                                                                      "effect": t("brief.case.effect", lang)}
     return Table(t("brief.sheet.cases", lang), frame.rename(columns=headers))
+
+
+def _effects(src, community: str, case, lang: str) -> str | None:
+    """Each linked metric before against after the agreement, worded as the 协商议题 page words it."""
+    from pipelines.effect import WINDOW, effect
+
+    from ..effect_text import effect_text
+    if case.agreed_on is None or not case.metrics:
+        return None
+    agreed = case.agreed_on
+    weekly = src("kpi_series", community, "week", agreed - dt.timedelta(weeks=WINDOW + 1),
+                 agreed + dt.timedelta(weeks=WINDOW + 1))
+    end = src("data_ends").get(community)
+    words = SimpleNamespace(lang=lang, tr=lambda key, **values: t(key, lang, **values))
+    parts = []
+    for metric in case.metrics:
+        if metric not in METRIC_KIND:
+            continue
+        s = weekly[weekly["metric"] == metric]
+        weeks = [(pd.Timestamp(p).date(), None if pd.isna(x) else float(x)) for p, x in zip(s["period_start"], s["value"])]
+        parts.append(f"{metric_name(metric, lang)}：{effect_text(words, effect(metric, weeks, agreed, end))}")
+    return "\n".join(parts) or None
 
 
 def _headed(df: pd.DataFrame, prefix: str, lang: str) -> pd.DataFrame:

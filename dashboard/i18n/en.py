@@ -548,4 +548,5 @@ STRINGS = {
     "feedback.importing": "Importing the round and recomputing the numbers…",
     "feedback.saved": "Imported {n} households visited on {date} (import {id}). The import history on Data import lists it; a mistake can be undone there.",
     "feedback.saved_quarantined": " {n} rows did not pass the checks and are in the quarantine on Data import, with the reasons.",
+    "brief.case.effect": "Effect (before against after)",
 }
