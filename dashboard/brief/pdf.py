@@ -183,7 +183,7 @@ def _records(pdf: _Page, brief: Brief, title: str, table: Table, empty: str) -> 
     pdf.set_draw_color(*RULE)
     pdf.set_fill_color(255, 255, 255)   # the alerts' marker colour would otherwise fill the rows
     rows = df.head(MAX_ROWS)
-    weights = [max(4, min(30, max(len(str(c)), *(len(str(v)) for v in rows[c])))) for c in rows.columns]
+    weights = [max(7, min(30, max(len(str(c)), *(len(str(v)) for v in rows[c])))) for c in rows.columns]
     with pdf.table(col_widths=weights, line_height=5, wrapmode=WrapMode.CHAR, first_row_as_headings=True,
                    headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL), text_align="LEFT") as t:
         t.row([str(c) for c in rows.columns])
