@@ -10,14 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.consult import STEPS
-from pipelines.effect import WINDOW, effect
 
 from . import charts
 from . import format as fmt
 from . import queries as q
-from .effect_text import effect_text
+from .effect_text import effect_of, effect_text, weeks_around
 from .governance_view import may_write, save
-from .i18n import METRIC_KIND, METRICS, metric_name
+from .i18n import METRICS, metric_name
 from .view import View
 
 
@@ -30,11 +29,8 @@ def steps_line(v: View, step: str) -> str:
 
 
 def weekly_effect(v: View, community: str, metric: str, agreed_on: dt.date):
-    start, end = agreed_on - dt.timedelta(weeks=WINDOW + 1), agreed_on + dt.timedelta(weeks=WINDOW + 1)
-    s = q.kpi_series(v.snap, v.scope, community, "week", start, end)
-    s = s[s["metric"] == metric]
-    weeks = [(pd.Timestamp(p).date(), None if pd.isna(x) else float(x)) for p, x in zip(s["period_start"], s["value"])]
-    return effect(metric, weeks, agreed_on, v.data_end)
+    start, end = weeks_around(agreed_on)
+    return effect_of(q.kpi_series(v.snap, v.scope, community, "week", start, end), metric, agreed_on, v.data_end)
 
 
 def effect_chart(v: View, e) -> alt.Chart:

@@ -1,9 +1,27 @@
-"""A case's effect in words (pipelines/effect.py's verdict, means and threshold), for the 协商议题 page and
-the briefs alike; no Streamlit. `v` needs only `lang` and `tr(key, **values)`."""
+"""A case's effect from the weekly kpi, and in words (pipelines/effect.py's verdict, means and threshold),
+for the 协商议题 page and the briefs alike; no Streamlit. `v` needs only `lang` and `tr(key, **values)`."""
 from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipelines.effect import WINDOW, Effect, effect
 
 from . import format as fmt
 from .i18n import METRIC_KIND
+
+
+def weeks_around(agreed_on: dt.date) -> tuple[dt.date, dt.date]:
+    """The span of weekly kpi an effect reads: the window each side of the agreement, and a week more."""
+    return agreed_on - dt.timedelta(weeks=WINDOW + 1), agreed_on + dt.timedelta(weeks=WINDOW + 1)
+
+
+def effect_of(series: pd.DataFrame, metric: str, agreed_on: dt.date, data_end) -> Effect:
+    """`series`: queries.kpi_series rows (period_start, metric, value) over `weeks_around(agreed_on)`."""
+    s = series[series["metric"] == metric]
+    weeks = [(pd.Timestamp(p).date(), None if pd.isna(x) else float(x)) for p, x in zip(s["period_start"], s["value"])]
+    return effect(metric, weeks, agreed_on, data_end)
 
 
 def mean_text(v, metric: str, x: float | None) -> str:

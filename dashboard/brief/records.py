@@ -61,24 +61,14 @@ def cases_table(src, community: str, lang: str) -> Table:
 
 def _effects(src, community: str, case, lang: str) -> str | None:
     """Each linked metric before against after the agreement, worded as the 协商议题 page words it."""
-    from pipelines.effect import WINDOW, effect
-
-    from ..effect_text import effect_text
+    from ..effect_text import effect_of, effect_text, weeks_around
     if case.agreed_on is None or not case.metrics:
         return None
-    agreed = case.agreed_on
-    weekly = src("kpi_series", community, "week", agreed - dt.timedelta(weeks=WINDOW + 1),
-                 agreed + dt.timedelta(weeks=WINDOW + 1))
+    weekly = src("kpi_series", community, "week", *weeks_around(case.agreed_on))
     end = src("data_ends").get(community)
     words = SimpleNamespace(lang=lang, tr=lambda key, **values: t(key, lang, **values))
-    parts = []
-    for metric in case.metrics:
-        if metric not in METRIC_KIND:
-            continue
-        s = weekly[weekly["metric"] == metric]
-        weeks = [(pd.Timestamp(p).date(), None if pd.isna(x) else float(x)) for p, x in zip(s["period_start"], s["value"])]
-        parts.append(f"{metric_name(metric, lang)}：{effect_text(words, effect(metric, weeks, agreed, end))}")
-    return "\n".join(parts) or None
+    return "\n".join(f"{metric_name(m, lang)}：{effect_text(words, effect_of(weekly, m, case.agreed_on, end))}"
+                     for m in case.metrics if m in METRIC_KIND) or None
 
 
 def _headed(df: pd.DataFrame, prefix: str, lang: str) -> pd.DataFrame:
