@@ -349,7 +349,7 @@ STRINGS = {
     "brief.case.step": "Step",
     "brief.case.agreed_on": "Agreed on",
     "brief.case.solution": "Agreed solution",
-    "brief.case.effect": "Effect",
+    "brief.case.effect": "Effect (before against after)",
     "brief.signature": "Checked by: __________    Group lead: __________    Date: __________",
     "brief.download.xlsx": "Download the brief (Excel)",
     "brief.download.pdf": "Download the brief (PDF, to print)",
@@ -548,5 +548,4 @@ STRINGS = {
     "feedback.importing": "Importing the round and recomputing the numbers…",
     "feedback.saved": "Imported {n} households visited on {date} (import {id}). The import history on Data import lists it; a mistake can be undone there.",
     "feedback.saved_quarantined": " {n} rows did not pass the checks and are in the quarantine on Data import, with the reasons.",
-    "brief.case.effect": "Effect (before against after)",
 }

@@ -346,7 +346,7 @@ STRINGS = {
     "brief.case.step": "所处步骤",
     "brief.case.agreed_on": "方案日期",
     "brief.case.solution": "形成的方案",
-    "brief.case.effect": "效果",
+    "brief.case.effect": "效果（方案前后对比）",
     "brief.signature": "检查人：__________　　治理小组组长：__________　　日期：__________",
     "brief.download.xlsx": "下载简报（Excel）",
     "brief.download.pdf": "下载简报（PDF，可打印）",
@@ -545,5 +545,4 @@ STRINGS = {
     "feedback.importing": "正在导入回访并重新计算指标…",
     "feedback.saved": "已导入 {date} 的 {n} 户回访（导入编号 {id}）。在“数据导入”页的导入记录里可以查看，录错了可以撤销。",
     "feedback.saved_quarantined": " 另有 {n} 行没有通过检查，已放入“数据导入”页的隔离区，请到那里查看原因。",
-    "brief.case.effect": "效果（方案前后对比）",
 }

@@ -306,3 +306,14 @@ def test_the_map_names_buildings_and_points_in_chinese_and_fits_a_phone():
     # 0.002° of longitude at 31.2305° N is 190.4 m, plus 120 m of room, across 330 px:
     # log2(330 × 40,075,016 × cos 31.2305° / (512 × 310.4)) = log2(71,159) = 16.12
     assert deck["initialViewState"]["zoom"] == pytest.approx(16.12, abs=0.01)
+
+
+@pytest.mark.parametrize("catalog", ["zh_CN", "en"])
+def test_no_catalog_key_is_written_twice(catalog):
+    # a repeated key silently keeps the last value: one of the two texts was never shown
+    import ast
+    from pathlib import Path
+    tree = ast.parse((Path(__file__).parents[2] / "dashboard" / "i18n" / f"{catalog}.py").read_text(encoding="utf-8"))
+    strings = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "STRINGS")
+    keys = [k.value for k in strings.keys]
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []
