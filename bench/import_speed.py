@@ -19,8 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.readers import read_table
-from pipelines.store import import_file
+from pipelines.ingest.readers import read_table
+from pipelines.ingest.store import import_file
 
 
 def orders_csv(path: Path, n: int) -> None:

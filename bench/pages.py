@@ -34,7 +34,7 @@ def render(page: str) -> None:
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
     at.run()
     if page != "overview":
-        at.switch_page(f"views/{page}.py")
+        at.switch_page(f"screens/{page}.py")
         at.run()
     assert not at.exception, [e.value for e in at.exception]
 

@@ -30,7 +30,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # the peers sit beside this script
 import peer_pandas  # noqa: E402
 import peer_polars  # noqa: E402
-from pipelines.demo import run_demo  # noqa: E402
+from pipelines.demo.generate import run_demo  # noqa: E402
 
 METRICS = ("orders.count", "orders.gmv_yuan", "orders.refund_rate", "orders.active_sellers",
            "parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
@@ -42,7 +42,7 @@ REL_TOL = 1e-9
 BUILD_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from pipelines.build import build
+from pipelines.build.runner import build
 t = time.perf_counter()
 result = build(sys.argv[1], full=True)
 seconds = time.perf_counter() - t

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.build import build
-from pipelines.demo import write_demo_files
-from pipelines.store import import_file
+from pipelines.build.runner import build
+from pipelines.demo.generate import write_demo_files
+from pipelines.ingest.store import import_file
 from pipelines.sqlrows import scalar
 
 

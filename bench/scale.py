@@ -19,10 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.build import build
-from pipelines.demo import write_demo_files
+from pipelines.build.runner import build
+from pipelines.demo.generate import write_demo_files
 from pipelines.feeds import FEEDS
-from pipelines.store import import_file
+from pipelines.ingest.store import import_file
 
 FACTORS = (1, 2, 4, 8)
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, style, view
-from dashboard.i18n import t
+from dashboard import auth
+from dashboard import style
+from dashboard import sidebar as view
+from pipelines.present.i18n import t
 
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
 
@@ -40,23 +42,23 @@ def sections(pages: dict[str, list]) -> dict[str, list[st.Page]]:
 
 current = st.navigation(sections({
     t("nav.section.look", lang): [
-        page("views/overview.py", "page.overview", ":material/dashboard:", EVERYONE, default=True),
-        page("views/orders.py", "page.orders", ":material/shopping_cart:", EVERYONE),
-        page("views/parcels.py", "page.parcels", ":material/package_2:", EVERYONE),
-        page("views/complaints.py", "page.complaints", ":material/volume_up:", EVERYONE),
-        page("views/training.py", "page.training", ":material/school:", EVERYONE),
-        page("views/map.py", "page.map", ":material/map:", EVERYONE),
+        page("screens/overview.py", "page.overview", ":material/dashboard:", EVERYONE, default=True),
+        page("screens/orders.py", "page.orders", ":material/shopping_cart:", EVERYONE),
+        page("screens/parcels.py", "page.parcels", ":material/package_2:", EVERYONE),
+        page("screens/complaints.py", "page.complaints", ":material/volume_up:", EVERYONE),
+        page("screens/training.py", "page.training", ":material/school:", EVERYONE),
+        page("screens/map.py", "page.map", ":material/map:", EVERYONE),
     ],
     t("nav.section.check", lang): [
-        page("views/weekly.py", "page.weekly", ":material/event_available:", EVERYONE),
-        page("views/monthly.py", "page.monthly", ":material/calendar_month:", EVERYONE),
-        page("views/cases.py", "page.cases", ":material/handshake:", EVERYONE),
-        page("views/street.py", "page.street", ":material/leaderboard:", STREET),
+        page("screens/weekly.py", "page.weekly", ":material/event_available:", EVERYONE),
+        page("screens/monthly.py", "page.monthly", ":material/calendar_month:", EVERYONE),
+        page("screens/cases.py", "page.cases", ":material/handshake:", EVERYONE),
+        page("screens/street.py", "page.street", ":material/leaderboard:", STREET),
     ],
     t("nav.section.manage", lang): [
-        page("views/data_import.py", "page.import", ":material/upload_file:", IMPORTS),
-        page("views/audit.py", "auth.page.audit", ":material/history:", AUDIT),
-        page("views/glossary.py", "page.glossary", ":material/menu_book:", EVERYONE),
+        page("screens/data_import.py", "page.import", ":material/upload_file:", IMPORTS),
+        page("screens/audit.py", "auth.page.audit", ":material/history:", AUDIT),
+        page("screens/glossary.py", "page.glossary", ":material/menu_book:", EVERYONE),
     ],
 }), expanded=True)   # every page listed: Streamlit's "View N more" fold is English and hides the data pages
 st.session_state["view"] = view.sidebar(lang, PAGE_GRAIN.get(current.url_path))

@@ -12,11 +12,11 @@ import datetime as dt
 
 import streamlit as st
 
-from pipelines import users
+from pipelines.records import users
 from pipelines.database import DatabaseBusy
 
-from . import queries as q
-from .i18n import t
+from dashboard import queries as q
+from pipelines.present.i18n import t
 
 IDLE = dt.timedelta(minutes=30)
 # How stale an account may be in this process: a removed user is shut out within this time.

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.build import current_snapshot
+from pipelines.build.runner import current_snapshot
 
 Scope = tuple[str, ...]
 
@@ -97,7 +97,7 @@ def visible_communities(snap: str) -> Scope:
     """The communities the signed-in viewer may see (SPEC §9), here and nowhere else: everything for
     an admin or while Linli runs open, one community for a director or member, the communities of one
     street office for an official. Raises auth.NotSignedIn when accounts exist and nobody is signed in."""
-    from .auth import viewer    # auth reads db_path from here
+    from dashboard.auth import viewer    # auth reads db_path from here
     account = viewer()
     if account is None:
         return _scope_of(snap, "admin", None, None)
@@ -105,7 +105,7 @@ def visible_communities(snap: str) -> Scope:
 
 
 def sees_everything() -> bool:
-    from .auth import viewer
+    from dashboard.auth import viewer
     account = viewer()
     return account is None or account.role == "admin"
 
@@ -194,7 +194,7 @@ def rules(snap: str, scope: Scope, community: str) -> dict:
     df = _frame(snap, "SELECT * FROM community_rules_effective WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?",
                 [list(scope), community])
     if df.empty:
-        from pipelines.rules import DEFAULT_RULES
+        from pipelines.records.rules import DEFAULT_RULES
         return dict(DEFAULT_RULES)
     row = df.iloc[0]
     return {"window_start": row["window_start"], "window_end": row["window_end"],
@@ -334,7 +334,7 @@ def own_imports(scope: Scope, snap: str | None = None) -> tuple[int, ...] | None
 # his own import in the history (and may undo it) right after, not a few seconds later
 @st.cache_data(ttl=5, show_spinner=False)
 def _own_imports(db: str, scope: Scope, snap: str | None = None) -> tuple[int, ...]:
-    from pipelines import audit
+    from pipelines.records import audit
     from pipelines.database import connect
     if not scope or not Path(db).exists():
         return ()
@@ -392,7 +392,7 @@ def audit_trail(snap: str, scope: Scope, limit: int = 1000) -> pd.DataFrame:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _audit_trail(db: str, communities: Scope | None, limit: int) -> pd.DataFrame:
-    from pipelines import audit
+    from pipelines.records import audit
     from pipelines.database import connect
     columns = ["seq", "recorded_at", "user_name", "action", "community_id", "detail"]
     if not Path(db).exists() or communities == ():
@@ -447,7 +447,7 @@ def alert_rules(snap: str, scope: Scope, community: str):
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _alert_rules(db: str, community: str):
-    from pipelines import alert_rules
+    from pipelines.records import alert_rules
     return alert_rules.read(db, community) if Path(db).exists() else list(alert_rules.DEFAULTS)
 
 
@@ -460,7 +460,7 @@ def rule_dates(snap: str, scope: Scope, community: str) -> dict:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _rule_dates(db: str, community: str) -> dict:
-    from pipelines import rules
+    from pipelines.records import rules
     try:
         con = duckdb.connect(str(Path(db).absolute()), read_only=True)
     except duckdb.Error:
@@ -473,7 +473,7 @@ def _rule_dates(db: str, community: str) -> dict:
 
 def save_alert_rule(community: str, rule_id: str, user: str | None = None, **changes) -> None:
     """A rule edited on a check page, written to the store with its history and audit row."""
-    from pipelines import alert_rules
+    from pipelines.records import alert_rules
     from pipelines.database import connect
     con = connect(db_path())
     try:
@@ -519,8 +519,8 @@ def governance(snap: str, scope: Scope, community: str) -> tuple[list, list] | N
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _governance(db: str, community: str) -> tuple[list, list] | None:
-    from pipelines import consult
-    from pipelines import governance as records
+    from pipelines.records import cases as consult
+    from pipelines.records import actions as records
     with records.reading(db) as con:
         if con is None:
             return None if Path(db).exists() else ([], [])
@@ -528,8 +528,8 @@ def _governance(db: str, community: str) -> tuple[list, list] | None:
 
 
 def _writers() -> dict:
-    from pipelines import consult
-    from pipelines import governance as records
+    from pipelines.records import cases as consult
+    from pipelines.records import actions as records
     return {"action.add": records.add_action, "action.update": records.update_action, "case.add": consult.add_case,
             "case.step": consult.set_step, "case.party": consult.add_party, "case.meeting": consult.add_meeting,
             "case.agree": consult.agree, "case.metric": consult.link_metric, "case.note": consult.add_note}
@@ -540,8 +540,8 @@ def save_governance(snap: str, scope: Scope, what: str, *args, community: str | 
     """One change to a record, with its history and audit row, in one transaction. `community` for a new
     record; an existing one (`action_id` / `case_id` first in args) is looked up, and either must be in
     the viewer's scope."""
-    from pipelines import consult
-    from pipelines import governance as records
+    from pipelines.records import cases as consult
+    from pipelines.records import actions as records
     allowed = _narrowed(snap, scope)
     with records.writing(db_path()) as con:
         if what.startswith("action.") and what != "action.add":
@@ -583,7 +583,7 @@ def community_buildings(snap, scope, community) -> pd.DataFrame:
 def taken_response_ids(snap: str, scope: Scope, community: str, prefix: str) -> set[str] | None:
     """The community's stored feedback ids that start with `prefix`, read from the store (the snapshot
     holds no rows), so a round entered by hand never reuses one; None while the store is busy."""
-    from pipelines import governance as records
+    from pipelines.records import actions as records
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
     with records.reading(db_path()) as con:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import FileRefused
+from pipelines.errors import FileRefused
 
 LOCK_WAIT_SECONDS = 60
 DUCKDB_MAGIC = b"DUCK"        # at byte offset 8 of every DuckDB database file

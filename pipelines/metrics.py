@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rule_defaults import DEFAULT_RULES
+from pipelines.rule_defaults import DEFAULT_RULES
 
 # How a value is shown: count, yuan, rate (0–1 shown as %), hours, per1k (per 1,000 households).
 UNITS = ("count", "yuan", "rate", "hours", "per1k")

@@ -20,8 +20,8 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 def build_store(folder: Path, feeds: dict[str, str]) -> Path:
     """Import each feed's CSV text (in the given order) and build; returns the database path."""
-    from pipelines.build import build
-    from pipelines.store import import_file
+    from pipelines.build.runner import build
+    from pipelines.ingest.store import import_file
 
     db = folder / "t.duckdb"
     for kind, text in feeds.items():

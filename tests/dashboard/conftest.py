@@ -49,7 +49,7 @@ O10,A,=cmd|' /C calc'!A0,group_buy,2025-06-03 11:00,-5,1,paid
 @pytest.fixture(scope="session")
 def hostile_db(tmp_path_factory):
     """The fixture store with hostile names, a formula as a seller id and as an import's file name."""
-    from pipelines.store import import_file
+    from pipelines.ingest.store import import_file
     from tests.conftest import write
 
     folder = tmp_path_factory.mktemp("hostile")
@@ -57,6 +57,6 @@ def hostile_db(tmp_path_factory):
                               "orders": fx.ORDERS, "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS,
                               "training": fx.TRAINING, "jobs": fx.JOBS})
     import_file(db, "orders", write(folder / FORMULA_FILE, FORMULA_ORDERS))
-    from pipelines.build import build
+    from pipelines.build.runner import build
     build(db)
     return db

@@ -12,9 +12,9 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
-from dashboard.i18n import t
-from pipelines import users
-from pipelines.build import serving_dir
+from pipelines.present.i18n import t
+from pipelines.records import users
+from pipelines.build.runner import serving_dir
 from tests.conftest import build_store
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
@@ -96,7 +96,7 @@ def signed_in(db, name: str | None, **params) -> AppTest:
 def open_as(db, name: str, page: str, **params) -> AppTest:
     at = signed_in(db, name, **params)
     if page != "overview":
-        at.switch_page(f"views/{page}.py").run()
+        at.switch_page(f"screens/{page}.py").run()
     return at
 
 
@@ -136,7 +136,7 @@ def test_each_roles_navigation_holds_exactly_its_pages(db, name):
     reached = []
     for page in ALL_PAGES:
         try:
-            at.switch_page(f"views/{page}.py").run()
+            at.switch_page(f"screens/{page}.py").run()
         except ValueError:
             continue
         assert at.title[0].value == t(TITLE[page], "zh")
@@ -258,7 +258,7 @@ def test_the_audit_page_shows_a_director_her_communitys_trail_and_an_admin_all(o
     at = signed_in(own_db, None)
     login(at, "ghost", "nobody's password")     # a failed login under no community: admins only
     login(at, "dir_a", PASSWORD)
-    at.switch_page("views/audit.py").run()
+    at.switch_page("screens/audit.py").run()
     mine = at.dataframe[0].value
     # A's own: its director's login and account, the imports whose rows were all A's (buildings, points)
     assert set(mine["操作"]) == {"登录成功", "添加账号", "导入"} and set(mine["社区"]) == {"A"}
@@ -275,7 +275,7 @@ def test_with_no_account_linli_runs_open_and_says_so_on_every_page(fixture_db, m
     at.query_params.update({"lang": "zh", "c": "B"})
     at.run()
     if page != "overview":
-        at.switch_page(f"views/{page}.py").run()
+        at.switch_page(f"screens/{page}.py").run()
     assert not at.exception
     assert at.info[0].value == t("auth.demo_banner", "zh")
     assert at.title[0].value == t(TITLE[page], "zh")

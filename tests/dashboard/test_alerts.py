@@ -1,8 +1,8 @@
 """Alerts from kpi values and the alert rules: thresholds and wording, without Streamlit."""
 import datetime as dt
 
-from dashboard.alerts import Building, Context, Point, alerts, stale_feeds
-from pipelines.alert_rules import DEFAULTS, AlertRule
+from pipelines.present.alerts import Building, Context, Point, alerts, stale_feeds
+from pipelines.records.alert_rules import DEFAULTS, AlertRule
 
 RULES = {"window_start": dt.time(9), "window_end": dt.time(20), "overdue_hours": 72.0}
 # The 双11 week of A社区 as the issue saw it: every point over capacity.

@@ -16,9 +16,9 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from dashboard.brief import fonts
-from dashboard.brief.content import Source, gather
-from pipelines.cli import main
+from pipelines.reports import fonts
+from pipelines.reports.content import Source, gather
+from pipelines.cli.main import main
 from tests.conftest import build_store
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
@@ -33,7 +33,7 @@ def brief(fixture_db):
 
 @pytest.fixture(scope="module")
 def workbook(brief):
-    from dashboard.brief.xlsx import workbook_bytes
+    from pipelines.reports.xlsx import workbook_bytes
     return load_workbook(io.BytesIO(workbook_bytes(brief)))
 
 
@@ -111,7 +111,7 @@ def formula_db(tmp_path_factory):
 
 
 def test_workbook_text_that_starts_a_formula_is_neutralised(formula_db):
-    from dashboard.brief.xlsx import workbook_bytes
+    from pipelines.reports.xlsx import workbook_bytes
     wb = load_workbook(io.BytesIO(workbook_bytes(gather(Source.for_operator(formula_db), "A", "week",
                                                         dt.date(2025, 6, 2)))))
     names = [r[0] for r in wb["各代收点高峰"].iter_rows(min_row=2, values_only=True)]
@@ -125,7 +125,7 @@ def test_workbook_text_that_starts_a_formula_is_neutralised(formula_db):
 def test_pdf_has_one_or_two_pages_with_the_chinese_title_and_an_embedded_font(brief):
     from pypdf import PdfReader
 
-    from dashboard.brief.pdf import pdf_bytes
+    from pipelines.reports.pdf import pdf_bytes
     reader = PdfReader(io.BytesIO(pdf_bytes(brief)))
     assert 1 <= len(reader.pages) <= 2
     # pypdf reads fpdf2's mapping of glyph 0 as NUL characters between the others (poppler's pdftotext
@@ -139,7 +139,7 @@ def test_pdf_has_one_or_two_pages_with_the_chinese_title_and_an_embedded_font(br
 
 
 def test_png_is_a_1080_pixel_card(brief):
-    from dashboard.brief.png import png_bytes
+    from pipelines.reports.png import png_bytes
     image = Image.open(io.BytesIO(png_bytes(brief)))
     assert image.format == "PNG" and image.width == 1080
     assert 1000 < image.height < 4000
@@ -223,7 +223,7 @@ def test_report_needs_no_login_at_the_command_line(fixture_db, tmp_path, monkeyp
     """With accounts configured the dashboard asks for a login; the command line's user holds the file."""
     import shutil
 
-    from pipelines import users
+    from pipelines.records import users
     db = tmp_path / "with-users.duckdb"
     shutil.copy(fixture_db, db)
     serving = fixture_db.with_suffix(".serving")
@@ -244,7 +244,7 @@ def test_check_pages_offer_the_three_briefs(fixture_db, monkeypatch):
         at = AppTest.from_file(APP, default_timeout=60)
         at.query_params.update({"lang": "zh", "c": "A"})
         at.run()
-        at.switch_page(f"views/{page}.py")
+        at.switch_page(f"screens/{page}.py")
         at.run()
         assert not at.exception, page
         labels = [b.proto.label for b in at.get("download_button")]
@@ -264,9 +264,9 @@ def _copy(fixture_db, folder):
 def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
     from pypdf import PdfReader
 
-    from dashboard.brief.pdf import pdf_bytes
-    from dashboard.brief.xlsx import workbook_bytes
-    from pipelines import governance
+    from pipelines.reports.pdf import pdf_bytes
+    from pipelines.reports.xlsx import workbook_bytes
+    from pipelines.records import actions as governance
     db = _copy(fixture_db, tmp_path)
     with governance.writing(db) as con:
         late = governance.add_action(con, "A", "东门驿站周三加派一人", metric="parcels.peak_occupancy_ratio",
@@ -287,8 +287,9 @@ def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
 
 
 def test_open_cases_are_in_the_workbook_with_step_solution_and_metrics(fixture_db, tmp_path):
-    from dashboard.brief.xlsx import workbook_bytes
-    from pipelines import consult, governance
+    from pipelines.reports.xlsx import workbook_bytes
+    from pipelines.records import cases as consult
+    from pipelines.records import actions as governance
     db = _copy(fixture_db, tmp_path)
     with governance.writing(db) as con:
         rule = consult.add_case(con, "A", "直播只在 09:00–20:00")

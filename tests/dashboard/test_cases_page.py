@@ -16,7 +16,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import consult, governance
+from pipelines.records import cases as consult
+from pipelines.records import actions as governance
 from tests.conftest import build_store
 from tests.dashboard.test_pages import rows_in
 
@@ -76,7 +77,7 @@ def open_page(page: str, **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": "zh", **params})
     at.run()
-    at.switch_page(f"views/{page}.py")
+    at.switch_page(f"screens/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -195,7 +196,7 @@ def test_the_glossary_states_the_effect_method(db):
 
 def test_an_official_reads_cases_and_items_but_gets_no_form(db):
     from dashboard import auth
-    from pipelines import users
+    from pipelines.records import users
     record_case(db)
     users.add(db, "off_j", "official", "correct horse 9", street="金桥街道")
     for page, params in (("cases", {}), ("weekly", {"c": "A", "g": "week", "p": "2025-05-05"})):
@@ -204,7 +205,7 @@ def test_an_official_reads_cases_and_items_but_gets_no_form(db):
         for key, value in auth.session_for(users.lookup(db, "off_j")).items():
             at.session_state[key] = value
         at.run()
-        at.switch_page(f"views/{page}.py").run()
+        at.switch_page(f"screens/{page}.py").run()
         assert not at.exception, [e.value for e in at.exception]
         assert not [b for b in at.button if b.proto.form_id], page      # no form to submit
         if page == "cases":

@@ -16,7 +16,7 @@ def open_page(page: str, **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": "zh", **params})
     at.run()
-    at.switch_page(f"views/{page}.py")
+    at.switch_page(f"screens/{page}.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -75,7 +75,7 @@ def test_alert_rule_editor_lists_the_defaults(weekly):
 
 
 def test_monthly_check_marks_the_day_the_window_rule_started(tmp_path_factory, monkeypatch):
-    from pipelines.store import set_rules
+    from pipelines.ingest.store import set_rules
     from tests.conftest import build_store
     from tests.dashboard.conftest import BUILDINGS, POINTS
     from tests.pipelines import test_kpi as fx

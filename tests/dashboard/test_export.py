@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.export import csv_bytes, neutralise
+from pipelines.present.export import csv_bytes, neutralise
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 
@@ -57,4 +57,4 @@ def test_no_page_writes_a_csv_or_offers_a_download_except_through_the_shared_hel
                 assert allowed.get(path.name) == call, f"{path.relative_to(DASHBOARD)} calls {call}"
     # the one HTML download (the printable check sheet) is built by report.check_sheet, which escapes
     assert re.search(r"download_button\(v\.tr\(\"download\.report\"\), page\.encode",
-                     (DASHBOARD / "checks.py").read_text(encoding="utf-8"))
+                     (DASHBOARD / "parts" / "checks.py").read_text(encoding="utf-8"))

@@ -12,9 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
-from dashboard.i18n import metric_name
-from pipelines import users
-from pipelines.build import serving_dir
+from pipelines.present.i18n import metric_name
+from pipelines.records import users
+from pipelines.build.runner import serving_dir
 from tests.conftest import Kpi, build_store
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
@@ -65,7 +65,7 @@ def monthly(db, name: str | None = "dir_a") -> AppTest:
         for key, value in auth.session_for(users.lookup(db, name)).items():
             at.session_state[key] = value
     at.run()
-    at.switch_page("views/monthly.py").run()
+    at.switch_page("screens/monthly.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -156,7 +156,7 @@ def test_a_round_entered_by_hand_changes_kpi_and_can_be_undone(db):
     assert sorted(stored) == ["A-H20250625-1", "A-H20250625-2"]
     assert "13812345678" not in stored["A-H20250625-1"] and "****" in stored["A-H20250625-1"]
 
-    imports_page = at.switch_page("views/data_import.py").run()
+    imports_page = at.switch_page("screens/data_import.py").run()
     listed = table(imports_page, "导入编号")
     assert list(listed.loc[listed["文件"] == "手工录入 2025年6月回访", "状态"]) == ["已生效"]
 
@@ -199,7 +199,7 @@ def test_the_section_reads_in_english_too(db):
     for key, value in auth.session_for(users.lookup(db, "dir_a")).items():
         at.session_state[key] = value
     at.run()
-    at.switch_page("views/monthly.py").run()
+    at.switch_page("screens/monthly.py").run()
     assert not at.exception, [e.message for e in at.exception]
     rows = table(at, "Heard noise at night")
     assert list(rows["Households asked"]) == ["3", "2"]

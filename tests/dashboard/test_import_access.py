@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
-from dashboard.i18n import t
-from pipelines import users
+from pipelines.present.i18n import t
+from pipelines.records import users
 from tests.conftest import Kpi, build_store
 from tests.dashboard.conftest import BUILDINGS
 from tests.pipelines import test_kpi as fx
@@ -43,8 +43,8 @@ WEEK = "2025-06-02"
 def db(tmp_path, monkeypatch):
     # import 1: communities (A and B), 2: A's buildings, 3: B's buildings, 4: orders of A and B
     path = build_store(tmp_path, {"communities": COMMUNITIES, "buildings": BUILDINGS, "orders": fx.ORDERS})
-    from pipelines.build import build
-    from pipelines.store import import_file
+    from pipelines.build.runner import build
+    from pipelines.ingest.store import import_file
     from tests.conftest import write
     import_file(path, "buildings", write(tmp_path / "b_buildings.csv", B_BUILDINGS))
     build(path)
@@ -61,7 +61,7 @@ def import_page(db, name: str) -> AppTest:
     for key, value in auth.session_for(users.lookup(db, name)).items():
         at.session_state[key] = value
     at.run()
-    return at.switch_page("views/data_import.py").run()
+    return at.switch_page("screens/data_import.py").run()
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -88,7 +88,7 @@ def test_a_member_has_no_import_page_and_the_page_refuses_on_its_own(db, monkeyp
         at.session_state[key] = value
     at.run()
     with pytest.raises(ValueError):      # not registered: the member's navigation lacks it
-        at.switch_page("views/data_import.py").run()
+        at.switch_page("screens/data_import.py").run()
     # reached another way (the navigation listing it by mistake): the page itself says no, and offers nothing
     allowed = auth.can
     monkeypatch.setattr(auth, "can", lambda action: action != "import" and allowed(action))

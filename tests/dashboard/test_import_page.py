@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import importing
-from dashboard.i18n import t
-from pipelines import profiles
+from pipelines.ingest import upload as importing
+from pipelines.present.i18n import t
+from pipelines.ingest import profiles
 from tests.conftest import build_store
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -37,12 +37,12 @@ def db(tmp_path, monkeypatch):
 
 
 def orders_shown(at: AppTest) -> str:
-    at.switch_page("views/overview.py").run()
+    at.switch_page("screens/overview.py").run()
     return next(m.value for m in at.metric if m.label == "订单数")
 
 
 def import_page(at: AppTest) -> AppTest:
-    return at.switch_page("views/data_import.py").run()
+    return at.switch_page("screens/data_import.py").run()
 
 
 def fate(at: AppTest, header: str) -> str:

@@ -11,9 +11,10 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import format as fmt
-from dashboard.i18n import METRICS, metric_help, metric_name, t
-from dashboard.i18n import en, zh_CN
+from pipelines.present import format as fmt
+from pipelines.present.i18n import METRICS, metric_help, metric_name, t
+from pipelines.present.i18n import en
+from pipelines.present.i18n import zh_CN
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = ["overview", "orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "street",
@@ -42,7 +43,7 @@ def open_page(page: str, lang: str = "zh", **params) -> AppTest:
     at.query_params.update({"lang": lang, **params})
     at.run()
     if page != "overview":
-        at.switch_page(f"views/{page}.py")
+        at.switch_page(f"screens/{page}.py")
         at.run()
     return at
 
@@ -194,10 +195,10 @@ FORMATTED = re.compile(r"\d\s*(万|亿|%|个百分点|小时|h|pts)$|¥\s*\d|^[+
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_download_holds_numbers_as_numbers(lang, monkeypatch):
-    import dashboard.ui
+    import dashboard.parts.ui
     sent = []
-    real = dashboard.ui.csv_bytes
-    monkeypatch.setattr(dashboard.ui, "csv_bytes", lambda df: sent.append(df) or real(df))
+    real = dashboard.parts.ui.csv_bytes
+    monkeypatch.setattr(dashboard.parts.ui, "csv_bytes", lambda df: sent.append(df) or real(df))
     pages = ["orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "street", "glossary"]
     for page in pages:
         before = len(sent)
@@ -211,8 +212,8 @@ def test_every_download_holds_numbers_as_numbers(lang, monkeypatch):
 
 
 def test_a_new_build_shows_without_restart(tmp_path, monkeypatch):
-    from pipelines.build import build
-    from pipelines.store import import_file
+    from pipelines.build.runner import build
+    from pipelines.ingest.store import import_file
     from tests.conftest import write
     db = tmp_path / "live.duckdb"
     monkeypatch.setenv("LINLI_DB", str(db))
@@ -233,8 +234,8 @@ def test_a_new_build_shows_without_restart(tmp_path, monkeypatch):
 
 
 def test_quarantined_rows_are_listed_with_file_row_and_a_fix_download(tmp_path, monkeypatch):
-    from pipelines.build import build
-    from pipelines.store import import_file
+    from pipelines.build.runner import build
+    from pipelines.ingest.store import import_file
     from tests.conftest import write
     db = tmp_path / "q.duckdb"
     monkeypatch.setenv("LINLI_DB", str(db))
@@ -267,7 +268,7 @@ def _layers(spec: dict) -> list[dict]:
 
 def test_a_marked_line_keeps_the_periods_in_time_order_in_every_layer():
     import pandas as pd
-    from dashboard import charts as ch
+    from pipelines.present import charts as ch
     labels = ["2024年12月", "2025年1月", "2025年2月", "2025年10月", "2025年11月"]
     df = pd.DataFrame({"label": labels, "start": pd.to_datetime(["2024-12-01", "2025-01-01", "2025-02-01",
                                                                   "2025-10-01", "2025-11-01"]),
@@ -281,7 +282,7 @@ def test_a_marked_line_keeps_the_periods_in_time_order_in_every_layer():
 
 def test_bars_draw_a_metric_whose_name_has_a_dot_and_count_in_whole_numbers():
     import pandas as pd
-    from dashboard import charts as ch
+    from pipelines.present import charts as ch
     df = pd.DataFrame({"name": ["A社区", "B社区"], "complaints.open_at_end": [0, 0]})
     spec = ch.bars(df, "name", "complaints.open_at_end", "社区", "期末未办结", horizontal=True).to_dict()
     fields = {spec["encoding"]["x"]["field"], spec["encoding"]["y"]["field"]}
@@ -294,7 +295,7 @@ def test_bars_draw_a_metric_whose_name_has_a_dot_and_count_in_whole_numbers():
 def test_the_map_names_buildings_and_points_in_chinese_and_fits_a_phone():
     import json
     import pandas as pd
-    from dashboard import charts as ch
+    from pipelines.present import charts as ch
     buildings = pd.DataFrame({"building_id": ["B1", "B2"], "name": ["A社区1栋", "A社区2栋"],
                               "lat": [31.2300, 31.2310], "lon": [121.4700, 121.4720], "complaints": [0, 3]})
     points = pd.DataFrame({"point_id": ["P1"], "name": ["东门驿站"], "lat": [31.2305], "lon": [121.4710],
@@ -313,7 +314,7 @@ def test_no_catalog_key_is_written_twice(catalog):
     # a repeated key silently keeps the last value: one of the two texts was never shown
     import ast
     from pathlib import Path
-    tree = ast.parse((Path(__file__).parents[2] / "dashboard" / "i18n" / f"{catalog}.py").read_text(encoding="utf-8"))
+    tree = ast.parse((Path(__file__).parents[2] / "pipelines" / "present" / "i18n" / f"{catalog}.py").read_text(encoding="utf-8"))
     strings = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "STRINGS")
     keys = [k.value for k in strings.keys]
     assert sorted({k for k in keys if keys.count(k) > 1}) == []

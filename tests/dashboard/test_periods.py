@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import format as fmt
-from dashboard.i18n import t
+from pipelines.present import format as fmt
+from pipelines.present.i18n import t
 from tests.conftest import build_store
 from tests.dashboard.test_pages import open_page
 
@@ -166,7 +166,7 @@ def test_a_rate_change_that_rounds_to_nothing_shows_no_change(now, before, shown
 def test_lines_never_show_below_zero_and_counts_get_whole_ticks():
     import pandas as pd
 
-    from dashboard import charts
+    from pipelines.present import charts
     df = pd.DataFrame({"x": ["a", "b", "c"], "y": [0.0, 3.0, 0.0], "s": ["新增商户"] * 3, "o": [1, 2, 3]})
     spec = charts.lines(df, "x", "y", "s", "时间", "数值", "类别", order="o").to_dict()
     assert spec["encoding"]["y"]["scale"]["domainMin"] == 0
@@ -178,7 +178,7 @@ def test_lines_never_show_below_zero_and_counts_get_whole_ticks():
 def test_data_to_the_last_day_of_a_period_shows_the_time_that_leaves_it_incomplete():
     import datetime as dt
 
-    from dashboard.view import period_label
+    from dashboard.sidebar import period_label
     assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 15, 21, 0), "zh") == \
         "2025年第24周 · 6月9日–6月15日（数据截至6月15日 21:00，不完整）"
     assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 16, 0, 0), "zh") == \

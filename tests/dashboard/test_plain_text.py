@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import streamlit
 
-from dashboard import charts
-from dashboard.format import plain
+from pipelines.present import charts
+from pipelines.present.format import plain
 from tests.dashboard.conftest import FORMULA_FILE, HTML_NAME, IMAGE_NAME, LINK_NAME
 from tests.dashboard.test_pages import open_page
 

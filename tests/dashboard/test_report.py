@@ -1,7 +1,7 @@
 """The printable check sheet: self-contained HTML, escaped, numbers right-aligned, every section."""
 import pandas as pd
 
-from dashboard.report import Section, check_sheet
+from pipelines.present.check_sheet import Section, check_sheet
 
 
 def test_check_sheet_is_escaped_self_contained_html():

@@ -6,7 +6,7 @@ import hashlib
 import duckdb
 import pytest
 
-from pipelines.demo import run_demo, write_demo_files
+from pipelines.demo.generate import run_demo, write_demo_files
 
 
 def test_same_seed_writes_the_same_files(tmp_path):

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from pipelines.effect import effect
+from pipelines.records.effect import effect
 
 AGREED = dt.date(2025, 4, 14)          # a Monday
 MONDAYS = [AGREED + dt.timedelta(weeks=k) for k in range(-4, 4)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines import build as build_mod
-from pipelines.build import AuditFailed, build, current_snapshot, load_models, table_references
+from pipelines.build import runner as build_mod
+from pipelines.build.runner import AuditFailed, build, current_snapshot, load_models, table_references
 from pipelines.metrics import METRICS, REGISTRY, metric
-from pipelines.sqlgen import PLACEHOLDER
+from pipelines.build.sqlgen import PLACEHOLDER
 from tests.conftest import Kpi, build_store
 
 FEEDS_TEXT = {

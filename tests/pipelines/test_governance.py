@@ -9,11 +9,13 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines import consult, governance, users
-from pipelines.cli import main
-from pipelines.demo import run_demo
-from pipelines.records import KEPT_TABLES
-from pipelines.store import import_file, undo
+from pipelines.records import cases as consult
+from pipelines.records import actions as governance
+from pipelines.records import users
+from pipelines.cli.main import main
+from pipelines.demo.generate import run_demo
+from pipelines.records.kept import KEPT_TABLES
+from pipelines.ingest.store import import_file, undo
 from tests.conftest import build_store, write
 
 COMMUNITIES = """
@@ -155,7 +157,7 @@ def _record_some(db) -> None:
 
 
 def test_records_survive_build_reimport_and_undo(db, tmp_path):
-    from pipelines.build import build
+    from pipelines.build.runner import build
     _record_some(db)
     before = _records(db)
     assert all(before[t] for t in GOVERNANCE if t != "consult_parties")
@@ -195,7 +197,7 @@ def test_a_demo_run_keeps_every_record_and_adds_its_own_stories_once(db, tmp_pat
 
 
 def test_a_demo_that_fails_midway_loses_no_record(db, tmp_path, monkeypatch):
-    import pipelines.demo as demo
+    import pipelines.demo.generate as demo
     _record_some(db)
     mine = _records(db)
 

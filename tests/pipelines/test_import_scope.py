@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from pipelines.errors import FileRefused, UserError
-from pipelines.profiles import Profile
-from pipelines.store import import_file, undo
+from pipelines.ingest.profiles import Profile
+from pipelines.ingest.store import import_file, undo
 from tests.conftest import build_store, write
 
 COMMUNITIES = """

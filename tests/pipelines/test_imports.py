@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.build import build
-from pipelines.cli import main
-from pipelines.store import import_file, undo
+from pipelines.build.runner import build
+from pipelines.cli.main import main
+from pipelines.ingest.store import import_file, undo
 from tests.conftest import Kpi, write
 
 ORDERS = """
@@ -112,7 +112,7 @@ def test_quarantined_rows_still_exit_0(tmp_path):
 
 KILL_SCRIPT = """
 import sys, time
-from pipelines import store
+from pipelines.ingest import store
 real_apply = store._apply
 def slow_apply(*args, **kwargs):
     real_apply(*args, **kwargs)          # every row written inside the open transaction
@@ -141,7 +141,7 @@ def test_import_killed_before_commit_leaves_the_store_as_it_was(tmp_path):
 
 
 def test_build_publishes_a_snapshot_the_dashboard_reads(tmp_path):
-    from pipelines.build import current_snapshot
+    from pipelines.build.runner import current_snapshot
     db = tmp_path / "t.duckdb"
     import_file(db, "orders", write(tmp_path / "o.csv", ORDERS))
     build(db)
@@ -199,7 +199,7 @@ def test_a_community_written_by_its_name_is_read_as_its_id(tmp_path):
 
 
 def test_serve_rebuilds_a_store_built_by_other_sql(tmp_path, monkeypatch):
-    from pipelines import build as b
+    from pipelines.build import runner as b
     db = tmp_path / "t.duckdb"
     import_file(db, "orders", write(tmp_path / "o.csv", ORDERS))
     assert b.snapshot_is_stale(db)              # imported, never built

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.build import build, load_models
-from pipelines.store import import_file, set_rules, undo
+from pipelines.build.runner import build, load_models
+from pipelines.ingest.store import import_file, set_rules, undo
 
 START = dt.datetime(2025, 5, 26)   # a Monday, so weeks and months both cross
 COMMUNITIES = ["A", "B"]

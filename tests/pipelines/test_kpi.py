@@ -199,8 +199,8 @@ def test_kpi_table_has_the_contract_schema(tmp_path):
 
 
 def test_community_rules_change_the_window_and_overdue_limit(tmp_path):
-    from pipelines.build import build
-    from pipelines.store import set_rules
+    from pipelines.build.runner import build
+    from pipelines.ingest.store import set_rules
     db = build_store(tmp_path, {"parcels": PARCELS, "complaints": COMPLAINTS})
     set_rules(db, "A", "08:00", "21:00", 24)
     build(db)

@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import profiles
-from pipelines.cli import main
+from pipelines.ingest import profiles
+from pipelines.cli.main import main
 from pipelines.errors import FileRefused, UserError
-from pipelines.store import import_file
+from pipelines.ingest.store import import_file
 from tests.conftest import write
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"

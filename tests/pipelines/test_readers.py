@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from pipelines.errors import FileRefused
-from pipelines.readers import read_table
-from pipelines.validate import check
+from pipelines.ingest.readers import read_table
+from pipelines.ingest.validate import check
 from tests.conftest import write
 
 GBK_COMPLAINTS = """
@@ -116,7 +116,7 @@ def test_file_with_no_header_is_refused(tmp_path):
 
 
 def test_personal_columns_become_keyed_ids_and_are_not_kept(tmp_path):
-    from pipelines.store import import_file
+    from pipelines.ingest.store import import_file
     path = write(tmp_path / "t.csv", """
         场次编号,社区编号,课程类型,上课日期,姓名,手机号,是否签到
         S1,A,银发触网,2025-06-03,王芳,138 0013 8000,是
@@ -134,7 +134,7 @@ def test_personal_columns_become_keyed_ids_and_are_not_kept(tmp_path):
 
 def test_realdata_nyc311_dates_parse(tmp_path):
     # US-style exports (MM/DD/YYYY hh:mm:ss AM) read as wall-clock times
-    from pipelines import parse
+    from pipelines.ingest import parse
     s = pl.Series(["05/01/2022 12:00:03 AM", "05/01/2022 01:10:00 PM"])
     assert parse.timestamp(s).to_list() == [dt.datetime(2022, 5, 1, 0, 0, 3), dt.datetime(2022, 5, 1, 13, 10)]
 

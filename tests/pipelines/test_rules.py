@@ -5,8 +5,9 @@ import json
 import duckdb
 import pytest
 
-from pipelines import alert_rules, rules
-from pipelines.cli import main
+from pipelines.records import alert_rules
+from pipelines.records import rules
+from pipelines.cli.main import main
 
 
 def _con(db):
@@ -85,7 +86,7 @@ def test_alert_rule_mistakes_say_what_to_fix(tmp_path, capsys, monkeypatch):
 
 
 def test_alert_rules_survive_a_build(tmp_path):
-    from pipelines.build import build
+    from pipelines.build.runner import build
     db = str(tmp_path / "x.duckdb")
     main(["--db", db, "alerts", "set", "A", "pileup", "--off"])
     build(db)

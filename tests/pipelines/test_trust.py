@@ -14,12 +14,12 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines import readers
-from pipelines.build import build, current_snapshot
+from pipelines.ingest import readers
+from pipelines.build.runner import build, current_snapshot
 from pipelines.errors import FileRefused
-from pipelines.personal import KeyRefused
-from pipelines.readers import read_table
-from pipelines.store import import_file, undo
+from pipelines.ingest.personal import KeyRefused
+from pipelines.ingest.readers import read_table
+from pipelines.ingest.store import import_file, undo
 from tests.conftest import Kpi, write
 
 
@@ -467,7 +467,7 @@ def test_messages_never_echo_escapes_or_phone_numbers_from_a_path(tmp_path):
 
 
 def test_undo_of_an_unknown_import_speaks_one_language(tmp_path, capsys, monkeypatch):
-    from pipelines.cli import main
+    from pipelines.cli.main import main
     import_file(tmp_path / "t.duckdb", "orders", write(tmp_path / "o.csv", _orders([("O1", 1)])))
     monkeypatch.setenv("LINLI_LANG", "en")
     assert main(["--db", str(tmp_path / "t.duckdb"), "undo", "99"]) == 1
@@ -529,7 +529,7 @@ def test_a_store_of_the_previous_schema_is_migrated(tmp_path):
 
 
 def test_without_linli_key_file_the_key_lives_in_the_users_configuration_folder(tmp_path, monkeypatch):
-    from pipelines.personal import key_path
+    from pipelines.ingest.personal import key_path
     monkeypatch.delenv("LINLI_KEY_FILE")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     assert key_path() == tmp_path / "cfg" / "linli" / "person.key"

@@ -10,9 +10,10 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines import audit, users
-from pipelines.cli import main
-from pipelines.store import import_file, undo
+from pipelines.records import audit
+from pipelines.records import users
+from pipelines.cli.main import main
+from pipelines.ingest.store import import_file, undo
 from tests.conftest import build_store, write
 
 COMMUNITIES = """

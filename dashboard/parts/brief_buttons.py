@@ -1,0 +1,33 @@
+"""The check pages' brief downloads: the same brief `linli report` writes, for the period on screen.
+
+The brief is gathered while the page runs (its queries are the page's own, cached, in the viewer's
+scope); the file is drawn only when a button is pressed (Streamlit runs a callable `data` then), so a
+page that nobody downloads from pays nothing for the PDF and the card.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from pipelines.reports import fonts
+from pipelines.reports.render import FORMATS, render as render_bytes
+from pipelines.reports.content import Source, gather
+from dashboard.sidebar import View
+
+MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf",
+        "png": "image/png"}
+
+
+def render(v: View) -> None:
+    st.subheader(v.tr("brief.download.h"))
+    brief = gather(Source.for_viewer(v.snap, v.scope), v.community, v.grain, v.period, v.lang)
+    try:
+        font = fonts.find()
+    except fonts.FontMissing as missing:
+        font = None
+        st.warning(v.tr("brief.download.font_missing", message=missing.message(v.lang)))
+    kinds = FORMATS if font is not None else ("xlsx",)
+    for column, kind in zip(st.columns(len(FORMATS)), kinds):
+        with column:
+            st.download_button(v.tr(f"brief.download.{kind}"), data=lambda kind=kind: render_bytes(brief, kind),
+                               file_name=f"brief_{v.grain}_{v.community}_{v.period.isoformat()}.{kind}",
+                               mime=MIME[kind], key=f"brief_{v.grain}_{kind}", on_click="ignore")

@@ -1,0 +1,207 @@
+"""Page pieces every page shares: header, metric tiles, alerts, tables with a download button."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from pipelines.records.rules import STALE_DAYS
+
+from pipelines.present import charts
+from pipelines.present import format as fmt
+from dashboard import queries as q
+from pipelines.present.alerts import Context, alerts, context_from, stale_feeds
+from pipelines.present.export import csv_bytes
+from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name, t
+from dashboard.sidebar import View, current, data_end_text
+
+TREND_PERIODS = 12
+FEED_ORDER = ["orders", "parcels", "complaints", "training", "jobs", "feedback"]
+FIT_ROWS, ROW_PX = 25, 35   # st.dataframe's row height; longer lists scroll inside the page
+# Up to this many rows a table is static and wraps its cells: st.dataframe is a canvas grid that cannot
+# wrap, and at 390 px it hid every column past the third behind a sideways scroll.
+WRAP_ROWS = 120   # a busy week's overdue list (116 in the 双11 week) stays whole
+
+
+def page_view() -> View | None:
+    """The current view, or a friendly explanation when nothing has been built yet."""
+    v = current()
+    if v is None:
+        lang = st.session_state.get("w_lang", "zh")
+        st.info(f"**{t('no_data.title', lang)}**\n\n{t('no_data.body', lang)}")
+    return v
+
+
+def start(page_key: str) -> View:
+    """Every data page opens the same way: the view (or a note and stop), the title, the caption."""
+    v = page_view()
+    if v is None:
+        st.stop()
+    header(v, page_key)
+    return v
+
+
+def header(v: View, page_key: str) -> None:
+    st.title(v.tr(page_key))
+    st.caption(f"{fmt.plain(v.community_name)} · {v.label()}")
+    freshness(v)
+    partial_note(v)
+
+
+def freshness(v: View) -> None:
+    """How recent each feed's data is: its latest event and its last import (SPEC §6)."""
+    fresh = q.feed_freshness(v.snap, v.scope, v.community)
+    if fresh.empty:
+        return
+    def when(ts) -> str:   # a feed of dates (training, jobs) has no time of day worth showing
+        if fmt.is_missing(ts):
+            return "—"
+        ts = pd.Timestamp(ts).to_pydatetime()
+        return fmt.date(ts, v.lang) if ts.time() == dt.time() else fmt.datetime(ts, v.lang)
+
+    fresh = fresh.assign(order=[FEED_ORDER.index(f) if f in FEED_ORDER else 99 for f in fresh["feed"]]).sort_values("order")
+    parts = [v.tr("fresh.feed", feed=label("kind", r.feed, v.lang), latest=when(r.latest_event),
+                  imported=fmt.date(None if fmt.is_missing(r.last_import) else pd.Timestamp(r.last_import), v.lang))
+             for r in fresh.itertuples(index=False)]
+    st.caption(v.tr("fresh.title") + v.tr("fresh.sep").join(parts))
+
+
+def partial_note(v: View) -> None:
+    """A partial period says so, with the day its data runs to and what it is compared with."""
+    if not v.partial or v.data_end is None:
+        return
+    before = v.tr("partial.previous", previous=v.label(v.previous)) if v.previous else ""
+    st.warning(v.tr("partial.note", period=fmt.period(v.grain, v.period, v.lang),
+                    end=data_end_text(v.grain, v.period, v.data_end, v.lang)) + before, icon=":material/hourglass_top:")
+
+
+def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
+    """This period's kpi values, the previous period's, and the recent series (long)."""
+    start, end = v.window(TREND_PERIODS)
+    series = q.kpi_series(v.snap, v.scope, v.community, v.grain, start, end)
+    series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
+    now = dict(series.loc[series["period_start"] == v.period, ["metric", "value"]].values)
+    before = dict(series.loc[series["period_start"] == v.previous, ["metric", "value"]].values) if v.previous else {}
+    return now, before, series
+
+
+def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataFrame, columns: int = 4) -> None:
+    cols = st.columns(columns)
+    rules = q.rules(v.snap, v.scope, v.community)   # definitions name the community's own window and limit
+    for i, metric in enumerate(metrics):
+        good = METRIC_KIND[metric][1]
+        trend = series.loc[series["metric"] == metric, "value"]
+        delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
+        unchanged = fmt.unchanged(metric, now.get(metric), before.get(metric))   # no arrow for no change
+        # a partial period beside a complete one says so on the change itself
+        note = v.tr("delta.partial") if delta is not None and v.partial else None
+        with cols[i % columns]:
+            st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
+                      delta=delta, delta_arrow="off" if unchanged else "auto",
+                      delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
+                      help=metric_help(metric, v.lang, rules), border=True, delta_description=note,
+                      chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
+
+
+def chart(v: View, figure, has_data: bool) -> None:
+    """A chart, or a plain note where the period has nothing to draw (never an empty frame)."""
+    if has_data:
+        st.altair_chart(figure, width="stretch")
+    else:
+        st.info(v.tr("chart.empty"))
+
+
+def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f") -> None:
+    """Lines of some kpi metrics over the recent periods, one line per metric, named in the UI language."""
+    df = with_period_labels(v, series[series["metric"].isin(metrics)].dropna(subset=["value"]))
+    df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
+    chart(v, charts.lines(df, "period_label", "value", "series", v.tr("chart.period"), v.tr("chart.value"),
+                          v.tr("chart.series"), y_format=y_format, order="period_start"), not df.empty)
+
+
+def with_period_labels(v: View, df: pd.DataFrame) -> pd.DataFrame:
+    """Adds the short period label charts put on their x axis (and keeps period_start to sort by)."""
+    out = df.copy()
+    out["period_start"] = pd.to_datetime(out["period_start"])
+    out["period_label"] = [fmt.period_short(v.grain, d.date(), v.lang) for d in out["period_start"]]
+    return out
+
+
+def alert_context(v: View) -> Context:
+    """What the alerts need beyond kpi: each point's peak, each building's noise complaints, the overdue
+    list, and which feeds stop short of the period (a stale feed is not a quiet period)."""
+    fresh = q.feed_freshness(v.snap, v.scope, v.community)
+    latest = {f: (None if fmt.is_missing(t_) else pd.Timestamp(t_).to_pydatetime())
+              for f, t_ in zip(fresh["feed"], fresh["latest_event"])}
+    stale = stale_feeds(v.grain, v.period, v.period_end, latest, v.data_end, STALE_DAYS) if latest else ()
+    return context_from(q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period),
+                        q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period),
+                        q.overdue_list(v.snap, v.scope, v.community, v.period, v.period_end), stale)
+
+
+def community_alert_rules(v: View) -> list | None:
+    """The community's alert rules; None (and a note) while the store is busy, then the defaults apply."""
+    found = q.alert_rules(v.snap, v.scope, v.community)
+    if found is None:
+        st.caption(v.tr("alerts.rules_busy"))
+    return found
+
+
+def period_alerts(v: View, now: dict, before: dict):
+    return alerts(now, before, q.rules(v.snap, v.scope, v.community), v.lang, alert_context(v),
+                  community_alert_rules(v))
+
+
+def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None, found: list | None = None) -> list:
+    """The period's alerts under a heading (or a reassurance that there are none); returns them."""
+    st.subheader(v.tr("alerts.title"))
+    found = [a for a in (period_alerts(v, now, before) if found is None else found) if only is None or a.metric in only]
+    if not found and v.partial:   # a quiet partial period is not a quiet period
+        st.info(v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)
+                                         if v.data_end else "—"))
+    elif not found:
+        st.success(v.tr("alerts.none"))
+    for a in found:
+        (st.error if a.level == "error" else st.warning)(a.markdown)
+    return found
+
+
+def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None,
+          download: pd.DataFrame | None = None, full: bool = False, wrap: bool = False) -> None:
+    """A table and its CSV download; `download` holds the same rows as numbers where `df` shows "1.01万".
+    A table without rows is a note (Streamlit would draw an empty grid saying "empty").
+    `full`: every row and every word, no scroll box (check pages, and what Ctrl+P prints).
+    `wrap`: the same for a table of up to WRAP_ROWS rows (the data pages, read on phones); a longer one
+    keeps the grid, which can sort and scroll."""
+    if df.empty:
+        st.info(v.tr("table.empty"))
+        return
+    if full or wrap and len(df) <= WRAP_ROWS:
+        # st.table renders Markdown in every cell: names and ids from imported files are escaped to show as typed
+        st.table(readable(v, df).rename(columns=fmt.plain).map(lambda x: fmt.plain(x) if isinstance(x, str) else x),
+                 hide_index=True)
+    else:   # tall enough for every row up to a screenful; a scroll box only for long lists
+        st.dataframe(df, hide_index=True, width="stretch", column_config=column_config,
+                     height=min(FIT_ROWS, len(df) + 1) * ROW_PX + 3)
+    download_csv(v.tr("download"), df if download is None else download,
+                 f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
+
+
+def readable(v: View, df: pd.DataFrame) -> pd.DataFrame:
+    """Cells as a reader takes them where st.table would print the raw value: 1,234 not 1234.000000,
+    是/否 not True/False, — for a missing value. Text columns are left as the page wrote them."""
+    out = df.copy()
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if pd.api.types.is_bool_dtype(column):
+            out.isetitem(i, [v.tr("yes") if x else v.tr("no") for x in column])
+        elif pd.api.types.is_float_dtype(column):   # whole numbers print as they are
+            whole = bool((column.dropna() == column.dropna().round()).all())
+            out.isetitem(i, [fmt.number(x, v.lang, 0 if whole else 1) for x in column])
+    return out
+
+
+def download_csv(label: str, df: pd.DataFrame, file_name: str, key: str | None = None) -> None:
+    """The one way a page offers a CSV: formula-safe cells, numbers as numbers (see export.py)."""
+    st.download_button(label, csv_bytes(df), file_name=file_name, mime="text/csv", key=key)

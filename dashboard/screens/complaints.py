@@ -1,0 +1,60 @@
+"""噪音投诉: trend by category, noise by hour with the allowed window, repeat buildings, resolution, backlog."""
+import streamlit as st
+
+from pipelines.present import charts
+from dashboard.parts import checks
+from dashboard.parts import ui
+from pipelines.present import format as fmt
+from dashboard import queries as q
+from pipelines.present.i18n import label, metric_name
+
+v = ui.start("page.complaints")
+now, before, series = ui.period_values(v)
+ui.tiles(v, ["complaints.count", "complaints.noise", "complaints.noise_outside_hours",
+             "complaints.noise_per_1k_households", "complaints.parcel_pileup", "complaints.median_resolution_hours",
+             "complaints.open_at_end", "complaints.repeat_buildings"], now, before, series)
+ui.alert_box(v, now, before, only={"complaints.noise_outside_hours", "complaints.repeat_buildings",
+                                   "complaints.open_at_end", "complaints.parcel_pileup"})
+
+rules = q.rules(v.snap, v.scope, v.community)
+start, end = v.window(ui.TREND_PERIODS)
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("complaints.h.trend"))
+    cats = ui.with_period_labels(v, q.complaints_by_category(v.snap, v.scope, v.community, v.grain, start, end))
+    cats["category_label"] = [label("category", c, v.lang) for c in cats["category"]]
+    ui.chart(v, charts.stacked_bars(cats, "period_label", "complaints", "category_label", v.tr("chart.period"),
+                                    v.tr("chart.complaints"), v.tr("chart.category"), order="period_start"),
+             not cats.empty)
+with right:
+    st.subheader(v.tr("complaints.h.hours"))
+    hours = q.noise_by_hour(v.snap, v.scope, v.community, v.grain, v.period)
+    ws, we = rules["window_start"], rules["window_end"]
+    if hours["complaints"].sum() > 0:
+        st.altair_chart(charts.hours_with_window(hours, ws.hour + ws.minute / 60, we.hour + we.minute / 60,
+                                                 v.tr("chart.hour"), v.tr("chart.complaints"),
+                                                 v.tr("chart.allowed_window") + f" {ws:%H:%M}–{we:%H:%M}"),
+                        width="stretch")
+    else:   # an all-zero chart has no scale to speak of (its axis read "0.000000")
+        st.info(v.tr("noise.none"))
+    noise, outside = now.get("complaints.noise"), now.get("complaints.noise_outside_hours")
+    if noise:
+        share = fmt.value("rate", outside / noise, v.lang)
+        st.caption(f"{metric_name('complaints.noise_outside_hours', v.lang)}：{fmt.number(outside, v.lang)} / "
+                   f"{fmt.number(noise, v.lang)}（{share}）" if v.lang == "zh" else
+                   f"{metric_name('complaints.noise_outside_hours', v.lang)}: {fmt.number(outside, v.lang)} of "
+                   f"{fmt.number(noise, v.lang)} ({share})")
+
+st.subheader(v.tr("check.h.noise_rule"))
+checks.noise_rule_chart(v)
+
+left, right = st.columns(2)
+with left:
+    st.subheader(v.tr("complaints.h.buildings"))
+    buildings = q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period)
+    buildings = buildings.drop(columns=["name"]).rename(columns={c: v.tr(f"col.{c}") for c in
+                                                                 ["building_id", "complaints", "outside_hours"]})
+    ui.table(v, buildings, "noise_buildings", wrap=True)
+with right:
+    st.subheader(v.tr("complaints.h.resolution"))
+    ui.trend(v, series, ["complaints.open_at_end", "complaints.median_resolution_hours"], y_format=",.1f")

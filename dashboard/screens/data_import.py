@@ -1,0 +1,251 @@
+"""数据导入: upload files, see what becomes of every column, import, undo; the history and the quarantine."""
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth
+from pipelines.ingest import upload as importing
+from pipelines.present import format as fmt
+from dashboard import queries as q
+from dashboard.parts import ui
+from pipelines.present.i18n import label, t
+from dashboard.sidebar import current, language
+from pipelines.ingest import profiles
+from pipelines.errors import UserError
+from pipelines.feeds import FEEDS
+
+lang = language()
+v = current()
+db = q.db_path()
+RESULTS = "import_results"
+AUTO, NONE = "\x00auto", "\x00none"
+
+
+def tr(key: str, **values) -> str:
+    return t(key, lang, **values)
+
+
+def user() -> str | None:
+    account = auth.viewer()
+    return account.name if account else None
+
+
+def writable() -> tuple[str, ...] | None:
+    """The communities this account may import into and undo: None (all) for an admin or the open demo,
+    a director's own community; the store holds every import and undo to it."""
+    account = auth.viewer()
+    if account is None or account.role == "admin":
+        return None
+    return (account.community_id,) if account.community_id else ()
+
+
+def field_name(kind: str, name: str) -> str:
+    return f"{FEEDS[kind].column(name).label_zh}（{name}）" if lang == "zh" else name
+
+
+def fate_text(kind: str, fate: str, detail: str) -> str:
+    if fate == "field":
+        join = "、" if lang == "zh" else ", "
+        return tr("import.fate.field", field=join.join(field_name(kind, f) for f in detail.split(", ")))
+    return tr(f"import.fate.{fate}", n=detail)
+
+
+def choose_profile(key: str, kind: str, suggested) -> "profiles.Profile | None | str":
+    """AUTO, an explicit profile, or NONE (the file as it is)."""
+    options = [AUTO, NONE, *(p.name for p in profiles.available(db, kind))]
+    chosen = st.selectbox(tr("import.profile"), options, key=f"{key}_profile",
+                          format_func=lambda o: {AUTO: tr("import.profile_auto"), NONE: tr("import.profile_none")}.get(o, o))
+    if chosen == AUTO:
+        return suggested if suggested is not None and suggested.kind == kind else AUTO
+    return profiles.Profile(name="", kind=kind) if chosen == NONE else profiles.find(db, chosen)
+
+
+def preview(upload: importing.Upload, kind: str, profile) -> importing.Preview:
+    """Read once per file, kind and mapping: every widget change reruns the page, and a big file takes seconds."""
+    cache = st.session_state.setdefault("import_previews", {})
+    key = (upload.digest, kind, profiles.dumps(profile) if isinstance(profile, profiles.Profile) else profile)
+    if key not in cache:
+        while len(cache) >= 4:
+            cache.pop(next(iter(cache)))
+        cache[key] = importing.preview(upload, kind, None if profile == AUTO else profile, db)
+    return cache[key]
+
+
+def mapping_editor(key: str, kind: str, seen: importing.Preview, base) -> "profiles.Profile | None":
+    """Selectboxes per column, and a community for the whole file; None while nothing is changed."""
+    start = seen.mapping()
+    options = [importing.KEEP, importing.DROP, *FEEDS[kind].names]
+    names = {importing.KEEP: tr("import.choice.keep"), importing.DROP: tr("import.choice.drop")}
+    choices = {}
+    with st.expander(tr("import.edit")):
+        st.caption(tr("import.edit_help"))
+        community = st.text_input(tr("import.community"), key=f"{key}_community")
+        for i, header in enumerate(h for h in seen.headers if h.strip()):
+            pick = st.selectbox(header, options, key=f"{key}_map_{i}",
+                                format_func=lambda o: names.get(o) or field_name(kind, o))
+            if pick != importing.KEEP:
+                choices[header] = pick
+    if not choices and not community.strip():
+        return None
+    return importing.edited(base, kind, seen.headers, start, choices, community or None)
+
+
+def show_preview(kind: str, seen: importing.Preview) -> None:
+    st.markdown(f"**{tr('import.h.mapping')}**")
+    fates = pd.DataFrame([(h, fate_text(kind, f, d)) for h, f, d in seen.fates],
+                         columns=[tr("import.col.header"), tr("import.col.fate")])
+    st.dataframe(fates, hide_index=True, width="stretch")
+    st.markdown(f"**{tr('import.h.preview', n=len(seen.rows))}**")
+    shown = seen.rows.rename(columns={"_row": t("col.row_number", lang), "_extra": tr("import.fate.extra"),
+                                      **{c: field_name(kind, c) for c in FEEDS[kind].names}})
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def save_box(key: str, profile) -> None:
+    name = st.text_input(tr("import.save_name"), key=f"{key}_save_name")
+    if st.button(tr("import.save"), key=f"{key}_save"):
+        if not name.strip():
+            st.warning(tr("import.save_needs_name"))
+            return
+        importing.save(db, profile, name)
+        st.success(tr("import.saved", name=name.strip()))
+
+
+def run(upload: importing.Upload, kind: str, profile) -> None:
+    bar = st.progress(0.0, text=tr("import.stage.read"))
+    outcome = importing.run_import(db, upload, kind, None if profile == AUTO else profile, user(),
+                                   progress=lambda f, stage: bar.progress(min(f, 1.0), text=tr(f"import.stage.{stage}")),
+                                   allowed_communities=writable())
+    st.session_state.setdefault(RESULTS, []).append(outcome)
+    st.rerun()     # the sidebar and every query then read the new build
+
+
+def one_file(f) -> None:
+    upload = importing.Upload(f.name, f.getvalue())
+    key = "imp_" + upload.digest[:12]
+    st.subheader(tr("import.file_h", name=upload.name))
+    if f"{key}_recognised" not in st.session_state:
+        st.session_state[f"{key}_recognised"] = importing.recognise(upload, db)
+    kind, suggested = st.session_state[f"{key}_recognised"]
+    if kind is None:
+        st.warning(tr("import.kind_unknown"))
+    elif suggested is not None:
+        st.caption(tr("import.recognised_profile", kind=label("kind", kind, lang), profile=suggested.label or suggested.name))
+    else:
+        st.caption(tr("import.recognised", kind=label("kind", kind, lang)))
+    kinds = list(FEEDS)
+    kind = st.selectbox(tr("import.kind"), kinds, index=kinds.index(kind) if kind else 0, key=f"{key}_kind",
+                        format_func=lambda k: label("kind", k, lang))
+    profile = choose_profile(key, kind, suggested)
+    notice = st.empty()      # a refusal shows above the editor, and only while the edit has not cured it
+    seen = preview(upload, kind, profile)
+    if seen.refused is not None and not seen.headers:
+        notice.error(seen.refused.message(lang))
+        return
+    found = seen.raw.profile if seen.raw is not None else None
+    base = profiles.find(db, found) if profile == AUTO and found else (None if profile == AUTO else profile)
+    changed = mapping_editor(key, kind, seen, base if base and base.name else None)
+    if changed is not None:
+        profile = changed
+        seen = preview(upload, kind, changed)
+    if seen.refused is not None:
+        notice.error(seen.refused.message(lang))
+        return
+    show_preview(kind, seen)
+    if changed is not None or (base is not None and base.name):
+        save_box(key, changed or base)
+    if st.button(tr("import.go", name=upload.name), key=f"{key}_go", type="primary"):
+        run(upload, kind, profile)
+
+
+def results() -> None:
+    done = st.session_state.get(RESULTS) or []
+    if not done:
+        return
+    st.subheader(tr("import.h.results"))
+    waiting = q.quarantine(v.snap, v.scope) if v is not None else pd.DataFrame()
+    for i, outcome in enumerate(done):
+        if outcome.refused is not None:
+            st.error(outcome.refused.message(lang))
+            continue
+        report = outcome.report
+        st.success(report.summary(lang))
+        for line in report.column_lines(lang):
+            st.caption(line)
+        if report.quarantined:
+            st.warning(tr("import.quarantined_n", n=len(report.quarantined)))
+            problems = pd.DataFrame({t("col.file_name", lang): report.file_name,
+                                     t("col.row_number", lang): [r["row"] for r in report.quarantined],
+                                     tr("import.col.problem"): [r[f"reason_{lang}"] for r in report.quarantined]})
+            st.dataframe(problems, hide_index=True, width="stretch")
+            mine = waiting[waiting["import_id"] == report.import_id] if not waiting.empty else waiting
+            if not mine.empty:
+                fixable = pd.DataFrame([json.loads(r) for r in mine["raw"]])
+                ui.download_csv(tr("import.bad_download", name=report.file_name, n=len(fixable)), fixable,
+                                f"fix_{report.import_id}.csv", key=f"fix_result_{i}")
+    st.info(tr("import.built"))
+
+
+def undo_box(history: pd.DataFrame) -> None:
+    applied = history[history["status"] == "applied"]
+    st.markdown(f"**{tr('import.h.undo')}**")
+    if applied.empty:
+        st.caption(tr("import.nothing_to_undo"))
+        return
+    names = dict(zip(applied["import_id"], applied["file_name"]))
+    pick = st.selectbox(tr("import.undo_pick"), list(names), key="undo_pick",
+                        format_func=lambda i: f"{i} · {names[i]}")
+    if st.button(tr("import.undo_go"), key="undo_go"):
+        try:
+            name = importing.undo_import(db, int(pick), user(), allowed_communities=writable())
+        except UserError as exc:
+            st.error(tr("import.undo_failed", message=exc.message(lang)))
+            return
+        st.session_state["import_undone"] = (int(pick), name)
+        st.rerun()
+
+
+st.title(t("page.import", lang))
+if not auth.can("import"):
+    # the navigation leaves the page out for these roles; this holds if it is reached another way
+    st.warning(tr("import.not_allowed"))
+    st.stop()
+st.markdown(t("import.how", lang))
+if writable() is not None:
+    st.caption(tr("import.scope_note", community="、".join(writable()) if lang == "zh" else ", ".join(writable())))
+uploaded = st.file_uploader(tr("import.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
+                            help=tr("import.upload_help"), key="import_upload")
+for f in uploaded or []:
+    one_file(f)
+results()
+if "import_undone" in st.session_state:
+    undone_id, undone_name = st.session_state.pop("import_undone")
+    st.success(tr("import.undone", id=undone_id, name=undone_name))
+if v is None:
+    st.info(t("import.none", lang))
+    st.stop()
+st.subheader(v.tr("import.h.history"))
+history = q.imports(v.snap, v.scope)
+shown = history.assign(status=[v.tr(f"status.{s}") for s in history["status"]],
+                       kind=[label("kind", k, lang) for k in history["kind"]],
+                       imported_at=[fmt.datetime(x, lang) for x in history["imported_at"]])
+headers = {c: v.tr(f"col.{c}") for c in history.columns}
+ui.table(v, shown.rename(columns=headers), "imports", download=history.rename(columns=headers))
+undo_box(history)
+
+st.subheader(v.tr("import.h.quarantine"))
+bad = q.quarantine(v.snap, v.scope)
+if bad.empty:
+    st.success(v.tr("import.quarantine_none"))
+    st.stop()
+bad["reason"] = bad["reason_zh" if lang == "zh" else "reason_en"]
+shown = bad[["import_id", "kind", "file_name", "row_number", "reason", "raw"]].assign(
+    kind=[label("kind", k, lang) for k in bad["kind"]])
+ui.table(v, shown.rename(columns={c: v.tr(f"col.{c}") for c in shown.columns}), "quarantine")
+st.caption(v.tr("import.fix_hint"))
+for kind, rows in bad.groupby("kind"):
+    # the rows as given, under canonical headers, so the corrected file imports as it is
+    fixable = pd.DataFrame([json.loads(r) for r in rows["raw"]])
+    ui.download_csv(v.tr("import.fix_download", kind=label("kind", kind, lang), n=len(fixable)), fixable,
+                    f"fix_{kind}.csv", key=f"fix_{kind}")

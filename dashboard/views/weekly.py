@@ -1,4 +1,0 @@
-"""每周检查: this week's parcel-point and complaint numbers against last week, alerts, printable."""
-from dashboard import checks
-
-checks.render("week", "page.weekly")

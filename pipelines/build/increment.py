@@ -1,0 +1,156 @@
+"""Incremental builds: recompute only what the imports since the last build can have changed.
+
+Every metric of a period depends on events of that period or earlier (open complaints,
+jobs active at the end, parcels in stock, a seller's first order), never later ones,
+except through a community's parcel "data end". So when the rows of a community change
+at times >= T, every period starting before T keeps its values. A build then:
+
+1. refreshes the staging tables for the keys that changed (their old and new versions
+   give T per community; a change of rules or of reference data gives T = the beginning);
+2. shadows the staging tables with temporary views holding only the events that can
+   reach a period from T on (plus each seller's first order, and parcels still in stock
+   or complaints still open at T), and the spine with its periods from T on;
+3. runs the unchanged model SQL on those, and swaps the rows from T on into each table.
+
+tests/pipelines/test_incremental.py checks that this equals a full build after every
+step of random imports, corrections, undos and rule changes.
+"""
+from __future__ import annotations
+
+import re
+
+from pipelines.feeds import FEEDS
+from pipelines.rule_defaults import DEFAULT_RULES
+from pipelines.ingest.store import current_rows_sql
+from pipelines.sqlrows import scalar
+
+EPOCH = "TIMESTAMP '1900-01-01'"
+
+
+def _event_times(feed) -> list[str]:
+    """Times of an event that place it in a period or end its open state (both bound what it can change)."""
+    return list(dict.fromkeys(feed.period_times + ((feed.open_until,) if feed.open_until else ())))
+
+
+def _relevant(feed) -> str:
+    """Which staging rows a recomputation from T needs: events anchored from T on, and those still open at T."""
+    anchor = f"s.{feed.period_times[0]} >= d.t_from"
+    if feed.open_until:
+        return f"{anchor} OR s.{feed.open_until} IS NULL OR s.{feed.open_until} >= d.t_from"
+    return anchor
+
+
+# From the feed registry (pipelines/feeds.py): period_times and open_until.
+EVENT_TIMES = {kind: _event_times(feed) for kind, feed in FEEDS.items() if feed.is_event}
+RELEVANT = {kind: _relevant(feed) for kind, feed in FEEDS.items() if feed.is_event}
+
+
+def mode(sql: str) -> str:
+    """'-- incremental: full' / 'since COLUMN' on a model's second line; 'period' otherwise."""
+    m = re.search(r"^-- incremental: (full|since \w+)", sql, re.M)
+    return m.group(1) if m else "period"
+
+
+def changed_since(con, last_seq: int) -> tuple[list[int], list[str]]:
+    """Imports applied or undone after last_seq, and communities whose rules changed."""
+    imports = [r[0] for r in con.execute(
+        "SELECT import_id FROM imports WHERE import_id > ? OR undone_seq > ?", [last_seq, last_seq]).fetchall()]
+    rules = [r[0] for r in con.execute(
+        "SELECT community_id FROM community_rules WHERE changed_seq > ?", [last_seq]).fetchall()]
+    return imports, rules
+
+
+def refresh_staging(con, models: dict, imports: list[int], rule_changes: list[str]) -> None:
+    """Bring stg_* up to date for the touched keys and fill temp table `dirty` (community_id, t_from)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE dirty_times (community_id VARCHAR, t TIMESTAMP)")
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_imports AS SELECT unnest(?::INTEGER[]) AS import_id", [imports])
+    for community in rule_changes:
+        con.execute(f"INSERT INTO dirty_times VALUES (?, {EPOCH})", [community])
+    old_end = _parcel_data_end(con)
+    for kind, feed in FEEDS.items():
+        key = ", ".join(feed.key)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_keys AS
+                        SELECT DISTINCT {key} FROM raw_{kind} WHERE _import_id IN (SELECT import_id FROM touched_imports)""")
+        if scalar(con.execute("SELECT count(*) FROM touched_keys")) == 0:
+            continue
+        stg = f"stg_{kind}"
+        # the current versions of just these keys, through the model's own staging SQL
+        con.execute(f"CREATE OR REPLACE TEMP VIEW cur_{kind} AS {current_rows_sql(kind, 'touched_keys')}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS {models[stg].sql}")
+        con.execute(f"DROP VIEW temp.main.cur_{kind}")
+        gone = f"SELECT * FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM touched_keys)"
+        if kind in EVENT_TIMES:
+            for source in (gone, "SELECT * FROM fresh"):
+                for col in EVENT_TIMES[kind]:
+                    con.execute(f"""INSERT INTO dirty_times SELECT community_id, min({col})::TIMESTAMP
+                                    FROM ({source}) WHERE {col} IS NOT NULL GROUP BY community_id""")
+        else:   # reference data (households, capacities, names): the whole history of those communities
+            for source in (gone, "SELECT * FROM fresh"):
+                con.execute(f"INSERT INTO dirty_times SELECT DISTINCT community_id, {EPOCH} FROM ({source})")
+        con.execute(f"DELETE FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM touched_keys)")
+        con.execute(f"INSERT INTO {stg} SELECT * FROM fresh")
+    _parcel_end_moves(con, old_end)
+    con.execute("""CREATE OR REPLACE TEMP TABLE dirty AS
+                   SELECT community_id, min(t) AS t_from,
+                          date_trunc('week', min(t))::DATE AS week_from, date_trunc('month', min(t))::DATE AS month_from
+                   FROM dirty_times WHERE community_id IS NOT NULL GROUP BY community_id""")
+    # recomputation starts at the earlier of the two periods holding t_from
+    con.execute("UPDATE dirty SET t_from = least(week_from, month_from)::TIMESTAMP")
+
+
+def _parcel_data_end(con) -> dict:
+    return dict(con.execute("""SELECT community_id, max(coalesce(greatest(arrived_at, picked_up_at), arrived_at))
+                               FROM stg_parcels GROUP BY community_id""").fetchall())
+
+
+def _parcel_end_moves(con, old_end: dict) -> None:
+    """A moved data end can flip 'not picked up and past the limit' for parcels that arrived within
+    the limit before the earlier of the two ends."""
+    new_end = _parcel_data_end(con)
+    for community in set(old_end) | set(new_end):
+        before, after = old_end.get(community), new_end.get(community)
+        if before == after:
+            continue
+        earliest = min(t for t in (before, after) if t is not None)
+        con.execute("""INSERT INTO dirty_times
+                       SELECT ?, ?::TIMESTAMP - to_microseconds(CAST(coalesce(
+                           (SELECT overdue_hours FROM community_rules WHERE community_id = ?), ?) * 3600e6 AS BIGINT))""",
+                    [community, earliest, community, DEFAULT_RULES["overdue_hours"]])
+
+
+def shadow_inputs(con) -> None:
+    """Temp views named like the staging tables and the spine, holding only what periods from t_from need."""
+    db = scalar(con.execute("SELECT current_database()"))
+    for kind, relevant in RELEVANT.items():
+        extra = ""
+        if kind == "orders":
+            # each seller's first non-cancelled order decides in which period it is new
+            extra = f"""UNION SELECT o.* FROM "{db}".main.stg_orders o JOIN dirty d USING (community_id)
+                        WHERE o.status <> 'cancelled'
+                        QUALIFY row_number() OVER (PARTITION BY o.community_id, o.seller_id
+                                                   ORDER BY o.ordered_at, o.order_id) = 1"""
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW stg_{kind} AS
+                        SELECT s.* FROM "{db}".main.stg_{kind} s JOIN dirty d USING (community_id)
+                        WHERE ({relevant})
+                        {extra}""")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW period_spine AS
+                    SELECT s.* FROM "{db}".main.period_spine s JOIN dirty d USING (community_id)
+                    WHERE s.period_start >= CASE s.grain WHEN 'week' THEN d.week_from ELSE d.month_from END""")
+
+
+def in_range(table_alias: str, model_mode: str) -> str:
+    """Rows of a model at or after the recomputed start of their community."""
+    if model_mode == "period":
+        bound = "CASE {a}.grain WHEN 'week' THEN d.week_from ELSE d.month_from END".format(a=table_alias)
+        column = f"{table_alias}.period_start"
+    else:
+        column = f"{table_alias}.{model_mode.split()[1]}"
+        bound = "d.t_from"
+    return (f"EXISTS (SELECT 1 FROM dirty d WHERE d.community_id = {table_alias}.community_id "
+            f"AND {column} >= {bound})")
+
+
+def drop_shadows(con) -> None:
+    for name, kind in con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
+                                  "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary").fetchall():
+        con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")

@@ -1,0 +1,295 @@
+"""Run sql/ (staging -> marts -> kpi) in one transaction, then publish a read-only
+snapshot for the dashboard.
+
+Each SQL file is one model; the file name is the table name, and the run order
+follows the tables each file reads, as DuckDB's own parser sees them. Before
+anything is published, the audits in sql/checks/ must find no bad row. The dashboard never opens the store: it
+reads the newest published snapshot, which is swapped in with one atomic rename,
+so a viewer never sees a half-built state and imports never wait for readers.
+"""
+from __future__ import annotations
+
+import graphlib
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.build import increment
+from pipelines.build.sqlgen import render
+from pipelines.feeds import FEEDS
+from pipelines.ingest.store import connect, ensure_schema
+from pipelines.sqlrows import first, scalar
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+MACROS = SQL_DIR / "macros.sql"
+KEEP_SNAPSHOTS = 3
+# Besides every model, the dashboard reads these store tables (never raw rows).
+PUBLISHED_EXTRA = ("imports", "quarantine")
+ROW_LEVEL = {f"stg_{kind}" for kind, feed in FEEDS.items() if feed.is_event} | {"stg_sellers"}
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: Path
+    sql: str
+
+    @property
+    def materialization(self) -> str:
+        # int_* models are row-level steps read by one or two marts: a view saves writing a table
+        # as large as the feed on every build.
+        return "VIEW" if self.name.startswith("int_") else "TABLE"
+
+
+def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
+    files = sorted(sql_dir.glob("staging/*.sql")) + sorted(sql_dir.glob("marts/*.sql")) + [sql_dir / "kpi.sql"]
+    return _in_dependency_order(_read_sql(files))
+
+
+def load_checks(sql_dir: Path = SQL_DIR) -> list[Model]:
+    """The audits: each returns the rows that break one rule; a build finding any does not publish."""
+    return list(_read_sql(sorted(sql_dir.glob("checks/*.sql"))).values())
+
+
+def _read_sql(files: list[Path]) -> dict[str, Model]:
+    models = {}
+    for p in files:
+        sql = p.read_text(encoding="utf-8")
+        if not sql.lstrip().startswith("-- grain:"):
+            raise ValueError(f"{p} must open with '-- grain: ...'")
+        models[p.stem] = Model(p.stem, p, render(sql, p.name))
+    return models
+
+
+def table_references(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> set[str]:
+    """Every table name the statement reads, from DuckDB's parse tree (CTE names included)."""
+    own = con is None
+    con = duckdb.connect() if own else con   # a new connection costs ~30 ms: share one across files
+    try:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        if own:
+            con.close()
+    if tree.get("error"):
+        raise ValueError(tree.get("error_message", "unparseable SQL"))
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE":
+                found.add(node["table_name"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(tree)
+    return found
+
+
+def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
+    deps = {}
+    parser = duckdb.connect()
+    try:
+        for name, m in models.items():
+            try:
+                deps[name] = (table_references(m.sql, parser) & set(models)) - {name}
+            except ValueError as exc:
+                raise ValueError(f"{m.path.name}: {exc}") from exc
+    finally:
+        parser.close()
+    sorter = graphlib.TopologicalSorter(deps)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise ValueError(f"circular model references: {' -> '.join(exc.args[1])}") from exc
+    ordered: list[Model] = []
+    while sorter.is_active():   # deterministic: the ready models of each round by name
+        ready = sorted(sorter.get_ready())
+        ordered.extend(models[n] for n in ready)
+        sorter.done(*ready)
+    return ordered
+
+
+def _drop_other_kind(con, m: Model) -> None:
+    """A model that changed from table to view (or back) must first lose its old kind."""
+    other = "TABLE" if m.materialization == "VIEW" else "VIEW"
+    catalog = "duckdb_tables()" if other == "TABLE" else "duckdb_views()"
+    if scalar(con.execute(f"SELECT count(*) FROM {catalog} WHERE schema_name = 'main' AND {other.lower()}_name = ?",
+                   [m.name])):
+        con.execute(f"DROP {other} {m.name}")
+
+
+def serving_dir(db_path: str | Path) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.stem + ".serving")
+
+
+def current_snapshot(db_path: str | Path) -> Path | None:
+    pointer = serving_dir(db_path) / "CURRENT"
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = pointer.parent / name
+    return path if path.exists() else None
+
+
+def sql_digest(models: list[Model]) -> str:
+    """Fingerprint of the SQL a build ran: a different one means the next build must be full."""
+    return hashlib.sha256("".join(m.sql for m in models).encode() + MACROS.read_bytes()).hexdigest()
+
+
+def snapshot_is_stale(db_path: str | Path) -> bool:
+    """True when the store has data but no snapshot, or its last build ran other SQL than this code's."""
+    if not Path(db_path).exists():
+        return False
+    if current_snapshot(db_path) is None:
+        return True
+    con = connect(db_path, read_only=True)
+    try:
+        if not scalar(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'build_state'")):
+            return True
+        built = first(con.execute("SELECT digest FROM build_state"))
+    finally:
+        con.close()
+    return built is None or built[0] != sql_digest(load_models())
+
+
+@dataclass
+class BuildResult:
+    seconds: float
+    kpi_rows: int
+    snapshot: Path
+    mode: str = "full"     # full | incremental | unchanged
+
+
+def build(db_path: str | Path, full: bool = False) -> BuildResult:
+    """Bring staging, marts and kpi up to date: incrementally when the last build's state allows,
+    in full on the first build, when the SQL changed, or when asked."""
+    started = time.perf_counter()
+    models = load_models()
+    digest = sql_digest(models)
+    con = connect(db_path)
+    try:
+        ensure_schema(con)
+        con.execute(MACROS.read_text(encoding="utf-8"))
+        con.execute("CREATE TABLE IF NOT EXISTS build_state (last_seq BIGINT, digest VARCHAR, built_at TIMESTAMP)")
+        con.begin()
+        try:
+            seq = scalar(con.execute("""SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports),
+                                                (SELECT coalesce(max(undone_seq), 0) FROM imports),
+                                                (SELECT coalesce(max(changed_seq), 0) FROM community_rules))"""))
+            state = first(con.execute("SELECT last_seq, digest FROM build_state"))
+            if full or state is None or state[1] != digest or not _all_built(con, models):
+                mode = "full"
+                _build_full(con, models)
+            else:
+                mode = _build_incremental(con, models, state[0])
+            audit_failures(con)
+            con.execute("DELETE FROM build_state")
+            con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        kpi_rows = scalar(con.execute("SELECT count(*) FROM kpi"))
+        snapshot = (current_snapshot(db_path) if mode == "unchanged" and current_snapshot(db_path)
+                    else _publish(con, db_path, [m.name for m in models] + list(PUBLISHED_EXTRA)))
+    finally:
+        con.close()
+    return BuildResult(time.perf_counter() - started, kpi_rows, snapshot, mode)
+
+
+class AuditFailed(RuntimeError):
+    """A build whose results break a rule of sql/checks/: nothing of it is kept or published."""
+
+
+def audit_failures(con) -> None:
+    problems = []
+    for check in load_checks():
+        rows = con.execute(f"SELECT * FROM ({check.sql}) LIMIT 5").fetchall()
+        if rows:
+            problems.append(f"{check.path.name}: {rows}")
+    if problems:
+        raise AuditFailed("构建未发布：结果未通过检查 / build not published, audits failed:\n" + "\n".join(problems))
+
+
+def _run(con, m: Model, statement: str) -> None:
+    try:
+        con.execute(statement)
+    except Exception as exc:
+        raise RuntimeError(f"model {m.path.name}: {exc}") from exc
+
+
+def _all_built(con, models: list[Model]) -> bool:
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+                                      "UNION SELECT view_name FROM duckdb_views() WHERE NOT temporary").fetchall()}
+    return all(m.name in have for m in models)
+
+
+def _build_full(con, models: list[Model]) -> None:
+    for m in models:
+        _drop_other_kind(con, m)
+        _run(con, m, f"CREATE OR REPLACE {m.materialization} {m.name} AS {m.sql}")
+
+
+def _build_incremental(con, models: list[Model], last_seq: int) -> str:
+    imports, rule_changes = increment.changed_since(con, last_seq)
+    if not imports and not rule_changes:
+        return "unchanged"
+    by_name = {m.name: m for m in models}
+    increment.refresh_staging(con, by_name, imports, rule_changes)
+    rest = [m for m in models if not m.name.startswith(("stg_", "int_"))]
+    for m in rest:   # small models over whole tables: recomputed outright, before any shadowing
+        if increment.mode(m.sql) == "full":
+            _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+    db = scalar(con.execute("SELECT current_database()"))
+    increment.shadow_inputs(con)
+    try:
+        for m in rest:
+            model_mode = increment.mode(m.sql)
+            if model_mode == "full":
+                continue
+            # the temp table shadows the stored one, so the models after it read the recomputed rows
+            _run(con, m, f"CREATE TEMP TABLE {m.name} AS {m.sql}")
+            _run(con, m, f'DELETE FROM "{db}".main.{m.name} AS x WHERE {increment.in_range("x", model_mode)}')
+            _run(con, m, f'INSERT INTO "{db}".main.{m.name} SELECT * FROM temp.main.{m.name} AS x '
+                         f'WHERE {increment.in_range("x", model_mode)}')
+    finally:
+        increment.drop_shadows(con)
+    return "incremental"
+
+
+def _publish(con, db_path: str | Path, tables: list[str]) -> Path:
+    folder = serving_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"build-{time.time_ns()}.duckdb"
+    tmp = folder / (name + ".tmp")
+    # ATTACH takes no bound parameters; the path is ours, quotes escaped all the same.
+    con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS snap")
+    try:
+        for t in tables:
+            if t.startswith("int_") or t in ROW_LEVEL:
+                continue   # row-level tables stay in the store; pages read marts only
+            con.execute(f"CREATE TABLE snap.{t} AS SELECT * FROM main.{t}")
+        con.execute("CREATE TABLE snap.build_info AS SELECT now()::TIMESTAMP AS built_at")
+    finally:
+        con.execute("DETACH snap")
+    final = folder / name
+    os.replace(tmp, final)
+    pointer_tmp = folder / "CURRENT.tmp"
+    pointer_tmp.write_text(name)
+    os.replace(pointer_tmp, folder / "CURRENT")
+    old = sorted(folder.glob("build-*.duckdb"))[:-KEEP_SNAPSHOTS]
+    for p in old:
+        p.unlink(missing_ok=True)
+    for p in folder.glob("*.tmp"):
+        if p.name != pointer_tmp.name and p.stat().st_mtime < time.time() - 3600:
+            p.unlink(missing_ok=True)
+    return final

@@ -1,0 +1,87 @@
+"""Fragments of SQL generated from the registries, filled into the model files at load time.
+
+A model writes `{{ name }}` where a list that the registries own belongs (the metrics `kpi`
+collects, the times that span the period range, the rule defaults), so that adding a metric
+or a feed never means editing those lists by hand. Values are ours (registry names and
+constants), never user input.
+"""
+from __future__ import annotations
+
+import re
+
+from pipelines.feeds import FEEDS
+from pipelines.metrics import REGISTRY, marts
+from pipelines.rule_defaults import DEFAULT_RULES
+
+PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
+PERIOD_KEY = "(community_id, grain, period_start)"
+
+
+def _alias(mart: str) -> str:
+    return "m" + str(marts().index(mart))
+
+
+def kpi_metric_columns() -> str:
+    return ",\n           ".join(f'{_alias(m.mart)}.{m.column} AS "{m.key}"' for m in REGISTRY.values())
+
+
+def kpi_mart_joins() -> str:
+    return "\n    ".join(f"JOIN {mart} {_alias(mart)} USING {PERIOD_KEY}" for mart in marts())
+
+
+def event_times() -> str:
+    """(community_id, t) for every time that spans a community's period range (SPEC §5)."""
+    parts = [f"SELECT community_id, {col}::TIMESTAMP AS t FROM stg_{kind} WHERE {col} IS NOT NULL"
+             for kind, feed in FEEDS.items() if feed.is_event for col in feed.period_times]
+    return "\n    UNION ALL ".join(parts)
+
+
+def feed_latest_times() -> str:
+    """(community_id, feed, latest_event, rows) per event feed: its latest time of SPEC §5's list."""
+    parts = []
+    for kind, feed in FEEDS.items():
+        if not feed.is_event:
+            continue
+        times = [f"{c}::TIMESTAMP" for c in feed.period_times]
+        latest = f"max({times[0]})" if len(times) == 1 else f"max(greatest({', '.join(times)}))"
+        parts.append(f"SELECT community_id, '{kind}' AS feed, {latest} AS latest_event, count(*) AS rows "
+                     f"FROM stg_{kind} GROUP BY community_id")
+    return "\n    UNION ALL ".join(parts)
+
+
+def event_communities() -> str:
+    return "\n    UNION ".join(["SELECT community_id FROM stg_communities"] + [
+        f"SELECT community_id FROM stg_{kind}" for kind, feed in FEEDS.items() if feed.is_event])
+
+
+def metric_keys() -> str:
+    return ", ".join(f"('{key}')" for key in REGISTRY)
+
+
+def metrics_where(predicate) -> str:
+    keys = [key for key, m in REGISTRY.items() if predicate(m)]
+    return ", ".join(f"'{k}'" for k in keys) or "NULL"
+
+
+FRAGMENTS = {
+    "kpi_metric_columns": kpi_metric_columns,
+    "kpi_mart_joins": kpi_mart_joins,
+    "event_times": event_times,
+    "event_communities": event_communities,
+    "feed_latest_times": feed_latest_times,
+    "metric_keys": metric_keys,
+    "count_metrics": lambda: metrics_where(lambda m: m.unit == "count"),
+    "share_metrics": lambda: metrics_where(lambda m: m.is_share),
+    "rules.window_start": lambda: f"TIME '{DEFAULT_RULES['window_start']:%H:%M}'",
+    "rules.window_end": lambda: f"TIME '{DEFAULT_RULES['window_end']:%H:%M}'",
+    "rules.overdue_hours": lambda: f"{float(DEFAULT_RULES['overdue_hours']):g}",
+}
+
+
+def render(sql: str, where: str = "") -> str:
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in FRAGMENTS:
+            raise ValueError(f"{where}: unknown placeholder {{{{ {name} }}}}")
+        return FRAGMENTS[name]()
+    return PLACEHOLDER.sub(fill, sql)

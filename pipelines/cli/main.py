@@ -1,0 +1,231 @@
+"""The `linli` command (SPEC §2). Exit status: 0 ok (quarantined rows included),
+2 a file cannot be used at all, 1 any other failure."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipelines.database import DatabaseBusy, DatabaseRefused, verify
+from pipelines.errors import FileRefused, UserError
+
+DEFAULT_DB = "data/linli.duckdb"
+
+
+def db_path(args) -> Path:
+    return Path(args.db or os.environ.get("LINLI_DB") or DEFAULT_DB)
+
+
+def _lang() -> str:
+    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
+
+
+STAGES = {"read": ("读取", "reading"), "check": ("校验", "checking"), "store": ("写入", "storing"),
+          "done": ("完成", "done")}
+
+
+def _progress_bar(name: str, lang: str):
+    """A one-line progress bar on a terminal (imports of a year of parcels take seconds); silent otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, stage: str) -> None:
+        filled = int(fraction * 20)
+        label = STAGES[stage][0 if lang == "zh" else 1]
+        end = "\n" if stage == "done" else ""
+        print(f"\r  {name} [{'#' * filled}{'.' * (20 - filled)}] {fraction:4.0%} {label}", end=end, file=sys.stderr,
+              flush=True)
+    return show
+
+
+def _out_of_memory() -> type:
+    import duckdb
+    return duckdb.OutOfMemoryException
+
+
+def cmd_ingest(args) -> int:
+    from pipelines.ingest.store import import_file
+    lang, status = _lang(), 0
+    for f in args.files:
+        try:
+            report = import_file(db_path(args), args.kind, f, sheet=args.sheet, profile=args.profile,
+                                 progress=_progress_bar(Path(f).name, lang))
+        except DatabaseRefused:
+            raise     # the database, not this file: the other files cannot go in either
+        except FileRefused as exc:
+            print(exc.message(lang), file=sys.stderr)
+            status = 2
+            continue
+        except (MemoryError, _out_of_memory()):
+            # the import was one transaction: nothing of it is stored
+            name = Path(f).name
+            print(f"文件《{name}》无法导入：内存不足以处理这个文件，没有导入任何内容。请按月份拆分后分别导入。" if lang == "zh"
+                  else f"File '{name}' cannot be imported: not enough memory for it; nothing was imported. "
+                       "Split it (by month, say) and import the parts.", file=sys.stderr)
+            status = max(status, 1)
+            continue
+        print(report.summary(lang))
+        for q in report.quarantined[: args.show]:
+            print("  " + q["reason_zh" if lang == "zh" else "reason_en"])
+        if len(report.quarantined) > args.show:
+            more = len(report.quarantined) - args.show
+            print(f"  …另有 {more} 行被隔离，可在“数据导入”页查看。" if lang == "zh"
+                  else f"  …and {more} more quarantined rows; see the data import page.")
+        for line in report.column_lines(lang):
+            print("  " + line)
+    if status == 0:
+        print("运行 `linli build` 更新看板。" if lang == "zh" else "Run `linli build` to update the dashboard.")
+    return status
+
+
+def cmd_build(args) -> int:
+    from pipelines.build.runner import build
+    result = build(db_path(args), full=args.full)
+    how = {"full": ("全量", "full"), "incremental": ("增量", "incremental"), "unchanged": ("无变化", "nothing changed")}
+    print(f"构建完成（{how[result.mode][0]}）：kpi {result.kpi_rows} 行，用时 {result.seconds:.1f} 秒。" if _lang() == "zh"
+          else f"Build done ({how[result.mode][1]}): {result.kpi_rows} kpi rows in {result.seconds:.1f} s.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from pipelines.demo.generate import run_demo
+    run_demo(db_path(args), communities=args.communities, weeks=args.weeks, seed=args.seed, out_dir=args.out)
+    return 0
+
+
+def cmd_undo(args) -> int:
+    from pipelines.ingest.store import undo
+    name = undo(db_path(args), args.import_id)
+    print(f"已撤销第 {args.import_id} 次导入（{name}）。运行 `linli build` 更新看板。" if _lang() == "zh"
+          else f"Import #{args.import_id} ({name}) undone. Run `linli build` to update the dashboard.")
+    return 0
+
+
+def cmd_imports(args) -> int:
+    from pipelines.ingest.store import connect, ensure_schema
+    if not db_path(args).exists():     # listing must not create a database
+        print(f"《{db_path(args)}》还没有任何导入记录。" if _lang() == "zh" else f"'{db_path(args)}' has no imports yet.")
+        return 0
+    con = connect(db_path(args))
+    try:
+        ensure_schema(con)
+        rows = con.execute("""SELECT import_id, kind, file_name, imported_at, rows_read, rows_new, rows_replaced,
+                                     rows_quarantined, status FROM imports ORDER BY import_id""").fetchall()
+    finally:
+        con.close()
+    for r in rows:
+        print("\t".join(str(v) for v in r))
+    return 0
+
+
+def cmd_rules(args) -> int:
+    from pipelines.ingest.store import set_rules
+    start, end = (args.window.split("-", 1) if args.window else (None, None))
+    set_rules(db_path(args), args.community, start, end, args.overdue_hours, args.effective_from)
+    print("规则已保存。运行 `linli build` 生效。" if _lang() == "zh" else "Rules saved. Run `linli build` to apply them.")
+    return 0
+
+
+def _day(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 2025-04-14 / not a date, write it as 2025-04-14") from None
+
+
+def cmd_serve(args) -> int:
+    from pipelines.build.runner import build, snapshot_is_stale
+    if snapshot_is_stale(db_path(args)):
+        print("正在构建看板数据……" if _lang() == "zh" else "Building the dashboard data…")
+        build(db_path(args))
+    app = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+    env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    # run from the project folder so Streamlit finds .streamlit/config.toml (theme, offline settings)
+    os.chdir(app.parent.parent)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit rather than wait for it as a child: a SIGTERM/SIGINT to `linli serve` then
+    # reaches the server itself, and stopping it can never leave an orphan holding the port.
+    os.execve(sys.executable, cmd, env)
+    return 1  # not reached
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="linli", description="Linli 邻里治理看板")
+    p.add_argument("--db", help="database path (default: $LINLI_DB or data/linli.duckdb)")
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="write, import and build a deterministic demo data set")
+    d.add_argument("--communities", type=int, default=4)
+    d.add_argument("--weeks", type=int, default=52)
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--out", help="folder for the demo files (default: data/demo next to the database)")
+    d.set_defaults(func=cmd_demo)
+    i = sub.add_parser("ingest", help="validate and import files of one feed")
+    i.add_argument("kind")
+    i.add_argument("files", nargs="+")
+    i.add_argument("--show", type=int, default=20, help="how many quarantined rows to list")
+    i.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    i.add_argument("--profile", help="import profile to apply (default: the one whose headers the file has)")
+    i.set_defaults(func=cmd_ingest)
+    b = sub.add_parser("build", help="bring staging, marts and kpi up to date (incrementally where it can)")
+    b.add_argument("--full", action="store_true", help="rebuild everything from the stored rows")
+    b.set_defaults(func=cmd_build)
+    s = sub.add_parser("serve", help="start the dashboard")
+    s.add_argument("--port", type=int, default=8501)
+    s.set_defaults(func=cmd_serve)
+    u = sub.add_parser("undo", help="undo one import, restoring what it replaced")
+    u.add_argument("import_id", type=int)
+    u.set_defaults(func=cmd_undo)
+    sub.add_parser("imports", help="list the import history").set_defaults(func=cmd_imports)
+    r = sub.add_parser("rules", help="set a community's rules")
+    r.add_argument("community")
+    r.add_argument("--window", help="livestream window, e.g. 09:00-20:00")
+    r.add_argument("--overdue-hours", type=float)
+    r.add_argument("--from", dest="effective_from", type=_day, help="the day the community adopted them, YYYY-MM-DD")
+    r.set_defaults(func=cmd_rules)
+    al = sub.add_parser("alerts", help="alert rules: thresholds on kpi metrics, per community").add_subparsers(
+        dest="alerts_command", required=True)
+    from pipelines.records.alert_rules import add_arguments as alert_arguments
+    alert_arguments(al.add_parser("list", help="the rules in force"), al.add_parser("set", help="change or add a rule"))
+    from pipelines.records.users import add_cli
+    add_cli(sub, db_path)
+    from pipelines.cli.records import add_cli as add_governance   # linli actions …, linli cases …
+    add_governance(sub)
+    from pipelines.reports.render import add_cli as add_report   # the brief is drawn by the dashboard's code
+    add_report(sub, db_path)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        # before any command touches it: --db must be a Linli database or a new path (SPEC §4)
+        verify(db_path(args))
+        return args.func(args)
+    except BrokenPipeError:
+        # `linli actions list | head`: the reader left; not a failure worth a message
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except DatabaseBusy as exc:
+        print(exc.message(_lang()), file=sys.stderr)
+        return 1
+    except FileRefused as exc:
+        print(exc.message(_lang()), file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(exc.message(_lang()), file=sys.stderr)
+        return 1
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # the user sees one line, not a traceback
+        print(f"出错了 / failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,428 @@
+"""A deterministic demo street office in Guiyang, written as the files real users bring
+(GBK CSV with a title line, UTF-8 BOM CSV, .xlsx with date cells, Chinese headers,
+names and phone numbers) and imported through the same path as a user's files.
+
+The stories it carries: weekly and daily rhythms, evening livestream peaks, the
+618 and 双11 spikes, the 09:00–20:00 livestream rule (after which late-night
+noise falls), the gate parcel point (after which pile-up complaints fall),
+training cohorts followed by placements, and elderly participation rising.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+START = dt.date(2025, 1, 6)              # a Monday
+RULE_ADOPTED = dt.date(2025, 4, 14)      # livestreams only 09:00–20:00 from this day
+GATE_POINT_OPENS = dt.date(2025, 7, 7)   # the parcel point at the community gate
+STREET = "金桥街道"
+CENTER = (26.5783, 106.7135)             # Guiyang
+
+COMMUNITY_SIZES = [3000, 1800, 2400, 1200, 2100, 1500, 2700, 900]
+CARRIERS = ["中通", "圆通", "韵达", "申通", "极兔", "顺丰", "京东", "邮政"]
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林")
+GIVEN = list("芳敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华兰玉梅")
+
+
+@dataclass
+class Community:
+    cid: str
+    name: str
+    households: int
+    lat: float
+    lon: float
+
+
+def _communities(n: int) -> list[Community]:
+    out = []
+    for i in range(n):
+        letter = chr(ord("A") + i)
+        ring, angle = 1 + i // 6, (i % 6) * np.pi / 3
+        out.append(Community(letter, f"{letter}社区", COMMUNITY_SIZES[i % len(COMMUNITY_SIZES)],
+                             round(CENTER[0] + 0.009 * ring * np.sin(angle), 6),
+                             round(CENTER[1] + 0.010 * ring * np.cos(angle), 6)))
+    return out
+
+
+def _day_factor(days: np.ndarray) -> np.ndarray:
+    """Order volume multiplier per day: weekends, 618, 双11, 双12, slow growth."""
+    dates = [START + dt.timedelta(days=int(d)) for d in days]
+    f = np.array([1.15 if d.weekday() >= 5 else 1.0 for d in dates])
+    for i, d in enumerate(dates):
+        md = (d.month, d.day)
+        if (6, 1) <= md <= (6, 18):
+            f[i] *= 1.3 + (1.4 if md >= (6, 16) else 0)
+        if (11, 1) <= md <= (11, 11):
+            f[i] *= 1.4 + (2.2 if md >= (11, 10) else 0)
+        if md == (12, 12):
+            f[i] *= 1.8
+    return f * (1 + 0.3 * days / 365)
+
+
+def _times(rng, day_index: np.ndarray, hour_weights: np.ndarray) -> np.ndarray:
+    hours = rng.choice(24, size=day_index.size, p=hour_weights / hour_weights.sum())
+    seconds = rng.integers(0, 3600, size=day_index.size)
+    base = np.datetime64(START, "s")
+    return base + (day_index.astype("int64") * 86400 + hours * 3600 + seconds).astype("timedelta64[s]")
+
+
+def _hours(*peaks: tuple[int, float], floor: float = 0.2, night: float = 0.02) -> np.ndarray:
+    w = np.full(24, floor)
+    w[:7] = night
+    for h, weight in peaks:
+        w[h] += weight
+    return w
+
+
+def _person_frame(rng, n: int, prefix: str) -> pl.DataFrame:
+    names = [rng.choice(SURNAMES) + "".join(rng.choice(GIVEN, size=rng.integers(1, 3))) for _ in range(n)]
+    phones = [f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10)}{rng.integers(10000000, 99999999)}" for _ in range(n)]
+    return pl.DataFrame({"key": [f"{prefix}{i:04d}" for i in range(n)], "name": names, "phone": phones})
+
+
+class DemoWriter:
+    def __init__(self, out_dir: Path, communities: list[Community], days: int, seed: int):
+        self.out = out_dir
+        self.cs = communities
+        self.days = days
+        self.rng = np.random.default_rng(seed)
+        self.files: list[tuple[str, Path]] = []
+        self.sellers: dict[str, pl.DataFrame] = {}
+        self.buildings: dict[str, list[str]] = {}
+
+    # --- file formats ---------------------------------------------------------------------
+    def _csv(self, kind: str, name: str, frame: pl.DataFrame, encoding: str, title: str | None = None) -> None:
+        text = frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S")
+        if title:
+            text = title + "\n" + text
+        data = ("\ufeff" + text).encode("utf-8") if encoding == "utf-8-sig" else text.encode(encoding)
+        path = self.out / name
+        path.write_bytes(data)
+        self.files.append((kind, path))
+
+    def _xlsx(self, kind: str, name: str, frame: pl.DataFrame, title: str | None = None) -> None:
+        import openpyxl
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet("Sheet1")
+        if title:
+            ws.append([title])
+        ws.append(frame.columns)
+        for row in frame.iter_rows():
+            ws.append(list(row))
+        path = self.out / name
+        wb.save(path)
+        self.files.append((kind, path))
+
+    # --- reference feeds ------------------------------------------------------------------
+    def references(self) -> None:
+        rng = self.rng
+        self._xlsx("communities", "社区基本信息.xlsx", pl.DataFrame({
+            "社区编号": [c.cid for c in self.cs], "社区名称": [c.name for c in self.cs],
+            "街道": [STREET] * len(self.cs), "户数": [c.households for c in self.cs],
+            "纬度": [c.lat for c in self.cs], "经度": [c.lon for c in self.cs]}), title=f"{STREET}社区基本信息")
+        b_rows, p_rows, s_rows = [], [], []
+        for c in self.cs:
+            n_b = max(6, c.households // 150)
+            cols = int(np.ceil(np.sqrt(n_b)))
+            ids = [f"{i + 1}栋" for i in range(n_b)]
+            self.buildings[c.cid] = ids
+            for i, bid in enumerate(ids):
+                b_rows.append((bid, c.cid, f"{c.name}{bid}", c.households // n_b,
+                               round(c.lat + 0.0006 * (i // cols - cols / 2), 6),
+                               round(c.lon + 0.0007 * (i % cols - cols / 2), 6)))
+            scale = c.households / 3000
+            p_rows += [
+                (f"{c.cid}-P1", c.cid, "东门快递驿站", "驿站", int(700 * scale), round(c.lat + 0.0002, 6), round(c.lon + 0.0030, 6)),
+                (f"{c.cid}-P2", c.cid, "智能快递柜", "快递柜", int(240 * scale), round(c.lat - 0.0015, 6), round(c.lon - 0.0010, 6)),
+                (f"{c.cid}-P3", c.cid, "大门口集中代收点", "代收点", int(1100 * scale), round(c.lat - 0.0030, 6), round(c.lon + 0.0002, 6)),
+            ]
+            n_s = max(12, c.households // 50)
+            kinds = rng.choice(["group_buy", "livestream", "coop", "shop"], size=n_s, p=[0.42, 0.25, 0.05, 0.28])
+            kinds[0] = "coop"
+            started = [START - dt.timedelta(days=int(rng.integers(30, 700))) if rng.random() < 0.7
+                       else START + dt.timedelta(days=int(rng.integers(0, max(1, self.days - 30)))) for _ in range(n_s)]
+            sellers = pl.DataFrame({"seller_id": [f"{c.cid}-S{i + 1:03d}" for i in range(n_s)], "community_id": c.cid,
+                                    "building_id": [str(rng.choice(ids)) for _ in range(n_s)],
+                                    "kind": kinds.tolist(), "started_on": started})
+            self.sellers[c.cid] = sellers
+            s_rows.append(sellers)
+        self._csv("buildings", "楼栋信息.csv", pl.DataFrame(b_rows, schema=["楼栋编号", "社区编号", "楼栋名称", "户数", "纬度", "经度"],
+                                                          orient="row"), "utf-8-sig")
+        self._xlsx("points", "快递代收点.xlsx", pl.DataFrame(p_rows, schema=["代收点编号", "社区编号", "名称", "类型", "容量", "纬度", "经度"],
+                                                          orient="row"), title="快递代收点台账")
+        self._csv("sellers", "sellers.csv", pl.concat(s_rows), "utf-8")
+
+    # --- orders ---------------------------------------------------------------------------
+    def orders(self) -> None:
+        rng, days = self.rng, np.arange(self.days)
+        factor = _day_factor(days)
+        channels = np.array(["团购", "直播", "合作社", "本地平台", "其他"])
+        kind_for = {"团购": "group_buy", "直播": "livestream", "合作社": "coop", "本地平台": "shop", "其他": "shop"}
+        hours = {"团购": _hours((8, 1.0), (9, 1.2), (20, 1.4), (21, 1.6)),
+                 "直播": _hours((19, 1.5), (20, 2.0), (21, 2.4), (22, 1.8), (23, 0.8), night=0.1),
+                 "合作社": _hours((10, 1.0), (15, 0.8)), "本地平台": _hours((11, 1.0), (18, 1.0)),
+                 "其他": _hours((12, 0.5))}
+        for c in self.cs:
+            per_day = rng.poisson(c.households * 0.1 * factor)
+            day_idx = np.repeat(days, per_day)
+            n = day_idx.size
+            share_live = 0.25 + 0.10 * day_idx / max(1, self.days)
+            u = rng.random(n)
+            ch = np.where(u < share_live, "直播", np.where(u < share_live + 0.45, "团购",
+                          np.where(u < share_live + 0.57, "合作社", np.where(u < share_live + 0.68, "本地平台", "其他"))))
+            ts = np.empty(n, dtype="datetime64[s]")
+            sellers = np.empty(n, dtype=object)
+            amount = np.empty(n)
+            table = self.sellers[c.cid]
+            for name in channels:
+                m = ch == name
+                if not m.any():
+                    continue
+                ts[m] = _times(rng, day_idx[m], hours[name])
+                pool = table.filter(pl.col("kind") == kind_for[name])
+                ids = pool["seller_id"].to_numpy()
+                start_day = np.array([(d - START).days for d in pool["started_on"]])
+                weights = 1.0 / np.arange(1, ids.size + 1) ** 0.8
+                pick = rng.choice(ids.size, size=int(m.sum()), p=weights / weights.sum())
+                # a seller sells only from the day it started; earlier picks go to the first seller
+                pick = np.where(start_day[pick] <= day_idx[m], pick, 0)
+                sellers[m] = ids[pick]
+                mean = {"团购": 3.3, "直播": 3.9, "合作社": 3.6, "本地平台": 3.5, "其他": 3.2}[name]
+                amount[m] = np.round(rng.lognormal(mean, 0.6, size=int(m.sum())), 2)
+            status = rng.choice(["已支付", "已退款", "已取消"], size=n, p=[0.92, 0.05, 0.03])
+            order = np.argsort(ts, kind="stable")
+            frame = pl.DataFrame({
+                "订单号": [f"{c.cid}{i:07d}" for i in range(n)], "社区编号": c.cid,
+                "团长编号": sellers[order].tolist(), "渠道": ch[order].tolist(),
+                "下单时间": ts[order].astype("datetime64[us]"), "实付金额": amount[order],
+                "件数": rng.integers(1, 6, size=n), "状态": status.tolist()})
+            frame = frame.with_columns(pl.col("下单时间").dt.strftime("%Y/%-m/%-d %H:%M"))
+            self._csv("orders", f"{c.name}_订单导出.csv", frame, "gb18030", title=f"{c.name}团购与直播订单导出")
+
+    # --- parcels --------------------------------------------------------------------------
+    def parcels(self) -> None:
+        rng, days = self.rng, np.arange(self.days)
+        factor = np.roll(_day_factor(days), 3)   # parcels arrive a few days after the orders
+        gate_day = (GATE_POINT_OPENS - START).days
+        end = np.datetime64(START, "s") + np.timedelta64(self.days * 86400, "s")
+        for c in self.cs:
+            per_day = rng.poisson(c.households * 0.36 * factor)
+            day_idx = np.repeat(days, per_day)
+            n = day_idx.size
+            arrived = _times(rng, day_idx, _hours((9, 1.0), (10, 1.6), (14, 1.2), (15, 1.4), floor=0.5, night=0.0))
+            after_gate = day_idx >= gate_day
+            u = rng.random(n)
+            point = np.where(after_gate, np.where(u < 0.55, "P3", np.where(u < 0.85, "P1", "P2")),
+                             np.where(u < 0.72, "P1", "P2"))
+            dwell_h = rng.lognormal(np.log(np.where(after_gate, 5.0, 9.0)), 1.05, size=n)
+            picked = arrived + (dwell_h * 3600).astype("timedelta64[s]")
+            hour = (picked.astype("datetime64[h]") - picked.astype("datetime64[D]")).astype(int)
+            # nobody collects between 22:00 and 07:00: those pickups move to the next morning
+            late = (hour >= 22) | (hour < 7)
+            next_morning = (picked - np.timedelta64(7, "h")).astype("datetime64[D]") + np.timedelta64(1, "D") + \
+                np.timedelta64(7, "h")
+            picked = np.where(late, next_morning.astype("datetime64[s]") +
+                              rng.integers(0, 7200, size=n).astype("timedelta64[s]"), picked)
+            picked_text = np.where(picked >= end, "", np.datetime_as_string(picked, unit="s"))
+            picked_text = np.char.replace(picked_text.astype(str), "T", " ")
+            order = np.argsort(arrived, kind="stable")
+            frame = pl.DataFrame({
+                "parcel_id": [f"YT{c.cid}{i:08d}" for i in range(n)], "community_id": c.cid,
+                "point_id": [f"{c.cid}-{p}" for p in point[order]],
+                "carrier": rng.choice(CARRIERS, size=n).tolist(),
+                "arrived_at": np.char.replace(np.datetime_as_string(arrived[order], unit="s").astype(str), "T", " "),
+                "picked_up_at": picked_text[order]})
+            self._csv("parcels", f"{c.name}_驿站出入库.csv", frame, "utf-8")
+
+    # --- complaints -----------------------------------------------------------------------
+    def complaints(self) -> None:
+        rng = self.rng
+        rule_day, gate_day = (RULE_ADOPTED - START).days, (GATE_POINT_OPENS - START).days
+        for c in self.cs:
+            rows = []
+            scale = c.households / 3000
+            live_buildings = self.sellers[c.cid].filter(pl.col("kind") == "livestream")["building_id"].to_list() or \
+                self.buildings[c.cid][:2]
+            for d in range(self.days):
+                day = START + dt.timedelta(days=d)
+                before_rule = d < rule_day
+                for _ in range(rng.poisson((0.55 if before_rule else 0.22) * scale)):
+                    late = rng.random() < (0.7 if before_rule else 0.2)
+                    hour = int(rng.choice([20, 21, 22, 23, 0, 1])) if late else int(rng.integers(9, 20))
+                    occurred = dt.datetime.combine(day, dt.time(hour, int(rng.integers(0, 60))))
+                    if hour < 9:
+                        occurred += dt.timedelta(days=1)
+                    rows.append(self._complaint(occurred, "直播噪音", str(rng.choice(live_buildings))))
+                for _ in range(rng.poisson((0.35 if d < gate_day else 0.05) * scale)):
+                    occurred = dt.datetime.combine(day, dt.time(int(rng.integers(8, 21)), int(rng.integers(0, 60))))
+                    rows.append(self._complaint(occurred, "快递堆放", str(rng.choice(self.buildings[c.cid]))))
+                for _ in range(rng.poisson(0.12 * scale)):
+                    occurred = dt.datetime.combine(day, dt.time(int(rng.integers(8, 21)), int(rng.integers(0, 60))))
+                    rows.append(self._complaint(occurred, "其他", str(rng.choice(self.buildings[c.cid]))))
+            end = dt.datetime.combine(START + dt.timedelta(days=self.days), dt.time())
+            rows = [r for r in rows if r[1] < end]
+            rows.sort(key=lambda r: r[1])
+            frame = pl.DataFrame(
+                [(f"{c.cid}-T{i + 1:05d}", c.cid, r[1], r[0], r[2], r[3], r[4], r[5] if r[5] and r[5] < end else None)
+                 for i, r in enumerate(rows)],
+                schema=["编号", "社区编号", "受理时间", "发生时间", "类型", "楼栋编号", "来源", "办结时间"], orient="row")
+            self._xlsx("complaints", f"{c.name}投诉登记表.xlsx", frame, title=f"{c.name}居民投诉登记表")
+
+    def _complaint(self, occurred: dt.datetime, category: str, building: str):
+        rng = self.rng
+        source = str(rng.choice(["微信群", "12345热线", "入户走访", "议事会"], p=[0.55, 0.25, 0.12, 0.08]))
+        delay = dt.timedelta(minutes=int(rng.integers(2, 30))) if source == "微信群" else \
+            dt.timedelta(hours=float(rng.uniform(8, 30)))
+        received = occurred + delay
+        resolved = received + dt.timedelta(hours=float(rng.lognormal(np.log(20), 0.9))) if rng.random() < 0.9 else None
+        return occurred, received, category, building, source, resolved
+
+    # --- the monthly noise-feedback round --------------------------------------------------
+    def feedback(self, seed: int) -> None:
+        """Each month on the 25th the group asks households in every building; after the 09:00–20:00 rule
+        fewer hear late-night livestreams and fewer are dissatisfied, most near the livestream sellers."""
+        rng = np.random.default_rng(seed + 1009)    # its own stream: the other files stay as they were
+        end = START + dt.timedelta(days=self.days)
+        days = [dt.date(y, m, 25) for y in (START.year, START.year + 1) for m in range(1, 13)]
+        days = [d for d in days if START <= d < end]
+        comments = {"satisfied": ["", "现在晚上安静多了", "直播时间规定得好"], "neutral": ["", "偶尔还有声音"],
+                    "dissatisfied": ["晚上十点后还在直播", "楼下直播声音太大", "周末夜里吵", ""]}
+        for c in self.cs:
+            live = set(self.sellers[c.cid].filter(pl.col("kind") == "livestream")["building_id"].to_list())
+            rows = []
+            for day in days:
+                after = day >= RULE_ADOPTED
+                for b in self.buildings[c.cid]:
+                    near = b in live
+                    for _ in range(int(rng.integers(2, 5))):
+                        late_p = (0.25 if near else 0.08) if after else (0.75 if near else 0.35)
+                        heard = bool(rng.random() < late_p)
+                        bad_p = (0.55 if heard else 0.08) if after else (0.65 if heard else 0.15)
+                        rating = "dissatisfied" if rng.random() < bad_p else str(rng.choice(["satisfied", "neutral"],
+                                                                                             p=[0.7, 0.3]))
+                        asked = rng.random() < 0.9
+                        rows.append((day, b, rating, ("是" if heard else "否") if asked else None,
+                                     str(rng.choice(comments[rating]))))
+            words = {"satisfied": "满意", "neutral": "一般", "dissatisfied": "不满意"}
+            frame = pl.DataFrame(
+                [(f"{c.cid}-F{i + 1:05d}", c.cid, f"{d.year}年{d.month}月{d.day}日", b, words[r], late, note or None)
+                 for i, (d, b, r, late, note) in enumerate(rows)],
+                schema=["编号", "社区编号", "回访日期", "楼栋编号", "评价", "夜间是否听到直播噪音", "意见"], orient="row")
+            self._csv("feedback", f"{c.name}噪音回访.csv", frame, "utf-8-sig", title=f"{c.name}每月噪音反馈回访表")
+
+    # --- training and jobs ----------------------------------------------------------------
+    def training_and_jobs(self) -> None:
+        rng = self.rng
+        t_frames, j_frames = [], []
+        for c in self.cs:
+            people = _person_frame(rng, max(120, c.households // 12), f"{c.cid}R")
+            ages = rng.choice(["<30", "30-44", "45-59", "60-69", "70+"], size=people.height, p=[0.15, 0.3, 0.2, 0.2, 0.15])
+            people = people.with_columns(pl.Series("age", ages))
+            elderly = people.filter(pl.col("age").is_in(["60-69", "70+"]))
+            working = people.filter(~pl.col("age").is_in(["60-69", "70+"]))
+            rows, jobs = [], []
+            for week in range(self.days // 7):
+                monday = START + dt.timedelta(weeks=week)
+                progress = week / max(1, self.days // 7)
+                if week >= 8:   # 银发触网 every Wednesday from March, classes growing
+                    size = min(elderly.height, int(6 + 20 * progress + rng.integers(0, 4)))
+                    rows += self._session(f"{c.cid}-SD{week:03d}", "银发触网", monday + dt.timedelta(days=2),
+                                          elderly.sample(size, seed=int(rng.integers(1e9))), 0.88)
+                if week % 4 == 1:
+                    rows += self._session(f"{c.cid}-FN{week:03d}", "理财", monday + dt.timedelta(days=5),
+                                          people.sample(min(people.height, 15), seed=int(rng.integers(1e9))), 0.75)
+                if week % 12 == 5:
+                    rows += self._session(f"{c.cid}-LG{week:03d}", "法律讲座", monday + dt.timedelta(days=4),
+                                          people.sample(min(people.height, 25), seed=int(rng.integers(1e9))), 0.7)
+            for k, first_week in enumerate(range(9, self.days // 7 - 6, 11)):   # 电商实战 cohorts of 6 sessions
+                cohort = working.sample(min(working.height, 18), seed=int(rng.integers(1e9)))
+                for s in range(6):
+                    day = START + dt.timedelta(weeks=first_week + s, days=1)
+                    rows += self._session(f"{c.cid}-EC{k}{s}", "电商实战", day, cohort, 0.85)
+                finish = START + dt.timedelta(weeks=first_week + 6)
+                for person in cohort.sample(int(cohort.height * rng.uniform(0.3, 0.5)), seed=int(rng.integers(1e9))).iter_rows(named=True):
+                    jobs.append(self._job(c, person, finish + dt.timedelta(days=int(rng.integers(7, 42))), True))
+            for _ in range(int(self.days / 365 * 30 * c.households / 3000)):
+                person = working.row(int(rng.integers(0, working.height)), named=True)
+                jobs.append(self._job(c, person, START + dt.timedelta(days=int(rng.integers(0, self.days))), False))
+            t_frames.append(pl.DataFrame(rows, schema=["场次编号", "社区编号", "课程类型", "上课日期", "姓名", "手机号",
+                                                       "年龄段", "是否签到"], orient="row"))
+            end = START + dt.timedelta(days=self.days)
+            jobs = [j for j in jobs if j[6] < end]
+            j_frames.append(pl.DataFrame([(f"{c.cid}-J{i + 1:04d}", *j[:7], j[7] if j[7] and j[7] < end else None, *j[8:])
+                                          for i, j in enumerate(sorted(jobs, key=lambda j: j[6]))],
+                                         schema=["就业编号", "社区编号", "姓名", "手机号", "用工单位类型", "岗位", "用工形式",
+                                                 "入职日期", "离职日期", "月收入", "是否经培训"], orient="row"))
+        training = pl.concat(t_frames).with_columns(pl.col("上课日期").map_elements(
+            lambda d: f"{d.year}年{d.month}月{d.day}日", return_dtype=pl.Utf8))
+        self._xlsx("training", "培训签到表.xlsx", training, title="社区培训签到汇总")
+        self._csv("jobs", "就业安置台账.csv", pl.concat(j_frames).with_columns(
+            pl.col("入职日期").cast(pl.Utf8), pl.col("离职日期").cast(pl.Utf8)), "gb18030", title="灵活就业安置台账")
+
+    def _session(self, sid, course, day, people: pl.DataFrame, rate: float) -> list[tuple]:
+        # the sign-in sheet names a community by its id; people come with name and phone, no id
+        cid = sid.split("-")[0]
+        return [(sid, cid, course, day, p["name"], p["phone"], p["age"], "是" if self.rng.random() < rate else "否")
+                for p in people.iter_rows(named=True)]
+
+    def _job(self, c: Community, person: dict, start: dt.date, via_training: bool) -> tuple:
+        rng = self.rng
+        role, employer = (("主播", "商户") if via_training and rng.random() < 0.4 else
+                          tuple(rng.choice([("打包分拣", "合作社"), ("客服", "平台"), ("配送", "快递"), ("打包分拣", "商户")])))
+        ended = start + dt.timedelta(days=int(rng.integers(30, 300))) if rng.random() < 0.35 else None
+        income = int(rng.normal(3200 if via_training else 2600, 700)) // 100 * 100
+        return (c.cid, person["name"], person["phone"], employer, role,
+                str(rng.choice(["灵活就业", "兼职", "全职"], p=[0.55, 0.3, 0.15])), start, ended, max(800, income),
+                "是" if via_training else "否")
+
+
+def write_demo_files(out_dir: Path, communities: int, weeks: int, seed: int) -> list[tuple[str, Path]]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    w = DemoWriter(out_dir, _communities(communities), weeks * 7, seed)
+    w.references()
+    w.orders()
+    w.parcels()
+    w.complaints()
+    w.training_and_jobs()
+    w.feedback(seed)
+    return w.files
+
+
+def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7, out_dir: str | None = None,
+             say=print) -> None:
+    from pipelines.build.runner import build
+    from pipelines.records.rules import WINDOW_END, WINDOW_START
+    from pipelines.ingest.store import import_file, set_rules
+
+    t0 = time.perf_counter()
+    db_path = Path(db_path)
+    out = Path(out_dir) if out_dir else db_path.parent / "demo"
+    if _start_afresh(db_path):
+        say("已保留数据库里的整改事项、协商议题、账号和操作记录；导入的数据重新生成。")
+    files = write_demo_files(out, communities, weeks, seed)
+    say(f"演示文件已写入 {out}（{len(files)} 个，用时 {time.perf_counter() - t0:.1f} 秒）")
+    for kind, path in files:
+        report = import_file(db_path, kind, path)
+        say("  " + report.summary("zh"))
+    for c in _communities(communities):   # the window rule, with the day the group adopted it (charts mark it)
+        set_rules(db_path, c.cid, str(WINDOW_START), str(WINDOW_END), None, RULE_ADOPTED)
+    _governance_stories(db_path, communities, weeks)
+    result = build(db_path)
+    say(f"构建完成：kpi {result.kpi_rows} 行（构建 {result.seconds:.1f} 秒），总用时 {time.perf_counter() - t0:.1f} 秒。")
+
+
+def _start_afresh(db_path: Path) -> bool:
+    """The imported data goes; what people recorded (records.KEPT_TABLES) stays (pipelines/afresh.py)."""
+    from pipelines.build.afresh import start_afresh
+    return start_afresh(db_path)
+
+
+def _governance_stories(db_path: Path, communities: int, weeks: int) -> None:
+    """The consultations behind the rule and the gate point, and action items in every state."""
+    from pipelines.demo.stories import record_stories
+    record_stories(db_path, [c.cid for c in _communities(communities)], START + dt.timedelta(weeks=weeks))

@@ -1,0 +1,482 @@
+"""The store: every version of every imported row, the import history, quarantine, undo.
+
+Rows are never updated or deleted. Each import appends the rows that are new or
+changed, tagged with its import id; the current version of a key is the one from
+the latest import that has not been undone (`cur_<feed>` views). Undo therefore
+restores exactly what the import replaced. One import is one transaction, so a
+crash or kill at any moment leaves the store as it was before it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.records import audit
+from pipelines.database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
+from pipelines.errors import FileRefused, UserError
+from pipelines.feeds import FEEDS, Feed
+from pipelines.ingest.identity import protect, relink
+from pipelines.ingest.personal import personal_safe_name
+from pipelines.ingest.readers import ROW, read_table
+from pipelines.ingest.validate import check, row_as_given
+from pipelines.sqlrows import first, scalar
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    # a relation through Arrow: DuckDB 2 dropped .pl() on a connection's result (and warns that
+    # Arrow from a DB-API result copies the rows)
+    return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
+
+
+def raw_table(kind: str) -> str:
+    return f"raw_{kind}"
+
+
+# 1: rows keyed by their id alone (before Linli kept community-scoped keys, row keys in quarantine,
+#    person links and the key's fingerprint). 2: now.
+SCHEMA_VERSION = 2
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    if "linli_meta" in tables:
+        row = first(con.execute("SELECT value FROM linli_meta WHERE name = 'schema_version'"))
+        return int(row[0]) if row else SCHEMA_VERSION
+    return 1 if "imports" in tables else 0
+
+
+def row_key_sql(kind: str, prefix: str = "") -> str:
+    """A row's key (community plus its ids, SPEC §3) as one text: quarantine rows and stored rows meet on it."""
+    return "concat_ws(chr(31), " + ", ".join(f"{prefix}{k}" for k in FEEDS[kind].key) + ")"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    version = _schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise FileRefused(_db_name(con), f"这个数据库由更新版本的 Linli 创建（结构版本 {version}，本程序支持到 {SCHEMA_VERSION}）。"
+                                         "请升级 Linli 后再使用它。",
+                          f"this database was written by a newer Linli (schema version {version}; this one knows up to "
+                          f"{SCHEMA_VERSION}). Upgrade Linli to use it.")
+    con.execute("CREATE SEQUENCE IF NOT EXISTS import_seq START 1")
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS imports (
+            import_id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, file_name VARCHAR NOT NULL,
+            file_sha256 VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL, encoding VARCHAR,
+            header_row INTEGER, rows_read INTEGER, rows_new INTEGER, rows_replaced INTEGER,
+            rows_unchanged INTEGER, rows_quarantined INTEGER,
+            status VARCHAR NOT NULL, undone_at TIMESTAMP)""")
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS quarantine (
+            import_id INTEGER NOT NULL, kind VARCHAR NOT NULL, file_name VARCHAR NOT NULL,
+            row_number INTEGER NOT NULL, columns VARCHAR, reason_zh VARCHAR, reason_en VARCHAR, raw VARCHAR)""")
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS community_rules (
+            community_id VARCHAR PRIMARY KEY, window_start TIME, window_end TIME, overdue_hours DOUBLE)""")
+    for kind, feed in FEEDS.items():
+        cols = ", ".join(f"{c.name} {c.sql_type}" for c in feed.columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
+                    f"({cols}, _import_id INTEGER NOT NULL, _row INTEGER, _hash VARCHAR, _extra VARCHAR)")
+        # columns a feed gained later (parcels.building_id, _extra, _person): a store written before has none
+        have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                                          "AND table_name = ?", [raw_table(kind)]).fetchall()}
+        for name, sql_type in [*((c.name, c.sql_type) for c in feed.columns), ("_extra", "VARCHAR"), ("_person", "VARCHAR")]:
+            if name not in have:
+                con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN {name} {sql_type}")
+        con.execute(f"CREATE OR REPLACE VIEW cur_{kind} AS {current_rows_sql(kind)}")
+    # Every import, undo and rule change takes a number from one sequence, so a build can ask
+    # "what changed since the number I last saw" (see build.py).
+    con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS undone_seq INTEGER")
+    con.execute("ALTER TABLE community_rules ADD COLUMN IF NOT EXISTS changed_seq INTEGER")
+    con.execute("CREATE TABLE IF NOT EXISTS linli_meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
+    # Which person id each identifier (ID card, phone) belongs to: keyed hashes only, never the identifier.
+    con.execute("""CREATE TABLE IF NOT EXISTS person_links (
+                       ident_hash VARCHAR PRIMARY KEY, person_id VARCHAR NOT NULL, import_id INTEGER NOT NULL)""")
+    con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS row_key VARCHAR")
+    con.execute("ALTER TABLE person_links ADD COLUMN IF NOT EXISTS ident_kind VARCHAR")
+    if version == 1:
+        _migrate_1_to_2(con)
+    # Every stored row's key, across feeds: quarantine_open asks "did a later import supply this row?".
+    con.execute("CREATE OR REPLACE VIEW raw_keys AS " + " UNION ALL ".join(
+        f"SELECT '{kind}' AS kind, {row_key_sql(kind)} AS row_key, _import_id FROM {raw_table(kind)}" for kind in FEEDS))
+    if version < SCHEMA_VERSION:
+        con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def _migrate_1_to_2(con: duckdb.DuckDBPyConnection) -> None:
+    """Quarantined rows get their community-scoped key, read from the row as it was given. The stored rows
+    need nothing: every version was kept, so rows that a global id once hid are current again."""
+    for kind, feed in FEEDS.items():
+        parts = [f"json_extract_string(raw, '$.{k}')" for k in feed.key]
+        con.execute(f"UPDATE quarantine SET row_key = CASE WHEN {' OR '.join(p + ' IS NULL' for p in parts)} THEN NULL "
+                    f"ELSE concat_ws(chr(31), {', '.join(parts)}) END WHERE kind = ? AND row_key IS NULL", [kind])
+
+
+def _db_name(con: duckdb.DuckDBPyConnection) -> str:
+    row = first(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"))
+    return str(row[0]) if row and row[0] else "database"
+
+
+def current_rows_sql(kind: str, only_keys_in: str | None = None) -> str:
+    """The current version of each key: the latest applied import's, the lowest row of the file winning.
+
+    `only_keys_in` names a table of keys to restrict to before the window runs (incremental builds).
+    """
+    key = ", ".join(FEEDS[kind].key)
+    restrict = f" AND ({key}) IN (SELECT ({key}) FROM {only_keys_in})" if only_keys_in else ""
+    return (f"SELECT r.* FROM {raw_table(kind)} r "
+            f"WHERE r._import_id IN (SELECT import_id FROM imports WHERE status = 'applied'){restrict} "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY r._import_id DESC, r._row DESC) = 1")
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    kind: str
+    import_id: int | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_replaced: int = 0
+    rows_unchanged: int = 0
+    quarantined: list[dict] = field(default_factory=list)
+    already_imported_as: int | None = None
+    encoding: str = ""
+    header_row: int = 0
+    kept_columns: list[str] = field(default_factory=list)       # stored: Linli's columns and unknown ones
+    personal_columns: list[str] = field(default_factory=list)   # personal by header
+    dropped_columns: list[str] = field(default_factory=list)    # not stored at all
+    masked_columns: dict[str, int] = field(default_factory=dict)   # header -> cells with phone/ID numbers masked
+    id_sources: list[str] = field(default_factory=list)         # the person id is a keyed hash of these
+    hashed_columns: list[str] = field(default_factory=list)     # id columns whose phone/ID values became hashes
+    profile: str | None = None                                  # the import profile applied, if any
+
+    def column_lines(self, lang: str = "zh") -> list[str]:
+        """What became of every column (SPEC §3: the report names every column kept, dropped or masked)."""
+        zh = lang == "zh"
+        join = "、".join if zh else ", ".join
+        lines: list[str] = []
+        if self.already_imported_as is not None:
+            return lines
+        if self.profile:
+            lines.append(("使用的导入档案：" if zh else "Import profile used: ") + self.profile)
+        if self.kept_columns:
+            lines.append(("保存的列：" if zh else "Columns kept: ") + join(self.kept_columns))
+        if self.dropped_columns:
+            lines.append(("含个人信息、未保存的列：" if zh else "Columns with personal data, not stored: ")
+                         + join(self.dropped_columns))
+        if self.id_sources:
+            lines.append(("用于生成不可逆居民编号（本身未保存）的列：" if zh else
+                          "Columns turned into irreversible person ids (not stored themselves): ") + join(self.id_sources))
+        if self.masked_columns:
+            lines.append(("已遮盖其中手机号/身份证号的列：" if zh else "Columns with phone/ID numbers masked: ")
+                         + join(f"{h}（{n} 格）" if zh else f"{h} ({n} cells)" for h, n in self.masked_columns.items()))
+        if self.hashed_columns:
+            lines.append(("编号中的手机号/身份证号已换成不可逆编号的列：" if zh else
+                          "Id columns whose phone/ID numbers became irreversible ids: ") + join(self.hashed_columns))
+        return lines
+
+    def summary(self, lang: str = "zh") -> str:
+        if self.already_imported_as is not None:
+            return (f"《{self.file_name}》与第 {self.already_imported_as} 次导入的文件完全相同，未做任何改动。"
+                    if lang == "zh" else
+                    f"'{self.file_name}' is identical to import #{self.already_imported_as}; nothing changed.")
+        if lang == "zh":
+            return (f"《{self.file_name}》导入完成（导入编号 {self.import_id}）：读取 {self.rows_read} 行，"
+                    f"新增 {self.rows_new}，更正 {self.rows_replaced}，未变 {self.rows_unchanged}，"
+                    f"隔离 {len(self.quarantined)} 行。")
+        return (f"'{self.file_name}' imported (import #{self.import_id}): {self.rows_read} rows read, "
+                f"{self.rows_new} new, {self.rows_replaced} corrected, {self.rows_unchanged} unchanged, "
+                f"{len(self.quarantined)} quarantined.")
+
+
+def _community_names_to_ids(con, feed: Feed, rows: pl.DataFrame) -> pl.DataFrame:
+    """Registers often write the community's name (A社区) where the id (A) belongs: once the
+    communities feed is imported, a value that is no id but exactly one community's name becomes its id."""
+    if feed.name == "communities" or "community_id" not in rows.columns:
+        return rows
+    mapping = _community_name_map(con)
+    if not mapping:
+        return rows
+    return rows.with_columns(pl.col("community_id").replace(mapping))
+
+
+def _community_name_map(con) -> dict[str, str]:
+    known = frame(con, "SELECT community_id, name FROM cur_communities")
+    if known.height == 0:
+        return {}
+    names = known.filter(pl.col("name").is_not_null() & ~pl.col("name").is_in(known["community_id"].to_list()))
+    unique = names.group_by("name").agg(pl.col("community_id").first(), pl.len().alias("n")).filter(pl.col("n") == 1)
+    return dict(zip(unique["name"], unique["community_id"]))
+
+
+def _quarantine_key(con, feed: Feed) -> pl.Expr:
+    """The key a quarantined row will have once fixed (community names read as ids, as for accepted rows)."""
+    parts = [pl.col("raw").str.json_path_match(f"$.{k}") for k in feed.key]
+    if "community_id" in feed.key and feed.name != "communities":
+        names = _community_name_map(con)
+        i = feed.key.index("community_id")
+        # a row missing only its community is fixed by a later row with its ids in any community
+        parts[i] = (parts[i].replace(names) if names else parts[i]).fill_null("")
+    return pl.concat_str(parts, separator="\x1f")
+
+
+def _reference_rejections(con, feed: Feed, rows: pl.DataFrame, raw_mapping: dict[str, str]) -> pl.Series:
+    """Reason per row where a referenced id is unknown (only for references already imported)."""
+    reasons = pl.Series("r", [None] * rows.height, dtype=pl.Utf8)
+    reasons_en = pl.Series("e", [None] * rows.height, dtype=pl.Utf8)
+    columns = pl.Series("c", [None] * rows.height, dtype=pl.Utf8)
+    for column, (ref_kind, ref_cols) in feed.references.items():
+        if ref_kind == feed.name:
+            continue
+        ref_key = FEEDS[ref_kind].key
+        known = frame(con, f"SELECT DISTINCT {', '.join(ref_key)} FROM cur_{ref_kind}")
+        if known.height == 0:
+            continue
+        known = known.rename(dict(zip(ref_key, ref_cols))).with_columns(pl.lit(True).alias("_known"))
+        hit = rows.select(ref_cols).with_row_index("_i").join(known, on=list(ref_cols), how="left",
+                                                               nulls_equal=False).sort("_i")["_known"]
+        missing = rows[column].is_not_null() & hit.is_null()
+        header = raw_mapping.get(column, FEEDS[feed.name].column(column).label_zh)
+        label = FEEDS[ref_kind].label_zh
+        zh = pl.Series([f"“{header}”列：编号“{v}”不在已导入的{label}名单中，请先导入或更正" for v in rows[column]])
+        en = pl.Series([f"column '{header}': '{v}' is not in the imported {ref_kind} list; import it or correct the id"
+                        for v in rows[column]])
+        reasons = pl.select(pl.when(missing).then(pl.concat_str([reasons, zh], separator="；", ignore_nulls=True))
+                            .otherwise(reasons)).to_series()
+        reasons_en = pl.select(pl.when(missing).then(pl.concat_str([reasons_en, en], separator="; ", ignore_nulls=True))
+                               .otherwise(reasons_en)).to_series()
+        columns = pl.select(pl.when(missing).then(pl.concat_str([columns, pl.lit(column)], separator=",",
+                                                                ignore_nulls=True)).otherwise(columns)).to_series()
+    return pl.DataFrame({"reason_zh": reasons, "reason_en": reasons_en, "columns": columns})
+
+
+def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: str | None = None,
+                progress=None, sheet: str | None = None, profile=None, user: str | None = None,
+                allowed_communities=None) -> ImportReport:
+    """Validate and import one file as one transaction. Raises FileRefused (nothing written).
+
+    `allowed_communities`: the communities the importing account may write (a director: his own);
+    None: no limit (the command line, an admin). A file with any other community's row is refused."""
+    step = progress or (lambda fraction, text: None)
+    path = Path(path)
+    name = personal_safe_name(display_name or path.name)
+    step(0.05, "read")
+    # a profile by name, a Profile, or else the first saved or shipped one whose headers the file has
+    from pipelines.ingest.profiles import available, find
+    chosen = find(db_path, profile) if isinstance(profile, str) else profile
+    raw = read_table(path, kind, sheet=sheet, display_name=name, profile=chosen,
+                     candidates=() if chosen else available(db_path, kind))
+    kind = raw.kind
+    feed = FEEDS[kind]
+    con = connect(db_path)
+    try:
+        ensure_schema(con)
+        if allowed_communities is not None:
+            _refuse_foreign_rows(con, raw, allowed_communities)
+        same = scalar(con.execute("SELECT min(import_id) FROM imports WHERE kind = ? AND file_sha256 = ? AND status = 'applied'",
+                           [kind, raw.sha256]))
+        report = ImportReport(name, kind, rows_read=raw.frame.height, encoding=raw.encoding,
+                              header_row=raw.header_row, kept_columns=list(raw.mapping.values()) + raw.ignored,
+                              personal_columns=raw.personal, id_sources=raw.id_sources,
+                              dropped_columns=[h for h in raw.personal if h not in raw.id_sources] + raw.dropped_by_value,
+                              masked_columns=dict(raw.masked), profile=raw.profile)
+        if same is not None:
+            report.already_imported_as = same
+            step(1.0, "done")
+            return report
+        step(0.25, "check")
+        protection = protect(con, raw)
+        report.hashed_columns = protection.hashed_columns
+        checked = check(raw)
+        step(0.55, "store")
+        con.begin()
+        try:
+            _apply(con, feed, raw, checked, raw.sha256, report)
+            _remember_people(con, protection, report.import_id)
+            audit.record_import(con, "import", kind, report.import_id, user=user, file=report.file_name,
+                                rows_read=report.rows_read, rows_new=report.rows_new,
+                                rows_replaced=report.rows_replaced, rows_quarantined=len(report.quarantined))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        step(1.0, "done")
+        return report
+    finally:
+        con.close()
+
+
+def _refuse_foreign_rows(con, raw, allowed) -> None:
+    """The whole file is refused rather than its foreign rows quarantined: a quarantined row is stored
+    (and listed to that community's director), and an import touching two communities could no longer
+    be undone by either director. Names are read as ids first, as the import itself will."""
+    allowed = {str(c) for c in allowed}
+    given = raw.frame.select(ROW, pl.col("community_id").cast(pl.Utf8))
+    names = _community_name_map(con) if raw.kind != "communities" else {}
+    if names:
+        given = given.with_columns(pl.col("community_id").replace(names))
+    # a row without a community is quarantined by the checks as incomplete: it is no one's data
+    foreign = given.filter(pl.col("community_id").is_not_null() & (pl.col("community_id") != "")
+                           & ~pl.col("community_id").is_in(sorted(allowed)))
+    if foreign.height == 0:
+        return
+    ids = sorted(set(foreign["community_id"]))
+    rows = sorted(int(r) for r in foreign[ROW])
+    shown = rows[:10]
+    more_zh = f" 等 {len(rows)} 行" if len(rows) > len(shown) else ""
+    more_en = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
+    own = "、".join(sorted(allowed)) or "无"
+    raise FileRefused(raw.file_name,
+                      f"第 {'、'.join(map(str, shown))} 行{more_zh}属于其他社区（{'、'.join(ids)}），"
+                      f"这个账号只能导入本社区（{own}）的数据。文件没有导入任何一行；"
+                      "请删去这些行后重新上传，或请管理员导入。",
+                      f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, shown))}{more_en} "
+                      f"belong{'' if len(rows) > 1 else 's'} to other "
+                      f"communities ({', '.join(ids)}); this account may only import its own community's data "
+                      f"({', '.join(sorted(allowed)) or 'none'}). Nothing of the file was imported: remove those "
+                      "rows and upload it again, or ask an admin to import it.")
+
+
+def _remember_people(con, protection, import_id: int) -> None:
+    if protection.fingerprint:
+        con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('key_fingerprint', ?)", [protection.fingerprint])
+    if protection.links:
+        links = pl.DataFrame({"ident_hash": list(protection.links),
+                              "person_id": [pid for pid, _ in protection.links.values()],
+                              "ident_kind": [kind for _, kind in protection.links.values()]})
+        con.register("links_df", links.to_arrow())
+        con.execute("""INSERT INTO person_links (ident_hash, person_id, import_id, ident_kind)
+                       SELECT ident_hash, person_id, ?, ident_kind FROM links_df
+                       ON CONFLICT (ident_hash) DO UPDATE SET person_id = excluded.person_id,
+                           import_id = excluded.import_id, ident_kind = excluded.ident_kind""", [import_id])
+        con.unregister("links_df")
+
+
+def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> None:
+    accepted, rejected = checked.accepted, checked.rejected
+    accepted = _community_names_to_ids(con, feed, accepted)
+    ref = _reference_rejections(con, feed, accepted, raw.mapping)
+    bad_ref = ref["reason_zh"].is_not_null()
+    if bad_ref.any():
+        bad_rows = accepted.filter(bad_ref)
+        raw_rows = raw.frame.join(bad_rows.select(ROW), on=ROW, how="semi").sort(ROW)
+        rejected = pl.concat([rejected, raw_rows.select(
+            pl.col(ROW).cast(pl.Int64),
+            ref.filter(bad_ref)["columns"].alias("columns"),
+            ref.filter(bad_ref)["reason_zh"].alias("reason_zh"),
+            ref.filter(bad_ref)["reason_en"].alias("reason_en"),
+            row_as_given(feed))])
+        accepted = accepted.filter(~bad_ref)
+    # The same id twice in one file: the lower row is the later word and wins; the earlier one is
+    # kept in quarantine so nothing is lost.
+    last = accepted.unique(subset=list(feed.key), keep="last", maintain_order=True)
+    dup = accepted.join(last.select(ROW), on=ROW, how="anti")
+    if dup.height:
+        winners = dup.join(last.select([*feed.key, pl.col(ROW).alias("_winner")]), on=list(feed.key), how="left")
+        raw_dup = raw.frame.join(dup.select(ROW), on=ROW, how="semi").sort(ROW)
+        rejected = pl.concat([rejected, raw_dup.select(pl.col(ROW).cast(pl.Int64),
+            pl.lit(",".join(feed.key)).alias("columns"),
+            pl.Series([f"编号与第 {w} 行重复，以第 {w} 行为准" for w in winners.sort(ROW)["_winner"]]).alias("reason_zh"),
+            pl.Series([f"same id as row {w}; row {w} is used" for w in winners.sort(ROW)["_winner"]]).alias("reason_en"),
+            row_as_given(feed))])
+    import_id = scalar(con.execute("SELECT nextval('import_seq')"))
+    report.import_id = import_id
+    cols = feed.names
+    con.register("incoming_df", last.to_arrow())
+    key_join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM i.{k}" for k in feed.key)
+    row_text = "CAST(ROW(" + ", ".join(f"i.{c}" for c in [*cols, "_extra"]) + ") AS VARCHAR)"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT i.*, md5({row_text}) AS _hash,
+               c._hash AS _old_hash
+        FROM incoming_df i LEFT JOIN cur_{feed.name} c ON {key_join}""")
+    con.unregister("incoming_df")
+    counts = first(con.execute("""SELECT count(*) FILTER (WHERE _old_hash IS NULL),
+                                   count(*) FILTER (WHERE _old_hash IS NOT NULL AND _old_hash <> _hash),
+                                   count(*) FILTER (WHERE _old_hash = _hash) FROM incoming"""))
+    report.rows_new, report.rows_replaced, report.rows_unchanged = counts
+    # Unchanged rows are stored too: the import brought them, so undoing an earlier import that
+    # brought them first must leave them current (undo is "as if that import never happened").
+    con.execute(f"""INSERT INTO {raw_table(feed.name)} ({', '.join(cols)}, _import_id, _row, _hash, _extra, _person)
+                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra, _person FROM incoming""", [import_id])
+    con.execute("DROP TABLE incoming")
+    rejected = rejected.sort(ROW)
+    if rejected.height:
+        q = rejected.with_columns(pl.lit(import_id).alias("import_id"), pl.lit(feed.name).alias("kind"),
+                                  pl.lit(report.file_name).alias("file_name"),
+                                  _quarantine_key(con, feed).alias("row_key"))
+        con.register("q_df", q.to_arrow())
+        con.execute("""INSERT INTO quarantine (import_id, kind, file_name, row_number, columns, reason_zh, reason_en,
+                                               raw, row_key)
+                       SELECT import_id, kind, file_name, _row, columns, reason_zh, reason_en, raw, row_key FROM q_df""")
+        con.unregister("q_df")
+        report.quarantined = [
+            {"row": r[ROW], "reason_zh": f"《{report.file_name}》第 {r[ROW]} 行：{r['reason_zh']}",
+             "reason_en": f"'{report.file_name}' row {r[ROW]}: {r['reason_en']}"}
+            for r in rejected.iter_rows(named=True)]
+    con.execute("""INSERT INTO imports VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, 'applied', NULL, NULL)""",
+                [import_id, feed.name, report.file_name, sha, report.encoding, report.header_row,
+                 report.rows_read, report.rows_new, report.rows_replaced, report.rows_unchanged, rejected.height])
+
+
+def undo(db_path: str | Path, import_id: int, user: str | None = None, allowed_communities=None) -> str:
+    """`allowed_communities` as for import_file: only an import whose rows were all theirs may be undone."""
+    con = connect(db_path)
+    try:
+        ensure_schema(con)
+        row = first(con.execute("SELECT status, file_name, kind FROM imports WHERE import_id = ?", [import_id]))
+        if row is None:
+            raise UserError(f"没有编号为 {import_id} 的导入记录。运行 `linli imports` 查看导入记录。",
+                            f"there is no import #{import_id}. Run `linli imports` to list them.")
+        # scope first: a foreign import's file name is not told
+        if allowed_communities is not None:
+            touched = audit.import_communities(con, row[2], import_id)
+            if not touched or not set(touched) <= {str(c) for c in allowed_communities}:
+                raise UserError(f"第 {import_id} 次导入不只含本社区的数据，这个账号不能撤销它。请管理员撤销。",
+                                f"import #{import_id} holds more than this account's community; "
+                                "this account may not undo it. Ask an admin to undo it.")
+        if row[0] != "applied":
+            raise UserError(f"第 {import_id} 次导入（{row[1]}）已经撤销过了。", f"import #{import_id} ({row[1]}) is already undone.")
+        con.begin()
+        try:
+            con.execute("""UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP,
+                                  undone_seq = nextval('import_seq') WHERE import_id = ?""", [import_id])
+            # person ids of later imports may have leant on links this import made
+            if relink(con):
+                con.execute("DROP TABLE IF EXISTS build_state")    # those rows are no undone import's: build in full
+            audit.record_import(con, "undo", row[2], import_id, user=user, file=row[1])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return row[1]
+    finally:
+        con.close()
+
+
+def set_rules(db_path: str | Path, community_id: str, window_start: str | None, window_end: str | None,
+              overdue_hours: float | None, effective_from: dt.date | None = None, user: str | None = None) -> None:
+    """`effective_from`: the day the community adopted the rules, kept in their history (pipelines/rules.py)."""
+    from pipelines.records import rules
+    con = connect(db_path)
+    try:
+        ensure_schema(con)
+        con.begin()
+        con.execute("""INSERT INTO community_rules VALUES (?, ?::TIME, ?::TIME, ?, nextval('import_seq'))
+                       ON CONFLICT (community_id) DO UPDATE SET
+                         window_start = coalesce(excluded.window_start, window_start),
+                         window_end = coalesce(excluded.window_end, window_end),
+                         overdue_hours = coalesce(excluded.overdue_hours, overdue_hours),
+                         changed_seq = excluded.changed_seq""",
+                    [community_id, window_start, window_end, overdue_hours])
+        rules.record_change(con, community_id, effective_from)
+        audit.record(con, "rules", user=user, community_id=community_id, window_start=window_start,
+                     window_end=window_end, overdue_hours=overdue_hours, effective_from=effective_from)
+        con.commit()
+    finally:
+        con.close()
+
+
+__all__ = ["FileRefused", "ImportReport", "connect", "ensure_schema", "import_file", "undo", "set_rules"]

@@ -1,0 +1,125 @@
+"""Numbers and dates the Chinese way (万/亿, 2025年6月2日), or the English way."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from pipelines.present.i18n import METRIC_KIND, t
+
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def is_missing(value) -> bool:
+    """None, NaN, NaT and pandas' NA alike: the shapes a missing value takes on its way from DuckDB."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# Every character Markdown (CommonMark, GFM's bare-URL links, Streamlit's $math$, :red[colour] and
+# :emoji: directives) or HTML gives a meaning to. A backslash before ASCII punctuation always means
+# "this character, literally" in CommonMark, so the escaped text renders exactly as typed.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=:])")
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+
+
+def plain(text) -> str:
+    """Text from an imported file, made safe for Streamlit's Markdown elements (st.caption, st.error, ...).
+
+    Names like `![x](http://host/x.png)` would otherwise make every viewer's browser fetch that URL and
+    `[通知](http://...)` would become a link; escaped, they show exactly as they were typed. Line breaks
+    become spaces so that a name cannot start a heading, a list or a table on a line of its own.
+    """
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+
+
+def number(value, lang: str = "zh", digits: int = 0) -> str:
+    if is_missing(value):
+        return "—"
+    v = float(value)
+    if lang == "zh" and abs(v) >= 1e8:
+        return f"{v / 1e8:,.2f}亿"
+    if lang == "zh" and abs(v) >= 1e4:
+        return f"{v / 1e4:,.2f}万"
+    if digits == 0 or v == int(v) and abs(v) >= 100:
+        return f"{round(v):,}"
+    return f"{v:,.{digits}f}"
+
+
+def value(metric_or_kind: str, v, lang: str = "zh") -> str:
+    kind = METRIC_KIND.get(metric_or_kind, (metric_or_kind, 0))[0]
+    if is_missing(v):
+        return "—"
+    if kind == "yuan":
+        return "¥" + number(v, lang, 2 if abs(float(v)) < 100 else 0)
+    if kind == "rate":
+        return f"{float(v) * 100:.1f}%"
+    if kind == "hours":
+        return f"{float(v):.1f} 小时" if lang == "zh" else f"{float(v):.1f} h"
+    if kind == "per1k":
+        return number(v, lang, 2)
+    return number(v, lang)
+
+
+def delta(metric: str, current, previous, lang: str = "zh") -> str | None:
+    """The change against the previous period, as st.metric shows it; None if either is missing."""
+    if is_missing(current) or is_missing(previous):
+        return None
+    kind = METRIC_KIND.get(metric, ("count", 0))[0]
+    diff = float(current) - float(previous)
+    if unchanged(metric, current, previous):
+        return t("delta.zero_pts", lang) if kind == "rate" else value(metric, 0.0, lang)
+    if kind == "rate":
+        return f"{diff * 100:+.1f} 个百分点" if lang == "zh" else f"{diff * 100:+.1f} pts"
+    sign = "+" if diff >= 0 else "-"   # ASCII minus: st.metric reads it to point the arrow down
+    return sign + value(metric, abs(diff), lang)
+
+
+def unchanged(metric: str, current, previous) -> bool:
+    """No change as shown: the difference rounds to zero at the precision the value is shown with."""
+    if is_missing(current) or is_missing(previous):
+        return False
+    diff = abs(float(current) - float(previous))
+    if METRIC_KIND.get(metric, ("count", 0))[0] == "rate":
+        return round(diff * 100, 1) == 0
+    return not any(ch in "123456789" for ch in value(metric, diff, "en"))
+
+
+def date(d: dt.date | dt.datetime | None, lang: str = "zh") -> str:
+    if d is None:
+        return "—"
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def day_short(d: dt.date | dt.datetime, lang: str = "zh") -> str:
+    """A day without its year (1月4日, 4 Jan), as a partial period's "data to" label shows it."""
+    return f"{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {MONTHS_EN[d.month - 1]}"
+
+
+def datetime(d: dt.datetime | None, lang: str = "zh") -> str:
+    if is_missing(d):
+        return "—"
+    return f"{date(d, lang)} {d:%H:%M}"
+
+
+def period(grain: str, start: dt.date, lang: str = "zh") -> str:
+    if grain == "week":
+        end = start + dt.timedelta(days=6)
+        year, week, _ = start.isocalendar()
+        short = (lambda d: f"{d.month}月{d.day}日") if lang == "zh" else (lambda d: f"{d.day} {MONTHS_EN[d.month - 1]}")
+        return t("period.week", lang, year=year, week=week, start=short(start), end=short(end))
+    return t("period.month", lang, year=start.year, month=start.month, month_name=MONTHS_EN[start.month - 1])
+
+
+def period_short(grain: str, start: dt.date, lang: str = "zh") -> str:
+    """A chart axis label: the week's Monday (6月2日) or the month (2025年6月)."""
+    if grain == "week":
+        return f"{start.month}月{start.day}日" if lang == "zh" else f"{start.day} {MONTHS_EN[start.month - 1]}"
+    return f"{start.year}年{start.month}月" if lang == "zh" else f"{MONTHS_EN[start.month - 1]} {start.year}"

@@ -1,0 +1,78 @@
+"""The audit trail (SPEC §9): every import, undo, rule change, governance change and login.
+
+One append-only table in the store. Writers call `record` inside their own transaction,
+so an action and its audit row are stored together or not at all.
+"""
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+TABLE = "audit_log"
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SEQUENCE IF NOT EXISTS audit_seq START 1")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+        recorded_at TIMESTAMP NOT NULL DEFAULT localtimestamp,
+        user_name VARCHAR,          -- NULL: the command line or the open demo, no login
+        action VARCHAR NOT NULL,    -- e.g. import, undo, rules, action.add, case.step, login.ok, login.failed
+        community_id VARCHAR,
+        detail VARCHAR              -- JSON: ids, counts, old/new values; never personal data
+    )""")
+
+
+def record(con: duckdb.DuckDBPyConnection, action: str, *, user: str | None = None,
+           community_id: str | None = None, **detail) -> None:
+    ensure(con)
+    con.execute(f"INSERT INTO {TABLE} (user_name, action, community_id, detail) VALUES (?, ?, ?, ?)",
+                [user, action, community_id, json.dumps(detail, ensure_ascii=False, default=str) if detail else None])
+
+
+def import_communities(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> list[str]:
+    """The communities an import's rows belong to, stored or quarantined: whose trail it is part of."""
+    from pipelines.ingest.store import raw_table   # store imports this module: the name is only needed here
+    rows = con.execute(f"""SELECT community_id FROM {raw_table(kind)} WHERE _import_id = ? AND community_id IS NOT NULL
+                           UNION SELECT json_extract_string(raw, '$.community_id') FROM quarantine
+                           WHERE import_id = ? AND json_extract_string(raw, '$.community_id') IS NOT NULL
+                           ORDER BY 1""", [import_id, import_id]).fetchall()
+    return [r[0] for r in rows]
+
+
+def record_import(con: duckdb.DuckDBPyConnection, action: str, kind: str, import_id: int, *,
+                  user: str | None, **detail) -> None:
+    """An import or undo, under its one community when it has one, listing all it touched."""
+    touched = import_communities(con, kind, import_id)
+    record(con, action, user=user, community_id=touched[0] if len(touched) == 1 else None,
+           import_id=import_id, kind=kind, communities=touched, **detail)
+
+
+def _has_log(con) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                       [TABLE]).fetchone()[0] > 0
+
+
+def trail(con: duckdb.DuckDBPyConnection, communities: list[str] | None, limit: int = 1000) -> list[tuple]:
+    """Newest first: (seq, recorded_at, user_name, action, community_id, detail). `communities` None: all
+    of it (admins); else the rows of those communities, and imports and undo whose rows were all theirs
+    (a file of several communities carries their counts, so it stays with those who see them all)."""
+    if not _has_log(con):
+        return []
+    where = "" if communities is None else """WHERE list_contains(?::VARCHAR[], community_id)
+        OR coalesce(list_has_all(?::VARCHAR[], from_json(json_extract(detail, '$.communities'), '["VARCHAR"]'))
+                    AND len(from_json(json_extract(detail, '$.communities'), '["VARCHAR"]')) > 0, false)"""
+    params = [] if communities is None else [communities, communities]
+    return con.execute(f"SELECT seq, recorded_at, user_name, action, community_id, detail FROM {TABLE} {where} "
+                       "ORDER BY seq DESC LIMIT ?", [*params, limit]).fetchall()
+
+
+def imports_of(con: duckdb.DuckDBPyConnection, communities: list[str]) -> set[int]:
+    """The imports whose rows all belong to these communities (a director may see and undo them)."""
+    if not _has_log(con):
+        return set()
+    rows = con.execute(f"""SELECT DISTINCT CAST(json_extract(detail, '$.import_id') AS INTEGER),
+                                  from_json(json_extract(detail, '$.communities'), '["VARCHAR"]') AS touched
+                           FROM {TABLE} WHERE action = 'import'""").fetchall()
+    return {i for i, touched in rows if touched and set(touched) <= set(communities)}

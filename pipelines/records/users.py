@@ -1,0 +1,424 @@
+"""Accounts, roles and the failed-login backoff (SPEC §9); the `linli users` commands.
+
+Accounts live in the store (`users`), next to a per-name count of failed logins
+(`login_failures`); both are records, kept by builds, imports, undo and demo runs
+(records.KEPT_TABLES) and never published to the dashboard's snapshot. Only argon2
+hashes are stored. The backoff lives in the store, not in a browser session, so a
+new session (or a second browser) starts where the last one stopped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from pipelines.records import audit
+from pipelines.database import connect
+from pipelines.errors import UserError
+
+USERS = "users"
+FAILURES = "login_failures"
+# role -> what names its scope: one community, one street office's communities, or everything
+ROLES = {"director": "community", "member": "community", "official": "street", "admin": None}
+ROLE_ZH = {"director": "社区主任", "member": "社区工作人员", "official": "街道干部", "admin": "管理员"}
+NAME = re.compile(r"^[\w.\-]{1,32}$")     # \w: letters of any script, so 王主任 is a name too
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+# Backoff: a few free tries, then a lock that doubles with each further failure, to a ceiling.
+FREE_TRIES = 3
+FIRST_LOCK = dt.timedelta(seconds=30)
+LONGEST_LOCK = dt.timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def now() -> dt.datetime:
+    """The clock logins and the backoff read; tests replace it instead of sleeping."""
+    return dt.datetime.now()
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    community_id: str | None
+    street: str | None
+    changed_at: dt.datetime      # a new password or role changes it: sessions opened before end
+
+    def describe(self, lang: str = "zh") -> str:
+        where = self.community_id or self.street
+        role = ROLE_ZH[self.role] if lang == "zh" else self.role
+        return f"{self.name}（{role}{' · ' + where if where else ''}）" if lang == "zh" else \
+            f"{self.name} ({role}{', ' + where if where else ''})"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account: Account | None
+    wait: dt.timedelta | None = None    # locked: how long until the next try is heard
+
+    @property
+    def ok(self) -> bool:
+        return self.account is not None
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {USERS} (
+        name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, community_id VARCHAR, street VARCHAR,
+        password_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, changed_at TIMESTAMP NOT NULL)""")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {FAILURES} (
+        name VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, last_failed_at TIMESTAMP NOT NULL,
+        locked_until TIMESTAMP)""")
+
+
+def normal_name(name: str) -> str:
+    """Names compare without case or surrounding spaces: Admin and admin are one account, one backoff."""
+    return name.strip().casefold()
+
+
+def _has_table(con, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM (SELECT table_name AS t FROM duckdb_tables() WHERE schema_name = 'main' "
+                       "UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = 'main') WHERE t = ?",
+                       [table]).fetchone()[0] > 0
+
+
+def _open_existing(db_path) -> duckdb.DuckDBPyConnection | None:
+    """The store, or None when there is none yet: reading accounts must never create a database."""
+    return connect(db_path) if Path(db_path).exists() else None
+
+
+# ---- reading -------------------------------------------------------------------------------------
+
+def accounts_exist(db_path) -> bool:
+    """False only when no account is configured: then Linli runs open, as a demo."""
+    con = _open_existing(db_path)
+    if con is None:
+        return False
+    try:
+        return _has_table(con, USERS) and con.execute(f"SELECT count(*) FROM {USERS}").fetchone()[0] > 0
+    finally:
+        con.close()
+
+
+def _account(row) -> Account:
+    return Account(row[0], row[1], row[2], row[3], row[4])
+
+
+def lookup(db_path, name: str) -> Account | None:
+    con = _open_existing(db_path)
+    if con is None:
+        return None
+    try:
+        if not _has_table(con, USERS):
+            return None
+        row = con.execute(f"SELECT name, role, community_id, street, changed_at FROM {USERS} WHERE name = ?",
+                          [normal_name(name)]).fetchone()
+        return _account(row) if row else None
+    finally:
+        con.close()
+
+
+def list_accounts(db_path) -> list[Account]:
+    con = _open_existing(db_path)
+    if con is None:
+        return []
+    try:
+        if not _has_table(con, USERS):
+            return []
+        return [_account(r) for r in con.execute(
+            f"SELECT name, role, community_id, street, changed_at FROM {USERS} ORDER BY role, name").fetchall()]
+    finally:
+        con.close()
+
+
+# ---- changing ------------------------------------------------------------------------------------
+
+def check_name(name: str) -> str:
+    name = normal_name(name)
+    if not NAME.match(name):
+        raise UserError(f"用户名“{name}”不可用：只能由 1–32 个字母、汉字、数字或 _ . - 组成，不含空格。",
+                        f"the user name '{name}' cannot be used: 1–32 letters, digits or _ . - only, no spaces.")
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise UserError(f"密码太短：至少需要 {MIN_PASSWORD} 个字符。请换一个更长的密码。",
+                        f"the password is too short: it needs at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"密码太长：最多 {MAX_PASSWORD} 个字符。", f"the password is too long: at most {MAX_PASSWORD} characters.")
+
+
+def _known_communities(con) -> dict[str, str | None]:
+    """community id -> street, for every community the store knows (its communities list or any data)."""
+    found: dict[str, str | None] = {}
+    if _has_table(con, "raw_communities"):
+        found.update(con.execute("SELECT community_id, street FROM cur_communities").fetchall())
+    if _has_table(con, "kpi"):
+        for (c,) in con.execute("SELECT DISTINCT community_id FROM kpi").fetchall():
+            found.setdefault(c, None)
+    return found
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"角色“{role}”不存在。可用的角色：director（社区主任）、member（社区工作人员）、"
+                        "official（街道干部）、admin（管理员）。",
+                        f"there is no role '{role}'. Roles: director, member, official, admin.")
+
+
+def _resolve_scope(con, role: str, community: str | None, street: str | None) -> tuple[str | None, str | None]:
+    check_role(role)
+    needs = ROLES[role]
+    if needs != "community" and community:
+        raise UserError(f"角色 {role} 不属于某一个社区，请去掉 --community。",
+                        f"the role {role} belongs to no single community: drop --community.")
+    if needs != "street" and street:
+        raise UserError(f"只有 official（街道干部）按街道划定范围，角色 {role} 请去掉 --street。",
+                        f"only an official's scope is a street: drop --street for the role {role}.")
+    if needs is None:
+        return None, None
+    known = _known_communities(con)
+    if not known:
+        raise UserError("数据库里还没有任何社区。请先导入社区名单（linli ingest communities 文件）并运行 linli build，"
+                        "再为社区或街道建账号。",
+                        "the database knows no community yet. Import the communities list "
+                        "(linli ingest communities FILE) and run linli build first.")
+    if needs == "community":
+        if not community:
+            raise UserError(f"角色 {role} 需要指定所属社区：--community 社区编号（可选：{'、'.join(sorted(known))}）。",
+                            f"the role {role} needs its community: --community ID (one of {', '.join(sorted(known))}).")
+        if community not in known:
+            raise UserError(f"社区“{community}”不在数据库里。可选的社区编号：{'、'.join(sorted(known))}。",
+                            f"there is no community '{community}'. Known community ids: {', '.join(sorted(known))}.")
+        return community, None
+    streets = sorted({s for s in known.values() if s})
+    if not street:
+        raise UserError(f"角色 official 需要指定街道：--street 街道名称（可选：{'、'.join(streets) or '无'}）。",
+                        f"the role official needs its street: --street NAME (one of {', '.join(streets) or 'none'}).")
+    if street not in streets:
+        raise UserError(f"街道“{street}”不在社区名单里。可选的街道：{'、'.join(streets) or '（社区名单中没有填写街道）'}。",
+                        f"no community lists the street '{street}'. Known streets: {', '.join(streets) or 'none'}.")
+    return None, street
+
+
+def add(db_path, name: str, role: str, password: str, community: str | None = None,
+        street: str | None = None) -> Account:
+    name = check_name(name)
+    check_role(role)
+    check_password(password)
+    con = connect(db_path)
+    try:
+        ensure(con)
+        if con.execute(f"SELECT count(*) FROM {USERS} WHERE name = ?", [name]).fetchone()[0]:
+            raise UserError(f"用户“{name}”已经存在。改密码请用 linli users passwd {name}；改角色请先删除再添加。",
+                            f"the user '{name}' exists already. Use linli users passwd {name} to change the password.")
+        community, street = _resolve_scope(con, role, community, street)
+        hashed = _hasher.hash(password)
+        stamp = now()
+        con.begin()
+        con.execute(f"INSERT INTO {USERS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [name, role, community, street, hashed, stamp, stamp])
+        audit.record(con, "user.add", community_id=community, name=name, role=role, street=street)
+        con.commit()
+        return Account(name, role, community, street, stamp)
+    finally:
+        con.close()
+
+
+def _existing(con, name: str) -> str:
+    name = normal_name(name)
+    if not _has_table(con, USERS) or not con.execute(f"SELECT count(*) FROM {USERS} WHERE name = ?", [name]).fetchone()[0]:
+        raise UserError(f"没有用户“{name}”。运行 linli users list 查看所有账号。",
+                        f"there is no user '{name}'. Run linli users list to see the accounts.")
+    return name
+
+
+def passwd(db_path, name: str, password: str) -> None:
+    check_password(password)
+    con = connect(db_path)
+    try:
+        name = _existing(con, name)
+        con.begin()
+        # a new changed_at ends every session opened with the old password
+        con.execute(f"UPDATE {USERS} SET password_hash = ?, changed_at = ? WHERE name = ?",
+                    [_hasher.hash(password), now(), name])
+        con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+        audit.record(con, "user.passwd", name=name)
+        con.commit()
+    finally:
+        con.close()
+
+
+def remove(db_path, name: str) -> int:
+    """Removes the account; returns how many accounts are left (0: Linli is open again)."""
+    con = connect(db_path)
+    try:
+        name = _existing(con, name)
+        con.begin()
+        con.execute(f"DELETE FROM {USERS} WHERE name = ?", [name])
+        con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+        audit.record(con, "user.remove", name=name)
+        con.commit()
+        return con.execute(f"SELECT count(*) FROM {USERS}").fetchone()[0]
+    finally:
+        con.close()
+
+
+# ---- logging in ----------------------------------------------------------------------------------
+
+def lock_after(failures: int) -> dt.timedelta | None:
+    """How long a name is locked after its n-th failure in a row."""
+    if failures < FREE_TRIES:
+        return None
+    return min(FIRST_LOCK * 2 ** (failures - FREE_TRIES), LONGEST_LOCK)
+
+
+def _verify(hashed: str | None, password: str) -> bool:
+    global _dummy_hash
+    if hashed is None:
+        # an unknown name costs the same time as a known one, so timing does not tell names apart
+        _dummy_hash = _dummy_hash or _hasher.hash("linli-no-such-user")
+        hashed = _dummy_hash
+        password = password + "\x00"
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(db_path, name: str, password: str) -> LoginResult:
+    """Check a login and record it (audit login.ok / login.failed); a locked name is refused unheard."""
+    name = normal_name(name)
+    at = now()
+    con = _open_existing(db_path)
+    if con is None:
+        return LoginResult(None)
+    try:
+        ensure(con)
+        locked = con.execute(f"SELECT locked_until FROM {FAILURES} WHERE name = ?", [name]).fetchone()
+        if locked and locked[0] is not None and locked[0] > at:
+            audit.record(con, "login.failed", user=name[:64], reason="locked")
+            return LoginResult(None, locked[0] - at)
+        row = con.execute(f"SELECT name, role, community_id, street, changed_at, password_hash FROM {USERS} "
+                          "WHERE name = ?", [name]).fetchone()
+        good = _verify(row[5] if row else None, password)
+        con.begin()
+        if good:
+            con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+            if _hasher.check_needs_rehash(row[5]):
+                con.execute(f"UPDATE {USERS} SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
+            audit.record(con, "login.ok", user=name, community_id=row[2])
+            con.commit()
+            return LoginResult(_account(row))
+        wait = None
+        if NAME.match(name):   # a name that could be an account: unknown names back off like known ones
+            failures = (con.execute(f"SELECT failures FROM {FAILURES} WHERE name = ?", [name]).fetchone() or [0])[0] + 1
+            wait = lock_after(failures)
+            con.execute(f"""INSERT INTO {FAILURES} VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET
+                            failures = excluded.failures, last_failed_at = excluded.last_failed_at,
+                            locked_until = excluded.locked_until""",
+                        [name, failures, at, at + wait if wait else None])
+        audit.record(con, "login.failed", user=name[:64], community_id=row[2] if row else None,
+                     reason="password" if row else "unknown")
+        con.commit()
+        return LoginResult(None, wait)
+    finally:
+        con.close()
+
+
+# ---- the command line ----------------------------------------------------------------------------
+
+def read_password(lang: str, stdin=None) -> str:
+    """One line from standard input when it is not a terminal (scripts); else asked twice, unseen."""
+    stdin = stdin or sys.stdin
+    if not stdin.isatty():
+        line = stdin.readline()
+        if not line.strip():
+            raise UserError("标准输入里没有密码：请在第一行写入密码，例如 echo '密码' | linli users add …",
+                            "no password on standard input: write it as the first line, e.g. echo 'PASSWORD' | linli users add …")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("密码：" if lang == "zh" else "Password: ")
+    again = getpass.getpass("再输入一次密码：" if lang == "zh" else "Password again: ")
+    if first != again:
+        raise UserError("两次输入的密码不一致，没有做任何改动。请重新运行。", "the two passwords differ; nothing changed. Run it again.")
+    return first
+
+
+def _lang() -> str:
+    import os
+    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
+
+
+def cmd_add(args, db_path: Path) -> int:
+    lang = _lang()
+    check_name(args.name)     # before the password is asked for
+    check_role(args.role)
+    account = add(db_path, args.name, args.role, read_password(lang), community=args.community, street=args.street)
+    print(f"已添加账号 {account.describe('zh')}。" if lang == "zh" else f"Added the account {account.describe('en')}.")
+    return 0
+
+
+def cmd_passwd(args, db_path: Path) -> int:
+    lang = _lang()
+    con = connect(db_path)     # the name is checked before the password is asked for
+    try:
+        name = _existing(con, args.name)
+    finally:
+        con.close()
+    passwd(db_path, name, read_password(lang))
+    print(f"已为 {name} 设置新密码；用旧密码打开的页面需要重新登录。" if lang == "zh"
+          else f"New password set for {name}; sessions opened with the old one must log in again.")
+    return 0
+
+
+def cmd_remove(args, db_path: Path) -> int:
+    lang = _lang()
+    left = remove(db_path, args.name)
+    print(f"已删除账号 {normal_name(args.name)}。" if lang == "zh" else f"Removed the account {normal_name(args.name)}.")
+    if left == 0:
+        print("注意：已经没有任何账号，看板现在不需要登录，以演示模式对所有人开放。" if lang == "zh"
+              else "Note: no account is left, so the dashboard is open to everyone again (demo mode).", file=sys.stderr)
+    return 0
+
+
+def cmd_list(args, db_path: Path) -> int:
+    lang = _lang()
+    accounts = list_accounts(db_path)
+    if not accounts:
+        print("还没有任何账号：看板以演示模式开放。" if lang == "zh" else "No accounts yet: the dashboard runs open as a demo.")
+        return 0
+    print("\t".join(["用户名", "角色", "范围", "修改时间"] if lang == "zh" else ["name", "role", "scope", "changed"]))
+    for a in accounts:
+        role = ROLE_ZH[a.role] if lang == "zh" else a.role
+        scope = a.community_id or a.street or ("全部" if lang == "zh" else "all")
+        print(f"{a.name}\t{role}\t{scope}\t{a.changed_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+def add_cli(sub, db_path) -> None:
+    """Registers `linli users add|passwd|remove|list`; db_path(args) is the CLI's --db."""
+    users = sub.add_parser("users", help="accounts and roles (SPEC §9)")
+    verbs = users.add_subparsers(dest="users_command", required=True)
+    a = verbs.add_parser("add", help="add an account; the password is read from standard input or asked for")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, help="director, member, official or admin")
+    where = a.add_mutually_exclusive_group()
+    where.add_argument("--community", help="the community id (director, member)")
+    where.add_argument("--street", help="the street office's name (official)")
+    a.set_defaults(func=lambda args: cmd_add(args, db_path(args)))
+    p = verbs.add_parser("passwd", help="set a new password")
+    p.add_argument("name")
+    p.set_defaults(func=lambda args: cmd_passwd(args, db_path(args)))
+    r = verbs.add_parser("remove", help="remove an account")
+    r.add_argument("name")
+    r.set_defaults(func=lambda args: cmd_remove(args, db_path(args)))
+    verbs.add_parser("list", help="list the accounts").set_defaults(func=lambda args: cmd_list(args, db_path(args)))

@@ -1,0 +1,231 @@
+"""What a meeting brief holds, gathered from the same queries, alert rules and records the check pages use.
+
+A `Source` is where the brief reads: `Source.for_viewer` goes through dashboard/queries.py with the
+viewer's scope, exactly as the pages do; `Source.for_operator` is the command line's, whose user holds
+the database file itself and so sees every community (SPEC §9 governs the dashboard's viewers). Both
+read the same published snapshot with the same SQL; only the scope check differs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.errors import UserError
+from pipelines.records.rules import STALE_DAYS
+
+from pipelines.present import format as fmt
+from dashboard import queries as q
+from pipelines.present.alerts import Alert, alerts, context_from, stale_feeds
+from pipelines.present.i18n import METRIC_KIND, metric_name, t
+from dashboard.sidebar import is_complete, period_label, period_next
+
+TREND_PERIODS = 12
+# The share card's few numbers: what the group acts on in that meeting (SPEC §1: parcel point weekly,
+# noise feedback monthly). Metrics the registry lacks are skipped, so the list may name newer ones.
+CARD = {"week": ["complaints.noise_outside_hours", "parcels.peak_occupancy_ratio", "parcels.overdue",
+                 "complaints.count", "complaints.open_at_end"],
+        "month": ["complaints.noise_outside_hours", "feedback.dissatisfied_share", "parcels.overdue_rate",
+                  "complaints.count", "training.participants"]}
+# The charts of the PDF: (title key, metrics) drawn over the last TREND_PERIODS periods
+CHARTS = [("brief.chart.noise", ["complaints.noise", "complaints.noise_outside_hours"]),
+          ("brief.chart.peak", ["parcels.peak_occupancy_ratio"])]
+
+
+class Source:
+    """Calls a query of dashboard/queries.py as `source("kpi_series", community, ...)`."""
+
+    def __init__(self, snap: str, scope: tuple[str, ...], checked: bool, db: Path):
+        self.snap, self.scope, self.checked, self.db = snap, scope, checked, db
+
+    @classmethod
+    def for_viewer(cls, snap: str, scope: tuple[str, ...]) -> "Source":
+        return cls(snap, scope, True, q.db_path())
+
+    @classmethod
+    def for_operator(cls, db: Path) -> "Source":
+        snap = snapshot_of(db)
+        everything = q._scope_of.__wrapped__(snap, "admin", None, None)
+        return cls(snap, tuple(everything), False, db)
+
+    def __call__(self, name: str, *args):
+        fn = getattr(q, name)
+        if not self.checked:   # the query itself, without the viewer check wrapped around it
+            fn = getattr(fn, "__wrapped__", fn)
+        return fn(self.snap, self.scope, *args)
+
+    def alert_rules(self, community: str):
+        """As queries.alert_rules: the rules as the store holds them now (None while it is busy)."""
+        if self.checked:
+            return q.alert_rules(self.snap, self.scope, community)
+        from pipelines.records import alert_rules
+        return alert_rules.read(self.db, community) if self.db.exists() else list(alert_rules.DEFAULTS)
+
+
+@dataclass(frozen=True)
+class Headline:
+    metric: str
+    name: str
+    kind: str              # unit kind of the registry: count, rate, hours, yuan, per1k
+    good: int              # 1 higher is better, -1 lower is better, 0 neither
+    value: float | None
+    previous: float | None
+
+    @property
+    def change(self) -> float | None:
+        return None if self.value is None or self.previous is None else self.value - self.previous
+
+
+@dataclass(frozen=True)
+class Table:
+    """A detail table: Chinese headers, values as numbers; `rates` are columns of shares (0.75 = 75 %).
+    Text is kept as it came: the workbook neutralises formula-like cells as it writes them (xlsx.py)."""
+    title: str
+    frame: pd.DataFrame
+    rates: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Brief:
+    lang: str
+    community: str
+    community_name: str
+    grain: str
+    period: dt.date
+    label: str                       # 2025年第23周 · 6月2日–6月8日 (with the data end when partial)
+    previous_label: str | None
+    partial: bool
+    headlines: tuple[Headline, ...]
+    card: tuple[str, ...]
+    alerts: tuple[Alert, ...]
+    series: pd.DataFrame             # period_start, metric, value for the trend charts
+    details: tuple[Table, ...]
+    actions: Table
+    cases: Table
+    built_at: dt.datetime | None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        return t(f"brief.title.{self.grain}", self.lang, community=self.community_name)
+
+    def headline(self, metric: str) -> Headline | None:
+        return next((h for h in self.headlines if h.metric == metric), None)
+
+    def tr(self, key: str, **values) -> str:
+        return t(key, self.lang, **values)
+
+
+def period_of(grain: str, day: dt.date) -> dt.date:
+    """The start of the period holding `day`: its ISO week's Monday or its month's first day."""
+    return day - dt.timedelta(days=day.weekday()) if grain == "week" else day.replace(day=1)
+
+
+def _value(values: dict, metric: str) -> float | None:
+    v = values.get(metric)
+    return None if fmt.is_missing(v) else float(v)
+
+
+def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "zh",
+           today: dt.date | None = None) -> Brief:
+    """The brief of the period holding `day`. A community or period without data is a UserError."""
+    from dashboard.parts.checks import MONTHLY, WEEKLY   # the check pages' own lists of numbers
+
+    start = period_of(grain, day)
+    names = src("communities")
+    if community not in set(names["community_id"]):
+        known = "、".join(names["community_id"]) or "—"
+        raise UserError(t("brief.err.community", "zh", community=community, known=known),
+                        t("brief.err.community", "en", community=community, known=known))
+    periods = src("periods", community, grain)
+    if start not in periods:
+        def span(lang: str) -> dict:   # whole days: a week label alone hides the year of its Monday
+            if not periods:
+                return {"first": "—", "last": "—"}
+            return {"first": fmt.date(periods[0], lang),
+                    "last": fmt.date(period_next(grain, periods[-1]) - dt.timedelta(days=1), lang)}
+        raise UserError(t("brief.err.period", "zh", community=community, period=fmt.period(grain, start, "zh"), **span("zh")),
+                        t("brief.err.period", "en", community=community, period=fmt.period(grain, start, "en"), **span("en")))
+    row = names.set_index("community_id").loc[community]
+    data_end = src("data_ends").get(community)
+    i = periods.index(start)
+    previous = periods[i - 1] if i > 0 else None
+    series = src("kpi_series", community, grain, periods[max(0, i - TREND_PERIODS + 1)], start)
+    series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
+    now = dict(series.loc[series["period_start"] == start, ["metric", "value"]].values)
+    before = dict(series.loc[series["period_start"] == previous, ["metric", "value"]].values) if previous else {}
+    metrics = WEEKLY if grain == "week" else MONTHLY
+    headlines = tuple(Headline(m, metric_name(m, lang), METRIC_KIND[m][0], METRIC_KIND[m][1],
+                               _value(now, m), _value(before, m)) for m in metrics)
+    end = period_next(grain, start)
+    peaks = src("point_peaks", community, grain, start)
+    buildings = src("noise_buildings", community, grain, start)
+    overdue = src("overdue_list", community, start, end)
+    found = _alerts(src, community, grain, start, end, data_end, now, before, peaks, buildings, overdue, lang)
+    card = tuple(m for m in CARD[grain] if m in METRIC_KIND)
+    notes = ()
+    if not is_complete(grain, start, data_end) and data_end is not None:
+        notes = (t("brief.partial", lang, end=fmt.datetime(data_end, lang)),)
+    from pipelines.reports.record_tables import actions_table, cases_table
+    return Brief(lang, community, str(row["name"]), grain, start, period_label(grain, start, data_end, lang),
+                 period_label(grain, previous, data_end, lang) if previous else None,
+                 not is_complete(grain, start, data_end), headlines, card, tuple(found), series,
+                 _details(grain, peaks, buildings, overdue, lang), actions_table(src, community, lang, today),
+                 cases_table(src, community, lang), _built_at(src), notes)
+
+
+def _built_at(src: Source) -> dt.datetime | None:
+    fn = q.built_at if src.checked else getattr(q.built_at, "__wrapped__", q.built_at)
+    try:
+        return fn(src.snap)
+    except Exception:   # an old snapshot without build_info: the brief just leaves the line out
+        return None
+
+
+def _alerts(src: Source, community, grain, start, end, data_end, now, before, peaks, buildings, overdue, lang):
+    """The period's alerts as the check page finds them (dashboard/ui.py alert_context + period_alerts)."""
+    fresh = src("feed_freshness", community)
+    latest = {f: (None if fmt.is_missing(x) else pd.Timestamp(x).to_pydatetime())
+              for f, x in zip(fresh["feed"], fresh["latest_event"])}
+    stale = stale_feeds(grain, start, end, latest, data_end, STALE_DAYS) if latest else ()
+    context = context_from(peaks, buildings, overdue, stale)
+    return alerts(now, before, src("rules", community), lang, context, src.alert_rules(community))
+
+
+def _details(grain: str, peaks: pd.DataFrame, buildings: pd.DataFrame, overdue: pd.DataFrame, lang: str):
+    tr = lambda key: t(key, lang)   # noqa: E731
+    out = []
+    if not peaks.empty:
+        frame = pd.DataFrame({tr("col.point_name"): peaks["name"].astype(str), tr("col.point_id"): peaks["point_id"].astype(str),
+                              tr("col.capacity"): pd.array(peaks["capacity"], dtype="Float64"),
+                              tr("col.peak_in_stock"): pd.array(peaks["peak_in_stock"], dtype="Float64"),
+                              tr("col.peak_ratio"): pd.array(peaks["peak_ratio"], dtype="Float64"),
+                              tr("col.peak_hour"): pd.to_datetime(peaks["peak_hour"])})
+        out.append(Table(tr("brief.sheet.peaks"), frame, frozenset({tr("col.peak_ratio")})))
+    if not overdue.empty:
+        frame = pd.DataFrame({tr("col.parcel_id"): overdue["parcel_id"].astype(str),
+                              tr("col.point_name"): overdue["point_name"].astype(str),
+                              tr("col.building_id"): overdue["building_id"].astype(object).where(overdue["building_id"].notna(), None),
+                              tr("col.carrier"): overdue["carrier"].astype(object).where(overdue["carrier"].notna(), None),
+                              tr("col.arrived_at"): pd.to_datetime(overdue["arrived_at"]),
+                              tr("col.picked_up_at"): pd.to_datetime(overdue["picked_up_at"]),
+                              tr("col.waited_hours"): pd.array(overdue["waited_hours"], dtype="Float64"),
+                              tr("col.still_waiting"): [tr("brief.yes") if w else tr("brief.no") for w in overdue["still_waiting"]]})
+        out.append(Table(tr("brief.sheet.overdue"), frame))
+    if not buildings.empty:
+        frame = pd.DataFrame({tr("col.name"): buildings["name"].astype(str), tr("col.building_id"): buildings["building_id"].astype(str),
+                              tr("col.complaints"): pd.array(buildings["complaints"], dtype="Int64"),
+                              tr("col.outside_hours"): pd.array(buildings["outside_hours"], dtype="Int64")})
+        out.append(Table(tr("brief.sheet.buildings"), frame))
+    return tuple(out)
+
+
+def snapshot_of(db: Path) -> str:
+    """The published build the brief reads, or a UserError that says to build first."""
+    from pipelines.build.runner import current_snapshot
+    snap = current_snapshot(db)
+    if snap is None:
+        raise UserError(t("brief.err.no_build", "zh", db=str(db)), t("brief.err.no_build", "en", db=str(db)))
+    return str(snap)

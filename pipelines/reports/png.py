@@ -1,0 +1,142 @@
+"""The share card for the group's WeChat chat: 1080 px wide, type big enough to read on a phone.
+
+The period, the few numbers the meeting acts on with their change, the alerts and the open actions;
+the card is as tall as its content (a chat shows a tall image whole and lets you zoom).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+from pipelines.present import format as fmt
+from pipelines.reports.content import Brief
+from pipelines.reports.fonts import Font, find
+
+WIDTH, PAD, GAP = 1080, 56, 24
+BLUE, INK, MUTED, PAPER, TILE = "#2f6f9f", "#1f2933", "#52606d", "#ffffff", "#f3f6f9"
+RED, AMBER, GREEN = "#b5485d", "#a86b00", "#2f7a50"
+MAX_ALERTS, MAX_ACTIONS = 5, 5
+
+
+class _Type:
+    def __init__(self, font: Font):
+        self.font = font
+
+    def __call__(self, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+        face = self.font.bold if bold else self.font.regular
+        return ImageFont.truetype(str(face.path), size, index=face.index)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+    """Lines that fit `width`, broken between any two characters (Chinese has no spaces to break at)."""
+    lines, line = [], ""
+    for ch in text:
+        if draw.textlength(line + ch, font=font) > width and line:
+            lines.append(line)
+            line = ch.lstrip()
+        else:
+            line += ch
+    return lines + [line] if line else lines
+
+
+def png_bytes(brief: Brief, font: Font | None = None, today: dt.date | None = None) -> bytes:
+    type_ = _Type(font or find())
+    canvas = Image.new("RGB", (WIDTH, 4000), PAPER)
+    draw = ImageDraw.Draw(canvas)
+    y = _header(draw, brief, type_)
+    y = _tiles(draw, brief, type_, y + GAP)
+    y = _list(draw, brief.tr("brief.h.alerts"), [(RED if a.level == "error" else AMBER, a.text) for a in brief.alerts],
+              MAX_ALERTS, brief, type_, y + GAP,
+              brief.tr("brief.no_alerts_partial" if brief.partial else "brief.no_alerts"))
+    actions = brief.actions.frame
+    items = [(BLUE, _action_line(brief, r)) for r in actions.itertuples(index=False)]
+    y = _list(draw, brief.tr("brief.card.actions"), items, MAX_ACTIONS, brief, type_, y + GAP, brief.tr("brief.no_actions"))
+    made = fmt.date(today or dt.date.today(), brief.lang)
+    y += GAP
+    draw.text((PAD, y), brief.tr("brief.card.footer", made=made), font=type_(26), fill=MUTED)
+    y += 26 + PAD
+    out = io.BytesIO()
+    canvas.crop((0, 0, WIDTH, y)).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _header(draw, brief: Brief, type_) -> int:
+    title_font, label_font = type_(52, bold=True), type_(36)
+    title = _wrap(draw, brief.title, title_font, WIDTH - 2 * PAD)
+    label = _wrap(draw, brief.label, label_font, WIDTH - 2 * PAD)
+    notes = [line for n in brief.notes for line in _wrap(draw, n, type_(28), WIDTH - 2 * PAD)]
+    height = PAD + len(title) * 66 + 8 + len(label) * 48 + len(notes) * 38 + PAD - 8
+    draw.rectangle((0, 0, WIDTH, height), fill=BLUE)
+    y = PAD
+    for line in title:
+        draw.text((PAD, y), line, font=title_font, fill=PAPER)
+        y += 66
+    y += 8
+    for line in label:
+        draw.text((PAD, y), line, font=label_font, fill="#dbe8f3")
+        y += 48
+    for line in notes:
+        draw.text((PAD, y), line, font=type_(28), fill="#ffe2a8")
+        y += 38
+    return height
+
+
+def _tiles(draw, brief: Brief, type_, top: int) -> int:
+    """Two tiles a row; a last tile on its own takes the whole row."""
+    shown = [h for h in (brief.headline(m) for m in brief.card) if h is not None] or list(brief.headlines[:4])
+    tile_w, tile_h = (WIDTH - 2 * PAD - GAP) // 2, 230
+    y = top
+    for i in range(0, len(shown), 2):
+        row = shown[i:i + 2]
+        for j, h in enumerate(row):
+            x = PAD + j * (tile_w + GAP)
+            w = tile_w if len(row) == 2 else WIDTH - 2 * PAD
+            draw.rounded_rectangle((x, y, x + w, y + tile_h), radius=18, fill=TILE)
+            name_font = type_(34)
+            name = _wrap(draw, h.name, name_font, w - 56)[0]
+            draw.text((x + 28, y + 24), name, font=name_font, fill=MUTED)
+            draw.text((x + 28, y + 74), fmt.value(h.metric, h.value, brief.lang), font=type_(76, bold=True), fill=INK)
+            change = fmt.delta(h.metric, h.value, h.previous, brief.lang)
+            text = brief.tr("brief.vs_previous", change=change) if change is not None else brief.tr("brief.no_previous")
+            draw.text((x + 28, y + 176), text, font=type_(30), fill=_colour(h))
+        y += tile_h + GAP
+    return y - GAP
+
+
+def _colour(h) -> str:
+    if h.change is None or h.good == 0 or fmt.unchanged(h.metric, h.value, h.previous):
+        return MUTED
+    return GREEN if (h.change > 0) == (h.good > 0) else RED
+
+
+def _list(draw, title: str, items: list[tuple[str, str]], limit: int, brief: Brief, type_, top: int, empty: str) -> int:
+    y = top + 8
+    draw.text((PAD, y), title, font=type_(42, bold=True), fill=INK)
+    y += 66
+    body = type_(34)
+    if not items:
+        draw.text((PAD, y), empty, font=body, fill=MUTED)
+        return y + 48
+    for colour, text in items[:limit]:
+        draw.ellipse((PAD, y + 14, PAD + 16, y + 30), fill=colour)
+        for line in _wrap(draw, text, body, WIDTH - 2 * PAD - 36):
+            draw.text((PAD + 36, y), line, font=body, fill=INK)
+            y += 48
+        y += 14
+    if len(items) > limit:
+        draw.text((PAD + 36, y), brief.tr("brief.card.more", n=len(items) - limit), font=type_(30), fill=MUTED)
+        y += 44
+    return y
+
+
+def _action_line(brief: Brief, record) -> str:
+    """An action as one line: title, owner, due date (what a member needs to see in the chat)."""
+    fields = dict(zip(brief.actions.frame.columns, record))
+    parts = [str(fields.get(brief.tr("brief.action.title"), ""))]
+    for key in ("brief.action.owner", "brief.action.due_on", "brief.action.status"):
+        v = fields.get(brief.tr(key))
+        if not fmt.is_missing(v) and str(v):
+            parts.append(fmt.date(v, brief.lang) if isinstance(v, (dt.date, dt.datetime)) else str(v))
+    return " · ".join(parts)
