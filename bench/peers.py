@@ -30,6 +30,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # the peers sit beside this script
 import peer_pandas  # noqa: E402
 import peer_polars  # noqa: E402
+
 from pipelines.demo.generate import run_demo  # noqa: E402
 
 METRICS = ("orders.count", "orders.gmv_yuan", "orders.refund_rate", "orders.active_sellers",

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth
-from dashboard import style
-from dashboard import sidebar as view
+from dashboard import auth, sidebar, style
 from pipelines.present.i18n import t
 
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
@@ -14,7 +12,7 @@ st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", l
 # Wider only while open: a collapsed sidebar slides out by its own width, so a min-width on it left a
 # 30 px strip over the page on phones (and the first tap on » hit the resize handle).
 st.html("<style>section[data-testid='stSidebar'][data-collapsed='false'] { min-width: 330px; }</style>")
-lang = view.language()
+lang = sidebar.language()
 style.apply(lang)   # print (no sidebar, tables whole), phone rules, the uploader's words: dashboard/style.py
 account = auth.gate(lang)      # the login page (and a stop) without a valid session; the demo banner while open
 role = auth.OPEN if account is None else account.role
@@ -61,8 +59,8 @@ current = st.navigation(sections({
         page("screens/glossary.py", "page.glossary", ":material/menu_book:", EVERYONE),
     ],
 }), expanded=True)   # every page listed: Streamlit's "View N more" fold is English and hides the data pages
-st.session_state["view"] = view.sidebar(lang, PAGE_GRAIN.get(current.url_path))
+st.session_state["view"] = sidebar.sidebar(lang, PAGE_GRAIN.get(current.url_path))
 auth.signed_in_box(account, lang)
-for note in view.notes():
+for note in sidebar.notes():
     st.warning(note, icon=":material/link_off:")
 current.run()

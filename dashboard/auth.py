@@ -12,11 +12,9 @@ import datetime as dt
 
 import streamlit as st
 
-from pipelines.records import users
-from pipelines.database import DatabaseBusy
-
-from dashboard import queries as q
+from pipelines.database import DatabaseBusy, default_path
 from pipelines.present.i18n import t
+from pipelines.records import users
 
 IDLE = dt.timedelta(minutes=30)
 # How stale an account may be in this process: a removed user is shut out within this time.
@@ -51,7 +49,7 @@ def _lookup(db: str, name: str) -> users.Account | None:
 
 
 def _db() -> str:
-    return str(q.db_path())
+    return str(default_path())
 
 
 def open_demo() -> bool:

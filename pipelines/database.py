@@ -19,6 +19,7 @@ import duckdb
 from pipelines.errors import FileRefused
 
 LOCK_WAIT_SECONDS = 60
+DEFAULT_PATH = "data/linli.duckdb"
 DUCKDB_MAGIC = b"DUCK"        # at byte offset 8 of every DuckDB database file
 # A database holding one of these tables was written by Linli (any version: ensure_schema upgrades
 # or refuses it, store._schema_version).
@@ -29,6 +30,12 @@ DB_SUFFIXES = ("", ".duckdb", ".db", ".ddb")
 # Files already checked in this process, by path and inode: a read-only probe next to an open
 # read-write connection of the same process clashes, and a replaced file has a new inode.
 _verified: dict[str, int] = {}
+
+
+def default_path() -> Path:
+    """The store when no --db is given (SPEC §2): LINLI_DB, else data/linli.duckdb. The dashboard always
+    reads this one; `linli serve --db` passes its path on as LINLI_DB."""
+    return Path(os.environ.get("LINLI_DB") or DEFAULT_PATH)
 
 
 def _lang() -> str:

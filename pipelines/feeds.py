@@ -250,3 +250,8 @@ BOOL_WORDS = {
     True: ("是", "true", "1", "yes", "y", "t", "√", "✓", "已签到", "签到", "出席", "到", "已出席", "参加"),
     False: ("否", "false", "0", "no", "n", "f", "×", "✗", "未签到", "缺席", "未到", "未出席", "未参加"),
 }
+
+
+def raw_table(kind: str) -> str:
+    """The store table that keeps every imported version of a feed's rows."""
+    return f"raw_{kind}"

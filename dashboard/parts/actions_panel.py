@@ -12,14 +12,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard import queries as q
+from dashboard.sidebar import View
 from pipelines.database import DatabaseBusy
 from pipelines.errors import UserError
-from pipelines.records.actions import STATUSES
-
 from pipelines.present import format as fmt
-from dashboard import queries as q
 from pipelines.present.i18n import METRICS, metric_name
-from dashboard.sidebar import View
+from pipelines.records.actions import STATUSES
 
 DONE_SHOWN_DAYS = 60     # done items stay in the main list this long, then only under 已完成
 

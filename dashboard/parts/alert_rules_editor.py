@@ -5,12 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pipelines.records.alert_rules import CONDITIONS, DEFAULTS, LEVELS, describe
-from pipelines.errors import UserError
-
 from dashboard import queries as q
-from pipelines.present.i18n import METRIC_KIND, METRICS, metric_name
 from dashboard.sidebar import View
+from pipelines.errors import UserError
+from pipelines.present.i18n import METRIC_KIND, METRICS, metric_name
+from pipelines.records.alert_rules import CONDITIONS, DEFAULTS, LEVELS, describe
 
 
 def _scale(metric: str) -> float:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pipelines.reports import fonts
-from pipelines.reports.render import FORMATS, render as render_bytes
-from pipelines.reports.content import Source, gather
+from dashboard import queries as q
 from dashboard.sidebar import View
+from pipelines.reports import fonts
+from pipelines.reports.content import Source, gather
+from pipelines.reports.render import FORMATS
+from pipelines.reports.render import render as render_bytes
 
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf",
         "png": "image/png"}
@@ -19,7 +21,7 @@ MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def render(v: View) -> None:
     st.subheader(v.tr("brief.download.h"))
-    brief = gather(Source.for_viewer(v.snap, v.scope), v.community, v.grain, v.period, v.lang)
+    brief = gather(Source.for_viewer(q, v.snap, v.scope, q.db_path()), v.community, v.grain, v.period, v.lang)
     try:
         font = fonts.find()
     except fonts.FontMissing as missing:

@@ -9,15 +9,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pipelines.records.cases import STEPS
-
+from dashboard import queries as q
+from dashboard.parts.actions_panel import may_write, save
+from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present import format as fmt
-from dashboard import queries as q
 from pipelines.present.effect_text import effect_of, effect_text, weeks_around
-from dashboard.parts.actions_panel import may_write, save
 from pipelines.present.i18n import METRICS, metric_name
-from dashboard.sidebar import View
+from pipelines.records.cases import STEPS
 
 
 def steps_line(v: View, step: str) -> str:

@@ -1,6 +1,7 @@
-"""The weekly and monthly check pages: alerts first, then what the check exists for, the numbers,
-the alert rules, and a printable sheet. 每周检查 asks "is each point coping?"; 每月检查 compares the
-month with the one before and with the same month a year ago."""
+"""What the weekly and monthly check pages share: the opening (title, intro, alerts), the table of
+numbers against the period before (and a year ago), the follow-up lists, the noise-rule chart, and the
+closing (alert rules, action items, the printable sheet, the briefs). Each page's own part is in
+dashboard/screens/weekly.py and monthly.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,40 +9,31 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.parts import brief_buttons
-from pipelines.present import charts
-from dashboard.parts import alert_rules_editor as checks_rules
-from dashboard.parts import feedback_round as feedback_view
-from dashboard.parts import actions_panel as governance_view
-from dashboard.parts import ui
-from pipelines.present import format as fmt
 from dashboard import queries as q
-from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name
+from dashboard.parts import (
+    actions_panel,
+    alert_rules_editor,
+    brief_buttons,
+    ui,
+)
+from dashboard.sidebar import View
+from pipelines.present import charts
+from pipelines.present import format as fmt
 from pipelines.present.check_sheet import Section, check_sheet
-from dashboard.sidebar import View, data_end_text
+from pipelines.present.checklists import BY_GRAIN
+from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name
+from pipelines.present.periods import data_end_text
 
-WEEKLY = ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
-          "parcels.overdue_rate", "parcels.peak_occupancy_ratio", "complaints.count", "complaints.noise",
-          "complaints.noise_outside_hours", "complaints.parcel_pileup", "complaints.open_at_end",
-          "complaints.median_resolution_hours", "complaints.repeat_buildings", "orders.count", "orders.gmv_yuan"]
-MONTHLY = ["complaints.noise", "complaints.noise_outside_hours", "complaints.noise_per_1k_households",
-           "complaints.repeat_buildings", "complaints.count", "complaints.open_at_end",
-           "complaints.median_resolution_hours", "parcels.overdue_rate", "parcels.peak_occupancy_ratio",
-           "training.sessions", "training.attendance_rate", "training.participants", "training.elderly_participants",
-           "jobs.started", "jobs.active_at_end", "jobs.via_training_share", "jobs.median_monthly_income_yuan",
-           "orders.count", "orders.gmv_yuan", "orders.active_sellers", "orders.new_sellers", "orders.refund_rate"]
-# the month's counts drawn side by side with last month and a year ago (one unit per chart)
-MONTH_BARS = ["complaints.noise", "complaints.noise_outside_hours", "complaints.open_at_end",
-              "training.participants", "jobs.started"]
+# the printable sheet ends with these lines to sign
 SIGNATURE = {"zh": ["检查人", "治理小组组长", "日期"], "en": ["Checked by", "Group lead", "Date"]}
 
 
-def _raw(values: dict, m: str) -> float | None:
+def value_of(values: dict, m: str) -> float | None:
     return None if fmt.is_missing(values.get(m)) else float(values[m])
 
 
 def _change(now: dict, before: dict, m: str) -> float | None:
-    a, b = _raw(now, m), _raw(before, m)
+    a, b = value_of(now, m), value_of(before, m)
     return None if a is None or b is None else a - b
 
 
@@ -51,12 +43,12 @@ def numbers(v: View, metrics: list[str], now: dict, before: dict, year_ago: dict
     cols = {
         v.tr("col.metric"): [metric_name(m, v.lang) for m in metrics],
         v.tr("col.unit"): [v.tr(f"unit.{METRIC_KIND[m][0]}") for m in metrics],
-        v.tr("col.value"): pd.array([_raw(now, m) for m in metrics], dtype="Float64"),
-        v.tr("col.previous"): pd.array([_raw(before, m) for m in metrics], dtype="Float64"),
+        v.tr("col.value"): pd.array([value_of(now, m) for m in metrics], dtype="Float64"),
+        v.tr("col.previous"): pd.array([value_of(before, m) for m in metrics], dtype="Float64"),
         v.tr("col.change"): pd.array([_change(now, before, m) for m in metrics], dtype="Float64"),
     }
     if year_ago is not None:
-        cols[v.tr("col.year_ago")] = pd.array([_raw(year_ago, m) for m in metrics], dtype="Float64")
+        cols[v.tr("col.year_ago")] = pd.array([value_of(year_ago, m) for m in metrics], dtype="Float64")
         cols[v.tr("col.change_year")] = pd.array([_change(now, year_ago, m) for m in metrics], dtype="Float64")
     cols[v.tr("col.definition")] = [metric_help(m, v.lang, rules) for m in metrics]
     return pd.DataFrame(cols)
@@ -75,46 +67,6 @@ def shown_numbers(v: View, metrics: list[str], now: dict, before: dict, year_ago
         cols[v.tr("col.change_year")] = [fmt.delta(m, now.get(m), year_ago.get(m), v.lang) or "—" for m in metrics]
     cols[v.tr("col.definition")] = [metric_help(m, v.lang, rules) for m in metrics]
     return pd.DataFrame(cols)
-
-
-def _status(v: View, ratio) -> str:
-    if fmt.is_missing(ratio):
-        return "—"
-    return v.tr("point.over" if ratio > 1 else "point.near" if ratio >= 0.9 else "point.ok")
-
-
-def point_table(v: View, overdue: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each point: peak against capacity, when, its state and its overdue parcels (shown, as numbers)."""
-    peaks = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
-    counts = overdue.groupby("point_id").size() if not overdue.empty else pd.Series(dtype=int)
-    heads = [v.tr(k) for k in ("col.point_name", "col.capacity", "col.peak_in_stock", "col.peak_ratio",
-                               "col.peak_hour", "col.state", "col.overdue_here")]
-    data = [peaks["name"], peaks["capacity"], peaks["peak_in_stock"], peaks["peak_ratio"], peaks["peak_hour"],
-            [_status(v, r) for r in peaks["peak_ratio"]], [int(counts.get(p, 0)) for p in peaks["point_id"]]]
-    raw = pd.DataFrame(dict(zip(heads, data)))
-    shown = raw.copy()
-    shown[heads[1]] = [fmt.number(x, v.lang) for x in peaks["capacity"]]
-    shown[heads[2]] = [fmt.number(x, v.lang) for x in peaks["peak_in_stock"]]
-    shown[heads[3]] = [fmt.value("rate", x, v.lang) for x in peaks["peak_ratio"]]
-    shown[heads[4]] = [fmt.datetime(None if fmt.is_missing(h) else pd.Timestamp(h).to_pydatetime(), v.lang)
-                       for h in peaks["peak_hour"]]
-    shown[heads[6]] = [fmt.number(x, v.lang) for x in shown[heads[6]]]
-    return shown, raw
-
-
-def overdue_table(v: View, overdue: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    keys = ["parcel_id", "point_name", "building_id", "carrier", "arrived_at", "picked_up_at", "waited_hours"]
-    raw = overdue[keys].rename(columns={k: v.tr(f"col.{k}") for k in keys})
-    shown = raw.copy()
-    shown[v.tr("col.arrived_at")] = [fmt.datetime(pd.Timestamp(x).to_pydatetime(), v.lang) for x in overdue["arrived_at"]]
-    shown[v.tr("col.picked_up_at")] = [v.tr("overdue.waiting") if pd.isna(x) else fmt.datetime(pd.Timestamp(x).to_pydatetime(), v.lang)
-                                       for x in overdue["picked_up_at"]]
-    shown[v.tr("col.waited_hours")] = [fmt.value("hours", x, v.lang) for x in overdue["waited_hours"]]
-    shown[v.tr("col.building_id")] = ["—" if fmt.is_missing(b) else b for b in overdue["building_id"]]
-    if overdue["building_id"].isna().all():   # the feed does not record buildings: no empty column
-        shown = shown.drop(columns=[v.tr("col.building_id")])
-        raw = raw.drop(columns=[v.tr("col.building_id")])
-    return shown, raw
 
 
 def followup_tables(v: View) -> list[tuple[Section, pd.DataFrame | None]]:
@@ -150,55 +102,6 @@ def show(v: View, section: Section, name: str, download: pd.DataFrame | None = N
     ui.table(v, section.table, name, download=download, full=True)
 
 
-def weekly(v: View) -> list[Section]:
-    overdue = q.overdue_list(v.snap, v.scope, v.community, v.period, v.period_end)
-    shown, raw = point_table(v, overdue)
-    points = Section(v.tr("check.h.points"), shown, set(shown.columns[1:5]) | {shown.columns[6]}, v.tr("table.empty"))
-    show(v, points, "check_points", raw)
-    o_shown, o_raw = overdue_table(v, overdue)
-    listed = Section(v.tr("check.h.overdue", n=fmt.number(len(overdue), v.lang)), o_shown,
-                     {v.tr("col.waited_hours")}, v.tr("check.none.overdue"))
-    show(v, listed, "check_overdue", o_raw)
-    follow = followup_tables(v)
-    for i, (s, raw) in enumerate(follow):
-        show(v, s, f"check_followup_{i}", raw)
-    return [points, listed, *(s for s, _ in follow)]
-
-
-def _same_period_last_year(v: View) -> tuple[dt.date | None, dict | None]:
-    ago = dt.date(v.period.year - 1, v.period.month, 1)
-    if ago not in v.periods:
-        return None, None
-    s = q.kpi_series(v.snap, v.scope, v.community, v.grain, ago, ago)
-    return ago, dict(s[["metric", "value"]].values)
-
-
-def monthly(v: View, now: dict, before: dict, series: pd.DataFrame, year_ago: dict | None,
-            ago: dt.date | None) -> list[Section]:
-    st.subheader(v.tr("check.h.noise_rule"))
-    noise_rule_chart(v)
-    st.subheader(v.tr("check.h.compare"))
-    groups = [(v.tr("group.now"), now), (v.tr("group.before"), before)] + (
-        [(v.tr("group.year_ago"), year_ago)] if year_ago is not None else [])
-    bars = pd.DataFrame([{"metric": metric_name(m, v.lang), "group": g, "value": _raw(vals, m)}
-                         for m in MONTH_BARS for g, vals in groups]).dropna(subset=["value"])
-    ui.chart(v, charts.grouped_bars(bars, "metric", "value", "group", v.tr("col.metric"), v.tr("chart.value"),
-                                    v.tr("chart.series"), [g for g, _ in groups]), not bars.empty)
-    if year_ago is None:
-        st.caption(v.tr("check.no_year_ago"))
-    left, right = st.columns(2)
-    with left:
-        st.subheader(v.tr("check.h.training"))
-        ui.trend(v, series, ["training.participants", "training.elderly_participants", "jobs.started"])
-    with right:
-        st.subheader(v.tr("check.h.resolution"))
-        ui.trend(v, series, ["complaints.count", "complaints.open_at_end"])
-    follow = followup_tables(v)
-    for i, (s, raw) in enumerate(follow):
-        show(v, s, f"check_followup_{i}", raw)
-    return [s for s, _ in follow]
-
-
 def noise_rule_chart(v: View, periods: int = 13) -> None:
     """时段外噪音投诉 over the recent periods, with the day the window rule took effect marked."""
     start, end = v.window(periods)
@@ -222,7 +125,10 @@ def noise_rule_chart(v: View, periods: int = 13) -> None:
         st.caption(v.tr("rule.since", window=window, date=fmt.date(adopted, v.lang)))
 
 
-def render(grain: str, page_key: str) -> None:
+
+
+def opening(grain: str, page_key: str) -> tuple[View, dict, dict, pd.DataFrame, dict, list]:
+    """Title, what the check is for, and its alerts; the period's values, the previous period's and the trend."""
     v = ui.page_view()   # the sidebar already shows this page's grain (see app.py)
     if v is None:
         st.stop()
@@ -231,18 +137,20 @@ def render(grain: str, page_key: str) -> None:
     now, before, series = ui.period_values(v)
     rules = q.rules(v.snap, v.scope, v.community)
     found = ui.alert_box(v, now, before)
-    metrics = WEEKLY if grain == "week" else MONTHLY
-    ago, year_ago = (None, None) if grain == "week" else _same_period_last_year(v)
-    sections = weekly(v) if grain == "week" else monthly(v, now, before, series, year_ago, ago)
-    sections += feedback_view.render(v, now, before, series) if grain == "month" else []   # 回访, by the complaints
+    return v, now, before, series, rules, found
 
+
+def closing(v: View, page_key: str, now: dict, before: dict, rules: dict, found: list, sections: list[Section],
+            year_ago: dict | None = None, ago: dt.date | None = None) -> None:
+    """The numbers, the alert rules, the action items, and the sheet and briefs to take to the meeting."""
+    metrics = BY_GRAIN[v.grain]
     st.subheader(v.tr("check.h.numbers"))
     if ago is not None:
         st.caption(v.tr("check.year_ago_is", period=v.label(ago)))
     sheet = shown_numbers(v, metrics, now, before, year_ago, rules)
-    ui.table(v, sheet, f"check_{grain}", download=numbers(v, metrics, now, before, year_ago, rules), full=True)
-    checks_rules.editor(v)
-    governance_view.actions_panel(v, found)   # 整改事项 (SPEC §8): list, add from an alert or by hand, status
+    ui.table(v, sheet, f"check_{v.grain}", download=numbers(v, metrics, now, before, year_ago, rules), full=True)
+    alert_rules_editor.editor(v)
+    actions_panel.actions_panel(v, found)   # 整改事项 (SPEC §8): list, add from an alert or by hand, status
     title = f"{v.community_name} · {v.tr(page_key)}"
     quiet = (("warning", v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)))
              if v.partial and v.data_end else ("ok", v.tr("alerts.none")))
@@ -252,6 +160,6 @@ def render(grain: str, page_key: str) -> None:
                        [Section(v.tr("check.h.numbers"), sheet, numeric, v.tr("table.empty")), *sections],
                        SIGNATURE[v.lang])
     st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",
-                       file_name=f"check_{grain}_{v.community}_{v.period.isoformat()}.html", key=f"report_{grain}")
-    brief_buttons.render(v)   # the meeting brief: xlsx, PDF, PNG share card (dashboard/brief)
+                       file_name=f"check_{v.grain}_{v.community}_{v.period.isoformat()}.html", key=f"report_{v.grain}")
+    brief_buttons.render(v)   # the meeting brief: xlsx, PDF, PNG share card (pipelines/reports)
     st.html(f"<p class='linli-print-hint'>{v.tr('check.print_hint')}</p>")

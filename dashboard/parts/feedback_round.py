@@ -1,7 +1,7 @@
 """The monthly noise-feedback round on 每月检查 (SPEC §3 `feedback`, §5): the month's three numbers against
 last month, each building's feedback beside its noise complaints, and a form for entering a round by hand.
 
-A round entered here is imported like any file (pipelines.ingest.store.import_file through importing.run_import),
+A round entered here is imported like any file (pipelines.ingest.store.import_file through browser_upload.run_import),
 so it is masked, validated, listed in the import history and can be undone there like any import.
 """
 from __future__ import annotations
@@ -13,16 +13,14 @@ import io
 import pandas as pd
 import streamlit as st
 
-from pipelines.ingest.profiles import Profile
-
-from pipelines.present import format as fmt
-from dashboard.parts import actions_panel as governance_view
-from pipelines.ingest import upload as importing
-from dashboard.parts import ui
 from dashboard import queries as q
-from pipelines.present.i18n import t
-from pipelines.present.check_sheet import Section
+from dashboard.parts import actions_panel, ui
 from dashboard.sidebar import View
+from pipelines.ingest import browser_upload
+from pipelines.ingest.profiles import Profile
+from pipelines.present import format as fmt
+from pipelines.present.check_sheet import Section
+from pipelines.present.i18n import t
 
 METRICS = ["feedback.responses", "feedback.dissatisfied_share", "feedback.late_noise_share"]
 RATINGS = ("satisfied", "neutral", "dissatisfied")
@@ -148,7 +146,7 @@ def _editor_frame(v: View) -> pd.DataFrame:
 
 
 def entry_form(v: View) -> None:
-    allowed, user = governance_view.may_write()
+    allowed, user = actions_panel.may_write()
     note = st.session_state.pop("feedback_note", None)
     if note:
         st.success(note)
@@ -198,7 +196,7 @@ def submit(v: View, day: dt.date, edited: pd.DataFrame, choices: dict[str, str],
     name = t("feedback.import_name", "zh", month=fmt.period("month", v.period, "zh"))
     # in memory until now; run_import writes it to a private folder (0700, file 0600) and deletes it at once
     with st.spinner(v.tr("feedback.importing")):
-        outcome = importing.run_import(q.db_path(), importing.Upload(name, round_csv(v.community, day, rows, ids)),
+        outcome = browser_upload.run_import(q.db_path(), browser_upload.Upload(name, round_csv(v.community, day, rows, ids)),
                                        "feedback", Profile(name="", kind="feedback"), user,
                                        allowed_communities=writable())
     if outcome.refused is not None:

@@ -6,15 +6,15 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pipelines.records.rules import STALE_DAYS
-
+from dashboard import queries as q
+from dashboard.sidebar import View, current
 from pipelines.present import charts
 from pipelines.present import format as fmt
-from dashboard import queries as q
 from pipelines.present.alerts import Context, alerts, context_from, stale_feeds
 from pipelines.present.export import csv_bytes
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name, t
-from dashboard.sidebar import View, current, data_end_text
+from pipelines.present.periods import data_end_text
+from pipelines.records.rules import STALE_DAYS
 
 TREND_PERIODS = 12
 FEED_ORDER = ["orders", "parcels", "complaints", "training", "jobs", "feedback"]

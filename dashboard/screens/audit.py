@@ -2,11 +2,11 @@
 import streamlit as st
 
 from dashboard import auth
-from dashboard.parts import ui
-from pipelines.present import format as fmt
 from dashboard import queries as q
-from pipelines.present.i18n import label, t
+from dashboard.parts import ui
 from dashboard.sidebar import current, language
+from pipelines.present import format as fmt
+from pipelines.present.i18n import label, t
 
 lang = language()
 st.title(t("auth.page.audit", lang))

@@ -2,22 +2,20 @@
 effect (SPEC §8), newest open case first; the forms to record a new one and to move one on."""
 import streamlit as st
 
-from dashboard.parts import case_detail as cases_view
-from dashboard.parts import actions_panel as governance_view
-from dashboard.parts import ui
+from dashboard.parts import actions_panel, case_detail, ui
 from pipelines.present import format as fmt
 
 v = ui.start("page.cases")
 st.write(v.tr("gov.cases_intro"))
-governance_view.show_saved_note()
-found = governance_view.records(v)
+actions_panel.show_saved_note()
+found = actions_panel.records(v)
 if found is not None:
     cases = found[1]
-    if governance_view.may_write()[0]:
-        cases_view.new_case_form(v)
+    if actions_panel.may_write()[0]:
+        case_detail.new_case_form(v)
     if not cases:
         st.info(v.tr("gov.none_cases"))
     for i, case in enumerate(cases):
         step = v.tr(f"gov.step.{case.step}")
         with st.expander(f"#{case.case_id} {fmt.plain(case.title)} · {step}", expanded=i == 0):
-            cases_view.show_case(v, case)
+            case_detail.show_case(v, case)

@@ -1,11 +1,10 @@
 """噪音投诉: trend by category, noise by hour with the allowed window, repeat buildings, resolution, backlog."""
 import streamlit as st
 
-from pipelines.present import charts
-from dashboard.parts import checks
-from dashboard.parts import ui
-from pipelines.present import format as fmt
 from dashboard import queries as q
+from dashboard.parts import checks, ui
+from pipelines.present import charts
+from pipelines.present import format as fmt
 from pipelines.present.i18n import label, metric_name
 
 v = ui.start("page.complaints")

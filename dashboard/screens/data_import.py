@@ -5,15 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth
-from pipelines.ingest import upload as importing
-from pipelines.present import format as fmt
 from dashboard import queries as q
 from dashboard.parts import ui
-from pipelines.present.i18n import label, t
 from dashboard.sidebar import current, language
-from pipelines.ingest import profiles
 from pipelines.errors import UserError
 from pipelines.feeds import FEEDS
+from pipelines.ingest import browser_upload, profiles
+from pipelines.present import format as fmt
+from pipelines.present.i18n import label, t
 
 lang = language()
 v = current()
@@ -61,22 +60,22 @@ def choose_profile(key: str, kind: str, suggested) -> "profiles.Profile | None |
     return profiles.Profile(name="", kind=kind) if chosen == NONE else profiles.find(db, chosen)
 
 
-def preview(upload: importing.Upload, kind: str, profile) -> importing.Preview:
+def preview(upload: browser_upload.Upload, kind: str, profile) -> browser_upload.Preview:
     """Read once per file, kind and mapping: every widget change reruns the page, and a big file takes seconds."""
     cache = st.session_state.setdefault("import_previews", {})
     key = (upload.digest, kind, profiles.dumps(profile) if isinstance(profile, profiles.Profile) else profile)
     if key not in cache:
         while len(cache) >= 4:
             cache.pop(next(iter(cache)))
-        cache[key] = importing.preview(upload, kind, None if profile == AUTO else profile, db)
+        cache[key] = browser_upload.preview(upload, kind, None if profile == AUTO else profile, db)
     return cache[key]
 
 
-def mapping_editor(key: str, kind: str, seen: importing.Preview, base) -> "profiles.Profile | None":
+def mapping_editor(key: str, kind: str, seen: browser_upload.Preview, base) -> "profiles.Profile | None":
     """Selectboxes per column, and a community for the whole file; None while nothing is changed."""
     start = seen.mapping()
-    options = [importing.KEEP, importing.DROP, *FEEDS[kind].names]
-    names = {importing.KEEP: tr("import.choice.keep"), importing.DROP: tr("import.choice.drop")}
+    options = [browser_upload.KEEP, browser_upload.DROP, *FEEDS[kind].names]
+    names = {browser_upload.KEEP: tr("import.choice.keep"), browser_upload.DROP: tr("import.choice.drop")}
     choices = {}
     with st.expander(tr("import.edit")):
         st.caption(tr("import.edit_help"))
@@ -84,14 +83,14 @@ def mapping_editor(key: str, kind: str, seen: importing.Preview, base) -> "profi
         for i, header in enumerate(h for h in seen.headers if h.strip()):
             pick = st.selectbox(header, options, key=f"{key}_map_{i}",
                                 format_func=lambda o: names.get(o) or field_name(kind, o))
-            if pick != importing.KEEP:
+            if pick != browser_upload.KEEP:
                 choices[header] = pick
     if not choices and not community.strip():
         return None
-    return importing.edited(base, kind, seen.headers, start, choices, community or None)
+    return browser_upload.edited(base, kind, seen.headers, start, choices, community or None)
 
 
-def show_preview(kind: str, seen: importing.Preview) -> None:
+def show_preview(kind: str, seen: browser_upload.Preview) -> None:
     st.markdown(f"**{tr('import.h.mapping')}**")
     fates = pd.DataFrame([(h, fate_text(kind, f, d)) for h, f, d in seen.fates],
                          columns=[tr("import.col.header"), tr("import.col.fate")])
@@ -108,13 +107,13 @@ def save_box(key: str, profile) -> None:
         if not name.strip():
             st.warning(tr("import.save_needs_name"))
             return
-        importing.save(db, profile, name)
+        browser_upload.save(db, profile, name)
         st.success(tr("import.saved", name=name.strip()))
 
 
-def run(upload: importing.Upload, kind: str, profile) -> None:
+def run(upload: browser_upload.Upload, kind: str, profile) -> None:
     bar = st.progress(0.0, text=tr("import.stage.read"))
-    outcome = importing.run_import(db, upload, kind, None if profile == AUTO else profile, user(),
+    outcome = browser_upload.run_import(db, upload, kind, None if profile == AUTO else profile, user(),
                                    progress=lambda f, stage: bar.progress(min(f, 1.0), text=tr(f"import.stage.{stage}")),
                                    allowed_communities=writable())
     st.session_state.setdefault(RESULTS, []).append(outcome)
@@ -122,11 +121,11 @@ def run(upload: importing.Upload, kind: str, profile) -> None:
 
 
 def one_file(f) -> None:
-    upload = importing.Upload(f.name, f.getvalue())
+    upload = browser_upload.Upload(f.name, f.getvalue())
     key = "imp_" + upload.digest[:12]
     st.subheader(tr("import.file_h", name=upload.name))
     if f"{key}_recognised" not in st.session_state:
-        st.session_state[f"{key}_recognised"] = importing.recognise(upload, db)
+        st.session_state[f"{key}_recognised"] = browser_upload.recognise(upload, db)
     kind, suggested = st.session_state[f"{key}_recognised"]
     if kind is None:
         st.warning(tr("import.kind_unknown"))
@@ -198,7 +197,7 @@ def undo_box(history: pd.DataFrame) -> None:
                         format_func=lambda i: f"{i} · {names[i]}")
     if st.button(tr("import.undo_go"), key="undo_go"):
         try:
-            name = importing.undo_import(db, int(pick), user(), allowed_communities=writable())
+            name = browser_upload.undo_import(db, int(pick), user(), allowed_communities=writable())
         except UserError as exc:
             st.error(tr("import.undo_failed", message=exc.message(lang)))
             return

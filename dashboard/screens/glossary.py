@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.parts import ui
-from pipelines.present.i18n import METRIC_KIND, METRICS, metric_help, metric_name, t
 from dashboard.sidebar import language
+from pipelines.present.i18n import METRIC_KIND, METRICS, metric_help, metric_name, t
 
 lang = language()
 st.title(t("page.glossary", lang))

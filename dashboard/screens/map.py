@@ -1,10 +1,10 @@
 """地图: buildings coloured by noise complaints, parcel points sized by occupancy; no basemap tiles."""
 import streamlit as st
 
-from pipelines.present import charts
-from dashboard.parts import ui
-from pipelines.present import format as fmt
 from dashboard import queries as q
+from dashboard.parts import ui
+from pipelines.present import charts
+from pipelines.present import format as fmt
 
 v = ui.start("page.map")
 st.subheader(v.tr("map.h"))

@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from pipelines.present import charts
-from dashboard.parts import ui
-from pipelines.present import format as fmt
 from dashboard import queries as q
+from dashboard.parts import ui
+from pipelines.present import charts
+from pipelines.present import format as fmt
 
 v = ui.start("page.parcels")
 now, before, series = ui.period_values(v)

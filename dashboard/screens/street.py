@@ -3,13 +3,13 @@ against the previous period, sorted by what needs attention; a measure picker ov
 import pandas as pd
 import streamlit as st
 
-from pipelines.present import charts
-from dashboard.parts import ui
-from dashboard import sidebar as view
-from pipelines.present import format as fmt
 from dashboard import queries as q
+from dashboard.parts import ui
+from pipelines.present import charts
+from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from
 from pipelines.present.i18n import METRICS, metric_name
+from pipelines.present.periods import data_end_text, is_complete
 
 PER_1K = {"orders": "orders.count", "parcels": "parcels.arrived", "complaints": "complaints.count",
           "noise": "complaints.noise", "participants": "training.participants", "jobs": "jobs.started"}
@@ -58,7 +58,7 @@ if wide.empty:
 before = wide_frame(v.grain, v.previous).set_index("community_id") if v.previous else pd.DataFrame()
 # Communities whose data stops inside this period are ranked on what there is, and say so (SPEC §6).
 ends = q.data_ends(v.snap, v.scope)
-partial = {c: ends.get(c) for c in wide["community_id"] if not view.is_complete(v.grain, v.period, ends.get(c))}
+partial = {c: ends.get(c) for c in wide["community_id"] if not is_complete(v.grain, v.period, ends.get(c))}
 if partial:
     st.warning(v.tr("street.partial_note", names=("、" if v.lang == "zh" else ", ").join(
         fmt.plain(n) for c, n in zip(wide["community_id"], wide["name"]) if c in partial)))
@@ -108,7 +108,7 @@ bars = bars.assign(name=[v.tr("street.bar_partial", name=n) if c in partial else
 ui.chart(v, charts.bars(bars, "name", choice, v.tr("col.community"), measure_name(choice), horizontal=True),
          not bars.empty)
 
-state = [v.tr("street.partial_cell", end=view.data_end_text(v.grain, v.period, partial[c], v.lang, short=True))
+state = [v.tr("street.partial_cell", end=data_end_text(v.grain, v.period, partial[c], v.lang, short=True))
          if c in partial and partial[c] else v.tr("street.partial_cell", end="—") if c in partial
          else v.tr("street.complete") for c in ranked["community_id"]]
 head = {v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"], v.tr("street.col.data"): state,

@@ -1,10 +1,10 @@
 """培训与就业: sessions, attendance, elderly participants, course mix, jobs started and active, income."""
 import streamlit as st
 
-from pipelines.present import charts
-from dashboard.parts import ui
-from pipelines.present import format as fmt
 from dashboard import queries as q
+from dashboard.parts import ui
+from pipelines.present import charts
+from pipelines.present import format as fmt
 from pipelines.present.i18n import label, metric_name
 
 v = ui.start("page.training")

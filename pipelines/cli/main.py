@@ -7,19 +7,10 @@ import os
 import sys
 from pathlib import Path
 
+from pipelines.cli import alerts, records, report, users
+from pipelines.cli.common import db_path, ui_lang
 from pipelines.database import DatabaseBusy, DatabaseRefused, verify
 from pipelines.errors import FileRefused, UserError
-
-DEFAULT_DB = "data/linli.duckdb"
-
-
-def db_path(args) -> Path:
-    return Path(args.db or os.environ.get("LINLI_DB") or DEFAULT_DB)
-
-
-def _lang() -> str:
-    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
-
 
 STAGES = {"read": ("读取", "reading"), "check": ("校验", "checking"), "store": ("写入", "storing"),
           "done": ("完成", "done")}
@@ -46,7 +37,7 @@ def _out_of_memory() -> type:
 
 def cmd_ingest(args) -> int:
     from pipelines.ingest.store import import_file
-    lang, status = _lang(), 0
+    lang, status = ui_lang(), 0
     for f in args.files:
         try:
             report = import_file(db_path(args), args.kind, f, sheet=args.sheet, profile=args.profile,
@@ -83,7 +74,7 @@ def cmd_build(args) -> int:
     from pipelines.build.runner import build
     result = build(db_path(args), full=args.full)
     how = {"full": ("全量", "full"), "incremental": ("增量", "incremental"), "unchanged": ("无变化", "nothing changed")}
-    print(f"构建完成（{how[result.mode][0]}）：kpi {result.kpi_rows} 行，用时 {result.seconds:.1f} 秒。" if _lang() == "zh"
+    print(f"构建完成（{how[result.mode][0]}）：kpi {result.kpi_rows} 行，用时 {result.seconds:.1f} 秒。" if ui_lang() == "zh"
           else f"Build done ({how[result.mode][1]}): {result.kpi_rows} kpi rows in {result.seconds:.1f} s.")
     return 0
 
@@ -97,7 +88,7 @@ def cmd_demo(args) -> int:
 def cmd_undo(args) -> int:
     from pipelines.ingest.store import undo
     name = undo(db_path(args), args.import_id)
-    print(f"已撤销第 {args.import_id} 次导入（{name}）。运行 `linli build` 更新看板。" if _lang() == "zh"
+    print(f"已撤销第 {args.import_id} 次导入（{name}）。运行 `linli build` 更新看板。" if ui_lang() == "zh"
           else f"Import #{args.import_id} ({name}) undone. Run `linli build` to update the dashboard.")
     return 0
 
@@ -105,7 +96,7 @@ def cmd_undo(args) -> int:
 def cmd_imports(args) -> int:
     from pipelines.ingest.store import connect, ensure_schema
     if not db_path(args).exists():     # listing must not create a database
-        print(f"《{db_path(args)}》还没有任何导入记录。" if _lang() == "zh" else f"'{db_path(args)}' has no imports yet.")
+        print(f"《{db_path(args)}》还没有任何导入记录。" if ui_lang() == "zh" else f"'{db_path(args)}' has no imports yet.")
         return 0
     con = connect(db_path(args))
     try:
@@ -123,7 +114,7 @@ def cmd_rules(args) -> int:
     from pipelines.ingest.store import set_rules
     start, end = (args.window.split("-", 1) if args.window else (None, None))
     set_rules(db_path(args), args.community, start, end, args.overdue_hours, args.effective_from)
-    print("规则已保存。运行 `linli build` 生效。" if _lang() == "zh" else "Rules saved. Run `linli build` to apply them.")
+    print("规则已保存。运行 `linli build` 生效。" if ui_lang() == "zh" else "Rules saved. Run `linli build` to apply them.")
     return 0
 
 
@@ -138,7 +129,7 @@ def _day(text: str):
 def cmd_serve(args) -> int:
     from pipelines.build.runner import build, snapshot_is_stale
     if snapshot_is_stale(db_path(args)):
-        print("正在构建看板数据……" if _lang() == "zh" else "Building the dashboard data…")
+        print("正在构建看板数据……" if ui_lang() == "zh" else "Building the dashboard data…")
         build(db_path(args))
     app = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
     env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
@@ -189,14 +180,10 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_rules)
     al = sub.add_parser("alerts", help="alert rules: thresholds on kpi metrics, per community").add_subparsers(
         dest="alerts_command", required=True)
-    from pipelines.records.alert_rules import add_arguments as alert_arguments
-    alert_arguments(al.add_parser("list", help="the rules in force"), al.add_parser("set", help="change or add a rule"))
-    from pipelines.records.users import add_cli
-    add_cli(sub, db_path)
-    from pipelines.cli.records import add_cli as add_governance   # linli actions …, linli cases …
-    add_governance(sub)
-    from pipelines.reports.render import add_cli as add_report   # the brief is drawn by the dashboard's code
-    add_report(sub, db_path)
+    alerts.add_arguments(al.add_parser("list", help="the rules in force"), al.add_parser("set", help="change or add a rule"))
+    users.add_cli(sub)
+    records.add_cli(sub)   # linli actions …, linli cases …
+    report.add_cli(sub)
     return p
 
 
@@ -211,13 +198,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except DatabaseBusy as exc:
-        print(exc.message(_lang()), file=sys.stderr)
+        print(exc.message(ui_lang()), file=sys.stderr)
         return 1
     except FileRefused as exc:
-        print(exc.message(_lang()), file=sys.stderr)
+        print(exc.message(ui_lang()), file=sys.stderr)
         return 2
     except UserError as exc:
-        print(exc.message(_lang()), file=sys.stderr)
+        print(exc.message(ui_lang()), file=sys.stderr)
         return 1
     except LookupError as exc:
         print(str(exc), file=sys.stderr)

@@ -9,16 +9,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 
-from pipelines.records import cases as consult
-from pipelines.records import actions as governance
-from pipelines.records.effect import effect
+from pipelines.cli.common import db_path, ui_lang
 from pipelines.errors import UserError
-
-
-def _lang() -> str:
-    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
+from pipelines.records import actions, cases
+from pipelines.records.effect import effect
 
 
 def _day(text: str) -> dt.date:
@@ -35,15 +30,14 @@ def day_text(d: dt.date | None, lang: str) -> str:
 
 
 def status_text(status: str, lang: str) -> str:
-    return governance.STATUS_ZH[status] if lang == "zh" else status
+    return actions.STATUS_ZH[status] if lang == "zh" else status
 
 
 def step_text(step: str, lang: str) -> str:
-    return consult.STEP_ZH[step] if lang == "zh" else step
+    return cases.STEP_ZH[step] if lang == "zh" else step
 
 
 def _db(args):
-    from pipelines.cli.main import db_path
     return db_path(args)
 
 
@@ -57,17 +51,17 @@ def _read(args):
 # ---- actions ---------------------------------------------------------------------------------
 
 def cmd_actions_add(args) -> int:
-    with governance.writing(_db(args)) as con:
-        action_id = governance.add_action(con, args.community, args.title, metric=args.metric, subject=args.subject,
+    with actions.writing(_db(args)) as con:
+        action_id = actions.add_action(con, args.community, args.title, metric=args.metric, subject=args.subject,
                                           owner=args.owner, due_on=args.due)
     print(action_id)
     return 0
 
 
 def cmd_actions_list(args) -> int:
-    lang, con = _lang(), _read(args)
+    lang, con = ui_lang(), _read(args)
     try:
-        found = governance.actions(con, [args.community] if args.community else None) if con else []
+        found = actions.actions(con, [args.community] if args.community else None) if con else []
     finally:
         if con:
             con.close()
@@ -94,10 +88,10 @@ def cmd_actions_set(args) -> int:
     if not changes:
         raise UserError("没有要改的内容：请给出 --status（或 --owner、--due、--title）。",
                         "nothing to change: give --status (or --owner, --due, --title).")
-    lang = _lang()
-    with governance.writing(_db(args)) as con:
-        old = governance.get_action(con, args.action_id)
-        new = governance.update_action(con, args.action_id, **changes)
+    lang = ui_lang()
+    with actions.writing(_db(args)) as con:
+        old = actions.get_action(con, args.action_id)
+        new = actions.update_action(con, args.action_id, **changes)
     if lang == "zh":
         print(f"整改事项 {new.action_id}（{new.title}）：状态 {status_text(old.status, lang)} → {status_text(new.status, lang)}"
               + (f"，负责人 {new.owner}" if new.owner else "") + (f"，截止 {day_text(new.due_on, lang)}" if new.due_on else "")
@@ -113,11 +107,11 @@ def cmd_actions_history(args) -> int:
     if con is None:
         raise UserError(f"没有编号为 {args.action_id} 的整改事项。", f"there is no action item #{args.action_id}.")
     try:
-        governance.get_action(con, args.action_id)
-        rows = governance.action_history(con, args.action_id)
+        actions.get_action(con, args.action_id)
+        rows = actions.action_history(con, args.action_id)
     finally:
         con.close()
-    lang = _lang()
+    lang = ui_lang()
     for r in rows:
         who = r["changed_by"] or ("命令行" if lang == "zh" else "command line")
         print(f"{r['changed_at']:%Y-%m-%d %H:%M}\t{who}\t{r['field']}\t{r['old_value'] or '—'} → {r['new_value'] or '—'}")
@@ -127,64 +121,64 @@ def cmd_actions_history(args) -> int:
 # ---- cases -----------------------------------------------------------------------------------
 
 def cmd_cases_add(args) -> int:
-    with governance.writing(_db(args)) as con:
-        case_id = consult.add_case(con, args.community, args.title, on=args.on)
+    with actions.writing(_db(args)) as con:
+        case_id = cases.add_case(con, args.community, args.title, on=args.on)
     print(case_id)
     return 0
 
 
 def _done(zh: str, en: str) -> int:
-    print(zh if _lang() == "zh" else en)
+    print(zh if ui_lang() == "zh" else en)
     return 0
 
 
 def cmd_cases_step(args) -> int:
-    with governance.writing(_db(args)) as con:
-        case = consult.set_step(con, args.case_id, args.step, on=args.on, note=args.note)
+    with actions.writing(_db(args)) as con:
+        case = cases.set_step(con, args.case_id, args.step, on=args.on, note=args.note)
     return _done(f"协商议题 {case.case_id}（{case.title}）现在处于：{step_text(case.step, 'zh')}。",
                  f"Case {case.case_id} ({case.title}) is now at: {case.step}.")
 
 
 def cmd_cases_party(args) -> int:
-    with governance.writing(_db(args)) as con:
-        consult.add_party(con, args.case_id, args.name, args.role, on=args.on)
+    with actions.writing(_db(args)) as con:
+        cases.add_party(con, args.case_id, args.name, args.role, on=args.on)
     return _done(f"已为协商议题 {args.case_id} 添加参与方。", f"Party added to case {args.case_id}.")
 
 
 def cmd_cases_meeting(args) -> int:
-    with governance.writing(_db(args)) as con:
-        number = consult.add_meeting(con, args.case_id, args.on, args.minutes, args.attendees)
+    with actions.writing(_db(args)) as con:
+        number = cases.add_meeting(con, args.case_id, args.on, args.minutes, args.attendees)
     return _done(f"已记录协商议题 {args.case_id} 的第 {number} 次会议（{day_text(args.on, 'zh')}）。",
                  f"Meeting {number} of case {args.case_id} recorded ({args.on}).")
 
 
 def cmd_cases_agree(args) -> int:
-    with governance.writing(_db(args)) as con:
-        case = consult.agree(con, args.case_id, args.solution, args.on)
+    with actions.writing(_db(args)) as con:
+        case = cases.agree(con, args.case_id, args.solution, args.on)
     return _done(f"协商议题 {case.case_id} 已形成方案（{day_text(case.agreed_on, 'zh')}）：{case.solution}",
                  f"Case {case.case_id} agreed on {case.agreed_on}: {case.solution}")
 
 
 def cmd_cases_link(args) -> int:
-    with governance.writing(_db(args)) as con:
-        added = consult.link_metric(con, args.case_id, args.metric)
+    with actions.writing(_db(args)) as con:
+        added = cases.link_metric(con, args.case_id, args.metric)
     if added:
         return _done(f"协商议题 {args.case_id} 已关联指标 {args.metric}。", f"Case {args.case_id} now follows {args.metric}.")
     return _done(f"协商议题 {args.case_id} 已经关联过指标 {args.metric}。", f"Case {args.case_id} already follows {args.metric}.")
 
 
 def cmd_cases_note(args) -> int:
-    with governance.writing(_db(args)) as con:
-        consult.add_note(con, args.case_id, args.text, on=args.on)
+    with actions.writing(_db(args)) as con:
+        cases.add_note(con, args.case_id, args.text, on=args.on)
     return _done(f"已为协商议题 {args.case_id} 记下一条进展。", f"Note added to case {args.case_id}.")
 
 
-def store_effects(con, case: consult.Case) -> list:
+def store_effects(con, case: cases.Case) -> list:
     """Each linked metric's effect from the store's weekly kpi (empty before an agreement or a build)."""
-    if case.agreed_on is None or not governance.has_table(con, "kpi"):
+    if case.agreed_on is None or not actions.has_table(con, "kpi"):
         return []
     end = None
-    if governance.has_table(con, "period_spine"):
+    if actions.has_table(con, "period_spine"):
         end = con.execute("SELECT max(data_end) FROM period_spine WHERE community_id = ?",
                           [case.community_id]).fetchone()[0]
     out = []
@@ -196,9 +190,9 @@ def store_effects(con, case: consult.Case) -> list:
 
 
 def cmd_cases_list(args) -> int:
-    lang, con = _lang(), _read(args)
+    lang, con = ui_lang(), _read(args)
     try:
-        found = consult.cases(con, [args.community] if args.community else None) if con else []
+        found = cases.cases(con, [args.community] if args.community else None) if con else []
     finally:
         if con:
             con.close()
@@ -245,11 +239,11 @@ def _effect_line(e, lang: str) -> str:
 
 
 def cmd_cases_show(args) -> int:
-    lang, con = _lang(), _read(args)
+    lang, con = ui_lang(), _read(args)
     if con is None:
         raise UserError(f"没有编号为 {args.case_id} 的协商议题。", f"there is no consultation case #{args.case_id}.")
     try:
-        case = consult.get_case(con, args.case_id)
+        case = cases.get_case(con, args.case_id)
         effects = store_effects(con, case)
     finally:
         con.close()
@@ -301,50 +295,50 @@ def add_cli(sub) -> None:
     h.add_argument("action_id", type=int)
     h.set_defaults(func=cmd_actions_history)
 
-    cases = sub.add_parser("cases", help="consultation cases 协商议题 (SPEC §8)").add_subparsers(
+    case_cmds = sub.add_parser("cases", help="consultation cases 协商议题 (SPEC §8)").add_subparsers(
         dest="cases_command", required=True)
-    c = cases.add_parser("add", help="a new case at 收集议题; prints its id")
+    c = case_cmds.add_parser("add", help="a new case at 收集议题; prints its id")
     c.add_argument("community")
     c.add_argument("title")
     c.add_argument("--on", type=_day, help="the day it was collected (default today)")
     c.set_defaults(func=cmd_cases_add)
-    st = cases.add_parser("step", help="move a case to a step: " + ", ".join(consult.STEPS))
+    st = case_cmds.add_parser("step", help="move a case to a step: " + ", ".join(cases.STEPS))
     st.add_argument("case_id", type=int)
     st.add_argument("step", help="collect | invite | meet | agree | supervise | closed (or 收集议题 … 已结案)")
     st.add_argument("--on", type=_day)
     st.add_argument("--note")
     st.set_defaults(func=cmd_cases_step)
-    p = cases.add_parser("party", help="add a party to a case")
+    p = case_cmds.add_parser("party", help="add a party to a case")
     p.add_argument("case_id", type=int)
     p.add_argument("name")
     p.add_argument("--role")
     p.add_argument("--on", type=_day)
     p.set_defaults(func=cmd_cases_party)
-    m = cases.add_parser("meeting", help="record a meeting with its minutes")
+    m = case_cmds.add_parser("meeting", help="record a meeting with its minutes")
     m.add_argument("case_id", type=int)
     m.add_argument("--on", type=_day, required=True)
     m.add_argument("--minutes", required=True)
     m.add_argument("--attendees")
     m.set_defaults(func=cmd_cases_meeting)
-    g = cases.add_parser("agree", help="record the agreed solution and its date")
+    g = case_cmds.add_parser("agree", help="record the agreed solution and its date")
     g.add_argument("case_id", type=int)
     g.add_argument("solution")
     g.add_argument("--on", type=_day, required=True)
     g.set_defaults(func=cmd_cases_agree)
-    k = cases.add_parser("link", help="follow a kpi metric for the case's effect")
+    k = case_cmds.add_parser("link", help="follow a kpi metric for the case's effect")
     k.add_argument("case_id", type=int)
     k.add_argument("metric")
     k.set_defaults(func=cmd_cases_link)
-    n = cases.add_parser("note", help="add a dated note to the timeline")
+    n = case_cmds.add_parser("note", help="add a dated note to the timeline")
     n.add_argument("case_id", type=int)
     n.add_argument("text")
     n.add_argument("--on", type=_day)
     n.set_defaults(func=cmd_cases_note)
-    cl = cases.add_parser("list", help="list cases")
+    cl = case_cmds.add_parser("list", help="list cases")
     cl.add_argument("--community")
     cl.add_argument("--json", action="store_true")
     cl.set_defaults(func=cmd_cases_list)
-    sh = cases.add_parser("show", help="one case: parties, meetings, timeline and effect")
+    sh = case_cmds.add_parser("show", help="one case: parties, meetings, timeline and effect")
     sh.add_argument("case_id", type=int)
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(func=cmd_cases_show)

@@ -396,8 +396,8 @@ def write_demo_files(out_dir: Path, communities: int, weeks: int, seed: int) -> 
 def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7, out_dir: str | None = None,
              say=print) -> None:
     from pipelines.build.runner import build
-    from pipelines.records.rules import WINDOW_END, WINDOW_START
     from pipelines.ingest.store import import_file, set_rules
+    from pipelines.records.rules import WINDOW_END, WINDOW_START
 
     t0 = time.perf_counter()
     db_path = Path(db_path)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipelines.records import cases as consult
-from pipelines.records import actions as governance
+from pipelines.records import actions, cases
 
 DEMO_BY = "演示数据"     # who recorded them, as their history and the audit trail show it
 
@@ -22,69 +21,69 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 def _noise_case(con, cid: str, live_building: str) -> int:
     d = dt.date
-    case = consult.add_case(con, cid, "夜间直播噪音扰民", on=d(2025, 3, 3), user=DEMO_BY, at=_at(d(2025, 3, 3)))
-    consult.set_step(con, case, "invite", on=d(2025, 3, 10), user=DEMO_BY, at=_at(d(2025, 3, 10)),
+    case = cases.add_case(con, cid, "夜间直播噪音扰民", on=d(2025, 3, 3), user=DEMO_BY, at=_at(d(2025, 3, 3)))
+    cases.set_step(con, case, "invite", on=d(2025, 3, 10), user=DEMO_BY, at=_at(d(2025, 3, 10)),
                      note=f"{live_building}等楼栋居民在微信群和议事会上反映晚上十点后仍有直播声音")
     for name, role in (("受影响楼栋居民代表", "居民"), ("直播带货经营者", "电商经营者"), ("社区社工", "社工"),
                        ("物业服务中心", "物业")):
-        consult.add_party(con, case, name, role, on=d(2025, 3, 10), user=DEMO_BY, at=_at(d(2025, 3, 10)))
-    consult.set_step(con, case, "meet", on=d(2025, 4, 2), user=DEMO_BY, at=_at(d(2025, 4, 2)))
-    consult.add_meeting(con, case, d(2025, 4, 2), "居民代表说明夜间噪音影响老人和学生休息；经营者说明晚间是销售高峰。"
+        cases.add_party(con, case, name, role, on=d(2025, 3, 10), user=DEMO_BY, at=_at(d(2025, 3, 10)))
+    cases.set_step(con, case, "meet", on=d(2025, 4, 2), user=DEMO_BY, at=_at(d(2025, 4, 2)))
+    cases.add_meeting(con, case, d(2025, 4, 2), "居民代表说明夜间噪音影响老人和学生休息；经营者说明晚间是销售高峰。"
                         "讨论后各方同意直播限定在 09:00–20:00，超时由楼栋长先提醒，再次超时在群里通报。",
                         "居民代表 4 人、经营者 6 人、社工 2 人、物业 1 人", user=DEMO_BY, at=_at(d(2025, 4, 2), 20))
-    consult.agree(con, case, "直播只在 09:00–20:00 进行；超时先由楼栋长提醒，再次超时在居民群通报", d(2025, 4, 14),
+    cases.agree(con, case, "直播只在 09:00–20:00 进行；超时先由楼栋长提醒，再次超时在居民群通报", d(2025, 4, 14),
                   user=DEMO_BY, at=_at(d(2025, 4, 14)))
     for metric in ("complaints.noise_outside_hours", "complaints.noise"):
-        consult.link_metric(con, case, metric, user=DEMO_BY, at=_at(d(2025, 4, 14)))
-    consult.set_step(con, case, "supervise", on=d(2025, 4, 21), user=DEMO_BY, at=_at(d(2025, 4, 21)))
-    consult.add_note(con, case, "每月 25 日回访各楼栋，记录夜间是否还听到直播声", on=d(2025, 4, 25), user=DEMO_BY,
+        cases.link_metric(con, case, metric, user=DEMO_BY, at=_at(d(2025, 4, 14)))
+    cases.set_step(con, case, "supervise", on=d(2025, 4, 21), user=DEMO_BY, at=_at(d(2025, 4, 21)))
+    cases.add_note(con, case, "每月 25 日回访各楼栋，记录夜间是否还听到直播声", on=d(2025, 4, 25), user=DEMO_BY,
                      at=_at(d(2025, 4, 25)))
     return case
 
 
 def _parcel_case(con, cid: str) -> int:
     d = dt.date
-    case = consult.add_case(con, cid, "快递在单元门口堆放", on=d(2025, 5, 12), user=DEMO_BY, at=_at(d(2025, 5, 12)))
-    consult.set_step(con, case, "invite", on=d(2025, 5, 19), user=DEMO_BY, at=_at(d(2025, 5, 19)))
+    case = cases.add_case(con, cid, "快递在单元门口堆放", on=d(2025, 5, 12), user=DEMO_BY, at=_at(d(2025, 5, 12)))
+    cases.set_step(con, case, "invite", on=d(2025, 5, 19), user=DEMO_BY, at=_at(d(2025, 5, 19)))
     for name, role in (("东门快递驿站", "代收点"), ("各快递公司站点", "快递"), ("物业服务中心", "物业"),
                        ("楼栋长代表", "居民")):
-        consult.add_party(con, case, name, role, on=d(2025, 5, 19), user=DEMO_BY, at=_at(d(2025, 5, 19)))
-    consult.set_step(con, case, "meet", on=d(2025, 6, 10), user=DEMO_BY, at=_at(d(2025, 6, 10)))
-    consult.add_meeting(con, case, d(2025, 6, 10), "楼栋长反映快递员把包裹放在单元门口，雨天淋湿、堵塞通道；驿站容量不够。"
+        cases.add_party(con, case, name, role, on=d(2025, 5, 19), user=DEMO_BY, at=_at(d(2025, 5, 19)))
+    cases.set_step(con, case, "meet", on=d(2025, 6, 10), user=DEMO_BY, at=_at(d(2025, 6, 10)))
+    cases.add_meeting(con, case, d(2025, 6, 10), "楼栋长反映快递员把包裹放在单元门口，雨天淋湿、堵塞通道；驿站容量不够。"
                         "物业同意在大门口腾出场地设集中代收点，快递公司统一投放。", "驿站、快递站点 5 家、物业、楼栋长 6 人",
                         user=DEMO_BY, at=_at(d(2025, 6, 10), 19))
-    consult.agree(con, case, "在社区大门口设集中代收点，各快递统一投放，7月7日启用", d(2025, 7, 7),
+    cases.agree(con, case, "在社区大门口设集中代收点，各快递统一投放，7月7日启用", d(2025, 7, 7),
                   user=DEMO_BY, at=_at(d(2025, 7, 7)))
     for metric in ("complaints.parcel_pileup", "parcels.median_dwell_hours"):
-        consult.link_metric(con, case, metric, user=DEMO_BY, at=_at(d(2025, 7, 7)))
-    consult.set_step(con, case, "supervise", on=d(2025, 7, 14), user=DEMO_BY, at=_at(d(2025, 7, 14)))
+        cases.link_metric(con, case, metric, user=DEMO_BY, at=_at(d(2025, 7, 7)))
+    cases.set_step(con, case, "supervise", on=d(2025, 7, 14), user=DEMO_BY, at=_at(d(2025, 7, 14)))
     return case
 
 
 def _open_case(con, cid: str, end: dt.date) -> None:
     """A case still under way near the end of the data: it shows the earlier steps."""
     start = end - dt.timedelta(days=24)
-    case = consult.add_case(con, cid, "老年人不会用手机取件、网购", on=start, user=DEMO_BY, at=_at(start))
-    consult.set_step(con, case, "invite", on=start + dt.timedelta(days=7), user=DEMO_BY,
+    case = cases.add_case(con, cid, "老年人不会用手机取件、网购", on=start, user=DEMO_BY, at=_at(start))
+    cases.set_step(con, case, "invite", on=start + dt.timedelta(days=7), user=DEMO_BY,
                      at=_at(start + dt.timedelta(days=7)))
-    consult.add_party(con, case, "银发触网学员代表", "居民", on=start + dt.timedelta(days=7), user=DEMO_BY,
+    cases.add_party(con, case, "银发触网学员代表", "居民", on=start + dt.timedelta(days=7), user=DEMO_BY,
                       at=_at(start + dt.timedelta(days=7)))
-    consult.add_party(con, case, "社区社工", "社工", on=start + dt.timedelta(days=7), user=DEMO_BY,
+    cases.add_party(con, case, "社区社工", "社工", on=start + dt.timedelta(days=7), user=DEMO_BY,
                       at=_at(start + dt.timedelta(days=7)))
-    consult.link_metric(con, case, "training.elderly_participants", user=DEMO_BY, at=_at(start + dt.timedelta(days=7)))
+    cases.link_metric(con, case, "training.elderly_participants", user=DEMO_BY, at=_at(start + dt.timedelta(days=7)))
 
 
 def _actions(con, cid: str, noise_case: int, parcel_case: int, live_building: str, end: dt.date) -> None:
     d = dt.date
-    add = governance.add_action
+    add = actions.add_action
     done = add(con, cid, f"{live_building}楼下直播超时，楼栋长上门提醒", metric="complaints.noise_outside_hours",
                subject=live_building, owner="楼栋长", due_on=d(2025, 4, 30), source="case", case_id=noise_case,
                user=DEMO_BY, at=_at(d(2025, 4, 16)))
-    governance.update_action(con, done, status="done", user=DEMO_BY, at=_at(d(2025, 4, 28)))
+    actions.update_action(con, done, status="done", user=DEMO_BY, at=_at(d(2025, 4, 28)))
     shelter = add(con, cid, "大门口代收点加装雨棚和货架", metric="complaints.parcel_pileup", subject=f"{cid}-P3",
                   owner="物业服务中心", due_on=d(2025, 8, 15), source="case", case_id=parcel_case,
                   user=DEMO_BY, at=_at(d(2025, 7, 9)))
-    governance.update_action(con, shelter, status="in_progress", user=DEMO_BY, at=_at(d(2025, 7, 20)))
+    actions.update_action(con, shelter, status="in_progress", user=DEMO_BY, at=_at(d(2025, 7, 20)))
     # in the week before the last complete one (the demo's last week is partial): the weekly check's
     # default week then shows them as last week's actions
     met = end - dt.timedelta(days=end.weekday() + 15)
@@ -94,13 +93,13 @@ def _actions(con, cid: str, noise_case: int, parcel_case: int, live_building: st
         owner="物业服务中心", due_on=met + dt.timedelta(days=14), user=DEMO_BY, at=_at(met, 16))
     late = add(con, cid, "银发触网课程加开周六班", metric="training.attendance_rate", owner="社工",
                due_on=met - dt.timedelta(days=3), user=DEMO_BY, at=_at(met - dt.timedelta(days=20)))
-    governance.update_action(con, late, status="in_progress", user=DEMO_BY, at=_at(met - dt.timedelta(days=10)))
+    actions.update_action(con, late, status="in_progress", user=DEMO_BY, at=_at(met - dt.timedelta(days=10)))
 
 
 def _has_demo_records(con, cid: str) -> bool:
-    if not governance.has_table(con, consult.CASES):
+    if not actions.has_table(con, cases.CASES):
         return False
-    return bool(con.execute(f"SELECT count(*) FROM {consult.CASES} WHERE community_id = ? AND created_by = ?",
+    return bool(con.execute(f"SELECT count(*) FROM {cases.CASES} WHERE community_id = ? AND created_by = ?",
                             [cid, DEMO_BY]).fetchone()[0])
 
 
@@ -114,9 +113,9 @@ def record_stories(db_path: str | Path, communities: list[str], end: dt.date) ->
     """`end`: the first day after the demo's data. Returns how many communities got records (0 when
     every one had them already)."""
     added = 0
-    with governance.writing(db_path) as con:
-        governance.ensure(con)
-        consult.ensure(con)
+    with actions.writing(db_path) as con:
+        actions.ensure(con)
+        cases.ensure(con)
         for cid in communities:
             if _has_demo_records(con, cid):
                 continue

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest import parse
 from pipelines.errors import UserError
 from pipelines.feeds import DATE, FEEDS, TIMESTAMP, resolve_kind
+from pipelines.ingest import parse
+from pipelines.ingest.headers import normalize_header
 
 SHIPPED = Path(__file__).resolve().parent / "profiles"
 ROWNUM = "_xlsx_row"      # the reader's row-number column: a filtered or grouped sheet keeps its rows' numbers
@@ -215,7 +216,6 @@ def find(db_path: str | Path | None, name: str) -> Profile:
 
 
 def _norm(header: str) -> str:
-    from pipelines.ingest.readers import normalize_header
     return normalize_header(header)
 
 

@@ -19,10 +19,24 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import FileRefused
-from pipelines.ingest import personal
-from pipelines.feeds import (DATE, FEEDS, ID, NOT_PERSONAL_EN, NOT_PERSONAL_WORDS_EN, PERSONAL_HEADER_WORDS,
-                    PERSONAL_HEADER_WORDS_EN, PERSONAL_PRIORITY, PERSONAL_SUFFIXES_EN, TEXT, TIMESTAMP,
-                    WEAK_PERSONAL_EN, Feed, resolve_kind)
+from pipelines.feeds import (
+    DATE,
+    FEEDS,
+    ID,
+    NOT_PERSONAL_EN,
+    NOT_PERSONAL_WORDS_EN,
+    PERSONAL_HEADER_WORDS,
+    PERSONAL_HEADER_WORDS_EN,
+    PERSONAL_PRIORITY,
+    PERSONAL_SUFFIXES_EN,
+    TEXT,
+    TIMESTAMP,
+    WEAK_PERSONAL_EN,
+    Feed,
+    resolve_kind,
+)
+from pipelines.ingest import personal, profiles
+from pipelines.ingest.headers import normalize_header
 from pipelines.ingest.xlsx import read_rows
 
 HEADER_SCAN_ROWS = 30
@@ -52,13 +66,6 @@ class RawTable:
     id_sources: list[str] = field(default_factory=list)        # headers the person id is derived from
     profile: str | None = None                                 # the import profile applied, if any
     source_headers: list[str] = field(default_factory=list)    # the header row as the file wrote it
-
-
-def normalize_header(text: object) -> str:
-    s = str(text or "").strip().lower()
-    s = s.replace("（", "(").replace("）", ")").replace("＊", "*")
-    s = re.sub(r"[\s*:：_\-]+", "", s)
-    return s
 
 
 def _header_index(feed: Feed) -> dict[str, str]:
@@ -298,7 +305,6 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
                profile=None, candidates=()) -> RawTable:
     """`profile` (profiles.Profile) is applied to the sheet; without one, the first of `candidates`
     whose headers the file has is."""
-    from pipelines.ingest import profiles
     path = Path(path)
     file_name = display_name or path.name
     kind = resolve_kind(kind)

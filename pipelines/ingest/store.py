@@ -15,24 +15,21 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.records import audit
 from pipelines.database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
 from pipelines.errors import FileRefused, UserError
-from pipelines.feeds import FEEDS, Feed
+from pipelines.feeds import FEEDS, Feed, raw_table
 from pipelines.ingest.identity import protect, relink
 from pipelines.ingest.personal import personal_safe_name
 from pipelines.ingest.readers import ROW, read_table
 from pipelines.ingest.validate import check, row_as_given
+from pipelines.records import audit
 from pipelines.sqlrows import first, scalar
+
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
     # a relation through Arrow: DuckDB 2 dropped .pl() on a connection's result (and warns that
     # Arrow from a DB-API result copies the rows)
     return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
-
-
-def raw_table(kind: str) -> str:
-    return f"raw_{kind}"
 
 
 # 1: rows keyed by their id alone (before Linli kept community-scoped keys, row keys in quarantine,

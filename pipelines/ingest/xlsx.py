@@ -9,8 +9,8 @@ read row by row by openpyxl instead, whose memory does not grow with the empty a
 from __future__ import annotations
 
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipelines.records.alert_rules import DEFAULTS, AlertRule
-
 from pipelines.present import format as fmt
 from pipelines.present.i18n import metric_name, t
+from pipelines.records.alert_rules import DEFAULTS, AlertRule
 
 PEAK = "parcels.peak_occupancy_ratio"
 REPEAT = "complaints.repeat_buildings"

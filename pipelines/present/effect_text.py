@@ -6,10 +6,9 @@ import datetime as dt
 
 import pandas as pd
 
-from pipelines.records.effect import WINDOW, Effect, effect
-
 from pipelines.present import format as fmt
 from pipelines.present.i18n import METRIC_KIND
+from pipelines.records.effect import WINDOW, Effect, effect
 
 
 def weeks_around(agreed_on: dt.date) -> tuple[dt.date, dt.date]:

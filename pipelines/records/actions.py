@@ -20,9 +20,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.records import audit
 from pipelines.errors import UserError
-from pipelines.ingest.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
+from pipelines.ingest.personal import (
+    IDCARD_IN_TEXT,
+    IDCARD_MASK,
+    PHONE_IN_TEXT,
+    PHONE_MASK,
+)
+from pipelines.records import audit
 
 ACTIONS = "action_items"
 ACTION_HISTORY = "action_items_history"

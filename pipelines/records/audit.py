@@ -9,6 +9,8 @@ import json
 
 import duckdb
 
+from pipelines.feeds import raw_table
+
 TABLE = "audit_log"
 
 
@@ -33,7 +35,6 @@ def record(con: duckdb.DuckDBPyConnection, action: str, *, user: str | None = No
 
 def import_communities(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> list[str]:
     """The communities an import's rows belong to, stored or quarantined: whose trail it is part of."""
-    from pipelines.ingest.store import raw_table   # store imports this module: the name is only needed here
     rows = con.execute(f"""SELECT community_id FROM {raw_table(kind)} WHERE _import_id = ? AND community_id IS NOT NULL
                            UNION SELECT json_extract_string(raw, '$.community_id') FROM quarantine
                            WHERE import_id = ? AND json_extract_string(raw, '$.community_id') IS NOT NULL

@@ -14,9 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipelines.records import audit
 from pipelines.errors import UserError
-from pipelines.records.actions import check_community, check_metric, clean, has_table, next_id, now
+from pipelines.records import audit
+from pipelines.records.actions import (
+    check_community,
+    check_metric,
+    clean,
+    has_table,
+    next_id,
+    now,
+)
 
 CASES = "consult_cases"
 PARTIES = "consult_parties"

@@ -7,7 +7,7 @@ import pandas as pd
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.i18n import METRIC_KIND, metric_name
-from pipelines.reports.content import CHARTS, TREND_PERIODS, Brief
+from pipelines.reports.brief import CHARTS, TREND_PERIODS, Brief
 from pipelines.reports.fonts import Font
 
 

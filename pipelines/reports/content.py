@@ -1,121 +1,65 @@
 """What a meeting brief holds, gathered from the same queries, alert rules and records the check pages use.
 
-A `Source` is where the brief reads: `Source.for_viewer` goes through dashboard/queries.py with the
-viewer's scope, exactly as the pages do; `Source.for_operator` is the command line's, whose user holds
-the database file itself and so sees every community (SPEC §9 governs the dashboard's viewers). Both
-read the same published snapshot with the same SQL; only the scope check differs.
+A `Source` is where the brief reads: the dashboard hands in its own cached queries and the viewer's
+scope, exactly as the pages read; the command line reads through the plain snapshot reader and sees
+every community. Both read the same published snapshot with the same SQL; only the scope differs.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from pipelines import snapshot_reader
 from pipelines.errors import UserError
-from pipelines.records.rules import STALE_DAYS
-
 from pipelines.present import format as fmt
-from dashboard import queries as q
-from pipelines.present.alerts import Alert, alerts, context_from, stale_feeds
+from pipelines.present.alerts import alerts, context_from, stale_feeds
 from pipelines.present.i18n import METRIC_KIND, metric_name, t
-from dashboard.sidebar import is_complete, period_label, period_next
-
-TREND_PERIODS = 12
-# The share card's few numbers: what the group acts on in that meeting (SPEC §1: parcel point weekly,
-# noise feedback monthly). Metrics the registry lacks are skipped, so the list may name newer ones.
-CARD = {"week": ["complaints.noise_outside_hours", "parcels.peak_occupancy_ratio", "parcels.overdue",
-                 "complaints.count", "complaints.open_at_end"],
-        "month": ["complaints.noise_outside_hours", "feedback.dissatisfied_share", "parcels.overdue_rate",
-                  "complaints.count", "training.participants"]}
-# The charts of the PDF: (title key, metrics) drawn over the last TREND_PERIODS periods
-CHARTS = [("brief.chart.noise", ["complaints.noise", "complaints.noise_outside_hours"]),
-          ("brief.chart.peak", ["parcels.peak_occupancy_ratio"])]
+from pipelines.present.periods import is_complete, period_label, period_next
+from pipelines.records import alert_rules
+from pipelines.records.rules import STALE_DAYS
+from pipelines.reports.brief import CARD, TREND_PERIODS, Brief, Headline, Table
+from pipelines.reports.record_tables import actions_table, cases_table
 
 
+@dataclass(frozen=True)
 class Source:
-    """Calls a query of dashboard/queries.py as `source("kpi_series", community, ...)`."""
-
-    def __init__(self, snap: str, scope: tuple[str, ...], checked: bool, db: Path):
-        self.snap, self.scope, self.checked, self.db = snap, scope, checked, db
+    """Where a brief reads: `queries` is a module of snapshot queries called as `queries.name(snap, scope,
+    ...)` — the plain reader (pipelines/snapshot_reader.py) for the command line, or the dashboard's
+    cached layer (dashboard/queries.py), which holds every call to the viewer's scope — and
+    `read_alert_rules(community)` gives the community's alert rules as the store holds them now."""
+    queries: Any
+    snap: str
+    scope: tuple[str, ...]
+    db: Path
+    read_alert_rules: Callable[[str], list | None]
 
     @classmethod
-    def for_viewer(cls, snap: str, scope: tuple[str, ...]) -> "Source":
-        return cls(snap, scope, True, q.db_path())
+    def for_viewer(cls, queries: Any, snap: str, scope: tuple[str, ...], db: Path) -> "Source":
+        """The pages' own queries and scope: the brief shows exactly what the viewer may see."""
+        return cls(queries, snap, scope, db, lambda community: queries.alert_rules(snap, scope, community))
 
     @classmethod
     def for_operator(cls, db: Path) -> "Source":
+        """The command line's: its user holds the database file itself and so sees every community
+        (SPEC §9 governs the dashboard's viewers)."""
         snap = snapshot_of(db)
-        everything = q._scope_of.__wrapped__(snap, "admin", None, None)
-        return cls(snap, tuple(everything), False, db)
+        everything = snapshot_reader.scope_of(snap, "admin", None, None)
+
+        def read_rules(community: str):
+            return alert_rules.read(db, community) if db.exists() else list(alert_rules.DEFAULTS)
+        return cls(snapshot_reader, snap, tuple(everything), db, read_rules)
 
     def __call__(self, name: str, *args):
-        fn = getattr(q, name)
-        if not self.checked:   # the query itself, without the viewer check wrapped around it
-            fn = getattr(fn, "__wrapped__", fn)
-        return fn(self.snap, self.scope, *args)
+        return getattr(self.queries, name)(self.snap, self.scope, *args)
 
     def alert_rules(self, community: str):
-        """As queries.alert_rules: the rules as the store holds them now (None while it is busy)."""
-        if self.checked:
-            return q.alert_rules(self.snap, self.scope, community)
-        from pipelines.records import alert_rules
-        return alert_rules.read(self.db, community) if self.db.exists() else list(alert_rules.DEFAULTS)
-
-
-@dataclass(frozen=True)
-class Headline:
-    metric: str
-    name: str
-    kind: str              # unit kind of the registry: count, rate, hours, yuan, per1k
-    good: int              # 1 higher is better, -1 lower is better, 0 neither
-    value: float | None
-    previous: float | None
-
-    @property
-    def change(self) -> float | None:
-        return None if self.value is None or self.previous is None else self.value - self.previous
-
-
-@dataclass(frozen=True)
-class Table:
-    """A detail table: Chinese headers, values as numbers; `rates` are columns of shares (0.75 = 75 %).
-    Text is kept as it came: the workbook neutralises formula-like cells as it writes them (xlsx.py)."""
-    title: str
-    frame: pd.DataFrame
-    rates: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Brief:
-    lang: str
-    community: str
-    community_name: str
-    grain: str
-    period: dt.date
-    label: str                       # 2025年第23周 · 6月2日–6月8日 (with the data end when partial)
-    previous_label: str | None
-    partial: bool
-    headlines: tuple[Headline, ...]
-    card: tuple[str, ...]
-    alerts: tuple[Alert, ...]
-    series: pd.DataFrame             # period_start, metric, value for the trend charts
-    details: tuple[Table, ...]
-    actions: Table
-    cases: Table
-    built_at: dt.datetime | None
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def title(self) -> str:
-        return t(f"brief.title.{self.grain}", self.lang, community=self.community_name)
-
-    def headline(self, metric: str) -> Headline | None:
-        return next((h for h in self.headlines if h.metric == metric), None)
-
-    def tr(self, key: str, **values) -> str:
-        return t(key, self.lang, **values)
+        """The rules as the store holds them now (None while an import or build holds it)."""
+        return self.read_alert_rules(community)
 
 
 def period_of(grain: str, day: dt.date) -> dt.date:
@@ -131,7 +75,10 @@ def _value(values: dict, metric: str) -> float | None:
 def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "zh",
            today: dt.date | None = None) -> Brief:
     """The brief of the period holding `day`. A community or period without data is a UserError."""
-    from dashboard.parts.checks import MONTHLY, WEEKLY   # the check pages' own lists of numbers
+    from pipelines.present.checklists import (  # the check pages' own lists of numbers
+        MONTHLY,
+        WEEKLY,
+    )
 
     start = period_of(grain, day)
     names = src("communities")
@@ -168,7 +115,6 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     notes = ()
     if not is_complete(grain, start, data_end) and data_end is not None:
         notes = (t("brief.partial", lang, end=fmt.datetime(data_end, lang)),)
-    from pipelines.reports.record_tables import actions_table, cases_table
     return Brief(lang, community, str(row["name"]), grain, start, period_label(grain, start, data_end, lang),
                  period_label(grain, previous, data_end, lang) if previous else None,
                  not is_complete(grain, start, data_end), headlines, card, tuple(found), series,
@@ -177,9 +123,8 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
 
 
 def _built_at(src: Source) -> dt.datetime | None:
-    fn = q.built_at if src.checked else getattr(q.built_at, "__wrapped__", q.built_at)
     try:
-        return fn(src.snap)
+        return src.queries.built_at(src.snap)
     except Exception:   # an old snapshot without build_info: the brief just leaves the line out
         return None
 

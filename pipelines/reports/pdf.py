@@ -13,8 +13,8 @@ from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from pipelines.present import format as fmt
+from pipelines.reports.brief import Brief, Headline, Table
 from pipelines.reports.charts import chart_pngs
-from pipelines.reports.content import Brief, Headline, Table
 from pipelines.reports.fonts import Font, find
 
 INK, MUTED, RULE, HEAD_FILL = (31, 41, 51), (82, 96, 109), (203, 210, 217), (243, 246, 249)

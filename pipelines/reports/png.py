@@ -11,7 +11,7 @@ import io
 from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.present import format as fmt
-from pipelines.reports.content import Brief
+from pipelines.reports.brief import Brief
 from pipelines.reports.fonts import Font, find
 
 WIDTH, PAD, GAP = 1080, 56, 24

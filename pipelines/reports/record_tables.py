@@ -1,6 +1,6 @@
 """The brief's governance sections: open action items and open consultation cases (SPEC §8).
 
-They are read from the store itself (pipelines/governance.py `reading`), not the build snapshot, so a
+They are read from the store itself (pipelines/actions.py `reading`), not the build snapshot, so a
 brief made right after the meeting holds what was just agreed; only the brief's own community is read,
 which gather() has already checked against the viewer's scope.
 """
@@ -12,18 +12,18 @@ from types import SimpleNamespace
 import pandas as pd
 
 from pipelines.present.i18n import METRIC_KIND, metric_name, t
-from pipelines.reports.content import Table
+from pipelines.reports.brief import Table
 
 ACTION_COLUMNS = ["action_id", "title", "metric", "subject", "owner", "due_on", "status"]
 CASE_COLUMNS = ["case_id", "title", "step", "agreed_on", "solution"]
 
 
 def actions_table(src, community: str, lang: str, today: dt.date | None = None) -> Table:
-    """Items not done, soonest due first (the order governance.actions gives); overdue ones say so."""
-    from pipelines.records import actions as governance
+    """Items not done, soonest due first (the order actions.actions gives); overdue ones say so."""
+    from pipelines.records import actions
     today = today or dt.date.today()
-    with governance.reading(src.db) as con:
-        items = [] if con is None else [a for a in governance.actions(con, [community]) if a.status != "done"]
+    with actions.reading(src.db) as con:
+        items = [] if con is None else [a for a in actions.actions(con, [community]) if a.status != "done"]
     rows = [{
         "action_id": a.action_id,
         "title": a.title,
@@ -39,15 +39,14 @@ def actions_table(src, community: str, lang: str, today: dt.date | None = None) 
 
 
 def cases_table(src, community: str, lang: str) -> Table:
-    """Cases not closed, as pipelines/consult.py orders them, with the step they are at and their metrics."""
-    from pipelines.records import cases as consult
-    from pipelines.records import actions as governance
-    with governance.reading(src.db) as con:
-        found = [] if con is None else [c for c in consult.cases(con, [community]) if c.step != "closed"]
+    """Cases not closed, as pipelines/cases.py orders them, with the step they are at and their metrics."""
+    from pipelines.records import actions, cases
+    with actions.reading(src.db) as con:
+        found = [] if con is None else [c for c in cases.cases(con, [community]) if c.step != "closed"]
     rows = [{
         "case_id": c.case_id,
         "title": c.title,
-        "step": consult.STEP_ZH.get(c.step, c.step) if lang == "zh" else c.step,
+        "step": cases.STEP_ZH.get(c.step, c.step) if lang == "zh" else c.step,
         "agreed_on": c.agreed_on,
         "solution": c.solution,
         "metrics": "、".join(metric_name(m, lang) if m in METRIC_KIND else m for m in c.metrics) or None,

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from pipelines.present import format as fmt
 from pipelines.present.export import neutralise
 from pipelines.present.i18n import METRIC_KIND, metric_name
-from pipelines.reports.content import Brief, Table
+from pipelines.reports.brief import Brief, Table
 
 FORMATS = {"count": "#,##0", "yuan": "#,##0.00", "rate": "0.0%", "hours": "0.0", "per1k": "0.00"}
 CHANGE_FORMATS = {"count": "+#,##0;-#,##0;0", "yuan": "+#,##0.00;-#,##0.00;0.00", "rate": "+0.0%;-0.0%;0.0%",

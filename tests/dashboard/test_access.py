@@ -12,9 +12,9 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
+from pipelines.build.runner import serving_dir
 from pipelines.present.i18n import t
 from pipelines.records import users
-from pipelines.build.runner import serving_dir
 from tests.conftest import build_store
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx

@@ -16,9 +16,9 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
+from pipelines.cli.main import main
 from pipelines.reports import fonts
 from pipelines.reports.content import Source, gather
-from pipelines.cli.main import main
 from tests.conftest import build_store
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
@@ -264,17 +264,17 @@ def _copy(fixture_db, folder):
 def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
     from pypdf import PdfReader
 
+    from pipelines.records import actions
     from pipelines.reports.pdf import pdf_bytes
     from pipelines.reports.xlsx import workbook_bytes
-    from pipelines.records import actions as governance
     db = _copy(fixture_db, tmp_path)
-    with governance.writing(db) as con:
-        late = governance.add_action(con, "A", "东门驿站周三加派一人", metric="parcels.peak_occupancy_ratio",
+    with actions.writing(db) as con:
+        late = actions.add_action(con, "A", "东门驿站周三加派一人", metric="parcels.peak_occupancy_ratio",
                                      subject="PA", owner="王阿姨", due_on=dt.date(2025, 6, 6))
-        governance.add_action(con, "A", "=约谈直播户", owner="社工小李", due_on=dt.date(2025, 6, 20))
-        done = governance.add_action(con, "A", "已办完的事项")
-        governance.update_action(con, done, status="done")
-        governance.add_action(con, "B", "B社区的事项")
+        actions.add_action(con, "A", "=约谈直播户", owner="社工小李", due_on=dt.date(2025, 6, 20))
+        done = actions.add_action(con, "A", "已办完的事项")
+        actions.update_action(con, done, status="done")
+        actions.add_action(con, "B", "B社区的事项")
     brief = gather(Source.for_operator(db), "A", "week", dt.date(2025, 6, 2), today=dt.date(2025, 6, 10))
     rows = list(load_workbook(io.BytesIO(workbook_bytes(brief)))["整改事项"].iter_rows(values_only=True))
     assert rows[0] == ("编号", "事项", "相关指标", "对象", "负责人", "期限", "状态")
@@ -287,16 +287,15 @@ def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
 
 
 def test_open_cases_are_in_the_workbook_with_step_solution_and_metrics(fixture_db, tmp_path):
+    from pipelines.records import actions, cases
     from pipelines.reports.xlsx import workbook_bytes
-    from pipelines.records import cases as consult
-    from pipelines.records import actions as governance
     db = _copy(fixture_db, tmp_path)
-    with governance.writing(db) as con:
-        rule = consult.add_case(con, "A", "直播只在 09:00–20:00")
-        consult.agree(con, rule, "晚八点后停播", dt.date(2025, 4, 14))
-        consult.link_metric(con, rule, "complaints.noise_outside_hours")
-        closed = consult.add_case(con, "A", "已结束的议题")
-        consult.set_step(con, closed, "closed")
+    with actions.writing(db) as con:
+        rule = cases.add_case(con, "A", "直播只在 09:00–20:00")
+        cases.agree(con, rule, "晚八点后停播", dt.date(2025, 4, 14))
+        cases.link_metric(con, rule, "complaints.noise_outside_hours")
+        closed = cases.add_case(con, "A", "已结束的议题")
+        cases.set_step(con, closed, "closed")
     brief = gather(Source.for_operator(db), "A", "week", dt.date(2025, 6, 2))
     rows = list(load_workbook(io.BytesIO(workbook_bytes(brief)))["协商议题"].iter_rows(values_only=True))
     assert rows[0] == ("编号", "议题", "所处步骤", "方案日期", "形成的方案", "相关指标", "效果（方案前后对比）")

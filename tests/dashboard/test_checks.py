@@ -3,7 +3,6 @@ follow up, the printable sheet, and the window rule's start marked on the noise 
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest

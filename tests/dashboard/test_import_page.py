@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.ingest import upload as importing
+from pipelines.ingest import browser_upload, profiles
 from pipelines.present.i18n import t
-from pipelines.ingest import profiles
 from tests.conftest import build_store
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -77,7 +76,7 @@ def test_upload_preview_edit_import_and_undo(db):
     assert at.success[0].value == t("import.saved", "zh", name="快团团导出")
     saved = tomllib.loads((db.parent / "profiles" / "快团团导出.toml").read_text(encoding="utf-8"))
     assert saved["columns"]["跟团号"] == "order_id" and saved["kind"] == "orders"
-    assert importing.recognise(importing.Upload("again.csv", EXPORT), db)[1].name == "快团团导出"
+    assert browser_upload.recognise(browser_upload.Upload("again.csv", EXPORT), db)[1].name == "快团团导出"
 
     at.button(key=f"{KEY}_go").click().run()
     assert not at.exception
@@ -113,8 +112,8 @@ def test_a_typed_community_becomes_a_constant_for_the_whole_file(db):
 
 
 def test_uploaded_bytes_leave_no_file_behind():
-    upload = importing.Upload("名单 13800138000.csv", b"a,b\n1,2\n")
-    with importing.on_disk(upload) as path:
+    upload = browser_upload.Upload("名单 13800138000.csv", b"a,b\n1,2\n")
+    with browser_upload.on_disk(upload) as path:
         assert path.read_bytes() == upload.data and (path.stat().st_mode & 0o077) == 0
         folder = path.parent
     assert not folder.exists()
@@ -127,23 +126,23 @@ def test_real_exports_are_recognised_with_their_profiles(tmp_path):
              "uci_online_retail/online_retail_sample.csv": ("orders", "uci_online_retail"),
              "oulad_courses/studentRegistration.csv": ("training", "oulad_registrations")}
     for path, (kind, name) in cases.items():
-        upload = importing.Upload(Path(path).name, (REALDATA / path).read_bytes())
-        found_kind, found = importing.recognise(upload, tmp_path / "t.duckdb")
+        upload = browser_upload.Upload(Path(path).name, (REALDATA / path).read_bytes())
+        found_kind, found = browser_upload.recognise(upload, tmp_path / "t.duckdb")
         assert (found_kind, found.name) == (kind, name), path
 
 
 def test_a_file_without_a_profile_is_recognised_by_its_chinese_headers(tmp_path):
     data = "A社区投诉登记\n编号,社区,受理时间,类型,楼栋\n1,A,2025-06-03 21:00,直播噪音,B1\n".encode("gb18030")
-    assert importing.recognise(importing.Upload("投诉.csv", data), tmp_path / "t.duckdb") == ("complaints", None)
-    seen = importing.preview(importing.Upload("投诉.csv", data), "complaints", None, tmp_path / "t.duckdb")
+    assert browser_upload.recognise(browser_upload.Upload("投诉.csv", data), tmp_path / "t.duckdb") == ("complaints", None)
+    seen = browser_upload.preview(browser_upload.Upload("投诉.csv", data), "complaints", None, tmp_path / "t.duckdb")
     assert seen.refused is None and seen.headers == ["编号", "社区", "受理时间", "类型", "楼栋"]
     assert ("楼栋", "field", "building_id") in seen.fates
 
 
 def test_profile_written_by_the_page_reads_back(tmp_path):
     base = profiles.find(None, "nyc311")
-    edited = importing.edited(base, "complaints", ["Unique Key", "Borough"], {}, {"Borough": importing.DROP}, "BK")
-    path = importing.save(tmp_path / "t.duckdb", edited, "纽约 311")
+    edited = browser_upload.edited(base, "complaints", ["Unique Key", "Borough"], {}, {"Borough": browser_upload.DROP}, "BK")
+    path = browser_upload.save(tmp_path / "t.duckdb", edited, "纽约 311")
     again = profiles.load(path)
     assert again.name == "纽约 311" and "Borough" in again.drop and again.constants == {"community_id": "BK"}
     assert again.values == base.values and again.filter == base.filter
@@ -151,6 +150,7 @@ def test_profile_written_by_the_page_reads_back(tmp_path):
 
 def test_an_excel_upload_with_a_title_row_is_previewed_with_personal_columns_dropped(tmp_path):
     import io
+
     import openpyxl
     book = openpyxl.Workbook()
     sheet = book.active
@@ -159,9 +159,9 @@ def test_an_excel_upload_with_a_title_row_is_previewed_with_personal_columns_dro
     sheet.append(["YT1", "A", "PA", "2025-06-03 08:00", "张三", "电话13800138000"])
     data = io.BytesIO()
     book.save(data)
-    upload = importing.Upload("快递.xlsx", data.getvalue())
-    assert importing.recognise(upload, tmp_path / "t.duckdb") == ("parcels", None)
-    seen = importing.preview(upload, "parcels", None, tmp_path / "t.duckdb")
+    upload = browser_upload.Upload("快递.xlsx", data.getvalue())
+    assert browser_upload.recognise(upload, tmp_path / "t.duckdb") == ("parcels", None)
+    seen = browser_upload.preview(upload, "parcels", None, tmp_path / "t.duckdb")
     assert seen.refused is None
     assert dict((h, f) for h, f, _ in seen.fates) == {"运单号": "field", "社区编号": "field", "代收点": "field",
                                                     "入库时间": "field", "收件人": "personal", "备注": "masked"}

@@ -12,9 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.present import format as fmt
-from pipelines.present.i18n import METRICS, metric_help, metric_name, t
-from pipelines.present.i18n import en
-from pipelines.present.i18n import zh_CN
+from pipelines.present.i18n import METRICS, en, metric_help, metric_name, t, zh_CN
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = ["overview", "orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "street",
@@ -268,6 +266,7 @@ def _layers(spec: dict) -> list[dict]:
 
 def test_a_marked_line_keeps_the_periods_in_time_order_in_every_layer():
     import pandas as pd
+
     from pipelines.present import charts as ch
     labels = ["2024年12月", "2025年1月", "2025年2月", "2025年10月", "2025年11月"]
     df = pd.DataFrame({"label": labels, "start": pd.to_datetime(["2024-12-01", "2025-01-01", "2025-02-01",
@@ -282,6 +281,7 @@ def test_a_marked_line_keeps_the_periods_in_time_order_in_every_layer():
 
 def test_bars_draw_a_metric_whose_name_has_a_dot_and_count_in_whole_numbers():
     import pandas as pd
+
     from pipelines.present import charts as ch
     df = pd.DataFrame({"name": ["A社区", "B社区"], "complaints.open_at_end": [0, 0]})
     spec = ch.bars(df, "name", "complaints.open_at_end", "社区", "期末未办结", horizontal=True).to_dict()
@@ -294,7 +294,9 @@ def test_bars_draw_a_metric_whose_name_has_a_dot_and_count_in_whole_numbers():
 
 def test_the_map_names_buildings_and_points_in_chinese_and_fits_a_phone():
     import json
+
     import pandas as pd
+
     from pipelines.present import charts as ch
     buildings = pd.DataFrame({"building_id": ["B1", "B2"], "name": ["A社区1栋", "A社区2栋"],
                               "lat": [31.2300, 31.2310], "lon": [121.4700, 121.4720], "complaints": [0, 3]})

@@ -178,7 +178,7 @@ def test_lines_never_show_below_zero_and_counts_get_whole_ticks():
 def test_data_to_the_last_day_of_a_period_shows_the_time_that_leaves_it_incomplete():
     import datetime as dt
 
-    from dashboard.sidebar import period_label
+    from pipelines.present.periods import period_label
     assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 15, 21, 0), "zh") == \
         "2025年第24周 · 6月9日–6月15日（数据截至6月15日 21:00，不完整）"
     assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 16, 0, 0), "zh") == \

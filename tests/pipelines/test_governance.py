@@ -9,13 +9,11 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines.records import cases as consult
-from pipelines.records import actions as governance
-from pipelines.records import users
 from pipelines.cli.main import main
 from pipelines.demo.generate import run_demo
-from pipelines.records.kept import KEPT_TABLES
 from pipelines.ingest.store import import_file, undo
+from pipelines.records import actions, cases, users
+from pipelines.records.kept import KEPT_TABLES
 from tests.conftest import build_store, write
 
 COMMUNITIES = """
@@ -147,13 +145,13 @@ def _records(db) -> dict:
 
 
 def _record_some(db) -> None:
-    with governance.writing(db) as con:
-        a = governance.add_action(con, "A", "清理超时包裹", metric="parcels.overdue", due_on=dt.date(2025, 6, 9))
-        governance.update_action(con, a, status="in_progress", user="li")
-        c = consult.add_case(con, "A", "夜间直播噪音", on=dt.date(2025, 3, 3))
-        consult.add_meeting(con, c, dt.date(2025, 4, 2), "同意限时")
-        consult.agree(con, c, "限时直播", dt.date(2025, 4, 14))
-        consult.link_metric(con, c, "complaints.noise")
+    with actions.writing(db) as con:
+        a = actions.add_action(con, "A", "清理超时包裹", metric="parcels.overdue", due_on=dt.date(2025, 6, 9))
+        actions.update_action(con, a, status="in_progress", user="li")
+        c = cases.add_case(con, "A", "夜间直播噪音", on=dt.date(2025, 3, 3))
+        cases.add_meeting(con, c, dt.date(2025, 4, 2), "同意限时")
+        cases.agree(con, c, "限时直播", dt.date(2025, 4, 14))
+        cases.link_metric(con, c, "complaints.noise")
 
 
 def test_records_survive_build_reimport_and_undo(db, tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Kpi, build_store
 from pipelines.metrics import METRICS
+from tests.conftest import Kpi, build_store
 
 COMMUNITIES = """
 community_id,name,street,households,lat,lon

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest import profiles
 from pipelines.cli.main import main
 from pipelines.errors import FileRefused, UserError
+from pipelines.ingest import profiles
 from pipelines.ingest.store import import_file
 from tests.conftest import write
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import openpyxl
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 

@@ -5,9 +5,8 @@ import json
 import duckdb
 import pytest
 
-from pipelines.records import alert_rules
-from pipelines.records import rules
 from pipelines.cli.main import main
+from pipelines.records import alert_rules, rules
 
 
 def _con(db):

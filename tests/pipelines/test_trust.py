@@ -14,9 +14,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.ingest import readers
 from pipelines.build.runner import build, current_snapshot
 from pipelines.errors import FileRefused
+from pipelines.ingest import readers
 from pipelines.ingest.personal import KeyRefused
 from pipelines.ingest.readers import read_table
 from pipelines.ingest.store import import_file, undo

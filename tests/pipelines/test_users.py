@@ -10,10 +10,9 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines.records import audit
-from pipelines.records import users
 from pipelines.cli.main import main
 from pipelines.ingest.store import import_file, undo
+from pipelines.records import audit, users
 from tests.conftest import build_store, write
 
 COMMUNITIES = """

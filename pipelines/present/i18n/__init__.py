@@ -7,9 +7,7 @@ tests catch (both catalogs must hold the same keys).
 from __future__ import annotations
 
 from pipelines.metrics import REGISTRY
-
-from pipelines.present.i18n import en
-from pipelines.present.i18n import zh_CN
+from pipelines.present.i18n import en, zh_CN
 
 LANGS = ("zh", "en")
 _CATALOGS = {"zh": zh_CN, "en": en}

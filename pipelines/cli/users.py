@@ -1,0 +1,103 @@
+"""`linli users add|passwd|remove|list`: accounts and roles from the command line (SPEC §9)."""
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from pipelines.cli.common import db_path, ui_lang
+from pipelines.database import connect
+from pipelines.errors import UserError
+from pipelines.records.users import (
+    ROLE_ZH,
+    _existing,
+    add,
+    check_name,
+    check_role,
+    list_accounts,
+    normal_name,
+    passwd,
+    remove,
+)
+
+
+def read_password(lang: str, stdin=None) -> str:
+    """One line from standard input when it is not a terminal (scripts); else asked twice, unseen."""
+    stdin = stdin or sys.stdin
+    if not stdin.isatty():
+        line = stdin.readline()
+        if not line.strip():
+            raise UserError("标准输入里没有密码：请在第一行写入密码，例如 echo '密码' | linli users add …",
+                            "no password on standard input: write it as the first line, e.g. echo 'PASSWORD' | linli users add …")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("密码：" if lang == "zh" else "Password: ")
+    again = getpass.getpass("再输入一次密码：" if lang == "zh" else "Password again: ")
+    if first != again:
+        raise UserError("两次输入的密码不一致，没有做任何改动。请重新运行。", "the two passwords differ; nothing changed. Run it again.")
+    return first
+
+
+def cmd_add(args, db_path: Path) -> int:
+    lang = ui_lang()
+    check_name(args.name)     # before the password is asked for
+    check_role(args.role)
+    account = add(db_path, args.name, args.role, read_password(lang), community=args.community, street=args.street)
+    print(f"已添加账号 {account.describe('zh')}。" if lang == "zh" else f"Added the account {account.describe('en')}.")
+    return 0
+
+
+def cmd_passwd(args, db_path: Path) -> int:
+    lang = ui_lang()
+    con = connect(db_path)     # the name is checked before the password is asked for
+    try:
+        name = _existing(con, args.name)
+    finally:
+        con.close()
+    passwd(db_path, name, read_password(lang))
+    print(f"已为 {name} 设置新密码；用旧密码打开的页面需要重新登录。" if lang == "zh"
+          else f"New password set for {name}; sessions opened with the old one must log in again.")
+    return 0
+
+
+def cmd_remove(args, db_path: Path) -> int:
+    lang = ui_lang()
+    left = remove(db_path, args.name)
+    print(f"已删除账号 {normal_name(args.name)}。" if lang == "zh" else f"Removed the account {normal_name(args.name)}.")
+    if left == 0:
+        print("注意：已经没有任何账号，看板现在不需要登录，以演示模式对所有人开放。" if lang == "zh"
+              else "Note: no account is left, so the dashboard is open to everyone again (demo mode).", file=sys.stderr)
+    return 0
+
+
+def cmd_list(args, db_path: Path) -> int:
+    lang = ui_lang()
+    accounts = list_accounts(db_path)
+    if not accounts:
+        print("还没有任何账号：看板以演示模式开放。" if lang == "zh" else "No accounts yet: the dashboard runs open as a demo.")
+        return 0
+    print("\t".join(["用户名", "角色", "范围", "修改时间"] if lang == "zh" else ["name", "role", "scope", "changed"]))
+    for a in accounts:
+        role = ROLE_ZH[a.role] if lang == "zh" else a.role
+        scope = a.community_id or a.street or ("全部" if lang == "zh" else "all")
+        print(f"{a.name}\t{role}\t{scope}\t{a.changed_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+def add_cli(sub) -> None:
+    """Registers `linli users add|passwd|remove|list`."""
+    users = sub.add_parser("users", help="accounts and roles (SPEC §9)")
+    verbs = users.add_subparsers(dest="users_command", required=True)
+    a = verbs.add_parser("add", help="add an account; the password is read from standard input or asked for")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, help="director, member, official or admin")
+    where = a.add_mutually_exclusive_group()
+    where.add_argument("--community", help="the community id (director, member)")
+    where.add_argument("--street", help="the street office's name (official)")
+    a.set_defaults(func=lambda args: cmd_add(args, db_path(args)))
+    p = verbs.add_parser("passwd", help="set a new password")
+    p.add_argument("name")
+    p.set_defaults(func=lambda args: cmd_passwd(args, db_path(args)))
+    r = verbs.add_parser("remove", help="remove an account")
+    r.add_argument("name")
+    r.set_defaults(func=lambda args: cmd_remove(args, db_path(args)))
+    verbs.add_parser("list", help="list the accounts").set_defaults(func=lambda args: cmd_list(args, db_path(args)))

@@ -1,0 +1,322 @@
+"""A plain reader of the published build snapshot: every query the pages, the briefs and the command
+line ask of the numbers, with bound parameters and no Streamlit.
+
+A snapshot is the read-only copy `linli build` publishes (pipelines/build/runner.py); each query takes
+its path, so a new build is read as soon as it is published. Every query also takes `scope`, the
+communities the caller may see, and filters on it in SQL. Who may see what is decided by the caller:
+the dashboard's cached layer (dashboard/queries.py) cuts `scope` to the viewer's communities before
+calling; the command line's operator holds the database file and sees every community.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+
+import duckdb
+import pandas as pd
+
+Scope = tuple[str, ...]
+
+_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=3)
+def _connection(snap: str) -> duckdb.DuckDBPyConnection:
+    # a few recent snapshots at most: a new build publishes a new file and the old ones are removed
+    return duckdb.connect(snap, read_only=True)
+
+
+def _frame(snap: str, sql: str, params: list) -> pd.DataFrame:
+    with _LOCK:   # lru_cache may build one connection twice under two threads; one is enough
+        con = _connection(snap)
+    cursor = con.cursor()   # one cursor per query: the connection is shared across threads
+    try:
+        return cursor.execute(sql, params).df()
+    finally:
+        cursor.close()
+
+
+def built_at(snap: str) -> dt.datetime:
+    return _frame(snap, "SELECT built_at FROM build_info", [])["built_at"][0].to_pydatetime()
+
+
+def communities(snap: str, scope: Scope) -> pd.DataFrame:
+    """Communities with any period in kpi, with names and households where imported."""
+    return _frame(snap, """
+        SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.street, c.households, c.lat, c.lon
+        FROM (SELECT DISTINCT community_id FROM kpi) k LEFT JOIN stg_communities c USING (community_id)
+        WHERE list_contains(?::VARCHAR[], k.community_id) ORDER BY k.community_id""", [list(scope)])
+
+
+def scope_of(snap: str, role: str, community: str | None, street: str | None) -> Scope:
+    if role == "admin":
+        sql, params = "SELECT DISTINCT community_id FROM kpi ORDER BY 1", []
+    elif role == "official":
+        sql = """SELECT DISTINCT k.community_id FROM kpi k JOIN stg_communities c USING (community_id)
+                 WHERE c.street = ? ORDER BY 1"""
+        params = [street]
+    elif role in ("director", "member"):
+        sql, params = "SELECT DISTINCT community_id FROM kpi WHERE community_id = ?", [community]
+    else:
+        return ()
+    return tuple(_frame(snap, sql, params)["community_id"])
+
+
+def periods(snap: str, scope: Scope, community: str, grain: str) -> list[dt.date]:
+    df = _frame(snap, """SELECT DISTINCT period_start FROM kpi
+                          WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? ORDER BY 1""",
+                [list(scope), community, grain])
+    return [d.date() for d in pd.to_datetime(df["period_start"])]
+
+
+def has_column(snap: str, table: str, column: str) -> bool:
+    return not _frame(snap, """SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?""",
+                      [table, column]).empty
+
+
+def data_ends(snap: str, scope: Scope) -> dict[str, dt.datetime]:
+    """How far each community's data runs (SPEC §6): its latest event time.
+
+    The snapshot publishes no row-level tables, so unless period_spine carries the exact `data_end`
+    this is the latest time the published marts show: the start of the community's last week and
+    month, its overdue parcels' times and the last week's pickup hours. That is never later than
+    the truth and never earlier than the start of the last period, so it tells complete periods
+    from the partial last one exactly; only the day shown for that one can be early.
+    """
+    if has_column(snap, "period_spine", "data_end"):
+        sql = """SELECT community_id, max(data_end)::TIMESTAMP AS data_end FROM period_spine
+                 WHERE list_contains(?::VARCHAR[], community_id) GROUP BY 1"""
+    else:
+        sql = """
+        WITH last_week AS (
+            SELECT community_id, max(period_start) AS period_start FROM period_spine WHERE grain = 'week' GROUP BY 1
+        ),
+        evidence AS (
+            SELECT community_id, max(period_start)::TIMESTAMP AS t FROM period_spine GROUP BY 1
+            UNION ALL
+            SELECT community_id, max(greatest(arrived_at, coalesce(picked_up_at, arrived_at))) FROM mart_overdue_parcels GROUP BY 1
+            UNION ALL
+            SELECT h.community_id, max(h.period_start + (h.weekday - 1) * INTERVAL 1 DAY + h.hour * INTERVAL 1 HOUR)
+            FROM mart_parcel_pickups_hour h JOIN last_week w USING (community_id, period_start)
+            WHERE h.grain = 'week' GROUP BY 1
+        )
+        SELECT community_id, max(t) AS data_end FROM evidence
+        WHERE list_contains(?::VARCHAR[], community_id) GROUP BY 1"""
+    df = _frame(snap, sql, [list(scope)])
+    return {c: pd.Timestamp(t).to_pydatetime() for c, t in zip(df["community_id"], df["data_end"]) if not pd.isna(t)}
+
+
+def kpi_series(snap: str, scope: Scope, community: str, grain: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """period_start, metric, value for start <= period_start <= end."""
+    return _frame(snap, """SELECT period_start, metric, value FROM kpi
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start BETWEEN ? AND ?
+                            ORDER BY period_start, metric""", [list(scope), community, grain, start, end])
+
+
+def kpi_street(snap: str, scope: Scope, grain: str, period: dt.date) -> pd.DataFrame:
+    return _frame(snap, """SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.households,
+                                   k.metric, k.value
+                            FROM kpi k LEFT JOIN stg_communities c USING (community_id)
+                            WHERE list_contains(?::VARCHAR[], k.community_id) AND k.grain = ? AND k.period_start = ?""",
+                  [list(scope), grain, period])
+
+
+def rules(snap: str, scope: Scope, community: str) -> dict:
+    df = _frame(snap, "SELECT * FROM community_rules_effective WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?",
+                [list(scope), community])
+    if df.empty:
+        from pipelines.records.rules import DEFAULT_RULES
+        return dict(DEFAULT_RULES)
+    row = df.iloc[0]
+    return {"window_start": row["window_start"], "window_end": row["window_end"],
+            "overdue_hours": float(row["overdue_hours"])}
+
+
+def orders_by_channel(snap, scope, community, grain, start, end) -> pd.DataFrame:
+    return _frame(snap, """SELECT period_start, channel, orders, gmv_yuan FROM mart_orders_channel
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ?
+                             AND period_start BETWEEN ? AND ? ORDER BY period_start""",
+                  [list(scope), community, grain, start, end])
+
+
+def top_sellers(snap, scope, community, grain, period, limit: int = 10) -> pd.DataFrame:
+    return _frame(snap, """SELECT seller_id, channel, orders, gmv_yuan, is_new FROM mart_orders_seller
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?
+                            ORDER BY gmv_yuan DESC, orders DESC, seller_id LIMIT ?""",
+                  [list(scope), community, grain, period, limit])
+
+
+def dwell_bins(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT bin, parcels FROM mart_parcel_dwell_bins
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ? ORDER BY bin""",
+                  [list(scope), community, grain, period])
+
+
+def pickups_heatmap(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT weekday, hour, pickups FROM mart_parcel_pickups_hour
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?""",
+                  [list(scope), community, grain, period])
+
+
+def point_peaks(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT p.point_id, coalesce(s.name, p.point_id) AS name, p.capacity, p.peak_in_stock,
+                                   p.peak_ratio, p.peak_hour
+                            FROM mart_point_peak p LEFT JOIN stg_points s USING (community_id, point_id)
+                            WHERE list_contains(?::VARCHAR[], p.community_id) AND p.community_id = ?
+                              AND p.grain = ? AND p.period_start = ? ORDER BY p.peak_ratio DESC""",
+                  [list(scope), community, grain, period])
+
+
+def point_daily(snap, scope, community, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return _frame(snap, """SELECT d.day, coalesce(s.name, d.point_id) AS name, d.peak_ratio
+                            FROM mart_point_daily d LEFT JOIN stg_points s USING (community_id, point_id)
+                            WHERE list_contains(?::VARCHAR[], d.community_id) AND d.community_id = ?
+                              AND d.day >= ? AND d.day < ? ORDER BY d.day""",
+                  [list(scope), community, start, end])
+
+
+def overdue_parcels(snap, scope, community, start: dt.date, end: dt.date, limit: int = 500) -> pd.DataFrame:
+    return _frame(snap, """SELECT parcel_id, point_id, carrier, arrived_at, picked_up_at, waited_hours, still_waiting
+                            FROM mart_overdue_parcels
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND arrived_at >= ? AND arrived_at < ?
+                            ORDER BY still_waiting DESC, waited_hours DESC LIMIT ?""",
+                  [list(scope), community, start, end, limit])
+
+
+def complaints_by_category(snap, scope, community, grain, start, end) -> pd.DataFrame:
+    return _frame(snap, """SELECT period_start, category, complaints FROM mart_complaints_category
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ?
+                             AND period_start BETWEEN ? AND ? ORDER BY period_start""",
+                  [list(scope), community, grain, start, end])
+
+
+def noise_by_hour(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT hour, complaints, outside_hours FROM mart_noise_hour
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ? ORDER BY hour""",
+                  [list(scope), community, grain, period])
+
+
+def noise_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT n.building_id, coalesce(b.name, n.building_id) AS name, n.complaints, n.outside_hours
+                            FROM mart_noise_buildings n LEFT JOIN stg_buildings b USING (community_id, building_id)
+                            WHERE list_contains(?::VARCHAR[], n.community_id) AND n.community_id = ?
+                              AND n.grain = ? AND n.period_start = ?
+                            ORDER BY n.complaints DESC, n.building_id""",
+                  [list(scope), community, grain, period])
+
+
+def training_courses(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT course_type, sessions, registrations, attended, participants, elderly_participants
+                            FROM mart_training_course
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?
+                            ORDER BY sessions DESC, course_type""", [list(scope), community, grain, period])
+
+
+def jobs_mix(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT employment_type, role, started, via_training, median_monthly_income_yuan
+                            FROM mart_jobs_breakdown
+                            WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ? AND period_start = ?
+                            ORDER BY started DESC""", [list(scope), community, grain, period])
+
+
+def map_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT b.building_id, b.name, b.lat, b.lon, coalesce(n.complaints, 0) AS complaints
+                            FROM stg_buildings b LEFT JOIN mart_noise_buildings n
+                              ON n.community_id = b.community_id AND n.building_id = b.building_id
+                             AND n.grain = ? AND n.period_start = ?
+                            WHERE list_contains(?::VARCHAR[], b.community_id) AND b.community_id = ?
+                              AND b.lat IS NOT NULL AND b.lon IS NOT NULL""",
+                  [grain, period, list(scope), community])
+
+
+def map_points(snap, scope, community, grain, period) -> pd.DataFrame:
+    return _frame(snap, """SELECT s.point_id, s.name, s.lat, s.lon, s.capacity, p.peak_ratio
+                            FROM stg_points s LEFT JOIN mart_point_peak p
+                              ON p.community_id = s.community_id AND p.point_id = s.point_id
+                             AND p.grain = ? AND p.period_start = ?
+                            WHERE list_contains(?::VARCHAR[], s.community_id) AND s.community_id = ?
+                              AND s.lat IS NOT NULL AND s.lon IS NOT NULL""",
+                  [grain, period, list(scope), community])
+
+
+def imports(snap: str, own: tuple[int, ...] | None) -> pd.DataFrame:
+    return _frame(snap, """SELECT import_id, kind, file_name, imported_at, rows_read, rows_new, rows_replaced,
+                                  rows_quarantined, status FROM imports
+                           WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], import_id)
+                           ORDER BY import_id DESC""", [_ids(own), _ids(own)])
+
+
+def quarantine(snap: str, scope: Scope, own: tuple[int, ...] | None) -> pd.DataFrame:
+    return _frame(snap, """SELECT import_id, kind, file_name, row_number, reason_zh, reason_en, raw
+                           FROM quarantine_open
+                           WHERE list_contains(?::VARCHAR[], community_id)
+                              OR (community_id IS NULL AND (?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], import_id)))
+                           ORDER BY import_id DESC, row_number""", [list(scope), _ids(own), _ids(own)])
+
+
+def feed_freshness(snap: str, scope: Scope, community: str) -> pd.DataFrame:
+    """feed, latest_event, rows for the community; and the last import of each feed (the store's
+    history is not per community: a feed imported for any community counts as imported)."""
+    if not has_column(snap, "mart_feed_freshness", "feed"):
+        return pd.DataFrame(columns=["feed", "latest_event", "rows", "last_import"])
+    return _frame(snap, """
+        WITH imported AS (
+            SELECT kind AS feed, max(imported_at) AS last_import FROM imports WHERE status <> 'undone' GROUP BY 1
+        )
+        SELECT f.feed, f.latest_event, f.rows, i.last_import
+        FROM mart_feed_freshness f LEFT JOIN imported i USING (feed)
+        WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
+        ORDER BY f.feed""", [list(scope), community])
+
+
+def overdue_list(snap, scope, community, start: dt.date, end: dt.date, limit: int = 500) -> pd.DataFrame:
+    """The overdue parcels with their point's name and, where the feed records it, the building."""
+    building = ("o.building_id" if has_column(snap, "mart_overdue_parcels", "building_id")
+                else "NULL::VARCHAR AS building_id")
+    return _frame(snap, f"""SELECT o.parcel_id, o.point_id, coalesce(s.name, o.point_id) AS point_name, {building},
+                                   o.carrier, o.arrived_at, o.picked_up_at, o.waited_hours, o.still_waiting
+                            FROM mart_overdue_parcels o LEFT JOIN stg_points s USING (community_id, point_id)
+                            WHERE list_contains(?::VARCHAR[], o.community_id) AND o.community_id = ?
+                              AND o.arrived_at >= ? AND o.arrived_at < ?
+                            ORDER BY o.still_waiting DESC, o.waited_hours DESC, o.parcel_id LIMIT ?""",
+                  [list(scope), community, start, end, limit])
+
+
+def followup_complaints(snap, scope, community, end: dt.date, limit: int = 200) -> pd.DataFrame:
+    """Complaints received before `end` and not resolved by then, oldest first, with the building's name."""
+    if not has_column(snap, "mart_complaints_followup", "complaint_id"):
+        return pd.DataFrame(columns=["complaint_id", "category", "building_id", "building_name", "source",
+                                     "received_at", "open_days"])
+    return _frame(snap, """SELECT f.complaint_id, f.category, f.building_id, coalesce(b.name, f.building_id) AS building_name,
+                                  f.source, f.received_at,
+                                  round(date_diff('hour', f.received_at, ?::TIMESTAMP) / 24.0, 1) AS open_days
+                           FROM mart_complaints_followup f LEFT JOIN stg_buildings b USING (community_id, building_id)
+                           WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
+                             AND f.received_at < ? AND (f.resolved_at IS NULL OR f.resolved_at >= ?)
+                           ORDER BY f.received_at, f.complaint_id LIMIT ?""",
+                  [end, list(scope), community, end, end, limit])
+
+
+def feedback_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
+    """Each building's feedback beside its noise complaints, the one that needs attention first: the
+    highest dissatisfied share, then the most heard at night, then the most complaints."""
+    return _frame(snap, """SELECT f.building_id, coalesce(b.name, f.building_id) AS name, f.responses, f.dissatisfied,
+                                  f.dissatisfied_share, f.late_noise_share, f.noise_complaints
+                           FROM mart_feedback_buildings f LEFT JOIN stg_buildings b USING (community_id, building_id)
+                           WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
+                             AND f.grain = ? AND f.period_start = ?
+                           ORDER BY f.dissatisfied_share DESC NULLS LAST, f.late_noise_share DESC NULLS LAST,
+                                    f.noise_complaints DESC, f.building_id""",
+                  [list(scope), community, grain, period])
+
+
+def community_buildings(snap, scope, community) -> pd.DataFrame:
+    """The community's buildings register (building_id, name), for picking a building by its name."""
+    return _frame(snap, """SELECT building_id, coalesce(name, building_id) AS name FROM stg_buildings
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?
+                           ORDER BY building_id""", [list(scope), community])
+
+
+def _ids(own: tuple[int, ...] | None) -> list[int] | None:
+    return None if own is None else list(own)
