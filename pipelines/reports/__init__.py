@@ -1,6 +1,5 @@
-"""The meeting brief (SPEC §8): one Brief gathered from the pages' own queries, written as xlsx, PDF or PNG.
-
-content.py gathers; xlsx.py, pdf.py and png.py only lay out what it gathered; fonts.py finds the Chinese
-font; cli.py is `linli report`. None of them imports Streamlit (the check pages' buttons live in
-dashboard/brief_buttons.py), so the command works without a running server.
+"""The meeting brief (SPEC §8): one Brief (brief.py) gathered by content.py from the snapshot reader and
+the records, drawn by xlsx.py, pdf.py and png.py (render.py picks one); fonts.py finds the Chinese font.
+`linli report` (pipelines/cli/report.py) and the check pages' buttons (dashboard/parts/brief_buttons.py,
+which hands in the dashboard's cached, scope-checked queries) both use it.
 """
