@@ -1,7 +1,10 @@
-"""The input feeds of SPEC §3: columns, types, Chinese aliases, enumerations, keys.
+"""The input feeds of SPEC §3: columns, types, Chinese aliases, enumerations, keys, and the words shown.
 
 Everything the readers and validators know about a feed lives here, so a new
-synonym from a real register is a one-line change.
+synonym from a real register is a one-line change. So do the words the pages and
+briefs show for a feed (its name) and for each stored enumeration value, in both
+languages: the catalogs (pipelines/present/i18n) do not repeat them, and
+`i18n.label` reads them from here.
 """
 from __future__ import annotations
 
@@ -15,12 +18,25 @@ SQL_TYPES = {ID: "VARCHAR", TEXT: "VARCHAR", ENUM: "VARCHAR", INT: "BIGINT",
 
 
 @dataclass(frozen=True)
+class Word:
+    """One stored enumeration value as shown (zh, en), and the further words an import accepts for it."""
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+
+def _w(zh: str, en: str, *aliases: str) -> Word:
+    return Word(zh, en, aliases)
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     kind: str
     required: bool = False
     aliases: tuple[str, ...] = ()
-    enum: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # stored value -> its words; an import accepts the value itself, its Chinese word and the aliases
+    words: dict[str, Word] = field(default_factory=dict)
     non_negative: bool = False
     label_zh: str = ""
 
@@ -28,11 +44,22 @@ class Column:
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
 
+    @property
+    def enum(self) -> dict[str, tuple[str, ...]]:
+        """Stored value -> the words an import accepts for it, the shown Chinese word first."""
+        return {value: (w.zh, *w.aliases) for value, w in self.words.items()}
+
+    def word(self, value: str, lang: str = "zh") -> str | None:
+        """The word shown for a stored value; None for a value the column does not declare."""
+        w = self.words.get(value)
+        return None if w is None else (w.zh if lang == "zh" else w.en)
+
 
 @dataclass(frozen=True)
 class Feed:
     name: str
     label_zh: str
+    label_en: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     # column -> (reference feed, columns of this feed that must match its key)
@@ -51,12 +78,16 @@ class Feed:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    def label(self, lang: str = "zh") -> str:
+        """The feed's name as the pages, the briefs and the import page show it."""
+        return self.label_zh if lang == "zh" else self.label_en
+
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
 
-def _c(name, kind, required=False, aliases=(), enum=None, non_negative=False, zh=""):
+def _c(name, kind, required=False, aliases=(), enum=None, non_negative=False, zh=""):   # enum: value -> _w(...)
     return Column(name, kind, required, tuple(aliases), enum or {}, non_negative, zh or (aliases[0] if aliases else name))
 
 
@@ -72,14 +103,14 @@ def _feed(feed: Feed) -> None:
     FEEDS[feed.name] = feed
 
 
-_feed(Feed("communities", "社区", (
+_feed(Feed("communities", "社区", "Communities", (
     _c("community_id", ID, True, ["社区编号", "社区id", "社区代码", "编号"], zh="社区编号"),
     _c("name", TEXT, aliases=["社区名称", "名称", "社区"]),
     _c("street", TEXT, aliases=["街道", "所属街道", "街道办", "街道办事处"]),
     HOUSEHOLDS, LAT, LON,
 ), key=("community_id",), is_event=False))
 
-_feed(Feed("buildings", "楼栋", (
+_feed(Feed("buildings", "楼栋", "Buildings", (
     _c("building_id", ID, True, ["楼栋编号", "楼栋", "楼号", "楼栋号"]),
     COMMUNITY,
     _c("name", TEXT, aliases=["楼栋名称", "名称"]),
@@ -87,36 +118,40 @@ _feed(Feed("buildings", "楼栋", (
 ), key=("community_id", "building_id"), references={"community_id": ("communities", ("community_id",))},
     is_event=False))
 
-_feed(Feed("points", "快递代收点", (
+_feed(Feed("points", "快递代收点", "Parcel points", (
     _c("point_id", ID, True, ["代收点编号", "代收点", "驿站编号", "点位编号", "点位"]),
     COMMUNITY,
     _c("name", TEXT, aliases=["代收点名称", "名称", "驿站名称"]),
     _c("kind", ENUM, aliases=["类型", "代收点类型"], enum={
-        "station": ("驿站", "代收点", "驿站/代收点", "快递驿站"), "locker": ("快递柜", "智能柜", "智能快递柜")}),
+        "station": _w("驿站", "Parcel station", "代收点", "驿站/代收点", "快递驿站"),
+        "locker": _w("快递柜", "Parcel locker", "智能柜", "智能快递柜")}),
     _c("capacity", INT, aliases=["容量", "最大容量", "容量(件)"], non_negative=True),
     LAT, LON,
 ), key=("community_id", "point_id"), references={"community_id": ("communities", ("community_id",))},
     is_event=False))
 
-_feed(Feed("sellers", "商户", (
+_feed(Feed("sellers", "商户", "Sellers", (
     _c("seller_id", ID, True, ["商户编号", "团长编号", "商户", "团长", "主播编号"]),
     COMMUNITY,
     _c("building_id", ID, aliases=["楼栋编号", "楼栋", "楼号"]),
     _c("kind", ENUM, aliases=["类型", "商户类型", "经营类型"], enum={
-        "group_buy": ("团购", "拼团", "社区团购"), "livestream": ("直播", "直播带货"),
-        "coop": ("合作社",), "shop": ("商铺", "店铺", "门店")}),
+        "group_buy": _w("团购", "Group buying", "拼团", "社区团购"),
+        "livestream": _w("直播", "Livestream", "直播带货"),
+        "coop": _w("合作社", "Co-op"), "shop": _w("商铺", "Shop", "店铺", "门店")}),
     _c("started_on", DATE, aliases=["开始日期", "入驻日期", "开业日期"]),
 ), key=("community_id", "seller_id"), references={"community_id": ("communities", ("community_id",)),
                                    "building_id": ("buildings", ("community_id", "building_id"))},
     is_event=False))
 
-_feed(Feed("orders", "订单", (
+_feed(Feed("orders", "订单", "Orders", (
     _c("order_id", ID, True, ["订单号", "订单编号", "订单id"]),
     COMMUNITY,
     _c("seller_id", ID, True, ["商户编号", "团长编号", "商户", "团长", "主播编号"]),
     _c("channel", ENUM, True, ["渠道", "销售渠道", "订单渠道"], enum={
-        "group_buy": ("团购", "拼团", "社区团购"), "livestream": ("直播", "直播带货"),
-        "coop_store": ("合作社", "合作社店铺"), "local_platform": ("本地平台",), "other": ("其他",)}),
+        "group_buy": _w("团购", "Group buying", "拼团", "社区团购"),
+        "livestream": _w("直播", "Livestream", "直播带货"),
+        "coop_store": _w("合作社", "Co-op store", "合作社店铺"),
+        "local_platform": _w("本地平台", "Local platform"), "other": _w("其他", "Other")}),
     _c("ordered_at", TIMESTAMP, True, ["下单时间", "订单时间", "创建时间", "下单日期", "支付时间", "order_time",
                                         "order_date", "created_at"]),
     _c("amount_yuan", FLOAT, True, ["金额", "实付金额", "实付", "订单金额", "支付金额", "金额(元)", "amount",
@@ -124,13 +159,14 @@ _feed(Feed("orders", "订单", (
        non_negative=True),
     _c("item_count", INT, aliases=["件数", "数量", "商品数量"], non_negative=True),
     _c("status", ENUM, True, ["状态", "订单状态"], enum={
-        "paid": ("已支付", "已完成", "已付款", "支付成功", "完成", "交易成功", "completed", "complete", "success"),
-        "refunded": ("已退款", "退款", "退款成功", "refund"),
-        "cancelled": ("已取消", "取消", "交易关闭", "canceled", "cancel")}),
+        "paid": _w("已支付", "Paid", "已完成", "已付款", "支付成功", "完成", "交易成功", "completed", "complete",
+                   "success"),
+        "refunded": _w("已退款", "Refunded", "退款", "退款成功", "refund"),
+        "cancelled": _w("已取消", "Cancelled", "取消", "交易关闭", "canceled", "cancel")}),
 ), key=("community_id", "order_id"), references={"community_id": ("communities", ("community_id",))},
     period_times=("ordered_at",)))
 
-_feed(Feed("parcels", "快递包裹", (
+_feed(Feed("parcels", "快递包裹", "Parcels", (
     _c("parcel_id", ID, True, ["运单号", "快递单号", "包裹编号", "单号"]),
     COMMUNITY,
     _c("point_id", ID, True, ["代收点编号", "代收点", "驿站编号", "点位编号", "点位"]),
@@ -144,52 +180,54 @@ _feed(Feed("parcels", "快递包裹", (
     order_checks=(("picked_up_at", "arrived_at"),), period_times=("arrived_at", "picked_up_at"),
     open_until="picked_up_at"))
 
-_feed(Feed("complaints", "投诉", (
+_feed(Feed("complaints", "投诉", "Complaints", (
     _c("complaint_id", ID, True, ["编号", "投诉编号", "工单号", "工单编号"]),
     COMMUNITY,
     _c("received_at", TIMESTAMP, True, ["受理时间", "登记时间", "接收时间", "投诉时间"]),
     _c("occurred_at", TIMESTAMP, aliases=["发生时间"]),
     _c("category", ENUM, True, ["类型", "投诉类型", "问题类型", "类别"], enum={
-        "livestream_noise": ("直播噪音", "噪音", "直播扰民"), "parcel_pileup": ("快递堆放", "快递堆积"),
-        "other": ("其他",)}),
+        "livestream_noise": _w("直播噪音", "Livestream noise", "噪音", "直播扰民"),
+        "parcel_pileup": _w("快递堆放", "Parcel pile-up", "快递堆积"), "other": _w("其他", "Other")}),
     _c("building_id", ID, aliases=["楼栋编号", "楼栋", "楼号"]),
     _c("seller_id", ID, aliases=["商户编号", "团长编号", "商户", "主播编号"]),
     _c("source", ENUM, aliases=["来源", "投诉来源", "反映渠道"], enum={
-        "wechat": ("微信群", "微信"), "hotline": ("12345热线", "热线", "12345"),
-        "visit": ("入户走访", "走访"), "meeting": ("议事会",), "other": ("其他",)}),
+        "wechat": _w("微信群", "WeChat group", "微信"), "hotline": _w("12345热线", "12345 hotline", "热线", "12345"),
+        "visit": _w("入户走访", "Home visit", "走访"), "meeting": _w("议事会", "Residents' meeting"),
+        "other": _w("其他", "Other")}),
     _c("resolved_at", TIMESTAMP, aliases=["办结时间", "解决时间", "处理完成时间", "办结日期"]),
 ), key=("community_id", "complaint_id"), references={"community_id": ("communities", ("community_id",)),
                                       "building_id": ("buildings", ("community_id", "building_id"))},
     order_checks=(("resolved_at", "received_at"),), period_times=("received_at", "resolved_at"),
     open_until="resolved_at"))
 
-_feed(Feed("training", "培训签到", (
+_feed(Feed("training", "培训签到", "Training", (
     _c("session_id", ID, True, ["场次编号", "课程场次", "场次", "场次id"]),
     COMMUNITY,
     _c("course_type", ENUM, True, ["课程类型", "课程类别", "课程"], enum={
-        "silver_digital": ("银发触网",), "ecommerce_skills": ("电商实战", "电商培训", "电商技能"),
-        "finance": ("理财",), "legal": ("法律讲座", "法律"), "other": ("其他",)}),
+        "silver_digital": _w("银发触网", "Silver digital"),
+        "ecommerce_skills": _w("电商实战", "E-commerce skills", "电商培训", "电商技能"),
+        "finance": _w("理财", "Finance"), "legal": _w("法律讲座", "Legal talk", "法律"), "other": _w("其他", "Other")}),
     _c("session_date", DATE, True, ["上课日期", "培训日期", "日期", "课程日期"]),
     _c("participant_id", ID, True, ["学员编号", "参与者编号", "居民编号"]),
     _c("age_band", ENUM, aliases=["年龄段", "年龄组"], enum={
-        "<30": ("30岁以下", "30以下"), "30-44": ("30-44岁",), "45-59": ("45-59岁",),
-        "60-69": ("60-69岁",), "70+": ("70岁以上", "70岁及以上", "70以上")}),
+        "<30": _w("30岁以下", "Under 30", "30以下"), "30-44": _w("30-44岁", "30–44"), "45-59": _w("45-59岁", "45–59"),
+        "60-69": _w("60-69岁", "60–69"), "70+": _w("70岁以上", "70 and over", "70岁及以上", "70以上")}),
     _c("attended", BOOL, True, ["是否出席", "签到", "是否签到", "出席"]),
 ), key=("community_id", "session_id", "participant_id"), references={"community_id": ("communities", ("community_id",))},
     person_column="participant_id", period_times=("session_date",)))
 
-_feed(Feed("jobs", "就业安置", (
+_feed(Feed("jobs", "就业安置", "Jobs", (
     _c("placement_id", ID, True, ["就业编号", "安置编号", "岗位编号", "编号"]),
     COMMUNITY,
     _c("person_id", ID, True, ["人员编号", "居民编号"]),
     _c("employer_kind", ENUM, aliases=["用工单位类型", "雇主类型", "单位类型"], enum={
-        "seller": ("商户",), "coop": ("合作社",), "courier": ("快递", "快递公司"),
-        "platform": ("平台",), "other": ("其他",)}),
+        "seller": _w("商户", "Seller"), "coop": _w("合作社", "Co-op"), "courier": _w("快递", "Courier", "快递公司"),
+        "platform": _w("平台", "Platform"), "other": _w("其他", "Other")}),
     _c("role", ENUM, aliases=["岗位", "岗位类型"], enum={
-        "packing": ("打包分拣", "打包", "分拣"), "host": ("主播",), "service": ("客服",),
-        "delivery": ("配送",), "other": ("其他",)}),
+        "packing": _w("打包分拣", "Packing", "打包", "分拣"), "host": _w("主播", "Host"),
+        "service": _w("客服", "Customer service"), "delivery": _w("配送", "Delivery"), "other": _w("其他", "Other")}),
     _c("employment_type", ENUM, aliases=["用工形式", "就业形式", "就业类型"], enum={
-        "flexible": ("灵活就业",), "part_time": ("兼职",), "full_time": ("全职",)}),
+        "flexible": _w("灵活就业", "Flexible"), "part_time": _w("兼职", "Part-time"), "full_time": _w("全职", "Full-time")}),
     _c("started_on", DATE, True, ["入职日期", "上岗日期", "开始日期", "就业日期"]),
     _c("ended_on", DATE, aliases=["结束日期", "离职日期"]),
     _c("monthly_income_yuan", FLOAT, aliases=["月收入", "月收入(元)", "月均收入"], non_negative=True),
@@ -198,14 +236,14 @@ _feed(Feed("jobs", "就业安置", (
     order_checks=(("ended_on", "started_on"),), person_column="person_id", period_times=("started_on",),
     open_until="ended_on"))
 
-_feed(Feed("feedback", "噪音反馈", (
+_feed(Feed("feedback", "噪音反馈", "Noise feedback", (
     _c("response_id", ID, True, ["编号", "回访编号", "问卷编号", "反馈编号"]),
     COMMUNITY,
     _c("surveyed_on", DATE, True, ["走访日期", "回访日期", "调查日期", "日期"]),
     _c("building_id", ID, aliases=["楼栋编号", "楼栋", "楼号"]),
     _c("rating", ENUM, True, ["评价", "满意度", "满意程度"], enum={
-        "satisfied": ("满意", "非常满意", "比较满意"), "neutral": ("一般", "基本满意"),
-        "dissatisfied": ("不满意", "很不满意", "非常不满意")}),
+        "satisfied": _w("满意", "satisfied", "非常满意", "比较满意"), "neutral": _w("一般", "neutral", "基本满意"),
+        "dissatisfied": _w("不满意", "dissatisfied", "很不满意", "非常不满意")}),
     _c("late_noise", BOOL, aliases=["夜间是否听到直播噪音", "夜间噪音", "是否听到夜间噪音", "夜间是否有噪音"]),
     _c("comment", TEXT, aliases=["意见", "意见建议", "备注", "反馈意见"]),
 ), key=("community_id", "response_id"), references={"community_id": ("communities", ("community_id",)),
@@ -222,6 +260,22 @@ KIND_ALIASES = {"订单": "orders", "快递": "parcels", "包裹": "parcels", "�
 def resolve_kind(kind: str) -> str:
     k = kind.strip()
     return KIND_ALIASES.get(k, k.lower())
+
+
+def _enum_columns() -> dict[str, Column]:
+    """Every enumeration column by the names a page may give it (`i18n.label(name, value)`): `feed.column`
+    always, and the bare column name where one feed alone has it (channel, role; not kind, which points
+    and sellers both have, and which names the feeds themselves: label("kind", "orders") is 订单)."""
+    found: dict[str, list[Column]] = {}
+    for kind, feed in FEEDS.items():
+        for c in feed.columns:
+            if c.kind == ENUM:
+                found[f"{kind}.{c.name}"] = [c]
+                found.setdefault(c.name, []).append(c)
+    return {name: cs[0] for name, cs in found.items() if len(cs) == 1 and name != "kind"}
+
+
+ENUM_COLUMNS = _enum_columns()
 
 
 # Header words that mark a column holding personal data (SPEC §3); such a column is never stored

@@ -20,13 +20,13 @@ from pipelines.ingest import browser_upload
 from pipelines.ingest.profiles import Profile
 from pipelines.present import format as fmt
 from pipelines.present.check_sheet import Section
-from pipelines.present.i18n import t
+from pipelines.present.i18n import label, t
 
 METRICS = ["feedback.responses", "feedback.dissatisfied_share", "feedback.late_noise_share"]
 RATINGS = ("satisfied", "neutral", "dissatisfied")
 NOISE = ("yes", "no", "unasked")
 # what the feed's reader understands, whatever language the page is in
-RATING_CELL = {"satisfied": "满意", "neutral": "一般", "dissatisfied": "不满意"}
+RATING_CELL = {r: label("rating", r, "zh") for r in RATINGS}   # the words of pipelines/feeds.py
 NOISE_CELL = {"yes": "是", "no": "否", "unasked": ""}
 # the feed's own Chinese headers (pipelines/feeds.py aliases), in its field order
 HEADERS = ("编号", "社区编号", "回访日期", "楼栋编号", "评价", "夜间是否听到直播噪音", "意见")
@@ -90,7 +90,7 @@ class EntryError(ValueError):
 def round_rows(v: View, edited: pd.DataFrame, choices: dict[str, str]) -> list[dict]:
     """The form's rows as feed fields (rating and late_noise as codes); blank rows are left out."""
     cols = [v.tr(f"feedback.form.{k}") for k in ("building", "rating", "noise", "comment")]
-    ratings = {v.tr(f"feedback.rating.{r}"): r for r in RATINGS}
+    ratings = {label("rating", r, v.lang): r for r in RATINGS}
     noises = {v.tr(f"feedback.noise.{n}"): n for n in NOISE}
     out = []
     for n, row in enumerate(edited.to_dict("records"), start=1):
@@ -167,7 +167,7 @@ def entry_form(v: View) -> None:
             _editor_frame(v), num_rows="dynamic", hide_index=True, width="stretch", key=editor_key,
             column_config={
                 b: st.column_config.SelectboxColumn(b, options=list(choices)),
-                r: st.column_config.SelectboxColumn(r, options=[v.tr(f"feedback.rating.{x}") for x in RATINGS]),
+                r: st.column_config.SelectboxColumn(r, options=[label("rating", x, v.lang) for x in RATINGS]),
                 n: st.column_config.SelectboxColumn(n, options=[v.tr(f"feedback.noise.{x}") for x in NOISE]),
                 c: st.column_config.TextColumn(c, max_chars=500)})
         if not choices:

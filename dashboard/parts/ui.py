@@ -12,12 +12,13 @@ from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import Context, alerts, context_from, stale_feeds
 from pipelines.present.export import csv_bytes
+from pipelines.feeds import FEEDS
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name, t
 from pipelines.present.periods import data_end_text
 from pipelines.records.rules import STALE_DAYS
 
 TREND_PERIODS = 12
-FEED_ORDER = ["orders", "parcels", "complaints", "training", "jobs", "feedback"]
+FEED_ORDER = [kind for kind, feed in FEEDS.items() if feed.is_event]   # the feed registry's order
 FIT_ROWS, ROW_PX = 25, 35   # st.dataframe's row height; longer lists scroll inside the page
 # Up to this many rows a table is static and wraps its cells: st.dataframe is a canvas grid that cannot
 # wrap, and at 390 px it hid every column past the third behind a sideways scroll.

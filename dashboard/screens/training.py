@@ -23,7 +23,7 @@ with left:
 with right:
     st.subheader(v.tr("training.h.courses"))
     courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period)
-    courses["course_type"] = [label("course", c, v.lang) for c in courses["course_type"]]
+    courses["course_type"] = [label("course_type", c, v.lang) for c in courses["course_type"]]
     ui.chart(v, charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
                             v.tr("chart.participants"), horizontal=True), not courses.empty)
 ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses",
@@ -36,7 +36,7 @@ with left:
 with right:
     st.subheader(v.tr("training.h.jobs_mix"))
     mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period)
-    mix["employment_type"] = [label("employment", c, v.lang) for c in mix["employment_type"]]
+    mix["employment_type"] = [label("employment_type", c, v.lang) for c in mix["employment_type"]]
     mix["role"] = [label("role", c, v.lang) for c in mix["role"]]
     by_type = mix.groupby("employment_type", as_index=False)["started"].sum()
     ui.chart(v, charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),

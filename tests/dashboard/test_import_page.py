@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import browser_upload, profiles
-from pipelines.present.i18n import t
+from pipelines.present.i18n import label, t
 from tests.conftest import build_store
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -177,7 +177,7 @@ def test_a_real_export_in_english_is_recognised_with_its_profile_on_the_page(db)
     import_page(at)
     at.file_uploader[0].set_value(("online_retail_sample.csv", data, "text/csv")).run()
     assert not at.exception and not at.error
-    assert at.caption[0].value == t("import.recognised_profile", "en", kind=t("kind.orders", "en"),
+    assert at.caption[0].value == t("import.recognised_profile", "en", kind=label("kind", "orders", "en"),
                                     profile="UCI Online Retail 订单明细")
     fates = at.dataframe[0].value.set_index("Column in the file")["Becomes"]
     assert fates["InvoiceNo"] == "imported as 'order_id, status'" and fates["CustomerID"] == "personal data, not stored"

@@ -1,11 +1,13 @@
 """The catalogs: every visible string, in each UI language. Metric names and definitions come
-from the metric registry (pipelines/metrics.py).
+from the metric registry (pipelines/metrics.py); feed names and the words for stored enumeration
+values (channel group_buy: 团购) from the feed registry (pipelines/feeds.py), through `label`.
 
 `t(key, lang)` looks a string up; a key missing from a catalog is a bug the
 tests catch (both catalogs must hold the same keys).
 """
 from __future__ import annotations
 
+from pipelines.feeds import ENUM_COLUMNS, FEEDS
 from pipelines.metrics import REGISTRY
 from pipelines.present.i18n import en, zh_CN
 
@@ -32,5 +34,21 @@ def metric_help(metric: str, lang: str = "zh", rules: dict | None = None) -> str
 
 
 def label(prefix: str, value: str, lang: str = "zh") -> str:
-    """Chinese word for a stored enumeration value (channel.group_buy -> 团购); the value itself if unknown."""
+    """The word shown for a stored value; the value itself if nothing names it.
+
+    - `kind`: a feed's name (label("kind", "orders") -> 订单), from the feed registry;
+    - an enumeration column, as `feed.column` or its bare name where one feed alone has it
+      (label("channel", "group_buy") -> 团购), from the feed registry; "unknown" is what a mart
+      writes for an empty value (mart_jobs_breakdown), shown as 未填写;
+    - anything else from the catalog (label("auth.action", "import") -> 导入).
+    """
+    if prefix == "kind":
+        feed = FEEDS.get(value)
+        return feed.label(lang) if feed else str(value)
+    column = ENUM_COLUMNS.get(prefix)
+    if column is not None:
+        word = column.word(value, lang)
+        if word is None and value == "unknown":
+            return t("enum.unknown", lang)
+        return word if word is not None else str(value)
     return _CATALOGS[lang].STRINGS.get(f"{prefix}.{value}", str(value))
