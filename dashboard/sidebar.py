@@ -6,7 +6,7 @@ value that names nothing here is not dropped silently: the page says what was
 asked and what is shown instead.
 
 The view opens on the latest complete period and labels a partial one
-(the period arithmetic and its labels: pipelines/present/periods.py).
+(the period arithmetic: pipelines/periods.py; its labels: pipelines/present/periods.py).
 """
 from __future__ import annotations
 
@@ -18,13 +18,8 @@ import streamlit as st
 from dashboard import queries as q
 from pipelines.present import format as fmt
 from pipelines.present.i18n import LANGS, t
-from pipelines.present.periods import (
-    GRAINS,
-    is_complete,
-    latest_complete,
-    period_label,
-    period_next,
-)
+from pipelines.periods import GRAINS, is_complete, latest_complete, period_next
+from pipelines.present.periods import period_label
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,16 @@ import datetime as dt
 
 import pandas as pd
 
+from pipelines.periods import period_shift, period_start
 from pipelines.present import format as fmt
 from pipelines.present.i18n import METRIC_KIND
 from pipelines.records.effect import WINDOW, Effect, effect
 
 
 def weeks_around(agreed_on: dt.date) -> tuple[dt.date, dt.date]:
-    """The span of weekly kpi an effect reads: the window each side of the agreement, and a week more."""
-    return agreed_on - dt.timedelta(weeks=WINDOW + 1), agreed_on + dt.timedelta(weeks=WINDOW + 1)
+    """The span of weekly kpi an effect reads: the window each side of the agreement's week, and a week more."""
+    week = period_start("week", agreed_on)
+    return period_shift("week", week, -(WINDOW + 1)), period_shift("week", week, WINDOW + 1)
 
 
 def effect_of(series: pd.DataFrame, metric: str, agreed_on: dt.date, data_end) -> Effect:

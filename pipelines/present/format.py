@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from pipelines.periods import period_last_day
 from pipelines.present.i18n import METRIC_KIND, t
 
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -111,7 +112,7 @@ def datetime(d: dt.datetime | None, lang: str = "zh") -> str:
 
 def period(grain: str, start: dt.date, lang: str = "zh") -> str:
     if grain == "week":
-        end = start + dt.timedelta(days=6)
+        end = period_last_day(grain, start)
         year, week, _ = start.isocalendar()
         short = (lambda d: f"{d.month}月{d.day}日") if lang == "zh" else (lambda d: f"{d.day} {MONTHS_EN[d.month - 1]}")
         return t("period.week", lang, year=year, week=week, start=short(start), end=short(end))

@@ -1,34 +1,13 @@
-"""Period arithmetic and period names in Python, for the pages, the briefs and the effect of a case.
-
-A week is an ISO week from Monday, a month a calendar month (SPEC §5); the SQL side of the same rule is
-sql/macros.sql `period_start`. A period is complete when the community's data runs to its end (SPEC §6).
+"""A period in words, for the pages and the briefs: its name, and for a partial period the day its data
+runs to (SPEC §6). The arithmetic (a period's start, end, completeness) is pipelines/periods.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 
+from pipelines.periods import is_complete, period_last_day
 from pipelines.present import format as fmt
 from pipelines.present.i18n import t
-
-GRAINS = ("week", "month")
-
-
-def period_next(grain: str, start: dt.date) -> dt.date:
-    """The first day after the period (its end, as SPEC §5 counts it)."""
-    if grain == "week":
-        return start + dt.timedelta(days=7)
-    y, m = start.year + start.month // 12, start.month % 12 + 1
-    return dt.date(y, m, 1)
-
-
-def is_complete(grain: str, start: dt.date, data_end: dt.datetime | None) -> bool:
-    """The community's data runs to the period's end: its latest event is at or after it."""
-    return data_end is not None and data_end >= dt.datetime.combine(period_next(grain, start), dt.time())
-
-
-def latest_complete(grain: str, periods: list[dt.date], data_end: dt.datetime | None) -> dt.date | None:
-    done = [p for p in periods if is_complete(grain, p, data_end)]
-    return done[-1] if done else None
 
 
 def period_label(grain: str, start: dt.date, data_end: dt.datetime | None, lang: str) -> str:
@@ -43,5 +22,4 @@ def data_end_text(grain: str, start: dt.date, data_end: dt.datetime, lang: str, 
     """The day a partial period's data runs to; with the time when that is the period's last day
     (data to Sunday 21:00 leaves the week incomplete, which "to Sunday" alone would not explain)."""
     day = fmt.day_short(data_end, lang) if short else fmt.date(data_end, lang)
-    last_day = period_next(grain, start) - dt.timedelta(days=1)
-    return f"{day} {data_end:%H:%M}" if data_end.date() == last_day else day
+    return f"{day} {data_end:%H:%M}" if data_end.date() == period_last_day(grain, start) else day

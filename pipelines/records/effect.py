@@ -20,9 +20,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from pipelines.periods import is_complete, period_next
+
 WINDOW = 8
 MIN_BEFORE, MIN_AFTER = 3, 2
-WEEK = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,8 @@ def effect(metric: str, weeks: list[tuple[dt.date, float | None]], agreed_on: dt
     """`weeks`: (Monday, value) of one metric, any order; `data_end`: the community's latest event time
     (a week is complete when the data runs to its end, as the pages count it); None: all complete."""
     known = sorted((w, float(v)) for w, v in weeks if v is not None and not (isinstance(v, float) and math.isnan(v))
-                   and (data_end is None or dt.datetime.combine(w + WEEK, dt.time()) <= data_end))
-    before = [(w, v) for w, v in known if w + WEEK <= agreed_on][-window:]
+                   and (data_end is None or is_complete("week", w, data_end)))
+    before = [(w, v) for w, v in known if period_next("week", w) <= agreed_on][-window:]
     after = [(w, v) for w, v in known if w >= agreed_on][:window]
     b_mean = sum(v for _, v in before) / len(before) if before else None
     a_mean = sum(v for _, v in after) / len(after) if after else None

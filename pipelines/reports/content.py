@@ -19,7 +19,8 @@ from pipelines.errors import UserError
 from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from, stale_feeds
 from pipelines.present.i18n import METRIC_KIND, metric_name, t
-from pipelines.present.periods import is_complete, period_label, period_next
+from pipelines.periods import is_complete, period_last_day, period_next, period_start
+from pipelines.present.periods import period_label
 from pipelines.records import alert_rules
 from pipelines.records.rules import STALE_DAYS
 from pipelines.reports.brief import CARD, TREND_PERIODS, Brief, Headline, Table
@@ -62,11 +63,6 @@ class Source:
         return self.read_alert_rules(community)
 
 
-def period_of(grain: str, day: dt.date) -> dt.date:
-    """The start of the period holding `day`: its ISO week's Monday or its month's first day."""
-    return day - dt.timedelta(days=day.weekday()) if grain == "week" else day.replace(day=1)
-
-
 def _value(values: dict, metric: str) -> float | None:
     v = values.get(metric)
     return None if fmt.is_missing(v) else float(v)
@@ -80,7 +76,7 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
         WEEKLY,
     )
 
-    start = period_of(grain, day)
+    start = period_start(grain, day)
     names = src("communities")
     if community not in set(names["community_id"]):
         known = "、".join(names["community_id"]) or "—"
@@ -92,7 +88,7 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
             if not periods:
                 return {"first": "—", "last": "—"}
             return {"first": fmt.date(periods[0], lang),
-                    "last": fmt.date(period_next(grain, periods[-1]) - dt.timedelta(days=1), lang)}
+                    "last": fmt.date(period_last_day(grain, periods[-1]), lang)}
         raise UserError(t("brief.err.period", "zh", community=community, period=fmt.period(grain, start, "zh"), **span("zh")),
                         t("brief.err.period", "en", community=community, period=fmt.period(grain, start, "en"), **span("en")))
     row = names.set_index("community_id").loc[community]
