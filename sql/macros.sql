@@ -6,3 +6,7 @@ CREATE OR REPLACE MACRO period_next(g, p) AS
 CREATE OR REPLACE MACRO hours_between(a, b) AS date_diff('microsecond', a, b) / 3600000000.0;
 CREATE OR REPLACE MACRO ceil_hour(ts) AS
     CASE WHEN ts = date_trunc('hour', ts) THEN ts ELSE date_trunc('hour', ts) + INTERVAL 1 HOUR END;
+-- The one "open at" rule: an event opened at `opened` and closed at `closed` (NULL: not yet) is open at
+-- instant t. A complaint unresolved, a job held at a period's end (t = period_next); an event an
+-- incremental build must keep because it is still open where the recomputation starts (t = t_from).
+CREATE OR REPLACE MACRO open_at(opened, closed, t) AS opened < t AND (closed IS NULL OR closed >= t);

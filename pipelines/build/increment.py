@@ -17,8 +17,6 @@ step of random imports, corrections, undos and rule changes.
 """
 from __future__ import annotations
 
-import re
-
 from pipelines.feeds import FEEDS
 from pipelines.rule_defaults import DEFAULT_RULES
 from pipelines.ingest.store import current_rows_sql
@@ -33,22 +31,17 @@ def _event_times(feed) -> list[str]:
 
 
 def _relevant(feed) -> str:
-    """Which staging rows a recomputation from T needs: events anchored from T on, and those still open at T."""
-    anchor = f"s.{feed.period_times[0]} >= d.t_from"
+    """Which staging rows a recomputation from T needs: events anchored from T on, and those still open at T
+    (the macro open_at of sql/macros.sql, the rule the marts count open events by)."""
+    anchor = f"s.{feed.period_times[0]}"
     if feed.open_until:
-        return f"{anchor} OR s.{feed.open_until} IS NULL OR s.{feed.open_until} >= d.t_from"
-    return anchor
+        return f"{anchor} >= d.t_from OR open_at({anchor}, s.{feed.open_until}, d.t_from)"
+    return f"{anchor} >= d.t_from"
 
 
 # From the feed registry (pipelines/feeds.py): period_times and open_until.
 EVENT_TIMES = {kind: _event_times(feed) for kind, feed in FEEDS.items() if feed.is_event}
 RELEVANT = {kind: _relevant(feed) for kind, feed in FEEDS.items() if feed.is_event}
-
-
-def mode(sql: str) -> str:
-    """'-- incremental: full' / 'since COLUMN' on a model's second line; 'period' otherwise."""
-    m = re.search(r"^-- incremental: (full|since \w+)", sql, re.M)
-    return m.group(1) if m else "period"
 
 
 def changed_since(con, last_seq: int) -> tuple[list[int], list[str]]:
@@ -60,23 +53,25 @@ def changed_since(con, last_seq: int) -> tuple[list[int], list[str]]:
     return imports, rules
 
 
-def refresh_staging(con, models: dict, imports: list[int], rule_changes: list[str]) -> None:
-    """Bring stg_* up to date for the touched keys and fill temp table `dirty` (community_id, t_from)."""
+def refresh_staging(con, staging: list, imports: list[int], rule_changes: list[str]) -> None:
+    """Bring the staging models up to date for the touched keys and fill temp table `dirty` (community_id, t_from)."""
     con.execute("CREATE OR REPLACE TEMP TABLE dirty_times (community_id VARCHAR, t TIMESTAMP)")
     con.execute("CREATE OR REPLACE TEMP TABLE touched_imports AS SELECT unnest(?::INTEGER[]) AS import_id", [imports])
     for community in rule_changes:
         con.execute(f"INSERT INTO dirty_times VALUES (?, {EPOCH})", [community])
     old_end = _parcel_data_end(con)
-    for kind, feed in FEEDS.items():
-        key = ", ".join(feed.key)
+    for model in staging:
+        kind, stg, key = model.feed, model.name, ", ".join(model.grain)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_keys AS
                         SELECT DISTINCT {key} FROM raw_{kind} WHERE _import_id IN (SELECT import_id FROM touched_imports)""")
         if scalar(con.execute("SELECT count(*) FROM touched_keys")) == 0:
             continue
-        stg = f"stg_{kind}"
-        # the current versions of just these keys, through the model's own staging SQL
-        con.execute(f"CREATE OR REPLACE TEMP VIEW cur_{kind} AS {current_rows_sql(kind, 'touched_keys')}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS {models[stg].sql}")
+        # the current versions of just these keys (the store's rule, sql/store/current_version.sql, over
+        # their rows alone), through the model's own staging SQL
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW touched_rows AS SELECT * FROM raw_{kind}
+                        WHERE ({key}) IN (SELECT ({key}) FROM touched_keys)""")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW cur_{kind} AS {current_rows_sql(kind, 'touched_rows')}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS {model.sql}")
         con.execute(f"DROP VIEW temp.main.cur_{kind}")
         gone = f"SELECT * FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM touched_keys)"
         if kind in EVENT_TIMES:
@@ -99,8 +94,8 @@ def refresh_staging(con, models: dict, imports: list[int], rule_changes: list[st
 
 
 def _parcel_data_end(con) -> dict:
-    return dict(con.execute("""SELECT community_id, max(coalesce(greatest(arrived_at, picked_up_at), arrived_at))
-                               FROM stg_parcels GROUP BY community_id""").fetchall())
+    """Each community's parcel data end, as the overdue flags use it (the view int_parcel_data_end)."""
+    return dict(con.execute("SELECT community_id, data_end FROM int_parcel_data_end").fetchall())
 
 
 def _parcel_end_moves(con, old_end: dict) -> None:
@@ -118,33 +113,37 @@ def _parcel_end_moves(con, old_end: dict) -> None:
                     [community, earliest, community, DEFAULT_RULES["overdue_hours"]])
 
 
-def shadow_inputs(con) -> None:
-    """Temp views named like the staging tables and the spine, holding only what periods from t_from need."""
+def shadow_inputs(con, staging: list) -> None:
+    """Temp views named like the event feeds' staging tables and the spine, holding only what periods
+    from t_from need."""
     db = scalar(con.execute("SELECT current_database()"))
-    for kind, relevant in RELEVANT.items():
+    for model in staging:
+        if model.feed not in RELEVANT:
+            continue   # reference data: a change to it made t_from the beginning anyway
+        stg = model.name
         extra = ""
-        if kind == "orders":
+        if model.feed == "orders":
             # each seller's first non-cancelled order decides in which period it is new
-            extra = f"""UNION SELECT o.* FROM "{db}".main.stg_orders o JOIN dirty d USING (community_id)
+            extra = f"""UNION SELECT o.* FROM "{db}".main.{stg} o JOIN dirty d USING (community_id)
                         WHERE o.status <> 'cancelled'
                         QUALIFY row_number() OVER (PARTITION BY o.community_id, o.seller_id
                                                    ORDER BY o.ordered_at, o.order_id) = 1"""
-        con.execute(f"""CREATE OR REPLACE TEMP VIEW stg_{kind} AS
-                        SELECT s.* FROM "{db}".main.stg_{kind} s JOIN dirty d USING (community_id)
-                        WHERE ({relevant})
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW {stg} AS
+                        SELECT s.* FROM "{db}".main.{stg} s JOIN dirty d USING (community_id)
+                        WHERE ({RELEVANT[model.feed]})
                         {extra}""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW period_spine AS
                     SELECT s.* FROM "{db}".main.period_spine s JOIN dirty d USING (community_id)
                     WHERE s.period_start >= CASE s.grain WHEN 'week' THEN d.week_from ELSE d.month_from END""")
 
 
-def in_range(table_alias: str, model_mode: str) -> str:
-    """Rows of a model at or after the recomputed start of their community."""
-    if model_mode == "period":
+def in_range(table_alias: str, model) -> str:
+    """Rows of a model (kind period or since) at or after the recomputed start of their community."""
+    if model.kind == "period":
         bound = "CASE {a}.grain WHEN 'week' THEN d.week_from ELSE d.month_from END".format(a=table_alias)
         column = f"{table_alias}.period_start"
     else:
-        column = f"{table_alias}.{model_mode.split()[1]}"
+        column = f"{table_alias}.{model.since_column}"
         bound = "d.t_from"
     return (f"EXISTS (SELECT 1 FROM dirty d WHERE d.community_id = {table_alias}.community_id "
             f"AND {column} >= {bound})")

@@ -1,119 +1,31 @@
-"""Run sql/ (staging -> marts -> kpi) in one transaction, then publish a read-only
+"""Run sql/ (staging -> intermediate -> marts) in one transaction, then publish a read-only
 snapshot for the dashboard.
 
-Each SQL file is one model; the file name is the table name, and the run order
-follows the tables each file reads, as DuckDB's own parser sees them. Before
-anything is published, the audits in sql/checks/ must find no bad row. The dashboard never opens the store: it
-reads the newest published snapshot, which is swapped in with one atomic rename,
-so a viewer never sees a half-built state and imports never wait for readers.
+Each SQL file is one model (pipelines/build/models.py): the file name is the table name, its
+header its kind, grain and publication. Before anything is published, the audits must find no bad
+row: those of sql/checks/ and, for every model, one generated from its grain (no key twice, no key
+column NULL). The dashboard never opens the store: it reads the newest published snapshot, which
+is swapped in with one atomic rename, so a viewer never sees a half-built state and imports never
+wait for readers.
 """
 from __future__ import annotations
 
-import graphlib
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from pipelines.build import increment
-from pipelines.build.sqlgen import render
-from pipelines.feeds import FEEDS
-from pipelines.ingest.store import connect, ensure_schema
+from pipelines.build.models import (SQL_DIR, Model, grain_audit, load_checks, load_models,  # noqa: F401
+                                    table_references)
+from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema
 from pipelines.sqlrows import first, scalar
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 MACROS = SQL_DIR / "macros.sql"
 KEEP_SNAPSHOTS = 3
-# Besides every model, the dashboard reads these store tables (never raw rows).
+# Besides the published models, the dashboard reads these store tables (never raw rows).
 PUBLISHED_EXTRA = ("imports", "quarantine")
-ROW_LEVEL = {f"stg_{kind}" for kind, feed in FEEDS.items() if feed.is_event} | {"stg_sellers"}
-
-
-@dataclass(frozen=True)
-class Model:
-    name: str
-    path: Path
-    sql: str
-
-    @property
-    def materialization(self) -> str:
-        # int_* models are row-level steps read by one or two marts: a view saves writing a table
-        # as large as the feed on every build.
-        return "VIEW" if self.name.startswith("int_") else "TABLE"
-
-
-def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
-    files = sorted(sql_dir.glob("staging/*.sql")) + sorted(sql_dir.glob("marts/*.sql")) + [sql_dir / "kpi.sql"]
-    return _in_dependency_order(_read_sql(files))
-
-
-def load_checks(sql_dir: Path = SQL_DIR) -> list[Model]:
-    """The audits: each returns the rows that break one rule; a build finding any does not publish."""
-    return list(_read_sql(sorted(sql_dir.glob("checks/*.sql"))).values())
-
-
-def _read_sql(files: list[Path]) -> dict[str, Model]:
-    models = {}
-    for p in files:
-        sql = p.read_text(encoding="utf-8")
-        if not sql.lstrip().startswith("-- grain:"):
-            raise ValueError(f"{p} must open with '-- grain: ...'")
-        models[p.stem] = Model(p.stem, p, render(sql, p.name))
-    return models
-
-
-def table_references(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> set[str]:
-    """Every table name the statement reads, from DuckDB's parse tree (CTE names included)."""
-    own = con is None
-    con = duckdb.connect() if own else con   # a new connection costs ~30 ms: share one across files
-    try:
-        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
-    finally:
-        if own:
-            con.close()
-    if tree.get("error"):
-        raise ValueError(tree.get("error_message", "unparseable SQL"))
-    found: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "BASE_TABLE":
-                found.add(node["table_name"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(tree)
-    return found
-
-
-def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
-    deps = {}
-    parser = duckdb.connect()
-    try:
-        for name, m in models.items():
-            try:
-                deps[name] = (table_references(m.sql, parser) & set(models)) - {name}
-            except ValueError as exc:
-                raise ValueError(f"{m.path.name}: {exc}") from exc
-    finally:
-        parser.close()
-    sorter = graphlib.TopologicalSorter(deps)
-    try:
-        sorter.prepare()
-    except graphlib.CycleError as exc:
-        raise ValueError(f"circular model references: {' -> '.join(exc.args[1])}") from exc
-    ordered: list[Model] = []
-    while sorter.is_active():   # deterministic: the ready models of each round by name
-        ready = sorted(sorter.get_ready())
-        ordered.extend(models[n] for n in ready)
-        sorter.done(*ready)
-    return ordered
 
 
 def _drop_other_kind(con, m: Model) -> None:
@@ -141,8 +53,10 @@ def current_snapshot(db_path: str | Path) -> Path | None:
 
 
 def sql_digest(models: list[Model]) -> str:
-    """Fingerprint of the SQL a build ran: a different one means the next build must be full."""
-    return hashlib.sha256("".join(m.sql for m in models).encode() + MACROS.read_bytes()).hexdigest()
+    """Fingerprint of the SQL a build ran (models, macros, the current-version rule): a different one
+    means the next build must be full."""
+    return hashlib.sha256("".join(m.sql for m in models).encode() + MACROS.read_bytes()
+                          + CURRENT_VERSION_SQL.read_bytes()).hexdigest()
 
 
 def snapshot_is_stale(db_path: str | Path) -> bool:
@@ -191,7 +105,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
                 _build_full(con, models)
             else:
                 mode = _build_incremental(con, models, state[0])
-            audit_failures(con)
+            audit_failures(con, models)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])
             con.commit()
@@ -200,22 +114,30 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
             raise
         kpi_rows = scalar(con.execute("SELECT count(*) FROM kpi"))
         snapshot = (current_snapshot(db_path) if mode == "unchanged" and current_snapshot(db_path)
-                    else _publish(con, db_path, [m.name for m in models] + list(PUBLISHED_EXTRA)))
+                    else _publish(con, db_path, [m.name for m in models if m.published] + list(PUBLISHED_EXTRA)))
     finally:
         con.close()
     return BuildResult(time.perf_counter() - started, kpi_rows, snapshot, mode)
 
 
 class AuditFailed(RuntimeError):
-    """A build whose results break a rule of sql/checks/: nothing of it is kept or published."""
+    """A build whose results break a rule of sql/checks/ or a model's grain: nothing of it is kept or published."""
 
 
-def audit_failures(con) -> None:
+def audit_failures(con, models: list[Model] | None = None) -> None:
+    """Every audit, each reporting up to 5 bad rows: sql/checks/*.sql, then each model's grain."""
     problems = []
     for check in load_checks():
         rows = con.execute(f"SELECT * FROM ({check.sql}) LIMIT 5").fetchall()
         if rows:
             problems.append(f"{check.path.name}: {rows}")
+    for m in load_models() if models is None else models:
+        try:
+            rows = con.execute(f"{grain_audit(m)} LIMIT 5").fetchall()
+        except Exception as exc:   # a grain naming a column the model lacks
+            raise RuntimeError(f"{m.where}: its grain ({', '.join(m.grain)}) cannot be audited: {exc}") from exc
+        if rows:
+            problems.append(f"{m.where} grain ({', '.join(m.grain)}), a key twice or NULL: {rows}")
     if problems:
         raise AuditFailed("构建未发布：结果未通过检查 / build not published, audits failed:\n" + "\n".join(problems))
 
@@ -243,24 +165,22 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> str:
     imports, rule_changes = increment.changed_since(con, last_seq)
     if not imports and not rule_changes:
         return "unchanged"
-    by_name = {m.name: m for m in models}
-    increment.refresh_staging(con, by_name, imports, rule_changes)
-    rest = [m for m in models if not m.name.startswith(("stg_", "int_"))]
-    for m in rest:   # small models over whole tables: recomputed outright, before any shadowing
-        if increment.mode(m.sql) == "full":
+    staging = [m for m in models if m.kind == "staging"]
+    increment.refresh_staging(con, staging, imports, rule_changes)
+    for m in models:   # small models over whole tables: recomputed outright, before any shadowing
+        if m.kind == "full":
             _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
     db = scalar(con.execute("SELECT current_database()"))
-    increment.shadow_inputs(con)
+    increment.shadow_inputs(con, staging)
     try:
-        for m in rest:
-            model_mode = increment.mode(m.sql)
-            if model_mode == "full":
-                continue
+        for m in models:
+            if m.kind not in ("period", "since"):
+                continue   # staging refreshed above, full recomputed above, views compute themselves
             # the temp table shadows the stored one, so the models after it read the recomputed rows
             _run(con, m, f"CREATE TEMP TABLE {m.name} AS {m.sql}")
-            _run(con, m, f'DELETE FROM "{db}".main.{m.name} AS x WHERE {increment.in_range("x", model_mode)}')
+            _run(con, m, f'DELETE FROM "{db}".main.{m.name} AS x WHERE {increment.in_range("x", m)}')
             _run(con, m, f'INSERT INTO "{db}".main.{m.name} SELECT * FROM temp.main.{m.name} AS x '
-                         f'WHERE {increment.in_range("x", model_mode)}')
+                         f'WHERE {increment.in_range("x", m)}')
     finally:
         increment.drop_shadows(con)
     return "incremental"
@@ -274,9 +194,7 @@ def _publish(con, db_path: str | Path, tables: list[str]) -> Path:
     # ATTACH takes no bound parameters; the path is ours, quotes escaped all the same.
     con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS snap")
     try:
-        for t in tables:
-            if t.startswith("int_") or t in ROW_LEVEL:
-                continue   # row-level tables stay in the store; pages read marts only
+        for t in tables:   # row-level tables stay in the store (their header says published: no)
             con.execute(f"CREATE TABLE snap.{t} AS SELECT * FROM main.{t}")
         con.execute("CREATE TABLE snap.build_info AS SELECT now()::TIMESTAMP AS built_at")
     finally:

@@ -9,6 +9,7 @@ crash or kill at any moment leaves the store as it was before it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,16 +117,18 @@ def _db_name(con: duckdb.DuckDBPyConnection) -> str:
     return str(row[0]) if row and row[0] else "database"
 
 
-def current_rows_sql(kind: str, only_keys_in: str | None = None) -> str:
-    """The current version of each key: the latest applied import's, the lowest row of the file winning.
+CURRENT_VERSION_SQL = Path(__file__).resolve().parents[2] / "sql" / "store" / "current_version.sql"
 
-    `only_keys_in` names a table of keys to restrict to before the window runs (incremental builds).
+
+def current_rows_sql(kind: str, raw_rows: str | None = None) -> str:
+    """The current version of each key of a feed: the rule of sql/store/current_version.sql with the feed's names.
+
+    `raw_rows` names the stored rows to choose from (an incremental build passes a view of the touched
+    keys' rows); raw_<feed> by default.
     """
-    key = ", ".join(FEEDS[kind].key)
-    restrict = f" AND ({key}) IN (SELECT ({key}) FROM {only_keys_in})" if only_keys_in else ""
-    return (f"SELECT r.* FROM {raw_table(kind)} r "
-            f"WHERE r._import_id IN (SELECT import_id FROM imports WHERE status = 'applied'){restrict} "
-            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY r._import_id DESC, r._row DESC) = 1")
+    names = {"raw_rows": raw_rows or raw_table(kind), "feed_key": ", ".join(FEEDS[kind].key)}
+    template = CURRENT_VERSION_SQL.read_text(encoding="utf-8")
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: names[m.group(1)], template)
 
 
 @dataclass

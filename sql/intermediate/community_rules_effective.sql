@@ -1,5 +1,7 @@
--- grain: one row per community; the rules in force (the defaults of pipelines/rule_defaults.py where the community set none)
--- incremental: full (small; recomputed on every build)
+-- kind: full
+-- grain: community_id
+-- published: yes
+-- one row per community; the rules in force (the defaults of pipelines/rule_defaults.py where the community set none)
 WITH communities AS (
     {{ event_communities }}
 ),

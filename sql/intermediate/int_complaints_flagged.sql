@@ -1,4 +1,7 @@
--- grain: one row per complaint, flagged outside the community's livestream window
+-- kind: view
+-- grain: community_id, complaint_id
+-- published: no
+-- one row per complaint, flagged outside the community's livestream window
 WITH final AS (
     SELECT c.*,
            c.category = 'livestream_noise' AS is_noise,

@@ -1,4 +1,8 @@
--- grain: one row per parcel point with a capacity × full hour of its community's periods
+-- kind: since hour
+-- grain: community_id, point_id, hour
+-- published: no
+-- one row per parcel point with a capacity × full hour of its community's periods
+-- A table, not a view: two marts read it, and its grain audit would compute it a third time.
 WITH points AS (
     SELECT community_id, point_id, capacity FROM stg_points WHERE capacity IS NOT NULL
 ),

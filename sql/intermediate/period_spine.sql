@@ -1,5 +1,7 @@
--- grain: one row per community × grain × period, from the community's first to last period with any event time
--- incremental: full (small; recomputed on every build)
+-- kind: full
+-- grain: community_id, grain, period_start
+-- published: yes
+-- one row per community × grain × period, from the community's first to last period with any event time
 WITH times AS (
     -- every time of SPEC §5's list, from the feed registry (pipelines/feeds.py period_times)
     {{ event_times }}

@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period × metric (SPEC §5), long format
+-- kind: period
+-- grain: community_id, grain, period_start, metric
+-- published: yes
+-- one row per community × grain × period × metric (SPEC §5), long format
 WITH wide AS (
     -- one column per metric of the registry (pipelines/metrics.py), from the mart that computes it
     SELECT s.community_id, s.grain, s.period_start,

@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period (spine), complaint metrics of SPEC §5
+-- kind: period
+-- grain: community_id, grain, period_start
+-- published: yes
+-- one row per community × grain × period (spine), complaint metrics of SPEC §5
 WITH received AS (
     SELECT community_id, grain, period_start, sum(complaints) AS complaints,
            sum(complaints) FILTER (WHERE category = 'livestream_noise') AS noise,
@@ -15,8 +18,7 @@ resolved AS (
 open_at_end AS (
     SELECT s.community_id, s.grain, s.period_start, count(c.complaint_id) AS open_at_end
     FROM period_spine s JOIN stg_complaints c
-      ON c.community_id = s.community_id AND c.received_at < s.period_next
-     AND (c.resolved_at IS NULL OR c.resolved_at >= s.period_next)
+      ON c.community_id = s.community_id AND open_at(c.received_at, c.resolved_at, s.period_next)
     GROUP BY ALL
 ),
 repeats AS (

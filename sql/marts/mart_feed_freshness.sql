@@ -1,5 +1,7 @@
--- grain: one row per community × event feed: how recent its data is (SPEC §6 "every page says how recent")
--- incremental: full (small; recomputed on every build)
+-- kind: full
+-- grain: community_id, feed
+-- published: yes
+-- one row per community × event feed: how recent its data is (SPEC §6 "every page says how recent")
 WITH times AS (
     -- the feed's latest time of SPEC §5's list (greatest ignores an empty picked_up_at / resolved_at),
     -- from the feed registry (pipelines/feeds.py period_times)

@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period × building with feedback or noise complaints in the period
+-- kind: period
+-- grain: community_id, grain, period_start, building_id
+-- published: yes
+-- one row per community × grain × period × building with feedback or noise complaints in the period
 WITH feedback AS (
     SELECT community_id, g.grain, period_start(g.grain, surveyed_on) AS period_start, building_id,
            count(*) AS responses,

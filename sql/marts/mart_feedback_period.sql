@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period (spine), feedback metrics of SPEC §5
+-- kind: period
+-- grain: community_id, grain, period_start
+-- published: yes
+-- one row per community × grain × period (spine), feedback metrics of SPEC §5
 WITH rows_in_period AS (
     SELECT f.*, g.grain, period_start(g.grain, surveyed_on) AS period_start
     FROM stg_feedback f CROSS JOIN (VALUES ('week'), ('month')) g(grain)

@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period (spine), job metrics of SPEC §5
+-- kind: period
+-- grain: community_id, grain, period_start
+-- published: yes
+-- one row per community × grain × period (spine), job metrics of SPEC §5
 WITH started AS (
     SELECT community_id, g.grain, period_start(g.grain, started_on) AS period_start,
            count(*) AS started,
@@ -10,8 +13,7 @@ WITH started AS (
 active AS (
     SELECT s.community_id, s.grain, s.period_start, count(j.placement_id) AS active_at_end
     FROM period_spine s JOIN stg_jobs j
-      ON j.community_id = s.community_id AND j.started_on < s.period_next
-     AND (j.ended_on IS NULL OR j.ended_on >= s.period_next)
+      ON j.community_id = s.community_id AND open_at(j.started_on, j.ended_on, s.period_next)
     GROUP BY ALL
 ),
 final AS (

@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period (spine), order metrics of SPEC §5
+-- kind: period
+-- grain: community_id, grain, period_start
+-- published: yes
+-- one row per community × grain × period (spine), order metrics of SPEC §5
 WITH channels AS (
     SELECT community_id, grain, period_start, sum(orders) AS orders, sum(gmv_yuan) AS gmv_yuan,
            sum(paid) AS paid, sum(refunded) AS refunded

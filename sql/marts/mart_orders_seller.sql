@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period × seller with a non-cancelled order
+-- kind: period
+-- grain: community_id, grain, period_start, seller_id
+-- published: yes
+-- one row per community × grain × period × seller with a non-cancelled order
 WITH orders AS (
     SELECT o.*, g.grain, period_start(g.grain, o.ordered_at) AS period_start
     FROM stg_orders o CROSS JOIN (VALUES ('week'), ('month')) g(grain)

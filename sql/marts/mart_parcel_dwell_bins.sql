@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period × dwell-time bin (parcels picked up in the period)
+-- kind: period
+-- grain: community_id, grain, period_start, bin
+-- published: yes
+-- one row per community × grain × period × dwell-time bin (parcels picked up in the period)
 WITH binned AS (
     SELECT community_id, g.grain, period_start(g.grain, picked_up_at) AS period_start,
            CASE WHEN dwell_hours < 2 THEN 1 WHEN dwell_hours < 6 THEN 2 WHEN dwell_hours < 12 THEN 3

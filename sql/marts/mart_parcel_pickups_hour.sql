@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period × weekday (1=Monday) × hour of day with pickups
+-- kind: period
+-- grain: community_id, grain, period_start, weekday, hour
+-- published: yes
+-- one row per community × grain × period × weekday (1=Monday) × hour of day with pickups
 SELECT community_id, g.grain, period_start(g.grain, picked_up_at) AS period_start,
        isodow(picked_up_at) AS weekday, hour(picked_up_at) AS hour, count(*) AS pickups
 FROM stg_parcels CROSS JOIN (VALUES ('week'), ('month')) g(grain)

@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period (spine), parcel metrics of SPEC §5
+-- kind: period
+-- grain: community_id, grain, period_start
+-- published: yes
+-- one row per community × grain × period (spine), parcel metrics of SPEC §5
 WITH arrivals AS (
     SELECT community_id, g.grain, period_start(g.grain, arrived_at) AS period_start,
            count(*) AS arrived, count(*) FILTER (WHERE is_overdue) AS overdue

@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period × parcel point with a capacity
+-- kind: period
+-- grain: community_id, grain, period_start, point_id
+-- published: yes
+-- one row per community × grain × period × parcel point with a capacity
 WITH hours AS (
     SELECT h.*, g.grain, period_start(g.grain, h.hour) AS period_start
     FROM int_point_hourly h CROSS JOIN (VALUES ('week'), ('month')) g(grain)

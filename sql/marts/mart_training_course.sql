@@ -1,4 +1,7 @@
--- grain: one row per community × grain × period × course type with sessions
+-- kind: period
+-- grain: community_id, grain, period_start, course_type
+-- published: yes
+-- one row per community × grain × period × course type with sessions
 SELECT community_id, g.grain, period_start(g.grain, session_date) AS period_start, course_type,
        count(DISTINCT session_id) AS sessions, count(*) AS registrations,
        count(*) FILTER (WHERE attended) AS attended,

@@ -1,5 +1,7 @@
--- grain: one row per quarantined source row still waiting for a fix (no import since supplied its key)
--- incremental: full (small; recomputed on every build)
+-- kind: full
+-- grain: import_id, row_number
+-- published: yes
+-- one row per quarantined source row still waiting for a fix (no import since supplied its key)
 WITH applied AS (
     SELECT q.* FROM quarantine q JOIN imports i USING (import_id) WHERE i.status = 'applied'
 ),

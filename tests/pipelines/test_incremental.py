@@ -75,7 +75,7 @@ def _tables(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {m.name: con.execute(f"SELECT * FROM {m.name} ORDER BY ALL").fetchall()
-                for m in load_models() if not m.name.startswith("int_")}
+                for m in load_models() if m.kind != "view"}   # every stored model
     finally:
         con.close()
 

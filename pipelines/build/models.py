@@ -1,0 +1,200 @@
+"""The models of sql/: each file one table or view, read with the header that declares it.
+
+Every model file opens with three machine-read lines (sql/README.md):
+
+    -- kind: period
+    -- grain: community_id, grain, period_start
+    -- published: yes
+
+`kind` decides how the model is stored and how an incremental build treats it; `grain` names the
+columns that identify a row, from which the build generates a unique and not-null audit; `published`
+says whether the dashboard's snapshot carries it. A file without a valid header is refused, naming
+the file: nothing about a model is guessed from its name.
+
+The run order follows the tables each file reads, as DuckDB's own parser sees them.
+"""
+from __future__ import annotations
+
+import graphlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.build.sqlgen import render
+from pipelines.feeds import FEEDS
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+MODEL_FOLDERS = ("staging", "intermediate", "marts")
+
+# kind -> (stored as, what an incremental build does with it)
+KINDS = {
+    "staging": ("TABLE", "the rows of the keys that imports or undos touched are replaced from cur_<feed>"),
+    "view": ("VIEW", "nothing: a view computes itself when read"),
+    "full": ("TABLE", "recomputed outright on every build (small tables)"),
+    "period": ("TABLE", "rows from each touched community's first changed week or month on are recomputed"),
+    "since": ("TABLE", "rows whose named time is at or after each touched community's first changed time are recomputed"),
+}
+HEADER_KEYS = ("kind", "grain", "published")
+_COLUMN = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: Path
+    sql: str
+    kind: str
+    grain: tuple[str, ...]
+    published: bool
+    argument: str | None = None   # staging: the feed it stages; since: the time column
+
+    @property
+    def materialization(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def feed(self) -> str | None:
+        return self.argument if self.kind == "staging" else None
+
+    @property
+    def since_column(self) -> str | None:
+        return self.argument if self.kind == "since" else None
+
+    @property
+    def where(self) -> str:
+        """The file as a reader finds it in the tree: sql/marts/kpi.sql."""
+        return f"{self.path.parent.parent.name}/{self.path.parent.name}/{self.path.name}"
+
+
+class HeaderError(ValueError):
+    """A model file whose opening lines do not declare its kind, grain and publication."""
+
+
+def parse_header(text: str, where: str) -> tuple[str, str | None, tuple[str, ...], bool]:
+    """(kind, its argument, grain columns, published) from a model's first three lines."""
+    lines = text.split("\n", 3)[:3]
+    found = {}
+    for expected, line in zip(HEADER_KEYS, lines + [""] * (3 - len(lines))):
+        m = re.fullmatch(rf"-- {expected}: (.+?)\s*", line)
+        if not m:
+            raise HeaderError(f"{where}: a model opens with the lines '-- kind: …', '-- grain: …', '-- published: …' "
+                              f"(see sql/README.md); expected '-- {expected}: …', found {line.strip()!r}")
+        found[expected] = m.group(1)
+    words = found["kind"].split()
+    kind, argument = words[0], (words[1] if len(words) > 1 else None)
+    if kind not in KINDS or len(words) > 2 or (argument is None) != (kind not in ("staging", "since")):
+        raise HeaderError(f"{where}: unknown kind {found['kind']!r}; one of: staging <feed>, view, full, period, "
+                          f"since <time column>")
+    if kind == "staging" and argument not in FEEDS:
+        raise HeaderError(f"{where}: 'staging {argument}' names no feed of pipelines/feeds.py")
+    grain = tuple(c.strip() for c in found["grain"].split(","))
+    if not all(_COLUMN.fullmatch(c) for c in grain) or len(set(grain)) != len(grain):
+        raise HeaderError(f"{where}: the grain is a list of distinct column names, found {found['grain']!r}")
+    if kind == "staging" and set(grain) != set(FEEDS[argument].key):
+        raise HeaderError(f"{where}: a staging model's grain is its feed's key {', '.join(FEEDS[argument].key)}, "
+                          f"found {', '.join(grain)}")
+    if found["published"] not in ("yes", "no"):
+        raise HeaderError(f"{where}: '-- published:' is yes or no, found {found['published']!r}")
+    published = found["published"] == "yes"
+    if kind == "view" and published:
+        raise HeaderError(f"{where}: a view is not published (the snapshot holds tables); say '-- published: no'")
+    return kind, argument, grain, published
+
+
+def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
+    files = [p for folder in MODEL_FOLDERS for p in sorted((sql_dir / folder).glob("*.sql"))]
+    models: dict[str, Model] = {}
+    for p in files:
+        where = f"{sql_dir.name}/{folder_of(p)}/{p.name}"
+        if p.stem in models:
+            raise ValueError(f"{where}: a model named {p.stem} exists already ({models[p.stem].where})")
+        text = p.read_text(encoding="utf-8")
+        kind, argument, grain, published = parse_header(text, where)
+        staging = folder_of(p) == "staging"
+        if staging != (kind == "staging"):
+            raise HeaderError(f"{where}: sql/staging/ holds the staging models and only them (kind {kind})")
+        models[p.stem] = Model(p.stem, p, render(text, p.name), kind, grain, published, argument)
+    return _in_dependency_order(models)
+
+
+def folder_of(path: Path) -> str:
+    return path.parent.name
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    path: Path
+    sql: str
+
+
+def load_checks(sql_dir: Path = SQL_DIR) -> list[Check]:
+    """The hand-written audits: each returns the rows that break one rule; a build finding any does not publish."""
+    checks = []
+    for p in sorted(sql_dir.glob("checks/*.sql")):
+        sql = p.read_text(encoding="utf-8")
+        if not sql.lstrip().startswith("-- grain:"):
+            raise ValueError(f"{p} must open with '-- grain: ...' (the rows it finds)")
+        checks.append(Check(p.stem, p, render(sql, p.name)))
+    return checks
+
+
+def grain_audit(m: Model) -> str:
+    """The rows breaking the model's grain: a key held more than once, or a key column left NULL.
+    One GROUP BY over the model."""
+    keys = ", ".join(m.grain)
+    nulls = " OR ".join(f"{k} IS NULL" for k in m.grain)
+    return f"SELECT {keys}, count(*) AS copies FROM {m.name} GROUP BY {keys} HAVING count(*) > 1 OR {nulls}"
+
+
+def table_references(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> set[str]:
+    """Every table name the statement reads, from DuckDB's parse tree (CTE names included)."""
+    own = con is None
+    con = duckdb.connect() if own else con   # a new connection costs ~30 ms: share one across files
+    try:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        if own:
+            con.close()
+    if tree.get("error"):
+        raise ValueError(tree.get("error_message", "unparseable SQL"))
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE":
+                found.add(node["table_name"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(tree)
+    return found
+
+
+def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
+    deps = {}
+    parser = duckdb.connect()
+    try:
+        for name, m in models.items():
+            try:
+                deps[name] = (table_references(m.sql, parser) & set(models)) - {name}
+            except ValueError as exc:
+                raise ValueError(f"{m.path.name}: {exc}") from exc
+    finally:
+        parser.close()
+    sorter = graphlib.TopologicalSorter(deps)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise ValueError(f"circular model references: {' -> '.join(exc.args[1])}") from exc
+    ordered: list[Model] = []
+    while sorter.is_active():   # deterministic: the ready models of each round by name
+        ready = sorted(sorter.get_ready())
+        ordered.extend(models[n] for n in ready)
+        sorter.done(*ready)
+    return ordered
