@@ -1,7 +1,7 @@
 """The metric registry: every fact about each `kpi` metric of SPEC §5, written once.
 
 Key, unit, which direction is good, the mart column it comes from, and its Chinese and
-English name and definition. `sql/kpi.sql`'s metric list, the dashboard's catalogs,
+English name and definition. `sql/marts/kpi.sql`'s metric list, the dashboard's catalogs,
 glossary, tiles and the tests all read it; adding a metric to an existing mart means
 adding the column to the mart and one `_m(...)` line here.
 

@@ -1,6 +1,6 @@
 """The rules a community can change, and their defaults (SPEC §5), written once.
 
-`sql/marts/community_rules_effective.sql` reads them through the build's template
+`sql/intermediate/community_rules_effective.sql` reads them through the build's template
 (`{{ rules.window_start }}` …), the metric definitions and the dashboard through here.
 """
 from __future__ import annotations

@@ -1,0 +1,206 @@
+"""Models declare themselves: the header each sql/ file opens with is read, checked and acted on
+(stored as, refreshed how, published or not), and every model's grain is audited."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from pipelines.build import increment
+from pipelines.build import runner as build_mod
+from pipelines.build.models import (KINDS, MODEL_FOLDERS, SQL_DIR, HeaderError, Model, grain_audit, load_models,
+                                    parse_header)
+from pipelines.build.runner import AuditFailed, build, current_snapshot
+from pipelines.feeds import FEEDS
+from pipelines.ingest.store import current_rows_sql
+from tests.conftest import build_store
+
+HEADER = "-- kind: {kind}\n-- grain: {grain}\n-- published: {published}\n-- prose\nSELECT 1 AS a\n"
+
+SMALL = {
+    "communities": "community_id,name,households\nA,A社区,200\n",
+    "points": "point_id,community_id,capacity\nP1,A,2\n",
+    # K1 picked up 06-03 09:00 is the latest time; K2 never picked up waits until then (45 h, within 72)
+    "parcels": """parcel_id,community_id,point_id,arrived_at,picked_up_at
+K1,A,P1,2025-06-02 08:00,2025-06-03 09:00
+K2,A,P1,2025-06-01 12:00,
+""",
+    "orders": """order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status
+O1,A,S1,团购,2025-06-02 10:00,10,已支付
+O2,A,S2,团购,2025-06-03 10:00,20,已支付
+""",
+    # C1 open at the end of the week of 06-02 (resolved 06-09 00:00, the next week's first instant), C2 not
+    "complaints": """complaint_id,community_id,received_at,category,resolved_at
+C1,A,2025-06-02 21:00,livestream_noise,2025-06-09 00:00
+C2,A,2025-06-03 21:00,livestream_noise,2025-06-08 23:59
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("models"), SMALL)
+
+
+def test_every_shipped_model_declares_kind_grain_and_publication():
+    models = load_models()
+    assert {m.path.parent.name for m in models} == set(MODEL_FOLDERS)
+    for m in models:
+        assert m.kind in KINDS and m.grain, m.where
+        assert (m.kind == "staging") == (m.path.parent.name == "staging"), m.where
+    staged = {m.feed for m in models if m.kind == "staging"}
+    assert staged == set(FEEDS)   # one staging model per feed, named by its header, not by its file name
+
+
+def test_the_header_is_read_as_written():
+    assert parse_header(HEADER.format(kind="since day", grain="community_id, point_id, day", published="yes"),
+                        "x.sql") == ("since", "day", ("community_id", "point_id", "day"), True)
+    assert parse_header(HEADER.format(kind="staging orders", grain="community_id, order_id", published="no"),
+                        "x.sql") == ("staging", "orders", ("community_id", "order_id"), False)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("-- grain: one row per community\nSELECT 1\n", "expected '-- kind: …'"),                 # the old header
+    ("SELECT 1\n", "expected '-- kind: …'"),
+    (HEADER.format(kind="table", grain="a", published="yes"), "unknown kind 'table'"),
+    (HEADER.format(kind="since", grain="a", published="yes"), "unknown kind 'since'"),        # since what?
+    (HEADER.format(kind="period day", grain="a", published="yes"), "unknown kind 'period day'"),
+    (HEADER.format(kind="staging shops", grain="a", published="no"), "names no feed"),
+    (HEADER.format(kind="staging orders", grain="order_id", published="no"), "its feed's key community_id, order_id"),
+    (HEADER.format(kind="full", grain="one row per community", published="yes"), "a list of distinct column names"),
+    (HEADER.format(kind="full", grain="a, a", published="yes"), "a list of distinct column names"),
+    (HEADER.format(kind="full", grain="a", published="maybe"), "yes or no"),
+    (HEADER.format(kind="view", grain="a", published="yes"), "a view is not published"),
+    ("-- kind: full\n-- published: yes\n-- grain: a\nSELECT 1\n", "expected '-- grain: …'"),
+])
+def test_a_bad_header_is_refused_naming_the_file(text, says):
+    with pytest.raises(HeaderError, match="sql/marts/m.sql") as refused:
+        parse_header(text, "sql/marts/m.sql")
+    assert says in str(refused.value)
+
+
+def test_the_build_refuses_a_model_without_a_header(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "fine.sql").write_text(HEADER.format(kind="full", grain="a", published="yes"))
+    (tmp_path / "marts" / "bare.sql").write_text("-- grain: one row per thing\nSELECT 1 AS a\n")
+    with pytest.raises(HeaderError, match=r"marts/bare\.sql"):
+        load_models(tmp_path)
+
+
+def test_staging_models_live_in_staging_and_only_there(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "s.sql").write_text(
+        HEADER.format(kind="staging orders", grain="community_id, order_id", published="no"))
+    with pytest.raises(HeaderError, match="sql/staging/ holds the staging models"):
+        load_models(tmp_path)
+
+
+def test_the_grain_audit_finds_a_key_twice_and_a_key_left_null():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE m AS SELECT * FROM (VALUES ('A', 1, 10), ('A', 2, 11), ('A', 2, 12), "
+                "('B', NULL, 13), ('B', 3, 14)) t(c, k, v)")
+    model = Model("m", SQL_DIR / "marts" / "m.sql", "", "full", ("c", "k"), True)
+    assert sorted(con.execute(grain_audit(model)).fetchall(), key=str) == [("A", 2, 2), ("B", None, 1)]
+    con.execute("DELETE FROM m WHERE v IN (12, 13)")
+    assert con.execute(grain_audit(model)).fetchall() == []
+
+
+def test_the_shipped_grains_hold_on_a_good_build(store):
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        for m in load_models():
+            assert con.execute(grain_audit(m)).fetchall() == [], m.where
+    finally:
+        con.close()
+
+
+def test_a_build_breaking_a_grain_is_not_published(tmp_path, monkeypatch):
+    db = build_store(tmp_path, {k: SMALL[k] for k in ("communities", "orders")})
+    snapshot = current_snapshot(db)
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql)
+    # a grain stated without the period: the week row and the month row of A's group-buy orders share
+    # (community_id, channel), so the statement is wrong and the build says so
+    mart = sql / "marts" / "mart_orders_channel.sql"
+    mart.write_text(mart.read_text(encoding="utf-8").replace(
+        "-- grain: community_id, grain, period_start, channel", "-- grain: community_id, channel"), encoding="utf-8")
+    real = build_mod.load_models
+    monkeypatch.setattr(build_mod, "load_models", lambda: real(sql))
+    with pytest.raises(AuditFailed, match=r"mart_orders_channel\.sql grain \(community_id, channel\)"):
+        build(db, full=True)
+    assert current_snapshot(db) == snapshot          # the dashboard keeps the last good build
+    monkeypatch.setattr(build_mod, "load_models", real)
+    build(db, full=True)
+    assert current_snapshot(db) != snapshot
+
+
+def test_the_snapshot_holds_exactly_the_published_models(store):
+    snap = duckdb.connect(str(current_snapshot(store)), read_only=True)
+    try:
+        tables = {r[0] for r in snap.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        snap.close()
+    models = load_models()
+    assert tables == {m.name for m in models if m.published} | set(build_mod.PUBLISHED_EXTRA) | {"build_info"}
+    assert not tables & {"stg_orders", "stg_parcels", "stg_jobs", "stg_training", "int_point_hourly"}
+
+
+def test_each_kind_is_stored_as_it_says(store):
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    for m in load_models():
+        assert m.name in (views if m.kind == "view" else tables), m.where
+
+
+def test_the_current_version_rule_is_the_sql_file_with_the_feeds_names():
+    sql = current_rows_sql("training")
+    assert "{{" not in sql
+    assert "FROM raw_training r" in sql
+    assert "PARTITION BY community_id, session_id, participant_id ORDER BY r._import_id DESC, r._row DESC" in sql
+    assert "FROM touched_rows r" in current_rows_sql("orders", "touched_rows")
+
+
+def test_open_at_a_periods_end(store):
+    """open_at(opened, closed, t): opened before t, and not closed before t."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        cases = [("2025-06-02 21:00", None, "2025-06-09", True),
+                 ("2025-06-02 21:00", "2025-06-09 00:00", "2025-06-09", True),   # closed at t: still open at t
+                 ("2025-06-02 21:00", "2025-06-08 23:59", "2025-06-09", False),
+                 ("2025-06-09 00:00", None, "2025-06-09", False)]                # opened at t: not yet
+        for opened, closed, t, expected in cases:
+            got = con.execute("SELECT open_at(?::TIMESTAMP, ?::TIMESTAMP, ?::TIMESTAMP)", [opened, closed, t]).fetchone()[0]
+            assert got is expected, (opened, closed, t)
+        # C1 counts open at the end of the week of 06-02, C2 (resolved the Sunday before) does not
+        assert con.execute("SELECT open_at_end FROM mart_complaints_period WHERE grain = 'week' "
+                           "AND period_start = DATE '2025-06-02'").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_the_incremental_build_reads_the_parcel_data_end_from_the_model(store):
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        ends = increment._parcel_data_end(con)
+        waited = con.execute("SELECT waited_hours FROM mart_overdue_parcels").fetchall()
+        k2 = con.execute("SELECT waited_hours FROM int_parcels_flagged WHERE parcel_id = 'K2'").fetchone()[0]
+    finally:
+        con.close()
+    assert {c: str(t) for c, t in ends.items()} == {"A": "2025-06-03 09:00:00"}
+    assert k2 == 45.0 and waited == []      # 06-01 12:00 to 06-03 09:00, within the 72 h limit
+
+
+def test_each_rule_is_written_once():
+    texts = {p.relative_to(SQL_DIR).as_posix(): p.read_text(encoding="utf-8") for p in SQL_DIR.rglob("*.sql")}
+    # "open at a period's end" is the macro; the marts and the incremental build call it
+    for name in ("marts/mart_complaints_period.sql", "marts/mart_jobs_period.sql"):
+        assert "open_at(" in texts[name] and "IS NULL OR" not in texts[name], name
+    assert all("open_at(" in increment.RELEVANT[k] for k, f in FEEDS.items() if f.open_until)
+    # the parcel data end: one model computes it
+    assert [n for n, t in texts.items() if "greatest(arrived_at, picked_up_at)" in t] == [
+        "intermediate/int_parcel_data_end.sql"]
