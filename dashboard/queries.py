@@ -19,7 +19,8 @@ import streamlit as st
 from dashboard.auth import viewer
 from pipelines import snapshot_reader
 from pipelines.build.runner import current_snapshot
-from pipelines.database import default_path
+from pipelines.database import default_path, writing
+from pipelines.records import access
 
 Scope = tuple[str, ...]
 
@@ -104,7 +105,7 @@ data_ends = _cached(snapshot_reader.data_ends)
 kpi_series = _cached(snapshot_reader.kpi_series)
 
 
-kpi_street = _cached(snapshot_reader.kpi_street)
+street_measures = _cached(snapshot_reader.street_measures)
 
 
 rules = _cached(snapshot_reader.rules)
@@ -263,19 +264,12 @@ def _rule_dates(db: str, community: str) -> dict:
 
 
 def save_alert_rule(community: str, rule_id: str, user: str | None = None, **changes) -> None:
-    """A rule edited on a check page, written to the store with its history and audit row."""
-    from pipelines.database import connect
+    """A rule edited on a check page, written to the store with its history and audit row, if the access
+    policy lets the viewer change the community's alert rules (access.NotAllowed otherwise)."""
     from pipelines.records import alert_rules
-    con = connect(db_path())
-    try:
-        con.begin()
+    access.require(viewer(), "alert_rules", community)
+    with writing(db_path()) as con:
         alert_rules.set_rule(con, community, rule_id, user=user, **changes)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    finally:
-        con.close()
     _alert_rules.clear()
 
 
@@ -321,13 +315,17 @@ def save_governance(snap: str, scope: Scope, what: str, *args, community: str | 
     from pipelines.records import actions as records
     from pipelines.records import cases
     allowed = _narrowed(snap, scope)
-    with records.writing(db_path()) as con:
+    account = viewer()
+    action = "actions" if what.startswith("action.") else "cases"
+    access.require(account, action)      # before the store is opened: a refused role waits for no lock
+    with writing(db_path()) as con:
         if what.startswith("action.") and what != "action.add":
             community = records.get_action(con, args[0]).community_id
         elif what.startswith("case.") and what != "case.add":
             community = cases.community_of(con, args[0])
         if community not in allowed:
             raise OutOfScope(str(community))
+        access.require(account, action, community)
         new_args = (community, *args) if what in ("action.add", "case.add") else args
         result = _writers()[what](con, *new_args, user=user, **values)
     _governance.clear()

@@ -114,11 +114,13 @@ def kpi_series(snap: str, scope: Scope, community: str, grain: str, start: dt.da
                             ORDER BY period_start, metric""", [list(scope), community, grain, start, end])
 
 
-def kpi_street(snap: str, scope: Scope, grain: str, period: dt.date) -> pd.DataFrame:
-    return _frame(snap, """SELECT k.community_id, coalesce(c.name, k.community_id) AS name, c.households,
-                                   k.metric, k.value
-                            FROM kpi k LEFT JOIN stg_communities c USING (community_id)
-                            WHERE list_contains(?::VARCHAR[], k.community_id) AND k.grain = ? AND k.period_start = ?""",
+def street_measures(snap: str, scope: Scope, grain: str, period: dt.date) -> pd.DataFrame:
+    """Every community's measures of one period (kpi metrics and the per-1,000-household counts of
+    mart_street_measures) with its name and rank on each measure, one row per community × measure."""
+    return _frame(snap, """SELECT m.community_id, coalesce(c.name, m.community_id) AS name, m.measure, m.value,
+                                   m.street_rank
+                            FROM mart_street_measures m LEFT JOIN stg_communities c USING (community_id)
+                            WHERE list_contains(?::VARCHAR[], m.community_id) AND m.grain = ? AND m.period_start = ?""",
                   [list(scope), grain, period])
 
 

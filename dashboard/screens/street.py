@@ -11,8 +11,8 @@ from pipelines.present.alerts import alerts, context_from
 from pipelines.present.i18n import METRICS, metric_name
 from pipelines.present.periods import data_end_text, is_complete
 
-PER_1K = {"orders": "orders.count", "parcels": "parcels.arrived", "complaints": "complaints.count",
-          "noise": "complaints.noise", "participants": "training.participants", "jobs": "jobs.started"}
+# the counts per 1,000 households that sql/marts/mart_street_measures.sql derives (NULL without households)
+PER_1K = ["orders", "parcels", "complaints", "noise", "participants", "jobs"]
 # what the street office looks at first: backlog, capacity, overdue, late noise, attendance
 SHOWN = ["complaints.open_at_end", "parcels.peak_occupancy_ratio", "parcels.overdue_rate",
          "complaints.noise_outside_hours", "training.attendance_rate", "orders.gmv_yuan"]
@@ -21,15 +21,14 @@ MEASURES = ["complaints.open_at_end", "parcels.peak_occupancy_ratio", "parcels.o
 
 
 def wide_frame(grain, period) -> pd.DataFrame:
-    data = q.kpi_street(v.snap, v.scope, grain, period) if period else pd.DataFrame()
+    """One row per community: each measure's value, and its rank on each (column "rank:<measure>")."""
+    data = q.street_measures(v.snap, v.scope, grain, period) if period else pd.DataFrame()
     if data.empty:
         return pd.DataFrame()
-    # pivot on the id alone: a missing households value must not multiply the rows
-    wide = data.pivot(index="community_id", columns="metric", values="value").reset_index()
-    wide = data[["community_id", "name", "households"]].drop_duplicates("community_id").merge(wide, on="community_id")
-    for key, metric in PER_1K.items():
-        wide[f"per1k.{key}"] = wide[metric] * 1000 / wide["households"]
-    return wide
+    values = data.pivot(index="community_id", columns="measure", values="value")
+    ranks = data.pivot(index="community_id", columns="measure", values="street_rank").add_prefix("rank:")
+    names = data[["community_id", "name"]].drop_duplicates("community_id").set_index("community_id")
+    return names.join(values).join(ranks).reset_index()
 
 
 def measure_name(m: str) -> str:
@@ -86,7 +85,9 @@ choice = st.selectbox(v.tr("street.metric"), MEASURES, format_func=measure_name,
 st.query_params["m"] = choice
 wide["change"] = [None if before.empty or c not in before.index or choice not in before else x - before.at[c, choice]
                   for c, x in zip(wide["community_id"], wide[choice])]
-ranked = wide.sort_values(["errors", "warnings", choice], ascending=False, na_position="last").reset_index(drop=True)
+# most serious alerts first, then most alerts, then the community's rank on the chosen measure (SQL's)
+ranked = wide.sort_values(["errors", "warnings", f"rank:{choice}"], ascending=[False, False, True],
+                          na_position="last", kind="stable").reset_index(drop=True)
 ranked["rank"] = range(1, len(ranked) + 1)
 
 st.subheader(v.tr("street.h.attention"))

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import auth
 from pipelines.build.runner import serving_dir
 from pipelines.present.i18n import t
-from pipelines.records import users
+from pipelines.records import access, users
 from tests.conftest import build_store
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
@@ -144,6 +144,21 @@ def test_each_roles_navigation_holds_exactly_its_pages(db, name):
     assert sorted(reached) == sorted(ACCOUNTS[name][3])
 
 
+@pytest.mark.parametrize("name", list(ACCOUNTS))
+def test_each_roles_forms_on_the_weekly_check_are_what_the_policy_allows(db, name):
+    """The alert-rule editor and the action-item forms are offered exactly where pipelines/records/access.py
+    allows them: a member edits alert rules (as the editor always let members), an official edits nothing."""
+    role, own, _, _ = ACCOUNTS[name]
+    at = open_as(db, name, "weekly", c=own[0])
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value for c in at.caption]
+    forms = {b.proto.form_id for b in at.button if b.proto.form_id}
+    assert (t("rules.read_only", "zh") not in captions) is access.may(role, "alert_rules")
+    assert any(f.startswith("rules_new_") for f in forms) is access.may(role, "alert_rules")
+    assert (t("gov.read_only", "zh") not in captions) is access.may(role, "actions")
+    assert any(f.startswith("gov_by_hand_") for f in forms) is access.may(role, "actions")
+
+
 def test_the_street_comparison_of_an_official_holds_only_her_street(db):
     at = open_as(db, "off_j", "street")
     assert list(at.table[0].value["社区"]) == ["A社区"]
@@ -160,7 +175,7 @@ def ask_queries():
     from dashboard import queries as q
     snap = q.snapshot()
     st.text("visible:" + ",".join(q.visible_communities(snap)))
-    st.text("street:" + ",".join(sorted(set(q.kpi_street(snap, ("A", "B"), "week", dt.date(2025, 6, 2))["community_id"]))))
+    st.text("street:" + ",".join(sorted(set(q.street_measures(snap, ("A", "B"), "week", dt.date(2025, 6, 2))["community_id"]))))
     st.text("ends:" + ",".join(sorted(q.data_ends(snap, ("A", "B")))))
     try:
         q.kpi_series(snap, ("A", "B"), "B", "week", dt.date(2025, 5, 1), dt.date(2025, 7, 1))
