@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import auth, sidebar, style
 from pipelines.present.i18n import t
+from pipelines.records import access
 
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
 
@@ -15,19 +16,20 @@ st.html("<style>section[data-testid='stSidebar'][data-collapsed='false'] { min-w
 lang = sidebar.language()
 style.apply(lang)   # print (no sidebar, tables whole), phone rules, the uploader's words: dashboard/style.py
 account = auth.gate(lang)      # the login page (and a stop) without a valid session; the demo banner while open
-role = auth.OPEN if account is None else account.role
+role = access.role_of(account)
 # The check pages work at one grain each; the sidebar shows that grain while one of them is open.
 PAGE_GRAIN = {"weekly": "week", "monthly": "month"}
 
 
-# Who sees which page (SPEC §9). A page left out of a role's list cannot be opened by its URL either.
-EVERYONE = {auth.OPEN, "admin", "director", "member", "official"}
-STREET = {auth.OPEN, "admin", "official"}     # comparing communities needs more than one in scope
-IMPORTS = auth.CAN["import"]
-AUDIT = auth.CAN["audit"]
+# Who sees which page: the access policy's rows (pipelines/records/access.py). A page left out of a
+# role's list cannot be opened by its URL either.
+EVERYONE = access.roles_for("pages")
+STREET = access.roles_for("street")
+IMPORTS = access.roles_for("import")
+AUDIT = access.roles_for("audit")
 
 
-def page(path: str, key: str, icon: str, roles: set[str], default: bool = False) -> st.Page | None:
+def page(path: str, key: str, icon: str, roles: frozenset[str], default: bool = False) -> st.Page | None:
     if role not in roles:
         return None
     return st.Page(path, title=t(key, lang), icon=icon, default=default, url_path=path.split("/")[-1][:-3])

@@ -1,4 +1,5 @@
-"""Who is looking (SPEC §9): the login page, the session and its timeout, the demo banner, what a role may do.
+"""Who is looking (SPEC §9): the login page, the session and its timeout, the demo banner; what the viewer
+may do, asked of the one access policy (pipelines/records/access.py).
 
 Accounts and the failed-login backoff live in the store (pipelines/users.py). A session
 holds only the account's name, the time its password was last set and when it was
@@ -14,21 +15,13 @@ import streamlit as st
 
 from pipelines.database import DatabaseBusy, default_path
 from pipelines.present.i18n import t
-from pipelines.records import users
+from pipelines.records import access, users
 
 IDLE = dt.timedelta(minutes=30)
 # How stale an account may be in this process: a removed user is shut out within this time.
 ACCOUNT_TTL = dt.timedelta(seconds=10)
 USER, STAMP, SEEN, NOTE = "auth_user", "auth_stamp", "auth_seen", "auth_note"
-OPEN = "open"    # the role of every viewer while no account exists
-
-# What each role may do beyond reading its pages (SPEC §9); the page list per role is in app.py.
-CAN = {
-    "import": {OPEN, "admin", "director"},     # imports, undo, the quarantine
-    "rules": {OPEN, "admin", "director"},
-    "audit": {OPEN, "admin", "director"},      # 操作记录: directors their community's, admins all
-    "write": {OPEN, "admin", "director", "member"},   # action items, cases; officials only read
-}
+OPEN = access.OPEN    # the role of every viewer while no account exists
 
 
 class NotSignedIn(PermissionError):
@@ -70,15 +63,26 @@ def viewer() -> users.Account | None:
 
 
 def role() -> str:
-    account = viewer()
-    return OPEN if account is None else account.role
+    return access.role_of(viewer())
 
 
 def can(action: str) -> bool:
+    """May the viewer take `action` (an action of access.ACCESS)? Nobody may while signed out."""
     try:
-        return role() in CAN[action]
+        return access.may(role(), action)
     except NotSignedIn:
         return False
+
+
+def writable(action: str) -> tuple[str, ...] | None:
+    """The communities the viewer's `action` may write to: None for any (an admin, the open demo)."""
+    return access.writable_communities(viewer(), action)
+
+
+def user_name() -> str | None:
+    """The name a write is recorded under; None in the open demo."""
+    account = viewer()
+    return None if account is None else account.name
 
 
 def session_for(account: users.Account) -> dict:

@@ -8,6 +8,7 @@ hold Linli's tables (or none at all) before anything is written to it.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import sys
@@ -217,3 +218,29 @@ def verify(db_path: str | Path) -> None:
     """Refuse db_path now unless it is a Linli database or a new path, before any input is read."""
     if not check_path(db_path):
         connect(db_path, read_only=True).close()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """One transaction on an open connection, the one way Linli writes: committed when the block ends,
+    rolled back when it raises (an interrupt included, hence BaseException). A process killed inside it
+    leaves nothing behind either: DuckDB drops an uncommitted transaction when the store is next opened."""
+    con.begin()
+    try:
+        yield con
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+@contextlib.contextmanager
+def writing(db_path: str | Path):
+    """A connection of its own in one transaction (waiting for another writer's lock, see `connect`),
+    closed afterwards: for a write that needs nothing read before it opens."""
+    con = connect(db_path)
+    try:
+        with transaction(con):
+            yield con
+    finally:
+        con.close()

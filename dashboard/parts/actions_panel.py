@@ -3,7 +3,8 @@ marked, a new item from an alert or by hand, a change of status, and on 每周�
 with what their metric did since.
 
 Records are read from the store at once (queries.governance) and written through
-queries.save_governance, with their history and audit row. Officials read; they do not edit.
+queries.save_governance, with their history and audit row. Who may edit is the access policy's
+(pipelines/records/access.py); officials read.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from dashboard import queries as q
 from dashboard.sidebar import View
 from pipelines.database import DatabaseBusy
@@ -23,11 +25,10 @@ from pipelines.records.actions import STATUSES
 DONE_SHOWN_DAYS = 60     # done items stay in the main list this long, then only under 已完成
 
 
-def may_write() -> tuple[bool, str | None]:
-    """(may edit, the user's name); the open demo edits without a name."""
-    from dashboard.auth import can, viewer
-    account = viewer()
-    return can("write"), None if account is None else account.name
+def may_write(action: str) -> tuple[bool, str | None]:
+    """(may the viewer take `action` — "actions", "cases", "feedback" — the user's name); the open demo
+    edits without a name. Only whether to draw a form: the write itself asks the policy again."""
+    return auth.can(action), auth.user_name()
 
 
 def records(v: View) -> tuple[list, list] | None:
@@ -39,7 +40,7 @@ def records(v: View) -> tuple[list, list] | None:
 
 def save(v: View, what: str, *args, done_key: str = "gov.saved", **values) -> bool:
     """One change; a refusal is shown where the user is, a success after the page reruns."""
-    _, user = may_write()
+    user = auth.user_name()
     try:
         q.save_governance(v.snap, v.scope, what, *args, community=v.community if what.endswith(".add") else None,
                           user=user, **values)
@@ -167,7 +168,7 @@ def actions_panel(v: View, alerts: list | None = None) -> None:
             st.table(action_table(v, older), hide_index=True)
     if v.grain == "week":
         last_week(v, items)
-    allowed, _ = may_write()
+    allowed, _ = may_write("actions")
     if not allowed:
         st.caption(v.tr("gov.read_only"))
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from dashboard import queries as q
 from dashboard.sidebar import View
 from pipelines.errors import UserError
@@ -17,21 +18,13 @@ def _scale(metric: str) -> float:
     return 100.0 if METRIC_KIND.get(metric, ("count",))[0] == "rate" else 1.0
 
 
-def _may_edit() -> tuple[bool, str | None]:
-    from dashboard.auth import viewer
-    account = viewer()
-    if account is None:
-        return True, None
-    return account.role != "official", account.name
-
-
 def editor(v: View) -> None:
     found = q.alert_rules(v.snap, v.scope, v.community)
     with st.expander(v.tr("rules.title"), icon=":material/tune:"):
         if found is None:
             st.info(v.tr("alerts.rules_busy"))
             found = list(DEFAULTS)
-        allowed, user = _may_edit()
+        allowed, user = auth.can("alert_rules"), auth.user_name()   # the write asks the policy again
         st.caption(v.tr("rules.intro"))
         table = pd.DataFrame({
             "rule": [r.rule_id for r in found],
@@ -58,8 +51,12 @@ def editor(v: View) -> None:
             if (new["threshold"], new["level"], new["enabled"]) != (r.threshold, r.level, r.enabled):
                 changes.append((r, new))
         if allowed and changes and st.button(v.tr("rules.save", n=len(changes)), key=f"rules_save_{v.community}"):
-            for r, new in changes:
-                q.save_alert_rule(v.community, r.rule_id, user=user, **new)
+            try:
+                for r, new in changes:
+                    q.save_alert_rule(v.community, r.rule_id, user=user, **new)
+            except UserError as exc:   # a refusal (the policy, a value out of range): said where the user is
+                st.error(exc.message(v.lang))
+                return
             st.success(v.tr("rules.saved", n=len(changes)))
             st.rerun()
         if allowed:

@@ -103,7 +103,7 @@ def show_case(v: View, case) -> None:
         st.markdown(f"{v.tr('gov.meeting_no', n=m['meeting_no'])} · {fmt.date(m['held_on'], v.lang)}{who}  \n"
                     f"{fmt.plain(m['minutes'])}")
     show_effects(v, case)
-    if may_write()[0]:
+    if may_write("cases")[0]:
         edit_case(v, case)
 
 

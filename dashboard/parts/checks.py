@@ -19,6 +19,7 @@ from dashboard.parts import (
 from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present import format as fmt
+from pipelines.present.alerts import REPEAT_COMPLAINTS
 from pipelines.present.check_sheet import Section, check_sheet
 from pipelines.present.checklists import BY_GRAIN
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name
@@ -73,7 +74,7 @@ def followup_tables(v: View) -> list[tuple[Section, pd.DataFrame | None]]:
     """The repeat buildings and the complaints still open, each as shown and (where they differ) as numbers."""
     out = []
     buildings = q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period)
-    repeat = buildings[buildings["complaints"] >= 2]
+    repeat = buildings[buildings["complaints"] >= REPEAT_COMPLAINTS]   # as the alert and the metric count them
     cols = {"name": v.tr("col.building_name"), "building_id": v.tr("col.building_id"),
             "complaints": v.tr("col.complaints"), "outside_hours": v.tr("col.outside_hours")}
     out.append((Section(v.tr("check.h.repeat"), repeat[list(cols)].rename(columns=cols),

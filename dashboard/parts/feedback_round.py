@@ -13,6 +13,7 @@ import io
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from dashboard import queries as q
 from dashboard.parts import actions_panel, ui
 from dashboard.sidebar import View
@@ -131,22 +132,13 @@ def round_csv(community: str, day: dt.date, rows: list[dict], ids: list[str]) ->
     return buf.getvalue().encode("utf-8")
 
 
-def writable() -> tuple[str, ...] | None:
-    """As on 数据导入: None (no limit) for an admin or the open demo, else the account's own community."""
-    from dashboard.auth import viewer
-    account = viewer()
-    if account is None or account.role == "admin":
-        return None
-    return (account.community_id,) if account.community_id else ()
-
-
 def _editor_frame(v: View) -> pd.DataFrame:
     cols = [v.tr(f"feedback.form.{k}") for k in ("building", "rating", "noise", "comment")]
     return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
 
 
 def entry_form(v: View) -> None:
-    allowed, user = actions_panel.may_write()
+    allowed, user = actions_panel.may_write("feedback")
     note = st.session_state.pop("feedback_note", None)
     if note:
         st.success(note)
@@ -198,7 +190,7 @@ def submit(v: View, day: dt.date, edited: pd.DataFrame, choices: dict[str, str],
     with st.spinner(v.tr("feedback.importing")):
         outcome = browser_upload.run_import(q.db_path(), browser_upload.Upload(name, round_csv(v.community, day, rows, ids)),
                                        "feedback", Profile(name="", kind="feedback"), user,
-                                       allowed_communities=writable())
+                                       allowed_communities=auth.writable("feedback"))
     if outcome.refused is not None:
         st.error(v.tr("feedback.err.refused", message=outcome.refused.message(v.lang)))
         return

@@ -11,7 +11,7 @@ actions_panel.show_saved_note()
 found = actions_panel.records(v)
 if found is not None:
     cases = found[1]
-    if actions_panel.may_write()[0]:
+    if actions_panel.may_write("cases")[0]:
         case_detail.new_case_form(v)
     if not cases:
         st.info(v.tr("gov.none_cases"))

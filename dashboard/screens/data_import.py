@@ -26,17 +26,13 @@ def tr(key: str, **values) -> str:
 
 
 def user() -> str | None:
-    account = auth.viewer()
-    return account.name if account else None
+    return auth.user_name()
 
 
 def writable() -> tuple[str, ...] | None:
-    """The communities this account may import into and undo: None (all) for an admin or the open demo,
-    a director's own community; the store holds every import and undo to it."""
-    account = auth.viewer()
-    if account is None or account.role == "admin":
-        return None
-    return (account.community_id,) if account.community_id else ()
+    """The communities this account may import into and undo (the access policy's "import"): None (all)
+    for an admin or the open demo, a director's own community; the store holds every import and undo to it."""
+    return auth.writable("import")
 
 
 def field_name(kind: str, name: str) -> str:

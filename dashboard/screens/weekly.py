@@ -9,23 +9,26 @@ from dashboard import queries as q
 from dashboard.parts import checks
 from dashboard.sidebar import View
 from pipelines.present import format as fmt
+from pipelines.present.alerts import point_state
 from pipelines.present.check_sheet import Section
 
 
-def _status(v: View, ratio) -> str:
-    if fmt.is_missing(ratio):
-        return "—"
-    return v.tr("point.over" if ratio > 1 else "point.near" if ratio >= 0.9 else "point.ok")
+def _status(v: View, ratio, alert_rules) -> str:
+    """The point's state by the community's own capacity rules (the ones its alert uses), so a point the
+    alert box names near capacity is near capacity in this table too."""
+    state = point_state(ratio, alert_rules)
+    return "—" if state is None else v.tr(f"point.{state}")
 
 
 def point_table(v: View, overdue: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each point: peak against capacity, when, its state and its overdue parcels (shown, as numbers)."""
     peaks = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
+    alert_rules = q.alert_rules(v.snap, v.scope, v.community)   # None while the store is busy: the defaults
     counts = overdue.groupby("point_id").size() if not overdue.empty else pd.Series(dtype=int)
     heads = [v.tr(k) for k in ("col.point_name", "col.capacity", "col.peak_in_stock", "col.peak_ratio",
                                "col.peak_hour", "col.state", "col.overdue_here")]
     data = [peaks["name"], peaks["capacity"], peaks["peak_in_stock"], peaks["peak_ratio"], peaks["peak_hour"],
-            [_status(v, r) for r in peaks["peak_ratio"]], [int(counts.get(p, 0)) for p in peaks["point_id"]]]
+            [_status(v, r, alert_rules) for r in peaks["peak_ratio"]], [int(counts.get(p, 0)) for p in peaks["point_id"]]]
     raw = pd.DataFrame(dict(zip(heads, data)))
     shown = raw.copy()
     shown[heads[1]] = [fmt.number(x, v.lang) for x in peaks["capacity"]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.database import connect
+from pipelines.database import connect, transaction
 from pipelines.records.kept import KEPT_TABLES
 from pipelines.ingest.store import ensure_schema
 
@@ -45,8 +45,7 @@ def start_afresh(db_path: str | Path) -> bool:
         tables = _catalog(con, f"SELECT table_name, sql FROM duckdb_tables() WHERE {here} AND NOT temporary")
         kept_sql = " ".join(sql or "" for name, sql in tables if name in KEPT_TABLES)
         needed = set(re.findall(r"nextval\('([^']+)'\)", kept_sql))
-        con.begin()
-        try:
+        with transaction(con):
             for view in _catalog(con, f"SELECT view_name FROM duckdb_views() WHERE {here} AND NOT internal"):
                 con.execute(f'DROP VIEW IF EXISTS "{view}"')
             for name, _ in tables:
@@ -57,10 +56,6 @@ def start_afresh(db_path: str | Path) -> bool:
                     con.execute(f'DROP SEQUENCE IF EXISTS "{seq}"')
             # an empty Linli schema at once: a store of records alone would look like another program's file
             ensure_schema(con)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
         con.execute("CHECKPOINT")
         return True
     finally:

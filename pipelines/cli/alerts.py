@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict
 
 from pipelines.cli.common import db_path, ui_lang
-from pipelines.database import connect
+from pipelines.database import connect, writing
 from pipelines.errors import UserError
 from pipelines.metrics import REGISTRY
 from pipelines.records.alert_rules import describe, effective, reset_rule, set_rule
@@ -46,24 +46,17 @@ def _has(con, table: str) -> bool:
 
 def cmd_set(args) -> int:
     lang = ui_lang()
-    con = connect(db_path(args))
-    try:
-        con.begin()
+    with writing(db_path(args)) as con:
         if args.default:
             done = reset_rule(con, args.community, args.rule)
-            con.commit()
-            print(("已恢复默认：" if lang == "zh" else "Back to the default: ") + args.rule if done else
-                  ("本社区没有改过这条规则。" if lang == "zh" else "This rule was not changed for the community."))
-            return 0
-        rule = set_rule(con, args.community, args.rule, metric=args.metric, condition=args.when,
-                        threshold=args.threshold, level=args.level,
-                        enabled=None if args.on is None else args.on == "on")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    finally:
-        con.close()
+        else:
+            rule = set_rule(con, args.community, args.rule, metric=args.metric, condition=args.when,
+                            threshold=args.threshold, level=args.level,
+                            enabled=None if args.on is None else args.on == "on")
+    if args.default:
+        print(("已恢复默认：" if lang == "zh" else "Back to the default: ") + args.rule if done else
+              ("本社区没有改过这条规则。" if lang == "zh" else "This rule was not changed for the community."))
+        return 0
     print((f"已保存：{args.community} {rule.rule_id} {describe(rule, lang)}（{rule.level}，"
            f"{'启用' if rule.enabled else '停用'}）。页面刷新即生效。") if lang == "zh" else
           f"Saved: {args.community} {rule.rule_id} {describe(rule, lang)} ({rule.level}, "

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 
 from pipelines.cli.common import db_path, ui_lang
+from pipelines.database import connect, writing
 from pipelines.errors import UserError
 from pipelines.records import actions, cases
 from pipelines.records.effect import effect
@@ -43,7 +44,6 @@ def _db(args):
 
 def _read(args):
     """The store, read-only; no database yet means no records (listing must not create one)."""
-    from pipelines.database import connect
     path = _db(args)
     return connect(path, read_only=True) if path.exists() else None
 
@@ -51,7 +51,7 @@ def _read(args):
 # ---- actions ---------------------------------------------------------------------------------
 
 def cmd_actions_add(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         action_id = actions.add_action(con, args.community, args.title, metric=args.metric, subject=args.subject,
                                           owner=args.owner, due_on=args.due)
     print(action_id)
@@ -89,7 +89,7 @@ def cmd_actions_set(args) -> int:
         raise UserError("没有要改的内容：请给出 --status（或 --owner、--due、--title）。",
                         "nothing to change: give --status (or --owner, --due, --title).")
     lang = ui_lang()
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         old = actions.get_action(con, args.action_id)
         new = actions.update_action(con, args.action_id, **changes)
     if lang == "zh":
@@ -121,7 +121,7 @@ def cmd_actions_history(args) -> int:
 # ---- cases -----------------------------------------------------------------------------------
 
 def cmd_cases_add(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         case_id = cases.add_case(con, args.community, args.title, on=args.on)
     print(case_id)
     return 0
@@ -133,34 +133,34 @@ def _done(zh: str, en: str) -> int:
 
 
 def cmd_cases_step(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         case = cases.set_step(con, args.case_id, args.step, on=args.on, note=args.note)
     return _done(f"协商议题 {case.case_id}（{case.title}）现在处于：{step_text(case.step, 'zh')}。",
                  f"Case {case.case_id} ({case.title}) is now at: {case.step}.")
 
 
 def cmd_cases_party(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         cases.add_party(con, args.case_id, args.name, args.role, on=args.on)
     return _done(f"已为协商议题 {args.case_id} 添加参与方。", f"Party added to case {args.case_id}.")
 
 
 def cmd_cases_meeting(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         number = cases.add_meeting(con, args.case_id, args.on, args.minutes, args.attendees)
     return _done(f"已记录协商议题 {args.case_id} 的第 {number} 次会议（{day_text(args.on, 'zh')}）。",
                  f"Meeting {number} of case {args.case_id} recorded ({args.on}).")
 
 
 def cmd_cases_agree(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         case = cases.agree(con, args.case_id, args.solution, args.on)
     return _done(f"协商议题 {case.case_id} 已形成方案（{day_text(case.agreed_on, 'zh')}）：{case.solution}",
                  f"Case {case.case_id} agreed on {case.agreed_on}: {case.solution}")
 
 
 def cmd_cases_link(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         added = cases.link_metric(con, args.case_id, args.metric)
     if added:
         return _done(f"协商议题 {args.case_id} 已关联指标 {args.metric}。", f"Case {args.case_id} now follows {args.metric}.")
@@ -168,7 +168,7 @@ def cmd_cases_link(args) -> int:
 
 
 def cmd_cases_note(args) -> int:
-    with actions.writing(_db(args)) as con:
+    with writing(_db(args)) as con:
         cases.add_note(con, args.case_id, args.text, on=args.on)
     return _done(f"已为协商议题 {args.case_id} 记下一条进展。", f"Note added to case {args.case_id}.")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.database import LOCK_WAIT_SECONDS, connect  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
+from pipelines.database import LOCK_WAIT_SECONDS, connect, transaction  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
 from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS, Feed, raw_table
 from pipelines.ingest.identity import protect, relink
@@ -291,17 +291,12 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
         report.hashed_columns = protection.hashed_columns
         checked = check(raw)
         step(0.55, "store")
-        con.begin()
-        try:
+        with transaction(con):   # the whole import or none of it, even when the process is killed
             _apply(con, feed, raw, checked, raw.sha256, report)
             _remember_people(con, protection, report.import_id)
             audit.record_import(con, "import", kind, report.import_id, user=user, file=report.file_name,
                                 rows_read=report.rows_read, rows_new=report.rows_new,
                                 rows_replaced=report.rows_replaced, rows_quarantined=len(report.quarantined))
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
         step(1.0, "done")
         return report
     finally:
@@ -439,18 +434,13 @@ def undo(db_path: str | Path, import_id: int, user: str | None = None, allowed_c
                                 "this account may not undo it. Ask an admin to undo it.")
         if row[0] != "applied":
             raise UserError(f"第 {import_id} 次导入（{row[1]}）已经撤销过了。", f"import #{import_id} ({row[1]}) is already undone.")
-        con.begin()
-        try:
+        with transaction(con):
             con.execute("""UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP,
                                   undone_seq = nextval('import_seq') WHERE import_id = ?""", [import_id])
             # person ids of later imports may have leant on links this import made
             if relink(con):
                 con.execute("DROP TABLE IF EXISTS build_state")    # those rows are no undone import's: build in full
             audit.record_import(con, "undo", row[2], import_id, user=user, file=row[1])
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
         return row[1]
     finally:
         con.close()
@@ -463,18 +453,17 @@ def set_rules(db_path: str | Path, community_id: str, window_start: str | None, 
     con = connect(db_path)
     try:
         ensure_schema(con)
-        con.begin()
-        con.execute("""INSERT INTO community_rules VALUES (?, ?::TIME, ?::TIME, ?, nextval('import_seq'))
-                       ON CONFLICT (community_id) DO UPDATE SET
-                         window_start = coalesce(excluded.window_start, window_start),
-                         window_end = coalesce(excluded.window_end, window_end),
-                         overdue_hours = coalesce(excluded.overdue_hours, overdue_hours),
-                         changed_seq = excluded.changed_seq""",
-                    [community_id, window_start, window_end, overdue_hours])
-        rules.record_change(con, community_id, effective_from)
-        audit.record(con, "rules", user=user, community_id=community_id, window_start=window_start,
-                     window_end=window_end, overdue_hours=overdue_hours, effective_from=effective_from)
-        con.commit()
+        with transaction(con):
+            con.execute("""INSERT INTO community_rules VALUES (?, ?::TIME, ?::TIME, ?, nextval('import_seq'))
+                           ON CONFLICT (community_id) DO UPDATE SET
+                             window_start = coalesce(excluded.window_start, window_start),
+                             window_end = coalesce(excluded.window_end, window_end),
+                             overdue_hours = coalesce(excluded.overdue_hours, overdue_hours),
+                             changed_seq = excluded.changed_seq""",
+                        [community_id, window_start, window_end, overdue_hours])
+            rules.record_change(con, community_id, effective_from)
+            audit.record(con, "rules", user=user, community_id=community_id, window_start=window_start,
+                         window_end=window_end, overdue_hours=overdue_hours, effective_from=effective_from)
     finally:
         con.close()
 

@@ -19,6 +19,11 @@ from pipelines.records.alert_rules import DEFAULTS, AlertRule
 
 PEAK = "parcels.peak_occupancy_ratio"
 REPEAT = "complaints.repeat_buildings"
+# Facts, not thresholds a community sets: a point above its capacity holds more parcels than it can,
+# and a building with two or more noise complaints in a period is a "repeat building" (the definition
+# of complaints.repeat_buildings, SPEC §5, counted the same way in sql/marts/mart_complaints_period.sql).
+CAPACITY = 1.0
+REPEAT_COMPLAINTS = 2
 OVERDUE = ("parcels.overdue", "parcels.overdue_rate")
 _LEVEL_ORDER = {"error": 0, "warning": 1}
 
@@ -105,7 +110,7 @@ def _capacity_alerts(rules: list[AlertRule], now: dict, context: Context, lang: 
         hit = next((r for r in rules if fires(r, peak, None)), None)
         if hit is None:
             return []
-        return [_make(hit, PEAK, "alert.capacity_full" if peak > 1 else "alert.capacity_near", lang,
+        return [_make(hit, PEAK, "alert.capacity_full" if peak > CAPACITY else "alert.capacity_near", lang,
                       names={"point": t("alert.a_point", lang)}, ratio=fmt.value("rate", peak, lang),
                       advice=t("alert.advice.general", lang))]
     lowest = min(r.threshold for r in rules)
@@ -115,7 +120,7 @@ def _capacity_alerts(rules: list[AlertRule], now: dict, context: Context, lang: 
     roomy = sorted((p for p in points if 0 < p.peak_ratio < lowest), key=lambda p: p.peak_ratio)
     out = []
     for p, r in sorted(hits, key=lambda pr: -pr[0].peak_ratio):
-        key = "alert.capacity_full" if p.peak_ratio > 1 else "alert.capacity_near"
+        key = "alert.capacity_full" if p.peak_ratio > CAPACITY else "alert.capacity_near"
         ratio = fmt.value("rate", p.peak_ratio, lang)
 
         def advice(name=lambda text: text) -> str:
@@ -132,7 +137,7 @@ def _capacity_alerts(rules: list[AlertRule], now: dict, context: Context, lang: 
 
 
 def _repeat_alerts(rule: AlertRule, now: dict, context: Context, lang: str) -> list[Alert]:
-    repeat = [b for b in context.noise_buildings if b.complaints >= 2]
+    repeat = [b for b in context.noise_buildings if b.complaints >= REPEAT_COMPLAINTS]
     if not repeat:
         n = _v(now, REPEAT)
         return [_make(rule, REPEAT, "alert.repeat_buildings", lang, n=int(n))] if n else []
@@ -190,6 +195,24 @@ SPECIFIC = {   # the shipped rules' own wording; any other rule speaks generical
 }
 
 
+def _active(alert_rules: Sequence[AlertRule] | None) -> list[AlertRule]:
+    """The community's rules that are switched on; the shipped defaults when its rules could not be read."""
+    return [r for r in (DEFAULTS if alert_rules is None else alert_rules) if r.enabled]
+
+
+def point_state(ratio: float | None, alert_rules: Sequence[AlertRule] | None = None) -> str | None:
+    """A point's state in the tables, by the rules that raise its alert, so the two always agree:
+    "over" above its capacity, "near" when one of the community's capacity rules fires (its
+    near-capacity threshold, 0.9 unless it changed it), else "ok"; None without a figure.
+    A community that switches every capacity rule off still reads "over" above capacity: the
+    table states the number, the rules only decide whether it is raised as an alert."""
+    if ratio is None or fmt.is_missing(ratio):
+        return None
+    if ratio > CAPACITY:
+        return "over"
+    return "near" if any(fires(r, ratio, None) for r in _active(alert_rules) if r.metric == PEAK) else "ok"
+
+
 def alerts(now: dict, before: dict, rules: dict, lang: str = "zh", context: Context | None = None,
            alert_rules: Sequence[AlertRule] | None = None) -> list[Alert]:
     """The period's alerts, most serious first: stale feeds, then each rule that fires.
@@ -197,7 +220,7 @@ def alerts(now: dict, before: dict, rules: dict, lang: str = "zh", context: Cont
     `now`/`before`: kpi values of the period and the previous one; `rules`: the community's rules in
     force (window, overdue limit); `alert_rules`: its alert rules (the shipped defaults if None)."""
     context = context or Context()
-    active = [r for r in (DEFAULTS if alert_rules is None else alert_rules) if r.enabled]
+    active = _active(alert_rules)
     out = [Alert("warning", t(s.key, lang, date=fmt.datetime(s.latest, lang) if s.latest else "—"), s.feed,
                  t(s.key, lang, date=fmt.datetime(s.latest, lang) if s.latest else "—"), None, "stale")
            for s in context.stale]

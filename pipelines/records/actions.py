@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.database import writing  # noqa: F401  (the one transaction helper; callers of actions.writing keep working)
 from pipelines.errors import UserError
 from pipelines.ingest.personal import (
     IDCARD_IN_TEXT,
@@ -88,23 +89,6 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE TABLE IF NOT EXISTS {ACTION_HISTORY} (
         action_id BIGINT NOT NULL, community_id VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL,
         changed_by VARCHAR, field VARCHAR NOT NULL, old_value VARCHAR, new_value VARCHAR)""")
-
-
-@contextlib.contextmanager
-def writing(db_path: str | Path):
-    """A connection in one transaction (waiting for another writer's lock, see database.py)."""
-    from pipelines.database import connect
-    con = connect(db_path)
-    try:
-        con.begin()
-        try:
-            yield con
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    finally:
-        con.close()
 
 
 def known_communities(con) -> set[str]:

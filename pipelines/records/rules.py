@@ -16,7 +16,8 @@ WINDOW_START: dt.time = DEFAULT_RULES["window_start"]
 WINDOW_END: dt.time = DEFAULT_RULES["window_end"]
 OVERDUE_HOURS: float = DEFAULT_RULES["overdue_hours"]
 
-# Alert defaults (dashboard/alerts.py, pipelines/alert_rules.py). Chosen so that the cases the group
+# Alert defaults (pipelines/records/alert_rules.py; applied by pipelines/present/alerts.py, which also gives
+# a parcel point its state in the tables from the same rules). Chosen so that the cases the group
 # missed would have fired: 116 overdue parcels in the 双11 week were 1.9 % of arrivals (a rate rule
 # alone stayed quiet), and points at 168.8 %, 134.2 % and 113.3 % are each over capacity.
 OVERDUE_COUNT = 20          # parcels past the limit in a period: about three a day is a list worth working through

@@ -17,7 +17,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipelines.database import connect
+from pipelines.database import connect, transaction
 from pipelines.errors import UserError
 from pipelines.records import audit
 
@@ -222,11 +222,10 @@ def add(db_path, name: str, role: str, password: str, community: str | None = No
         community, street = _resolve_scope(con, role, community, street)
         hashed = _hasher.hash(password)
         stamp = now()
-        con.begin()
-        con.execute(f"INSERT INTO {USERS} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [name, role, community, street, hashed, stamp, stamp])
-        audit.record(con, "user.add", community_id=community, name=name, role=role, street=street)
-        con.commit()
+        with transaction(con):
+            con.execute(f"INSERT INTO {USERS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [name, role, community, street, hashed, stamp, stamp])
+            audit.record(con, "user.add", community_id=community, name=name, role=role, street=street)
         return Account(name, role, community, street, stamp)
     finally:
         con.close()
@@ -245,13 +244,12 @@ def passwd(db_path, name: str, password: str) -> None:
     con = connect(db_path)
     try:
         name = _existing(con, name)
-        con.begin()
-        # a new changed_at ends every session opened with the old password
-        con.execute(f"UPDATE {USERS} SET password_hash = ?, changed_at = ? WHERE name = ?",
-                    [_hasher.hash(password), now(), name])
-        con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
-        audit.record(con, "user.passwd", name=name)
-        con.commit()
+        with transaction(con):
+            # a new changed_at ends every session opened with the old password
+            con.execute(f"UPDATE {USERS} SET password_hash = ?, changed_at = ? WHERE name = ?",
+                        [_hasher.hash(password), now(), name])
+            con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+            audit.record(con, "user.passwd", name=name)
     finally:
         con.close()
 
@@ -261,11 +259,10 @@ def remove(db_path, name: str) -> int:
     con = connect(db_path)
     try:
         name = _existing(con, name)
-        con.begin()
-        con.execute(f"DELETE FROM {USERS} WHERE name = ?", [name])
-        con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
-        audit.record(con, "user.remove", name=name)
-        con.commit()
+        with transaction(con):
+            con.execute(f"DELETE FROM {USERS} WHERE name = ?", [name])
+            con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+            audit.record(con, "user.remove", name=name)
         return con.execute(f"SELECT count(*) FROM {USERS}").fetchone()[0]
     finally:
         con.close()
@@ -309,25 +306,23 @@ def authenticate(db_path, name: str, password: str) -> LoginResult:
         row = con.execute(f"SELECT name, role, community_id, street, changed_at, password_hash FROM {USERS} "
                           "WHERE name = ?", [name]).fetchone()
         good = _verify(row[5] if row else None, password)
-        con.begin()
-        if good:
-            con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
-            if _hasher.check_needs_rehash(row[5]):
-                con.execute(f"UPDATE {USERS} SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
-            audit.record(con, "login.ok", user=name, community_id=row[2])
-            con.commit()
-            return LoginResult(_account(row))
-        wait = None
-        if NAME.match(name):   # a name that could be an account: unknown names back off like known ones
-            failures = (con.execute(f"SELECT failures FROM {FAILURES} WHERE name = ?", [name]).fetchone() or [0])[0] + 1
-            wait = lock_after(failures)
-            con.execute(f"""INSERT INTO {FAILURES} VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET
-                            failures = excluded.failures, last_failed_at = excluded.last_failed_at,
-                            locked_until = excluded.locked_until""",
-                        [name, failures, at, at + wait if wait else None])
-        audit.record(con, "login.failed", user=name[:64], community_id=row[2] if row else None,
-                     reason="password" if row else "unknown")
-        con.commit()
+        with transaction(con):
+            if good:
+                con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+                if _hasher.check_needs_rehash(row[5]):
+                    con.execute(f"UPDATE {USERS} SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
+                audit.record(con, "login.ok", user=name, community_id=row[2])
+                return LoginResult(_account(row))
+            wait = None
+            if NAME.match(name):   # a name that could be an account: unknown names back off like known ones
+                failures = (con.execute(f"SELECT failures FROM {FAILURES} WHERE name = ?", [name]).fetchone() or [0])[0] + 1
+                wait = lock_after(failures)
+                con.execute(f"""INSERT INTO {FAILURES} VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET
+                                failures = excluded.failures, last_failed_at = excluded.last_failed_at,
+                                locked_until = excluded.locked_until""",
+                            [name, failures, at, at + wait if wait else None])
+            audit.record(con, "login.failed", user=name[:64], community_id=row[2] if row else None,
+                         reason="password" if row else "unknown")
         return LoginResult(None, wait)
     finally:
         con.close()

@@ -1,7 +1,10 @@
 """Alerts from kpi values and the alert rules: thresholds and wording, without Streamlit."""
 import datetime as dt
+import re
+from dataclasses import replace
+from pathlib import Path
 
-from pipelines.present.alerts import Building, Context, Point, alerts, stale_feeds
+from pipelines.present.alerts import REPEAT_COMPLAINTS, Building, Context, Point, alerts, point_state, stale_feeds
 from pipelines.records.alert_rules import DEFAULTS, AlertRule
 
 RULES = {"window_start": dt.time(9), "window_end": dt.time(20), "overdue_hours": 72.0}
@@ -126,3 +129,37 @@ def test_a_dissatisfied_feedback_round_is_an_alert_by_default():
     assert (a.level, a.metric, a.rule_id) == ("warning", "feedback.dissatisfied_share", "dissatisfied")
     assert alerts({"feedback.dissatisfied_share": 0.16, "feedback.responses": 57}, {}, RULES, "zh",
                   None, list(DEFAULTS)) == []
+
+
+def _with(rule_id: str, **changes) -> list[AlertRule]:
+    return [replace(r, **changes, is_default=False) if r.rule_id == rule_id else r for r in DEFAULTS]
+
+
+def test_a_points_state_uses_the_capacity_rules_its_alert_uses():
+    # the defaults (near 0.9, over 1.0): as the weekly table always said
+    assert [point_state(x) for x in (None, float("nan"), 0.0, 0.85, 0.9, 1.0, 1.01)] == \
+        [None, None, "ok", "ok", "near", "near", "over"]
+    assert point_state(0.85, DEFAULTS) == "ok"
+    # a community that set its near-capacity rule to 0.8: 85 % is near in the table and raises the alert
+    rules = _with("near_capacity", threshold=0.8)
+    assert [point_state(x, rules) for x in (0.79, 0.8, 0.85, 1.2)] == ["ok", "near", "near", "over"]
+    ctx = Context(points=(Point("P1", "东门驿站", 100, 0.85),))
+    (a,) = alerts({"parcels.peak_occupancy_ratio": 0.85}, {}, RULES, "zh", ctx, rules)
+    assert (a.rule_id, a.subject) == ("near_capacity", "P1")
+    assert alerts({"parcels.peak_occupancy_ratio": 0.85}, {}, RULES, "zh", ctx, DEFAULTS) == []
+    # near-capacity switched off: 95 % raises nothing and the table says 正常 too; above capacity stays "over"
+    off = _with("near_capacity", enabled=False)
+    assert point_state(0.95, off) == "ok"
+    assert alerts({"parcels.peak_occupancy_ratio": 0.95}, {}, RULES, "zh",
+                  Context(points=(Point("P1", "东门驿站", 100, 0.95),)), off) == []
+    assert point_state(1.2, [replace(r, enabled=False) for r in DEFAULTS]) == "over"
+
+
+def test_the_repeat_building_threshold_is_the_metrics_own():
+    """A repeat building in the alert and the follow-up list is what complaints.repeat_buildings counts."""
+    sql = (Path(__file__).resolve().parents[2] / "sql" / "marts" / "mart_complaints_period.sql").read_text(encoding="utf-8")
+    (counted,) = re.findall(r"FROM mart_noise_buildings WHERE complaints >= (\d+)", sql)
+    assert int(counted) == REPEAT_COMPLAINTS == 2
+    ctx = Context(noise_buildings=(Building("B1", "1栋", 2), Building("B2", "2栋", 1)))
+    found = alerts({"complaints.repeat_buildings": 1}, {}, RULES, "zh", ctx)
+    assert [a.subject for a in found] == ["B1"]

@@ -3,6 +3,7 @@ follow up, the printable sheet, and the window rule's start marked on the noise 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,47 @@ def test_monthly_check_marks_the_day_the_window_rule_started(tmp_path_factory, m
     numbers = table(at, "定义")
     assert "去年同期" not in numbers.columns
 
+
+
+# One point, capacity 20, holding 17 parcels from 10:00 to 20:00 on 2 June: its peak is 85 %.
+NEAR_POINTS = """
+point_id,community_id,name,kind,capacity
+PN,A,北门驿站,station,20
+"""
+NEAR_PARCELS = "parcel_id,community_id,point_id,carrier,arrived_at,picked_up_at\n" + "".join(
+    f"N{i},A,PN,中通,2025-06-02 10:00,2025-06-02 20:00\n" for i in range(17))
+
+
+@pytest.fixture(scope="module")
+def near_db(tmp_path_factory):
+    from tests.conftest import build_store
+    from tests.pipelines import test_kpi as fx
+    return build_store(tmp_path_factory.mktemp("near"), {"communities": fx.COMMUNITIES, "points": NEAR_POINTS,
+                                                         "parcels": NEAR_PARCELS})
+
+
+@pytest.mark.parametrize("near_rule, state", [(None, "正常"), (0.8, "接近满载")])
+def test_a_points_state_follows_the_communitys_near_capacity_rule_as_its_alert_does(near_db, tmp_path, monkeypatch,
+                                                                                    near_rule, state):
+    """The weekly point table reads the same stored rule as the alert box: at the default (90 %) a point at 85 %
+    is 正常 and raises no alert; where the community set its near-capacity rule to 80 % it is 接近满载 in the
+    table and the alert names it."""
+    from dashboard import queries
+    from pipelines.build.runner import serving_dir
+    from pipelines.database import writing
+    from pipelines.records import alert_rules
+    db = tmp_path / "t.duckdb"
+    shutil.copy(near_db, db)
+    shutil.copytree(serving_dir(near_db), serving_dir(db))
+    if near_rule is not None:
+        with writing(db) as con:
+            alert_rules.set_rule(con, "A", "near_capacity", threshold=near_rule)
+    queries._alert_rules.clear()     # the pages reread the rules every few seconds; the test does not wait
+    monkeypatch.setenv("LINLI_DB", str(db))
+    at = open_page("weekly", c="A", g="week", p="2025-06-02")
+    row = table(at, "峰值占用率").iloc[0]
+    assert (row["代收点名称"], row["容量"], row["峰值在库"], row["峰值占用率"], row["状态"]) == \
+        ("北门驿站", "20", "17", "85.0%", state)
+    alerts = [w.value for w in at.warning] + [e.value for e in at.error]
+    near_alert = "北门驿站峰值占用达到容量的 85.0%，接近满载。建议延长取件时间或临时增设存放点，并提醒居民尽快取件。"
+    assert (near_alert in alerts) == (near_rule is not None), alerts
