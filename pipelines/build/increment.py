@@ -53,27 +53,31 @@ def changed_since(con, last_seq: int) -> tuple[list[int], list[str]]:
     return imports, rules
 
 
-def refresh_staging(con, staging: list, imports: list[int], rule_changes: list[str]) -> None:
-    """Bring the staging models up to date for the touched keys and fill temp table `dirty` (community_id, t_from)."""
+def refresh_staging(con, staging: list, imports: list[int], rule_changes: list[str]) -> set[str]:
+    """Bring the staging models up to date for the touched keys (kept in temp tables touched_<model>), fill
+    temp table `dirty` (community_id, t_from), and return the names of the staging models refreshed."""
     con.execute("CREATE OR REPLACE TEMP TABLE dirty_times (community_id VARCHAR, t TIMESTAMP)")
     con.execute("CREATE OR REPLACE TEMP TABLE touched_imports AS SELECT unnest(?::INTEGER[]) AS import_id", [imports])
     for community in rule_changes:
         con.execute(f"INSERT INTO dirty_times VALUES (?, {EPOCH})", [community])
     old_end = _parcel_data_end(con)
+    refreshed = set()
     for model in staging:
         kind, stg, key = model.feed, model.name, ", ".join(model.grain)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_keys AS
+        touched = f"touched_{stg}"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {touched} AS
                         SELECT DISTINCT {key} FROM raw_{kind} WHERE _import_id IN (SELECT import_id FROM touched_imports)""")
-        if scalar(con.execute("SELECT count(*) FROM touched_keys")) == 0:
+        if scalar(con.execute(f"SELECT count(*) FROM {touched}")) == 0:
             continue
+        refreshed.add(stg)
         # the current versions of just these keys (the store's rule, sql/store/current_version.sql, over
         # their rows alone), through the model's own staging SQL
         con.execute(f"""CREATE OR REPLACE TEMP VIEW touched_rows AS SELECT * FROM raw_{kind}
-                        WHERE ({key}) IN (SELECT ({key}) FROM touched_keys)""")
+                        WHERE ({key}) IN (SELECT ({key}) FROM {touched})""")
         con.execute(f"CREATE OR REPLACE TEMP VIEW cur_{kind} AS {current_rows_sql(kind, 'touched_rows')}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS {model.sql}")
         con.execute(f"DROP VIEW temp.main.cur_{kind}")
-        gone = f"SELECT * FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM touched_keys)"
+        gone = f"SELECT * FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM {touched})"
         if kind in EVENT_TIMES:
             for source in (gone, "SELECT * FROM fresh"):
                 for col in EVENT_TIMES[kind]:
@@ -82,7 +86,7 @@ def refresh_staging(con, staging: list, imports: list[int], rule_changes: list[s
         else:   # reference data (households, capacities, names): the whole history of those communities
             for source in (gone, "SELECT * FROM fresh"):
                 con.execute(f"INSERT INTO dirty_times SELECT DISTINCT community_id, {EPOCH} FROM ({source})")
-        con.execute(f"DELETE FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM touched_keys)")
+        con.execute(f"DELETE FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM {touched})")
         con.execute(f"INSERT INTO {stg} SELECT * FROM fresh")
     _parcel_end_moves(con, old_end)
     con.execute("""CREATE OR REPLACE TEMP TABLE dirty AS
@@ -91,6 +95,7 @@ def refresh_staging(con, staging: list, imports: list[int], rule_changes: list[s
                    FROM dirty_times WHERE community_id IS NOT NULL GROUP BY community_id""")
     # recomputation starts at the earlier of the two periods holding t_from
     con.execute("UPDATE dirty SET t_from = least(week_from, month_from)::TIMESTAMP")
+    return refreshed
 
 
 def _parcel_data_end(con) -> dict:
@@ -149,7 +154,59 @@ def in_range(table_alias: str, model) -> str:
             f"AND {column} >= {bound})")
 
 
+def full_models_by_phase(models: list) -> tuple[list, list]:
+    """The kind-full models an incremental build recomputes before the period models (they read staging,
+    views and other such tables) and after them (they read a period or since model, which is whole only
+    once its recomputed rows are swapped in). A period model cannot read one of the second: it would see
+    it before it is recomputed, so that is refused."""
+    after_partial = {}   # model -> it reads, directly or not, a table recomputed in part
+    early, late = [], []
+    for m in models:
+        reads_partial = any(after_partial[r] for r in m.reads)
+        after_partial[m.name] = m.kind in ("period", "since") or reads_partial
+        if m.kind == "full":
+            (late if reads_partial else early).append(m)
+    late_names = {m.name for m in late}
+    for m in models:
+        if m.kind in ("period", "since", "view") and m.reads & late_names:
+            raise ValueError(f"{m.where}: a {m.kind} model reads {', '.join(sorted(m.reads & late_names))}, a full "
+                             f"model over period models, which an incremental build recomputes after it")
+    return early, late
+
+
+def audit_scope(model, refreshed: set[str]) -> str | None:
+    """The rows (alias x) an incremental build's grain audit of the model must read; None: all of them.
+
+    The rows outside are those the build left as they were, which the last build's audits passed. Two
+    rows holding one key agree on every grain column, so when the grain holds the columns that decide
+    the scope, both rows are inside it or both outside: the narrow audit finds what a whole one would.
+    """
+    if model.kind == "staging":
+        if model.name not in refreshed:
+            return "false"
+        nulls = " OR ".join(f"x.{k} IS NULL" for k in model.grain)
+        keys = ", ".join(model.grain)
+        return f"({', '.join(f'x.{k}' for k in model.grain)}) IN (SELECT ({keys}) FROM touched_{model.name}) OR {nulls}"
+    if model.kind in ("period", "since"):
+        decides = {"community_id", "grain", "period_start"} if model.kind == "period" else {"community_id",
+                                                                                              model.since_column}
+        if decides <= set(model.grain):
+            return in_range("x", model)
+    return None   # full tables and views are computed anew; a since table keyed without its time is read whole
+
+
 def drop_shadows(con) -> None:
+    """Drop the temp views and the temp copies of models that hide the stored ones; `dirty` and the touched
+    keys stay for the audits (drop_scratch ends them)."""
+    models = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    for name, kind in con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
+                                  "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary").fetchall():
+        if kind == "VIEW" or name in models:
+            con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")
+
+
+def drop_scratch(con) -> None:
+    """Every temporary table and view an incremental build made."""
     for name, kind in con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
                                   "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary").fetchall():
         con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")

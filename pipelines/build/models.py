@@ -18,7 +18,7 @@ from __future__ import annotations
 import graphlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -50,6 +50,7 @@ class Model:
     grain: tuple[str, ...]
     published: bool
     argument: str | None = None   # staging: the feed it stages; since: the time column
+    reads: frozenset[str] = frozenset()   # the other models its SQL reads
 
     @property
     def materialization(self) -> str:
@@ -142,12 +143,13 @@ def load_checks(sql_dir: Path = SQL_DIR) -> list[Check]:
     return checks
 
 
-def grain_audit(m: Model) -> str:
+def grain_audit(m: Model, scope: str | None = None) -> str:
     """The rows breaking the model's grain: a key held more than once, or a key column left NULL.
-    One GROUP BY over the model."""
+    One GROUP BY over the model, or over the rows (alias x) that `scope` keeps."""
     keys = ", ".join(m.grain)
     nulls = " OR ".join(f"{k} IS NULL" for k in m.grain)
-    return f"SELECT {keys}, count(*) AS copies FROM {m.name} GROUP BY {keys} HAVING count(*) > 1 OR {nulls}"
+    where = f" WHERE {scope}" if scope else ""
+    return f"SELECT {keys}, count(*) AS copies FROM {m.name} AS x{where} GROUP BY {keys} HAVING count(*) > 1 OR {nulls}"
 
 
 def table_references(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> set[str]:
@@ -195,6 +197,6 @@ def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
     ordered: list[Model] = []
     while sorter.is_active():   # deterministic: the ready models of each round by name
         ready = sorted(sorter.get_ready())
-        ordered.extend(models[n] for n in ready)
+        ordered.extend(replace(models[n], reads=frozenset(deps[n])) for n in ready)
         sorter.done(*ready)
     return ordered

@@ -100,12 +100,14 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
                                                 (SELECT coalesce(max(undone_seq), 0) FROM imports),
                                                 (SELECT coalesce(max(changed_seq), 0) FROM community_rules))"""))
             state = first(con.execute("SELECT last_seq, digest FROM build_state"))
+            scopes: dict[str, str | None] = {}
             if full or state is None or state[1] != digest or not _all_built(con, models):
                 mode = "full"
                 _build_full(con, models)
             else:
-                mode = _build_incremental(con, models, state[0])
-            audit_failures(con, models)
+                mode, scopes = _build_incremental(con, models, state[0])
+            audit_failures(con, models, scopes)
+            increment.drop_scratch(con)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])
             con.commit()
@@ -124,8 +126,9 @@ class AuditFailed(RuntimeError):
     """A build whose results break a rule of sql/checks/ or a model's grain: nothing of it is kept or published."""
 
 
-def audit_failures(con, models: list[Model] | None = None) -> None:
-    """Every audit, each reporting up to 5 bad rows: sql/checks/*.sql, then each model's grain."""
+def audit_failures(con, models: list[Model] | None = None, scopes: dict[str, str | None] | None = None) -> None:
+    """Every audit, each reporting up to 5 bad rows: sql/checks/*.sql, then each model's grain (over the
+    rows of `scopes[model]` where an incremental build gives one: see increment.audit_scope)."""
     problems = []
     for check in load_checks():
         rows = con.execute(f"SELECT * FROM ({check.sql}) LIMIT 5").fetchall()
@@ -133,7 +136,7 @@ def audit_failures(con, models: list[Model] | None = None) -> None:
             problems.append(f"{check.path.name}: {rows}")
     for m in load_models() if models is None else models:
         try:
-            rows = con.execute(f"{grain_audit(m)} LIMIT 5").fetchall()
+            rows = con.execute(f"{grain_audit(m, (scopes or {}).get(m.name))} LIMIT 5").fetchall()
         except Exception as exc:   # a grain naming a column the model lacks
             raise RuntimeError(f"{m.where}: its grain ({', '.join(m.grain)}) cannot be audited: {exc}") from exc
         if rows:
@@ -161,15 +164,17 @@ def _build_full(con, models: list[Model]) -> None:
         _run(con, m, f"CREATE OR REPLACE {m.materialization} {m.name} AS {m.sql}")
 
 
-def _build_incremental(con, models: list[Model], last_seq: int) -> str:
+def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, dict[str, str | None]]:
+    """Bring the models up to date from the imports and rule changes since last_seq; returns the mode and,
+    per model, the rows its grain audit must read (everything else is as the last audited build left it)."""
     imports, rule_changes = increment.changed_since(con, last_seq)
     if not imports and not rule_changes:
-        return "unchanged"
+        return "unchanged", {m.name: "false" for m in models}
     staging = [m for m in models if m.kind == "staging"]
-    increment.refresh_staging(con, staging, imports, rule_changes)
-    for m in models:   # small models over whole tables: recomputed outright, before any shadowing
-        if m.kind == "full":
-            _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+    refreshed = increment.refresh_staging(con, staging, imports, rule_changes)
+    early, late = increment.full_models_by_phase(models)
+    for m in early:   # small models over whole tables: recomputed outright, before any shadowing
+        _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
     db = scalar(con.execute("SELECT current_database()"))
     increment.shadow_inputs(con, staging)
     try:
@@ -183,7 +188,9 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> str:
                          f'WHERE {increment.in_range("x", m)}')
     finally:
         increment.drop_shadows(con)
-    return "incremental"
+    for m in late:    # whole-table models over period models (a ranking across communities): once those are whole
+        _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+    return "incremental", {m.name: increment.audit_scope(m, refreshed) for m in models}
 
 
 def _publish(con, db_path: str | Path, tables: list[str]) -> Path:

@@ -2,6 +2,7 @@
 (stored as, refreshed how, published or not), and every model's grain is audited."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import duckdb
@@ -204,3 +205,42 @@ def test_each_rule_is_written_once():
     # the parcel data end: one model computes it
     assert [n for n, t in texts.items() if "greatest(arrived_at, picked_up_at)" in t] == [
         "intermediate/int_parcel_data_end.sql"]
+
+
+def test_an_incremental_audit_reads_the_rows_the_build_wrote():
+    """Outside the recomputed range rows are as the last audited build left them; inside, a key twice is found."""
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE dirty AS SELECT 'A' AS community_id, TIMESTAMP '2025-06-01' AS t_from, "
+                "DATE '2025-06-02' AS week_from, DATE '2025-06-01' AS month_from")
+    con.execute("""CREATE TABLE m AS SELECT * FROM (VALUES
+                       ('A', 'week', DATE '2025-05-26', 1), ('A', 'week', DATE '2025-05-26', 2),
+                       ('A', 'week', DATE '2025-06-09', 3), ('A', 'week', DATE '2025-06-09', 4),
+                       ('A', 'month', DATE '2025-06-01', 5), ('B', 'week', DATE '2025-06-09', 6),
+                       ('B', 'week', DATE '2025-06-09', 7)) t(community_id, grain, period_start, v)""")
+    period = Model("m", SQL_DIR / "marts" / "m.sql", "", "period", ("community_id", "grain", "period_start"), True)
+    scope = increment.audit_scope(period, set())
+    assert [r[:3] + (r[3],) for r in con.execute(grain_audit(period, scope)).fetchall()] == [
+        ("A", "week", dt.date(2025, 6, 9), 2)]     # not May's week before the range, not untouched B
+    assert len(con.execute(grain_audit(period)).fetchall()) == 3    # a full build reads them all
+    since_keyed_without_time = Model("m", SQL_DIR / "m.sql", "", "since", ("community_id", "v"), True, "period_start")
+    assert increment.audit_scope(since_keyed_without_time, set()) is None
+    staging = Model("stg_orders", SQL_DIR / "staging" / "stg_orders.sql", "", "staging",
+                    ("community_id", "order_id"), False, "orders")
+    assert increment.audit_scope(staging, set()) == "false"       # not refreshed: as the last build left it
+    assert "touched_stg_orders" in increment.audit_scope(staging, {"stg_orders"})
+
+
+def test_a_full_model_over_period_models_is_recomputed_after_them():
+    early, late = increment.full_models_by_phase(load_models())
+    assert "period_spine" in {m.name for m in early} and "community_rules_effective" in {m.name for m in early}
+    assert all(m.kind == "full" for m in early + late)
+    # e.g. a ranking across communities over kpi, which an incremental build swaps in part by part
+    assert {m.name for m in late} >= {m.name for m in load_models() if m.kind == "full" and "kpi" in m.reads}
+    folder = SQL_DIR / "marts"
+    spine = Model("spine", folder / "spine.sql", "", "full", ("a",), True)
+    kpi = Model("kpi", folder / "kpi.sql", "", "period", ("a",), True, reads=frozenset({"spine"}))
+    ranks = Model("ranks", folder / "ranks.sql", "", "full", ("a",), True, reads=frozenset({"kpi"}))
+    assert increment.full_models_by_phase([spine, kpi, ranks]) == ([spine], [ranks])
+    reader = Model("reader", folder / "reader.sql", "", "period", ("a",), True, reads=frozenset({"ranks"}))
+    with pytest.raises(ValueError, match="reader.sql: a period model reads ranks"):
+        increment.full_models_by_phase([spine, kpi, ranks, reader])
