@@ -33,7 +33,8 @@ MODEL_FOLDERS = ("staging", "intermediate", "marts")
 KINDS = {
     "staging": ("TABLE", "the rows of the keys that imports or undos touched are replaced from cur_<feed>"),
     "view": ("VIEW", "nothing: a view computes itself when read"),
-    "full": ("TABLE", "recomputed outright on every build (small tables)"),
+    "full": ("TABLE", "recomputed outright on every build (small tables): before the period models, or after them "
+                      "when it reads one (increment.full_models_by_phase)"),
     "period": ("TABLE", "rows from each touched community's first changed week or month on are recomputed"),
     "since": ("TABLE", "rows whose named time is at or after each touched community's first changed time are recomputed"),
 }
@@ -109,20 +110,15 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     files = [p for folder in MODEL_FOLDERS for p in sorted((sql_dir / folder).glob("*.sql"))]
     models: dict[str, Model] = {}
     for p in files:
-        where = f"{sql_dir.name}/{folder_of(p)}/{p.name}"
+        where = f"{sql_dir.name}/{p.parent.name}/{p.name}"
         if p.stem in models:
             raise ValueError(f"{where}: a model named {p.stem} exists already ({models[p.stem].where})")
         text = p.read_text(encoding="utf-8")
         kind, argument, grain, published = parse_header(text, where)
-        staging = folder_of(p) == "staging"
-        if staging != (kind == "staging"):
+        if (p.parent.name == "staging") != (kind == "staging"):
             raise HeaderError(f"{where}: sql/staging/ holds the staging models and only them (kind {kind})")
         models[p.stem] = Model(p.stem, p, render(text, p.name), kind, grain, published, argument)
     return _in_dependency_order(models)
-
-
-def folder_of(path: Path) -> str:
-    return path.parent.name
 
 
 @dataclass(frozen=True)
