@@ -1,7 +1,7 @@
 """Who is looking (SPEC §9): the login page, the session and its timeout, the demo banner; what the viewer
 may do, asked of the one access policy (pipelines/records/access.py).
 
-Accounts and the failed-login backoff live in the store (pipelines/users.py). A session
+Accounts and the failed-login backoff live in the store (pipelines/records/users.py). A session
 holds only the account's name, the time its password was last set and when it was
 last used; the account itself is read back from the store on every run (cached for a few
 seconds), so a removed account or a new password ends its sessions. With no account

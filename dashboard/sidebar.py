@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard import queries as q
+from pipelines.periods import GRAINS, is_complete, latest_complete, period_next
 from pipelines.present import format as fmt
 from pipelines.present.i18n import LANGS, t
-from pipelines.periods import GRAINS, is_complete, latest_complete, period_next
 from pipelines.present.periods import period_label
 
 

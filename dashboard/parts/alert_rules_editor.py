@@ -1,5 +1,5 @@
 """The alert-rule editor on the check pages: change a threshold, a level or the switch of a rule, or add
-a rule on any metric (SPEC §8). Written to the store at once, with history and audit (pipelines/alert_rules.py)."""
+a rule on any metric (SPEC §8). Written to the store at once, with history and audit (pipelines/records/alert_rules.py)."""
 from __future__ import annotations
 
 import pandas as pd

@@ -1,5 +1,5 @@
 """One consultation case on the page (SPEC §8): its steps, solution, parties, meetings, timeline and
-effect, and the forms that move it on. The effect is pipelines/effect.py on the weekly kpi of the
+effect, and the forms that move it on. The effect is pipelines/records/effect.py on the weekly kpi of the
 published snapshot; the method is stated in 指标说明."""
 from __future__ import annotations
 

@@ -10,12 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.parts import (
-    actions_panel,
-    alert_rules_editor,
-    brief_buttons,
-    ui,
-)
+from dashboard.parts import actions_panel, alert_rules_editor, brief_buttons, ui
 from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present import format as fmt

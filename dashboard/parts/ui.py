@@ -8,11 +8,11 @@ import streamlit as st
 
 from dashboard import queries as q
 from dashboard.sidebar import View, current
+from pipelines.feeds import FEEDS
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import Context, alerts, context_from, stale_feeds
 from pipelines.present.export import csv_bytes
-from pipelines.feeds import FEEDS
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name, t
 from pipelines.present.periods import data_end_text
 from pipelines.records.rules import STALE_DAYS

@@ -18,5 +18,5 @@ table = pd.DataFrame({
 # a static table: every definition whole and wrapped (a grid cut them off, and hid columns on a phone)
 st.table(table, hide_index=True)
 ui.download_csv(t("download", lang), table, "glossary.csv")
-st.subheader(t("gov.glossary.title", lang))   # the effect of a consultation case (pipelines/effect.py)
+st.subheader(t("gov.glossary.title", lang))   # the effect of a consultation case (pipelines/records/effect.py)
 st.markdown(t("gov.glossary.body", lang))

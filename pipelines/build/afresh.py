@@ -1,4 +1,4 @@
-"""A store emptied of everything imported and derived, keeping what people recorded (records.KEPT_TABLES).
+"""A store emptied of everything imported and derived, keeping what people recorded (records/kept.py KEPT_TABLES).
 
 `linli demo` starts the imported data afresh. It used to delete the database file, and with it
 every action item, case, account and audit row. Now, when the store holds any record, everything
@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from pipelines.database import connect, transaction
-from pipelines.records.kept import KEPT_TABLES
 from pipelines.ingest.store import ensure_schema
+from pipelines.records.kept import KEPT_TABLES
 
 
 def _catalog(con, sql: str) -> list:

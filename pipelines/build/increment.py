@@ -18,8 +18,8 @@ step of random imports, corrections, undos and rule changes.
 from __future__ import annotations
 
 from pipelines.feeds import FEEDS
-from pipelines.rule_defaults import DEFAULT_RULES
 from pipelines.ingest.store import current_rows_sql
+from pipelines.rule_defaults import DEFAULT_RULES
 from pipelines.sqlrows import scalar
 
 EPOCH = "TIMESTAMP '1900-01-01'"

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.build import increment
-from pipelines.build.models import (SQL_DIR, Model, grain_audit, load_checks, load_models,  # noqa: F401
-                                    table_references)
+from pipelines.build.models import SQL_DIR, Model, grain_audit, load_checks, load_models, table_references  # noqa: F401
+from pipelines.database import transaction
 from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema
 from pipelines.sqlrows import first, scalar
 
@@ -94,8 +94,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
         ensure_schema(con)
         con.execute(MACROS.read_text(encoding="utf-8"))
         con.execute("CREATE TABLE IF NOT EXISTS build_state (last_seq BIGINT, digest VARCHAR, built_at TIMESTAMP)")
-        con.begin()
-        try:
+        with transaction(con):
             seq = scalar(con.execute("""SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports),
                                                 (SELECT coalesce(max(undone_seq), 0) FROM imports),
                                                 (SELECT coalesce(max(changed_seq), 0) FROM community_rules))"""))
@@ -110,10 +109,6 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
             increment.drop_scratch(con)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
         kpi_rows = scalar(con.execute("SELECT count(*) FROM kpi"))
         snapshot = (current_snapshot(db_path) if mode == "unchanged" and current_snapshot(db_path)
                     else _publish(con, db_path, [m.name for m in models if m.published] + list(PUBLISHED_EXTRA)))

@@ -1,6 +1,6 @@
 """`linli actions …` and `linli cases …` (SPEC §8): the governance records from the command line.
 
-The parsers are registered in pipelines/cli.py (`add_cli`). Output for people is in the UI
+The parsers are registered in pipelines/cli/main.py (`add_cli`). Output for people is in the UI
 language; `--json` is for scripts (ISO dates, keys as stored). A command-line change is recorded
 with no user name (the audit trail's convention for the command line).
 """

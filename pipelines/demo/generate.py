@@ -417,7 +417,7 @@ def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7
 
 
 def _start_afresh(db_path: Path) -> bool:
-    """The imported data goes; what people recorded (records.KEPT_TABLES) stays (pipelines/afresh.py)."""
+    """The imported data goes; what people recorded (records/kept.py KEPT_TABLES) stays (pipelines/build/afresh.py)."""
     from pipelines.build.afresh import start_afresh
     return start_afresh(db_path)
 

@@ -3,7 +3,7 @@ items in every state, recorded through the same functions the pages and `linli c
 
 Deterministic: every record carries the day it happened in the story (not the time the demo ran),
 and a community that already holds the demo's records (kept over from an earlier `linli demo`,
-see pipelines/afresh.py) is left as it is rather than given a second copy.
+see pipelines/build/afresh.py) is left as it is rather than given a second copy.
 """
 from __future__ import annotations
 

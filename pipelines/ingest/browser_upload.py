@@ -22,15 +22,7 @@ from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS
 from pipelines.ingest import personal, profiles
 from pipelines.ingest.profiles import Profile
-from pipelines.ingest.readers import (
-    EXTRA,
-    ROW,
-    RawTable,
-    _header_index,
-    _match,
-    decode_bytes,
-    read_table,
-)
+from pipelines.ingest.readers import EXTRA, ROW, RawTable, _header_index, _match, decode_bytes, read_table
 
 DROP, KEEP = "-", ""          # mapping choices besides a field: leave the column out, keep it as it is
 PREVIEW_ROWS = 10

@@ -1,6 +1,6 @@
 """Import profiles: how one export's columns, values and dates become a feed's (README "导入你自己的数据").
 
-A profile is a small TOML file. Shipped ones live in pipelines/profiles/, those a user saves from
+A profile is a small TOML file. Shipped ones live in pipelines/ingest/profiles/, those a user saves from
 the import page in a `profiles/` folder next to the database. A profile is applied to the sheet as
 read (headers and text cells) before Linli's own header matching, so everything after it — personal
 data rules, validation, quarantine — runs exactly as for any other file.

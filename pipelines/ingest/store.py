@@ -448,7 +448,7 @@ def undo(db_path: str | Path, import_id: int, user: str | None = None, allowed_c
 
 def set_rules(db_path: str | Path, community_id: str, window_start: str | None, window_end: str | None,
               overdue_hours: float | None, effective_from: dt.date | None = None, user: str | None = None) -> None:
-    """`effective_from`: the day the community adopted the rules, kept in their history (pipelines/rules.py)."""
+    """`effective_from`: the day the community adopted the rules, kept in their history (pipelines/records/rules.py)."""
     from pipelines.records import rules
     con = connect(db_path)
     try:

@@ -1,7 +1,7 @@
 """What needs attention in a period: pure functions, no Streamlit.
 
 One place for the pages, the printed check sheet and the briefs. The thresholds are the
-community's alert rules (pipelines/alert_rules.py; defaults in pipelines/rules.py). Rules on
+community's alert rules (pipelines/records/alert_rules.py; defaults in pipelines/records/rules.py). Rules on
 peak occupancy are applied to each point, and rules on repeat buildings name the buildings,
 where the caller passes them in a `Context` (see `context_from`).
 """

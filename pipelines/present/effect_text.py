@@ -1,4 +1,4 @@
-"""A case's effect from the weekly kpi, and in words (pipelines/effect.py's verdict, means and threshold),
+"""A case's effect from the weekly kpi, and in words (pipelines/records/effect.py's verdict, means and threshold),
 for the 协商议题 page and the briefs alike; no Streamlit. `v` needs only `lang` and `tr(key, **values)`."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Action items (整改事项, SPEC §8): what the group agreed to do about a number, who does it, by when.
 
 The records live in the store beside the imported data, in tables no build, re-import or undo
-touches (records.KEPT_TABLES; the demo carries them over). Every change writes a history row
+touches (records/kept.py KEPT_TABLES; the demo carries them over). Every change writes a history row
 (who, when, field, old, new) and an audit row in the caller's transaction, so a change and its
 trail are stored together or not at all.
 
@@ -22,12 +22,7 @@ import duckdb
 
 from pipelines.database import writing  # noqa: F401  (the one transaction helper; callers of actions.writing keep working)
 from pipelines.errors import UserError
-from pipelines.ingest.personal import (
-    IDCARD_IN_TEXT,
-    IDCARD_MASK,
-    PHONE_IN_TEXT,
-    PHONE_MASK,
-)
+from pipelines.ingest.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
 from pipelines.records import audit
 
 ACTIONS = "action_items"
@@ -40,7 +35,7 @@ FIELDS = ("title", "metric", "subject", "owner", "due_on", "status")
 MAX_TEXT = 2000
 # control characters a terminal or a page could act on; line breaks stay (minutes have paragraphs)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# The import masker's patterns (pipelines/personal.py), applied to one text: only full-width digits are
+# The import masker's patterns (pipelines/ingest/personal.py), applied to one text: only full-width digits are
 # made ASCII first, so the text keeps its own punctuation (（）, ，) where the import's would change it.
 _WIDE_DIGITS = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－", "0123456789Xx+-")}
 _PHONE, _IDCARD = re.compile(PHONE_IN_TEXT), re.compile(IDCARD_IN_TEXT)

@@ -1,5 +1,5 @@
 """Alert rules (SPEC §8): per community, a threshold on any `kpi` metric, absolute or as a change
-against the previous period. Defaults ship (the numbers are in pipelines/rules.py); a community's
+against the previous period. Defaults ship (the numbers are in pipelines/records/rules.py); a community's
 own rules live in the store, in a table no build, import, undo or demo run touches, with the
 history of every change and an audit row for each.
 """

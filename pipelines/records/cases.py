@@ -6,7 +6,7 @@ solution and its date, the metrics that should show whether it worked, and a dat
 (what happened on which day, as the group tells it). Every change also goes to the case's
 history (who, when, field, old, new) and to the audit trail, in the caller's transaction.
 
-Ids are global integers like the action items' (pipelines/governance.py), which also supplies
+Ids are global integers like the action items' (pipelines/records/actions.py), which also supplies
 the shared checks, the masking of free text and the transaction helpers.
 """
 from __future__ import annotations
@@ -16,14 +16,7 @@ from dataclasses import dataclass, field
 
 from pipelines.errors import UserError
 from pipelines.records import audit
-from pipelines.records.actions import (
-    check_community,
-    check_metric,
-    clean,
-    has_table,
-    next_id,
-    now,
-)
+from pipelines.records.actions import check_community, check_metric, clean, has_table, next_id, now
 
 CASES = "consult_cases"
 PARTIES = "consult_parties"

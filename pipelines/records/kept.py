@@ -9,6 +9,6 @@ from __future__ import annotations
 # Add a table name here when a module creates a table of records (governance, users, audit).
 KEPT_TABLES: tuple[str, ...] = ("audit_log", "users", "login_failures",
                                "alert_rules", "alert_rules_history", "community_rules_history",
-                               # governance records: pipelines/governance.py, pipelines/consult.py
+                               # governance records: pipelines/records/actions.py, pipelines/records/cases.py
                                "action_items", "action_items_history", "consult_cases", "consult_parties",
                                "consult_meetings", "consult_metrics", "consult_timeline", "consult_history")

@@ -2,7 +2,7 @@
 
 Accounts live in the store (`users`), next to a per-name count of failed logins
 (`login_failures`); both are records, kept by builds, imports, undo and demo runs
-(records.KEPT_TABLES) and never published to the dashboard's snapshot. Only argon2
+(records/kept.py KEPT_TABLES) and never published to the dashboard's snapshot. Only argon2
 hashes are stored. The backoff lives in the store, not in a browser session, so a
 new session (or a second browser) starts where the last one stopped.
 """

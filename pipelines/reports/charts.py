@@ -1,4 +1,4 @@
-"""The brief's charts: the pages' own Altair lines (dashboard/charts.py), drawn to PNG offline by vl-convert."""
+"""The brief's charts: the pages' own Altair lines (pipelines/present/charts.py), drawn to PNG offline by vl-convert."""
 from __future__ import annotations
 
 import altair as alt

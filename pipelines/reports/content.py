@@ -16,10 +16,11 @@ import pandas as pd
 
 from pipelines import snapshot_reader
 from pipelines.errors import UserError
+from pipelines.periods import is_complete, period_last_day, period_next, period_start
 from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from, stale_feeds
+from pipelines.present.checklists import MONTHLY, WEEKLY  # the check pages' own lists of numbers
 from pipelines.present.i18n import METRIC_KIND, metric_name, t
-from pipelines.periods import is_complete, period_last_day, period_next, period_start
 from pipelines.present.periods import period_label
 from pipelines.records import alert_rules
 from pipelines.records.rules import STALE_DAYS
@@ -71,11 +72,6 @@ def _value(values: dict, metric: str) -> float | None:
 def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "zh",
            today: dt.date | None = None) -> Brief:
     """The brief of the period holding `day`. A community or period without data is a UserError."""
-    from pipelines.present.checklists import (  # the check pages' own lists of numbers
-        MONTHLY,
-        WEEKLY,
-    )
-
     start = period_start(grain, day)
     names = src("communities")
     if community not in set(names["community_id"]):
@@ -126,7 +122,7 @@ def _built_at(src: Source) -> dt.datetime | None:
 
 
 def _alerts(src: Source, community, grain, start, end, data_end, now, before, peaks, buildings, overdue, lang):
-    """The period's alerts as the check page finds them (dashboard/ui.py alert_context + period_alerts)."""
+    """The period's alerts as the check page finds them (dashboard/parts/ui.py alert_context + period_alerts)."""
     fresh = src("feed_freshness", community)
     latest = {f: (None if fmt.is_missing(x) else pd.Timestamp(x).to_pydatetime())
               for f, x in zip(fresh["feed"], fresh["latest_event"])}

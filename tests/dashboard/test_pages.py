@@ -258,7 +258,7 @@ def test_a_period_with_nothing_to_draw_says_so_instead_of_an_empty_chart():
     assert all(rows_in(c) > 0 for c in charts(at))
 
 
-# ---- charts: what a phone and an honest axis need (dashboard/charts.py) ----
+# ---- charts: what a phone and an honest axis need (pipelines/present/charts.py) ----
 
 def _layers(spec: dict) -> list[dict]:
     return spec.get("layer", [spec])

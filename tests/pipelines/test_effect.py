@@ -1,4 +1,4 @@
-"""The effect of an agreement (pipelines/effect.py) on hand-worked weekly series.
+"""The effect of an agreement (pipelines/records/effect.py) on hand-worked weekly series.
 
 Before (4 weeks) 10, 12, 11, 13: mean 11.5; week-to-week differences 2, −1, 2 (mean 1, squared
 deviations 1 + 4 + 1 = 6, sample variance 6 / 2 = 3), s = √3; one week's spread s/√2 = √1.5.

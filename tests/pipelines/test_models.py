@@ -10,8 +10,16 @@ import pytest
 
 from pipelines.build import increment
 from pipelines.build import runner as build_mod
-from pipelines.build.models import (KINDS, MODEL_FOLDERS, SQL_DIR, HeaderError, Model, grain_audit, load_models,
-                                    parse_header)
+from pipelines.build.models import (
+    KINDS,
+    MODEL_FOLDERS,
+    SQL_DIR,
+    HeaderError,
+    Model,
+    grain_audit,
+    load_models,
+    parse_header,
+)
 from pipelines.build.runner import AuditFailed, build, current_snapshot
 from pipelines.feeds import FEEDS
 from pipelines.ingest.store import current_rows_sql

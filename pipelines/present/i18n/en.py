@@ -272,7 +272,7 @@ STRINGS = {
     "rules.new": "Add a rule",
     "rules.add": "Add the rule",
     "rules.added": "Rule {rule} added.",
-    # ---- briefs (dashboard/brief) ----
+    # ---- briefs (pipelines/reports) ----
     "brief.title.week": "{community} · weekly check brief",
     "brief.title.month": "{community} · monthly check brief",
     "brief.err.community": "No data for community '{community}'. Communities with data: {known}. Name one of them with --community.",

@@ -269,7 +269,7 @@ STRINGS = {
     "rules.new": "新增一条规则",
     "rules.add": "添加规则",
     "rules.added": "已添加规则 {rule}。",
-    # ---- briefs (dashboard/brief) ----
+    # ---- briefs (pipelines/reports) ----
     "brief.title.week": "{community} · 每周检查简报",
     "brief.title.month": "{community} · 每月检查简报",
     "brief.err.community": "没有社区“{community}”的数据。已有的社区：{known}。请用 --community 指定其中一个。",
