@@ -80,14 +80,11 @@ def visible_communities(snap: str) -> Scope:
     an admin or while Linli runs open, one community for a director or member, the communities of one
     street office for an official. Raises auth.NotSignedIn when accounts exist and nobody is signed in."""
     account = viewer()
-    if account is None:
-        return _scope_of(snap, "admin", None, None)
-    return _scope_of(snap, account.role, account.community_id, account.street)
+    return _scope_of(snap, access.sees(account), account and account.community_id, account and account.street)
 
 
 def sees_everything() -> bool:
-    account = viewer()
-    return account is None or account.role == "admin"
+    return access.sees(viewer()) == "all"
 
 
 _scope_of = _cached(snapshot_reader.scope_of)

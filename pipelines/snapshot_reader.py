@@ -49,14 +49,16 @@ def communities(snap: str, scope: Scope) -> pd.DataFrame:
         WHERE list_contains(?::VARCHAR[], k.community_id) ORDER BY k.community_id""", [list(scope)])
 
 
-def scope_of(snap: str, role: str, community: str | None, street: str | None) -> Scope:
-    if role == "admin":
+def scope_of(snap: str, sees: str, community: str | None, street: str | None) -> Scope:
+    """The communities with numbers that a reader who `sees` "all", one "street" office or one "community"
+    may read (who sees what: pipelines/records/access.py); anything else reads nothing."""
+    if sees == "all":
         sql, params = "SELECT DISTINCT community_id FROM kpi ORDER BY 1", []
-    elif role == "official":
+    elif sees == "street":
         sql = """SELECT DISTINCT k.community_id FROM kpi k JOIN stg_communities c USING (community_id)
                  WHERE c.street = ? ORDER BY 1"""
         params = [street]
-    elif role in ("director", "member"):
+    elif sees == "community":
         sql, params = "SELECT DISTINCT community_id FROM kpi WHERE community_id = ?", [community]
     else:
         return ()

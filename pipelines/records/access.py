@@ -35,6 +35,8 @@ ACCESS: dict[str, frozenset[str]] = {
 }
 # Roles whose writes may touch any community; every other role writes to its own community alone.
 ANY_COMMUNITY = frozenset({OPEN, "admin"})
+# What each role reads (SPEC §9): "all" communities, those of its "street" office, or its one "community".
+SEES = {OPEN: "all", **{role: kind or "all" for role, kind in ROLES.items()}}
 
 
 # What each action is called in a refusal.
@@ -75,6 +77,11 @@ def may(role: str, action: str) -> bool:
 def roles_for(action: str) -> frozenset[str]:
     """The roles that may take `action` (the navigation's page lists)."""
     return _known(action)
+
+
+def sees(account: Account | None) -> str:
+    """"all", "street" or "community": what the account reads; an unknown role reads nothing ("none")."""
+    return SEES.get(role_of(account), "none")
 
 
 def writable_communities(account: Account | None, action: str) -> tuple[str, ...] | None:

@@ -50,7 +50,7 @@ class Source:
         """The command line's: its user holds the database file itself and so sees every community
         (SPEC §9 governs the dashboard's viewers)."""
         snap = snapshot_of(db)
-        everything = snapshot_reader.scope_of(snap, "admin", None, None)
+        everything = snapshot_reader.scope_of(snap, "all", None, None)
 
         def read_rules(community: str):
             return alert_rules.read(db, community) if db.exists() else list(alert_rules.DEFAULTS)
