@@ -1,7 +1,9 @@
-"""The rules a community can change, and their defaults (SPEC §5), written once.
+"""The rules a community can change and their defaults, and the fixed definitions the metrics count
+by (SPEC §5), written once.
 
-`sql/intermediate/community_rules_effective.sql` reads them through the build's template
-(`{{ rules.window_start }}` …), the metric definitions and the dashboard through here.
+The sql/ models read them through the build's template (`{{ rules.window_start }}`,
+`{{ repeat_complaints }}` …: pipelines/build/sqlgen.py), the metric definitions, the alerts and the
+dashboard through here. Nothing here imports the rest of the project, so any layer can.
 """
 from __future__ import annotations
 
@@ -12,3 +14,12 @@ DEFAULT_RULES: dict = {
     "window_end": dt.time(20, 0),      # … until 20:00
     "overdue_hours": 72.0,             # a parcel waiting longer than this is overdue
 }
+
+# Definitions, not settings: no community changes them.
+# A building with this many livestream-noise complaints in a period, or more, is a "repeat building"
+# (complaints.repeat_buildings in sql/marts/mart_complaints_period.sql; the alert and the follow-up list
+# name the same buildings).
+REPEAT_COMPLAINTS = 2
+# A parcel point's peak stock ÷ capacity at which it is full: above it the point holds more parcels than
+# it can (a point's state, the map's colour), and the over-capacity alert's default threshold.
+FULL_CAPACITY = 1.0

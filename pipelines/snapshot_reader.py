@@ -16,6 +16,8 @@ import threading
 import duckdb
 import pandas as pd
 
+from pipelines.build.models import macros_sql
+
 Scope = tuple[str, ...]
 
 _LOCK = threading.Lock()
@@ -27,11 +29,21 @@ def _connection(snap: str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(snap, read_only=True)
 
 
-def _frame(snap: str, sql: str, params: list) -> pd.DataFrame:
+@functools.cache
+def _macros() -> str:
+    return macros_sql(temp=True)
+
+
+def _frame(snap: str, sql: str, params: list, macros: bool = False) -> pd.DataFrame:
+    """`macros`: the query calls the rules of sql/macros.sql (open_at …), made for it as TEMP macros: a
+    snapshot is read-only, and a cursor does not see its connection's temp macros (about 2 ms a query,
+    so only the queries that call one ask for them)."""
     with _LOCK:   # lru_cache may build one connection twice under two threads; one is enough
         con = _connection(snap)
     cursor = con.cursor()   # one cursor per query: the connection is shared across threads
     try:
+        if macros:
+            cursor.execute(_macros())
         return cursor.execute(sql, params).df()
     finally:
         cursor.close()
@@ -288,7 +300,8 @@ def overdue_list(snap, scope, community, start: dt.date, end: dt.date, limit: in
 
 
 def followup_complaints(snap, scope, community, end: dt.date, limit: int = 200) -> pd.DataFrame:
-    """Complaints received before `end` and not resolved by then, oldest first, with the building's name."""
+    """Complaints open at `end` (sql/macros.sql open_at, the rule complaints.open_at_end counts by: received
+    before it and not resolved by then), oldest first, with the building's name."""
     if not has_column(snap, "mart_complaints_followup", "complaint_id"):
         return pd.DataFrame(columns=["complaint_id", "category", "building_id", "building_name", "source",
                                      "received_at", "open_days"])
@@ -297,9 +310,9 @@ def followup_complaints(snap, scope, community, end: dt.date, limit: int = 200) 
                                   round(date_diff('hour', f.received_at, ?::TIMESTAMP) / 24.0, 1) AS open_days
                            FROM mart_complaints_followup f LEFT JOIN stg_buildings b USING (community_id, building_id)
                            WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
-                             AND f.received_at < ? AND (f.resolved_at IS NULL OR f.resolved_at >= ?)
+                             AND open_at(f.received_at, f.resolved_at, ?::TIMESTAMP)
                            ORDER BY f.received_at, f.complaint_id LIMIT ?""",
-                  [end, list(scope), community, end, end, limit])
+                  [end, list(scope), community, end, limit], macros=True)
 
 
 def feedback_buildings(snap, scope, community, grain, period) -> pd.DataFrame:

@@ -91,7 +91,7 @@ def refresh_staging(con, staging: list, imports: list[int], rule_changes: list[s
     _parcel_end_moves(con, old_end)
     con.execute("""CREATE OR REPLACE TEMP TABLE dirty AS
                    SELECT community_id, min(t) AS t_from,
-                          date_trunc('week', min(t))::DATE AS week_from, date_trunc('month', min(t))::DATE AS month_from
+                          period_start('week', min(t)) AS week_from, period_start('month', min(t)) AS month_from
                    FROM dirty_times WHERE community_id IS NOT NULL GROUP BY community_id""")
     # recomputation starts at the earlier of the two periods holding t_from
     con.execute("UPDATE dirty SET t_from = least(week_from, month_from)::TIMESTAMP")

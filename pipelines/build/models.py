@@ -9,7 +9,9 @@ Every model file opens with three machine-read lines (sql/README.md):
 `kind` decides how the model is stored and how an incremental build treats it; `grain` names the
 columns that identify a row, from which the build generates a unique and not-null audit; `published`
 says whether the dashboard's snapshot carries it. A file without a valid header is refused, naming
-the file: nothing about a model is guessed from its name.
+the file: nothing about a model is guessed from its name. So is a `.sql` file the build would not read
+(outside the model folders, checks/, store/ and macros.sql) and a period model whose grain lacks the
+columns an incremental build replaces its rows by.
 
 The run order follows the tables each file reads, as DuckDB's own parser sees them.
 """
@@ -28,6 +30,9 @@ from pipelines.feeds import FEEDS
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 MODEL_FOLDERS = ("staging", "intermediate", "marts")
+MACROS = SQL_DIR / "macros.sql"
+# Every .sql file of sql/ is one of these; any other would be ignored, so it is refused (load_models).
+OTHER_FOLDERS = {"checks": "an audit", "store": "the current-version rule"}
 
 # kind -> (stored as, what an incremental build does with it)
 KINDS = {
@@ -39,6 +44,7 @@ KINDS = {
     "since": ("TABLE", "rows whose named time is at or after each touched community's first changed time are recomputed"),
 }
 HEADER_KEYS = ("kind", "grain", "published")
+PERIOD_GRAIN = ("community_id", "grain", "period_start")   # what increment.in_range selects a period model's rows by
 _COLUMN = re.compile(r"[a-z_][a-z0-9_]*")
 
 
@@ -95,6 +101,9 @@ def parse_header(text: str, where: str) -> tuple[str, str | None, tuple[str, ...
     grain = tuple(c.strip() for c in found["grain"].split(","))
     if not all(_COLUMN.fullmatch(c) for c in grain) or len(set(grain)) != len(grain):
         raise HeaderError(f"{where}: the grain is a list of distinct column names, found {found['grain']!r}")
+    if kind == "period" and not set(PERIOD_GRAIN) <= set(grain):
+        raise HeaderError(f"{where}: a period model's grain holds {', '.join(PERIOD_GRAIN)} (an incremental build "
+                          f"replaces its rows by them), found {', '.join(grain)}")
     if kind == "staging" and set(grain) != set(FEEDS[argument].key):
         raise HeaderError(f"{where}: a staging model's grain is its feed's key {', '.join(FEEDS[argument].key)}, "
                           f"found {', '.join(grain)}")
@@ -106,7 +115,23 @@ def parse_header(text: str, where: str) -> tuple[str, str | None, tuple[str, ...
     return kind, argument, grain, published
 
 
+def stray_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    """The .sql files of sql/ that no part of the build reads: not a model, an audit, the current-version
+    rule or macros.sql (a model in a subfolder of marts/, a file beside macros.sql …)."""
+    def read(p: Path) -> bool:
+        where = p.relative_to(sql_dir).parts
+        return where == (MACROS.name,) or (len(where) == 2 and where[0] in MODEL_FOLDERS + tuple(OTHER_FOLDERS))
+    return [p for p in sorted(sql_dir.rglob("*.sql")) if not read(p)]
+
+
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
+    stray = stray_files(sql_dir)
+    if stray:
+        raise ValueError(
+            f"{', '.join(f'{sql_dir.name}/{p.relative_to(sql_dir).as_posix()}' for p in stray)}: the build would ignore "
+            f"it; a model goes in {', '.join(f'{sql_dir.name}/{f}/' for f in MODEL_FOLDERS)}, "
+            + ", ".join(f"{v} in {sql_dir.name}/{k}/" for k, v in OTHER_FOLDERS.items())
+            + f", helpers in {sql_dir.name}/{MACROS.name} (sql/README.md)")
     files = [p for folder in MODEL_FOLDERS for p in sorted((sql_dir / folder).glob("*.sql"))]
     models: dict[str, Model] = {}
     for p in files:
@@ -119,6 +144,21 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
             raise HeaderError(f"{where}: sql/staging/ holds the staging models and only them (kind {kind})")
         models[p.stem] = Model(p.stem, p, render(text, p.name), kind, grain, published, argument)
     return _in_dependency_order(models)
+
+
+_MACRO_STATEMENT = re.compile(r"^CREATE OR REPLACE MACRO ", re.MULTILINE)
+
+
+def macros_sql(temp: bool = False) -> str:
+    """sql/macros.sql as the build runs it; `temp`: as TEMP macros, the form a read-only connection (a
+    published snapshot) accepts, for a reader that applies the same rules (pipelines/snapshot_reader.py)."""
+    text = render(MACROS.read_text(encoding="utf-8"), MACROS.name)
+    if not temp:
+        return text
+    made = _MACRO_STATEMENT.subn("CREATE OR REPLACE TEMP MACRO ", text)
+    if made[1] != text.count(" MACRO "):
+        raise ValueError(f"{MACROS.name}: each macro opens a line with 'CREATE OR REPLACE MACRO '")
+    return made[0]
 
 
 @dataclass(frozen=True)

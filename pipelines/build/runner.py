@@ -17,12 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.build import increment
-from pipelines.build.models import SQL_DIR, Model, grain_audit, load_checks, load_models, table_references  # noqa: F401
+from pipelines.build.models import (  # noqa: F401
+    MACROS,
+    SQL_DIR,
+    Model,
+    grain_audit,
+    load_checks,
+    load_models,
+    macros_sql,
+    table_references,
+)
 from pipelines.database import transaction
 from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema
 from pipelines.sqlrows import first, scalar
 
-MACROS = SQL_DIR / "macros.sql"
 KEEP_SNAPSHOTS = 3
 # Besides the published models, the dashboard reads these store tables (never raw rows).
 PUBLISHED_EXTRA = ("imports", "quarantine")
@@ -55,7 +63,7 @@ def current_snapshot(db_path: str | Path) -> Path | None:
 def sql_digest(models: list[Model]) -> str:
     """Fingerprint of the SQL a build ran (models, macros, the current-version rule): a different one
     means the next build must be full."""
-    return hashlib.sha256("".join(m.sql for m in models).encode() + MACROS.read_bytes()
+    return hashlib.sha256("".join(m.sql for m in models).encode() + macros_sql().encode()
                           + CURRENT_VERSION_SQL.read_bytes()).hexdigest()
 
 
@@ -92,7 +100,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
     con = connect(db_path)
     try:
         ensure_schema(con)
-        con.execute(MACROS.read_text(encoding="utf-8"))
+        con.execute(macros_sql())
         con.execute("CREATE TABLE IF NOT EXISTS build_state (last_seq BIGINT, digest VARCHAR, built_at TIMESTAMP)")
         with transaction(con):
             seq = scalar(con.execute("""SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports),

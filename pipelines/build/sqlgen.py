@@ -1,8 +1,9 @@
 """Fragments of SQL generated from the registries, filled into the model files at load time.
 
-A model writes `{{ name }}` where a list that the registries own belongs (the metrics `kpi`
-collects, the times that span the period range, the rule defaults), so that adding a metric
-or a feed never means editing those lists by hand. Values are ours (registry names and
+A model writes `{{ name }}` where a list or a number that the registries own belongs (the metrics
+`kpi` collects, the times that span the period range, the rule defaults, the definitions of
+pipelines/rule_defaults.py), so that adding a metric or a feed never means editing those lists by
+hand, and a number the Python also uses is written once. Values are ours (registry names and
 constants), never user input.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 
 from pipelines.feeds import FEEDS
 from pipelines.metrics import REGISTRY, marts
-from pipelines.rule_defaults import DEFAULT_RULES
+from pipelines.rule_defaults import DEFAULT_RULES, REPEAT_COMPLAINTS
 
 PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
 PERIOD_KEY = "(community_id, grain, period_start)"
@@ -75,6 +76,7 @@ FRAGMENTS = {
     "rules.window_start": lambda: f"TIME '{DEFAULT_RULES['window_start']:%H:%M}'",
     "rules.window_end": lambda: f"TIME '{DEFAULT_RULES['window_end']:%H:%M}'",
     "rules.overdue_hours": lambda: f"{float(DEFAULT_RULES['overdue_hours']):g}",
+    "repeat_complaints": lambda: f"{int(REPEAT_COMPLAINTS)}",
 }
 
 

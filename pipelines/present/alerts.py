@@ -16,14 +16,13 @@ import pandas as pd
 from pipelines.present import format as fmt
 from pipelines.present.i18n import metric_name, t
 from pipelines.records.alert_rules import DEFAULTS, AlertRule
+from pipelines.rule_defaults import FULL_CAPACITY, REPEAT_COMPLAINTS
 
 PEAK = "parcels.peak_occupancy_ratio"
 REPEAT = "complaints.repeat_buildings"
-# Facts, not thresholds a community sets: a point above its capacity holds more parcels than it can,
-# and a building with two or more noise complaints in a period is a "repeat building" (the definition
-# of complaints.repeat_buildings, SPEC §5, counted the same way in sql/marts/mart_complaints_period.sql).
-CAPACITY = 1.0
-REPEAT_COMPLAINTS = 2
+# FULL_CAPACITY and REPEAT_COMPLAINTS are facts, not thresholds a community sets (pipelines/rule_defaults.py,
+# which the SQL reads too): a point above FULL_CAPACITY holds more parcels than it can, a building with
+# REPEAT_COMPLAINTS noise complaints or more in a period is a "repeat building" (complaints.repeat_buildings).
 OVERDUE = ("parcels.overdue", "parcels.overdue_rate")
 _LEVEL_ORDER = {"error": 0, "warning": 1}
 
@@ -110,7 +109,7 @@ def _capacity_alerts(rules: list[AlertRule], now: dict, context: Context, lang: 
         hit = next((r for r in rules if fires(r, peak, None)), None)
         if hit is None:
             return []
-        return [_make(hit, PEAK, "alert.capacity_full" if peak > CAPACITY else "alert.capacity_near", lang,
+        return [_make(hit, PEAK, "alert.capacity_full" if peak > FULL_CAPACITY else "alert.capacity_near", lang,
                       names={"point": t("alert.a_point", lang)}, ratio=fmt.value("rate", peak, lang),
                       advice=t("alert.advice.general", lang))]
     lowest = min(r.threshold for r in rules)
@@ -120,7 +119,7 @@ def _capacity_alerts(rules: list[AlertRule], now: dict, context: Context, lang: 
     roomy = sorted((p for p in points if 0 < p.peak_ratio < lowest), key=lambda p: p.peak_ratio)
     out = []
     for p, r in sorted(hits, key=lambda pr: -pr[0].peak_ratio):
-        key = "alert.capacity_full" if p.peak_ratio > CAPACITY else "alert.capacity_near"
+        key = "alert.capacity_full" if p.peak_ratio > FULL_CAPACITY else "alert.capacity_near"
         ratio = fmt.value("rate", p.peak_ratio, lang)
 
         def advice(name=lambda text: text) -> str:
@@ -208,7 +207,7 @@ def point_state(ratio: float | None, alert_rules: Sequence[AlertRule] | None = N
     table states the number, the rules only decide whether it is raised as an alert."""
     if ratio is None or fmt.is_missing(ratio):
         return None
-    if ratio > CAPACITY:
+    if ratio > FULL_CAPACITY:
         return "over"
     return "near" if any(fires(r, ratio, None) for r in _active(alert_rules) if r.metric == PEAK) else "ok"
 

@@ -7,6 +7,8 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
+from pipelines.rule_defaults import FULL_CAPACITY   # above it a point is over capacity: red on the map
+
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#2f6f9f", "#e07b39", "#4c9a6a", "#b5485d", "#8a6fb0", "#7f7f7f"]
 
@@ -168,7 +170,7 @@ def deck(buildings: pd.DataFrame, points: pd.DataFrame, building_tip: str, point
     p["ratio"] = p["peak_ratio"].fillna(0.0)
     p["radius"] = 18 + 40 * p["ratio"].clip(0, 1.5)
     # see-through, so that a building under a point keeps its colour and its label shows
-    p["color"] = [[181, 72, 93, 170] if r > 1 else [47, 111, 159, 170] for r in p["ratio"]]
+    p["color"] = [[181, 72, 93, 170] if r > FULL_CAPACITY else [47, 111, 159, 170] for r in p["ratio"]]
     p["tip"] = [point_tip.format(name=n, capacity="—" if pd.isna(c) else int(c), ratio=f"{r * 100:.0f}%")
                 for n, c, r in zip(p["name"], p["capacity"], p["ratio"])]
     all_lat = pd.concat([b["lat"], p["lat"]])

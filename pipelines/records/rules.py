@@ -10,7 +10,7 @@ import datetime as dt
 
 import duckdb
 
-from pipelines.rule_defaults import DEFAULT_RULES
+from pipelines.rule_defaults import DEFAULT_RULES, FULL_CAPACITY
 
 WINDOW_START: dt.time = DEFAULT_RULES["window_start"]
 WINDOW_END: dt.time = DEFAULT_RULES["window_end"]
@@ -20,9 +20,11 @@ OVERDUE_HOURS: float = DEFAULT_RULES["overdue_hours"]
 # a parcel point its state in the tables from the same rules). Chosen so that the cases the group
 # missed would have fired: 116 overdue parcels in the 双11 week were 1.9 % of arrivals (a rate rule
 # alone stayed quiet), and points at 168.8 %, 134.2 % and 113.3 % are each over capacity.
+NOISE_OUTSIDE = 1           # a single noise complaint outside the allowed livestream hours
+PILEUP = 1                  # a single complaint about parcels piled up
 OVERDUE_COUNT = 20          # parcels past the limit in a period: about three a day is a list worth working through
 OVERDUE_RATE = 0.02         # … or this share of the period's arrivals, whichever comes first
-FULL = 1.0                  # a point holding its capacity or more is full
+FULL = FULL_CAPACITY        # a point holding its capacity or more is full (the definition, rule_defaults.py)
 NEAR_CAPACITY = 0.9         # within a tenth of it is close: one busy evening fills it
 LOW_ATTENDANCE = 0.7        # fewer than seven in ten registered came
 OPEN_RISING = 1             # open complaints one more than last period

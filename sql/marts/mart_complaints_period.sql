@@ -23,7 +23,8 @@ open_at_end AS (
 ),
 repeats AS (
     SELECT community_id, grain, period_start, count(*) AS repeat_buildings
-    FROM mart_noise_buildings WHERE complaints >= 2 GROUP BY ALL
+    -- a repeat building: REPEAT_COMPLAINTS noise complaints or more (pipelines/rule_defaults.py)
+    FROM mart_noise_buildings WHERE complaints >= {{ repeat_complaints }} GROUP BY ALL
 ),
 final AS (
     SELECT s.community_id, s.grain, s.period_start,

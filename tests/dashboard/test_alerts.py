@@ -1,11 +1,16 @@
 """Alerts from kpi values and the alert rules: thresholds and wording, without Streamlit."""
 import datetime as dt
-import re
 from dataclasses import replace
-from pathlib import Path
 
+import pandas as pd
+
+from pipelines.build import sqlgen
+from pipelines.build.models import load_models
 from pipelines.present.alerts import REPEAT_COMPLAINTS, Building, Context, Point, alerts, point_state, stale_feeds
+from pipelines.present.charts import deck
 from pipelines.records.alert_rules import DEFAULTS, AlertRule
+from pipelines.records.rules import NOISE_OUTSIDE, PILEUP
+from pipelines.rule_defaults import FULL_CAPACITY
 
 RULES = {"window_start": dt.time(9), "window_end": dt.time(20), "overdue_hours": 72.0}
 # The 双11 week of A社区 as the issue saw it: every point over capacity.
@@ -155,11 +160,34 @@ def test_a_points_state_uses_the_capacity_rules_its_alert_uses():
     assert point_state(1.2, [replace(r, enabled=False) for r in DEFAULTS]) == "over"
 
 
-def test_the_repeat_building_threshold_is_the_metrics_own():
-    """A repeat building in the alert and the follow-up list is what complaints.repeat_buildings counts."""
-    sql = (Path(__file__).resolve().parents[2] / "sql" / "marts" / "mart_complaints_period.sql").read_text(encoding="utf-8")
-    (counted,) = re.findall(r"FROM mart_noise_buildings WHERE complaints >= (\d+)", sql)
-    assert int(counted) == REPEAT_COMPLAINTS == 2
+def test_the_repeat_building_threshold_is_the_metrics_own(monkeypatch):
+    """A repeat building in the alert and the follow-up list is what complaints.repeat_buildings counts:
+    the model the build runs is filled from the constant the alert reads (pipelines/rule_defaults.py)."""
+    (mart,) = [m for m in load_models() if m.name == "mart_complaints_period"]
+    assert REPEAT_COMPLAINTS == 2
+    assert "FROM mart_noise_buildings WHERE complaints >= 2 GROUP BY ALL" in mart.sql and "{{" not in mart.sql
+    # the file holds the placeholder, not a number: another definition would reach the SQL too
+    monkeypatch.setattr(sqlgen, "REPEAT_COMPLAINTS", 3)
+    assert "WHERE complaints >= 3 GROUP BY ALL" in sqlgen.render(mart.path.read_text(encoding="utf-8"))
+    monkeypatch.undo()
     ctx = Context(noise_buildings=(Building("B1", "1栋", 2), Building("B2", "2栋", 1)))
     found = alerts({"complaints.repeat_buildings": 1}, {}, RULES, "zh", ctx)
     assert [a.subject for a in found] == ["B1"]
+
+
+def test_full_capacity_is_one_definition():
+    """A point over capacity: its state in the tables, the over-capacity alert's default and its colour on the
+    map all read pipelines/rule_defaults.py FULL_CAPACITY."""
+    assert FULL_CAPACITY == 1.0
+    assert {r.rule_id: r.threshold for r in DEFAULTS}["over_capacity"] == FULL_CAPACITY
+    assert [point_state(x) for x in (FULL_CAPACITY, 1.01)] == ["near", "over"]
+    points = pd.DataFrame({"point_id": ["P1", "P2"], "name": ["东门驿站", "快递柜"], "capacity": [100, 50],
+                           "peak_ratio": [FULL_CAPACITY, 1.01], "lat": [31.0, 31.001], "lon": [121.0, 121.001]})
+    buildings = pd.DataFrame({"building_id": ["B1"], "name": ["1栋"], "complaints": [0], "lat": [31.0], "lon": [121.0]})
+    scatter = deck(buildings, points, "{name}", "{name}").layers[1]
+    assert [row["color"][:3] for row in scatter.data] == [[47, 111, 159], [181, 72, 93]]   # blue at it, red above
+
+
+def test_the_noise_and_pileup_defaults_are_the_rule_defaults():
+    shipped = {r.rule_id: r.threshold for r in DEFAULTS}
+    assert (shipped["noise_outside"], shipped["pileup"]) == (NOISE_OUTSIDE, PILEUP) == (1, 1)

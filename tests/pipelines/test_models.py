@@ -8,6 +8,7 @@ import shutil
 import duckdb
 import pytest
 
+from pipelines import snapshot_reader
 from pipelines.build import increment
 from pipelines.build import runner as build_mod
 from pipelines.build.models import (
@@ -19,6 +20,7 @@ from pipelines.build.models import (
     grain_audit,
     load_models,
     parse_header,
+    stray_files,
 )
 from pipelines.build.runner import AuditFailed, build, current_snapshot
 from pipelines.feeds import FEEDS
@@ -81,6 +83,8 @@ def test_the_header_is_read_as_written():
     (HEADER.format(kind="full", grain="a, a", published="yes"), "a list of distinct column names"),
     (HEADER.format(kind="full", grain="a", published="maybe"), "yes or no"),
     (HEADER.format(kind="view", grain="a", published="yes"), "a view is not published"),
+    (HEADER.format(kind="period", grain="community_id, period_start, channel", published="yes"),
+     "a period model's grain holds community_id, grain, period_start"),
     ("-- kind: full\n-- published: yes\n-- grain: a\nSELECT 1\n", "expected '-- grain: …'"),
 ])
 def test_a_bad_header_is_refused_naming_the_file(text, says):
@@ -103,6 +107,41 @@ def test_staging_models_live_in_staging_and_only_there(tmp_path):
         HEADER.format(kind="staging orders", grain="community_id, order_id", published="no"))
     with pytest.raises(HeaderError, match="sql/staging/ holds the staging models"):
         load_models(tmp_path)
+
+
+def test_a_period_model_keyed_without_its_period_is_refused_at_load(tmp_path):
+    """An incremental build replaces a period model's rows by community, grain and period_start: a grain
+    without them would let it keep a stale row or drop a good one."""
+    (tmp_path / "marts").mkdir()
+    mart = tmp_path / "marts" / "m.sql"
+    mart.write_text(HEADER.format(kind="period", grain="community_id, grain, period_start, channel", published="yes"))
+    assert [(m.name, m.grain) for m in load_models(tmp_path)] == [
+        ("m", ("community_id", "grain", "period_start", "channel"))]
+    mart.write_text(HEADER.format(kind="period", grain="community_id, period_start, channel", published="yes"))
+    with pytest.raises(HeaderError, match=r"marts/m\.sql: a period model's grain holds community_id, grain, "
+                                          r"period_start .*found community_id, period_start, channel"):
+        load_models(tmp_path)
+
+
+@pytest.mark.parametrize("stray", ["models/m.sql", "marts/old/m.sql", "helpers.sql", "checks/deep/c.sql"])
+def test_a_sql_file_the_build_would_ignore_is_refused_by_name(tmp_path, stray):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "fine.sql").write_text(HEADER.format(kind="full", grain="a", published="yes"))
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "c.sql").write_text("-- grain: the rows breaking a rule\nSELECT 1 AS a WHERE false\n")
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "current_version.sql").write_text("-- template\nSELECT 1\n")
+    (tmp_path / "macros.sql").write_text("-- helpers\n")
+    assert [m.name for m in load_models(tmp_path)] == ["fine"]      # every file where the build reads it
+    path = tmp_path / stray
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER.format(kind="full", grain="a", published="yes"))
+    with pytest.raises(ValueError, match=rf"^{tmp_path.name}/{stray}: the build would ignore it; a model goes in"):
+        load_models(tmp_path)
+
+
+def test_the_shipped_sql_folder_holds_no_stray_file():
+    assert stray_files() == []
 
 
 def test_the_grain_audit_finds_a_key_twice_and_a_key_left_null():
@@ -129,14 +168,16 @@ def test_a_build_breaking_a_grain_is_not_published(tmp_path, monkeypatch):
     snapshot = current_snapshot(db)
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)
-    # a grain stated without the period: the week row and the month row of A's group-buy orders share
-    # (community_id, channel), so the statement is wrong and the build says so
-    mart = sql / "marts" / "mart_orders_channel.sql"
+    # a grain stated without the seller: A's two sellers S1 and S2 of the week of 06-02 share
+    # (community_id, grain, period_start), so the statement is wrong and the build says so (a grain
+    # without the period is refused before any build: test_a_period_model_keyed_without_its_period_...)
+    mart = sql / "marts" / "mart_orders_seller.sql"
     mart.write_text(mart.read_text(encoding="utf-8").replace(
-        "-- grain: community_id, grain, period_start, channel", "-- grain: community_id, channel"), encoding="utf-8")
+        "-- grain: community_id, grain, period_start, seller_id", "-- grain: community_id, grain, period_start"),
+        encoding="utf-8")
     real = build_mod.load_models
     monkeypatch.setattr(build_mod, "load_models", lambda: real(sql))
-    with pytest.raises(AuditFailed, match=r"mart_orders_channel\.sql grain \(community_id, channel\)"):
+    with pytest.raises(AuditFailed, match=r"mart_orders_seller\.sql grain \(community_id, grain, period_start\)"):
         build(db, full=True)
     assert current_snapshot(db) == snapshot          # the dashboard keeps the last good build
     monkeypatch.setattr(build_mod, "load_models", real)
@@ -190,6 +231,21 @@ def test_open_at_a_periods_end(store):
                            "AND period_start = DATE '2025-06-02'").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_the_follow_up_list_is_what_open_at_end_counts(store):
+    """The snapshot reader lists the complaints open at a period's end by the same open_at macro the mart
+    counts them by, made as TEMP macros on the read-only snapshot."""
+    snap = str(current_snapshot(store))
+    listed = {end: list(snapshot_reader.followup_complaints(snap, ("A",), "A", end)["complaint_id"])
+              for end in (dt.date(2025, 6, 2), dt.date(2025, 6, 4), dt.date(2025, 6, 8), dt.date(2025, 6, 9))}
+    # C1 received 06-02 21:00, resolved 06-09 00:00; C2 received 06-03 21:00, resolved 06-08 23:59
+    assert listed == {dt.date(2025, 6, 2): [], dt.date(2025, 6, 4): ["C1", "C2"], dt.date(2025, 6, 8): ["C1", "C2"],
+                      dt.date(2025, 6, 9): ["C1"]}
+    counted = snapshot_reader._frame(snap, "SELECT open_at_end FROM mart_complaints_period WHERE grain = 'week' "
+                                           "AND period_start = DATE '2025-06-02'", [])["open_at_end"][0]
+    assert counted == len(listed[dt.date(2025, 6, 9)]) == 1
+    assert snapshot_reader.followup_complaints(snap, ("B",), "A", dt.date(2025, 6, 9)).empty   # out of scope
 
 
 def test_the_incremental_build_reads_the_parcel_data_end_from_the_model(store):
