@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard.auth import viewer
 from pipelines import snapshot_reader
 from pipelines.build.runner import current_snapshot
-from pipelines.database import default_path, writing
+from pipelines.database import default_path, reading, writing
 from pipelines.records import access
 
 Scope = tuple[str, ...]
@@ -250,14 +250,10 @@ def rule_dates(snap: str, scope: Scope, community: str) -> dict:
 @st.cache_data(ttl=5, show_spinner=False)
 def _rule_dates(db: str, community: str) -> dict:
     from pipelines.records import rules
-    try:
-        con = duckdb.connect(str(Path(db).absolute()), read_only=True)
-    except duckdb.Error:
-        return {"window": None, "overdue_hours": None}
-    try:
+    with reading(db) as con:
+        if con is None:
+            return {"window": None, "overdue_hours": None}
         return rules.adopted_on(rules.history(con, community))
-    finally:
-        con.close()
 
 
 def save_alert_rule(community: str, rule_id: str, user: str | None = None, **changes) -> None:
@@ -290,7 +286,7 @@ def governance(snap: str, scope: Scope, community: str) -> tuple[list, list] | N
 def _governance(db: str, community: str) -> tuple[list, list] | None:
     from pipelines.records import actions as records
     from pipelines.records import cases
-    with records.reading(db) as con:
+    with reading(db) as con:
         if con is None:
             return None if Path(db).exists() else ([], [])
         return records.actions(con, [community]), cases.cases(con, [community])
@@ -340,10 +336,9 @@ community_buildings = _cached(snapshot_reader.community_buildings)
 def taken_response_ids(snap: str, scope: Scope, community: str, prefix: str) -> set[str] | None:
     """The community's stored feedback ids that start with `prefix`, read from the store (the snapshot
     holds no rows), so a round entered by hand never reuses one; None while the store is busy."""
-    from pipelines.records import actions as records
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    with records.reading(db_path()) as con:
+    with reading(db_path()) as con:
         if con is None:
             return None if db_path().exists() else set()
         try:

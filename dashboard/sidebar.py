@@ -29,7 +29,6 @@ class View:
     scope: tuple[str, ...]
     community: str
     community_name: str
-    households: float | None
     grain: str
     period: dt.date
     periods: tuple[dt.date, ...]
@@ -163,9 +162,7 @@ def sidebar(lang: str, page_grain: str | None = None) -> View | None:
                                   format_func=lambda p: period_label(grain, dt.date.fromisoformat(p), data_end, lang))
     st.query_params.update({"lang": lang, "c": community, "g": grain, "p": chosen})
     st.sidebar.caption(t("built_at", lang, when=fmt.datetime(q.built_at(snap), lang)))
-    row = comms.set_index("community_id").loc[community]
-    households = None if fmt.is_missing(row["households"]) else float(row["households"])
-    return View(lang, snap, scope, community, names[community], households, grain,
+    return View(lang, snap, scope, community, names[community], grain,
                 dt.date.fromisoformat(chosen), tuple(periods), data_end)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.errors import FileRefused
+from pipelines.errors import FileRefused, ui_lang
 
 LOCK_WAIT_SECONDS = 60
 DEFAULT_PATH = "data/linli.duckdb"
@@ -37,10 +37,6 @@ def default_path() -> Path:
     """The store when no --db is given (SPEC §2): LINLI_DB, else data/linli.duckdb. The dashboard always
     reads this one; `linli serve --db` passes its path on as LINLI_DB."""
     return Path(os.environ.get("LINLI_DB") or DEFAULT_PATH)
-
-
-def _lang() -> str:
-    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
 
 
 def lock_wait_seconds() -> float:
@@ -169,7 +165,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             if not told:
                 told = True
                 holder = _holder(message)
-                print(f"数据库正被另一个导入或构建占用{holder_zh(holder)}，正在等待…（最多 {wait:g} 秒）" if _lang() == "zh"
+                print(f"数据库正被另一个导入或构建占用{holder_zh(holder)}，正在等待…（最多 {wait:g} 秒）" if ui_lang() == "zh"
                       else f"The database is in use by another import or build{holder_en(holder)}; waiting… "
                            f"(up to {wait:g} s)", file=sys.stderr, flush=True)
             time.sleep(0.2)
@@ -244,3 +240,20 @@ def writing(db_path: str | Path):
             yield con
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def reading(db_path: str | Path):
+    """A short read-only connection that never waits: None while an import or build holds the store (or
+    before there is one). The dashboard reads records this way, so an edit shows on the next refresh
+    without a build, and a page never hangs behind an import."""
+    path = Path(db_path)
+    try:
+        con = duckdb.connect(str(path.absolute()), read_only=True) if path.exists() else None
+    except duckdb.Error:
+        con = None
+    try:
+        yield con
+    finally:
+        if con is not None:
+            con.close()

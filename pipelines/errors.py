@@ -1,11 +1,17 @@
 """Errors a user sees, always in both languages, always naming the file."""
 from __future__ import annotations
 
+import os
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _IDCARD = re.compile(r"(?<!\d)(\d{3})\d{11}(\d{3}[\dXx])(?![\dXx])")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def ui_lang() -> str:
+    """The language a message outside the dashboard is written in: LINLI_LANG=en for English, else Chinese."""
+    return "en" if os.environ.get("LINLI_LANG", "zh").lower().startswith("en") else "zh"
 
 
 def safe_text(text: str) -> str:

@@ -1,7 +1,7 @@
 """The monthly noise-feedback round on 每月检查 (SPEC §3 `feedback`, §5): the month's three numbers against
 last month, each building's feedback beside its noise complaints, and a form for entering a round by hand.
 
-A round entered here is imported like any file (pipelines.ingest.store.import_file through browser_upload.run_import),
+A round entered here is imported like any file (pipelines.ingest.store.import_file through dashboard/imports.py run_import),
 so it is masked, validated, listed in the import history and can be undone there like any import.
 """
 from __future__ import annotations
@@ -13,12 +13,14 @@ import io
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, imports
 from dashboard import queries as q
 from dashboard.parts import actions_panel, ui
 from dashboard.sidebar import View
+from pipelines.feeds import BOOL_WORDS, FEEDS
 from pipelines.ingest import browser_upload
 from pipelines.ingest.profiles import Profile
+from pipelines.periods import period_last_day
 from pipelines.present import format as fmt
 from pipelines.present.check_sheet import Section
 from pipelines.present.i18n import label, t
@@ -26,11 +28,11 @@ from pipelines.present.i18n import label, t
 METRICS = ["feedback.responses", "feedback.dissatisfied_share", "feedback.late_noise_share"]
 RATINGS = ("satisfied", "neutral", "dissatisfied")
 NOISE = ("yes", "no", "unasked")
-# what the feed's reader understands, whatever language the page is in
-RATING_CELL = {r: label("rating", r, "zh") for r in RATINGS}   # the words of pipelines/feeds.py
-NOISE_CELL = {"yes": "是", "no": "否", "unasked": ""}
-# the feed's own Chinese headers (pipelines/feeds.py aliases), in its field order
-HEADERS = ("编号", "社区编号", "回访日期", "楼栋编号", "评价", "夜间是否听到直播噪音", "意见")
+# what the feed's reader understands, whatever language the page is in: the feed registry's own words
+RATING_CELL = {r: label("rating", r, "zh") for r in RATINGS}
+NOISE_CELL = {"yes": BOOL_WORDS[True][0], "no": BOOL_WORDS[False][0], "unasked": ""}
+# the feed's own Chinese headers, in its field order (a round is imported like any file of the feed)
+HEADERS = tuple(c.aliases[0] for c in FEEDS["feedback"].columns)
 ROUND_DAY = 25   # the group visits households around the 25th
 
 
@@ -146,7 +148,7 @@ def entry_form(v: View) -> None:
         st.caption(v.tr("feedback.read_only"))
         return
     choices = building_choices(q.community_buildings(v.snap, v.scope, v.community))
-    last = v.period_end - dt.timedelta(days=1)
+    last = period_last_day(v.grain, v.period)
     editor_key = f"feedback_rows_{v.community}_{v.period.isoformat()}"
     with st.form(f"feedback_form_{v.community}", border=True):
         st.markdown(f"**{v.tr('feedback.form.title', month=fmt.period('month', v.period, v.lang))}**")
@@ -188,7 +190,7 @@ def submit(v: View, day: dt.date, edited: pd.DataFrame, choices: dict[str, str],
     name = t("feedback.import_name", "zh", month=fmt.period("month", v.period, "zh"))
     # in memory until now; run_import writes it to a private folder (0700, file 0600) and deletes it at once
     with st.spinner(v.tr("feedback.importing")):
-        outcome = browser_upload.run_import(q.db_path(), browser_upload.Upload(name, round_csv(v.community, day, rows, ids)),
+        outcome = imports.run_import(q.db_path(), browser_upload.Upload(name, round_csv(v.community, day, rows, ids)),
                                        "feedback", Profile(name="", kind="feedback"), user,
                                        allowed_communities=auth.writable("feedback"))
     if outcome.refused is not None:

@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, imports
 from dashboard import queries as q
 from dashboard.parts import ui
 from dashboard.sidebar import current, language
@@ -109,7 +109,7 @@ def save_box(key: str, profile) -> None:
 
 def run(upload: browser_upload.Upload, kind: str, profile) -> None:
     bar = st.progress(0.0, text=tr("import.stage.read"))
-    outcome = browser_upload.run_import(db, upload, kind, None if profile == AUTO else profile, user(),
+    outcome = imports.run_import(db, upload, kind, None if profile == AUTO else profile, user(),
                                    progress=lambda f, stage: bar.progress(min(f, 1.0), text=tr(f"import.stage.{stage}")),
                                    allowed_communities=writable())
     st.session_state.setdefault(RESULTS, []).append(outcome)
@@ -193,7 +193,7 @@ def undo_box(history: pd.DataFrame) -> None:
                         format_func=lambda i: f"{i} · {names[i]}")
     if st.button(tr("import.undo_go"), key="undo_go"):
         try:
-            name = browser_upload.undo_import(db, int(pick), user(), allowed_communities=writable())
+            name = imports.undo_import(db, int(pick), user(), allowed_communities=writable())
         except UserError as exc:
             st.error(tr("import.undo_failed", message=exc.message(lang)))
             return

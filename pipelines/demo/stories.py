@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pipelines.database import writing
 from pipelines.records import actions, cases
 
 DEMO_BY = "演示数据"     # who recorded them, as their history and the audit trail show it
@@ -113,7 +114,7 @@ def record_stories(db_path: str | Path, communities: list[str], end: dt.date) ->
     """`end`: the first day after the demo's data. Returns how many communities got records (0 when
     every one had them already)."""
     added = 0
-    with actions.writing(db_path) as con:
+    with writing(db_path) as con:
         actions.ensure(con)
         cases.ensure(con)
         for cid in communities:

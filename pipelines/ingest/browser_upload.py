@@ -1,4 +1,5 @@
-"""The import page's work without Streamlit: recognise an upload, preview it, edit its mapping, import, undo.
+"""The import page's work without Streamlit: recognise an upload, preview it, edit its mapping.
+(Importing it and rebuilding: dashboard/imports.py.)
 
 Uploaded bytes stay in memory; the reader needs a path, so each step writes them to a private
 temporary folder and deletes them before returning (they may hold names and phone numbers).
@@ -18,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
+from pipelines import personal
 from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS
-from pipelines.ingest import personal, profiles
+from pipelines.ingest import profiles
 from pipelines.ingest.profiles import Profile
 from pipelines.ingest.readers import EXTRA, ROW, RawTable, _header_index, _match, decode_bytes, read_table
 
@@ -203,39 +205,3 @@ def edited(base: Profile | None, kind: str, headers: list[str], start: dict[str,
 
 def save(db_path, profile: Profile, name: str, label: str = "") -> Path:
     return profiles.save(db_path, replace(profile, name=name.strip(), label=label.strip() or name.strip()))
-
-
-@dataclass
-class Outcome:
-    file_name: str
-    report: object | None = None          # store.ImportReport
-    refused: FileRefused | UserError | None = None
-
-
-def run_import(db_path, upload: Upload, kind: str, profile: Profile | None, user: str | None = None,
-               progress=None, allowed_communities=None) -> Outcome:
-    """Import one upload and rebuild, as `linli ingest` then `linli build` would. `allowed_communities`
-    goes to the store, which refuses a file with any other community's row (None: no limit)."""
-    from pipelines.build.runner import build
-    from pipelines.ingest.store import import_file
-    step = progress or (lambda fraction, stage: None)
-    try:
-        with on_disk(upload) as path:
-            report = import_file(db_path, kind, path, display_name=upload.name, profile=profile, user=user,
-                                 progress=lambda f, stage: step(f * 0.8, stage),
-                                 allowed_communities=allowed_communities)
-    except (FileRefused, UserError) as exc:
-        return Outcome(upload.name, refused=exc)
-    step(0.85, "build")
-    build(db_path)
-    step(1.0, "done")
-    return Outcome(upload.name, report=report)
-
-
-def undo_import(db_path, import_id: int, user: str | None = None, allowed_communities=None) -> str:
-    """Undo and rebuild; the store raises UserError for an import not all of `allowed_communities`."""
-    from pipelines.build.runner import build
-    from pipelines.ingest.store import undo
-    name = undo(db_path, import_id, user=user, allowed_communities=allowed_communities)
-    build(db_path)
-    return name

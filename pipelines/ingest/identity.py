@@ -10,8 +10,8 @@ from itertools import groupby
 
 import polars as pl
 
+from pipelines import personal
 from pipelines.feeds import FEEDS, ID
-from pipelines.ingest import personal
 from pipelines.ingest.readers import RawTable
 from pipelines.sqlrows import first
 

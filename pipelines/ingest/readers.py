@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines import personal
 from pipelines.errors import FileRefused
 from pipelines.feeds import (
     DATE,
@@ -35,7 +36,7 @@ from pipelines.feeds import (
     Feed,
     resolve_kind,
 )
-from pipelines.ingest import personal, profiles
+from pipelines.ingest import profiles
 from pipelines.ingest.headers import normalize_header
 from pipelines.ingest.xlsx import read_rows
 

@@ -20,9 +20,9 @@ from pipelines.database import LOCK_WAIT_SECONDS, connect, transaction  # noqa: 
 from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS, Feed, raw_table
 from pipelines.ingest.identity import protect, relink
-from pipelines.ingest.personal import personal_safe_name
 from pipelines.ingest.readers import ROW, read_table
 from pipelines.ingest.validate import check, row_as_given
+from pipelines.personal import personal_safe_name
 from pipelines.records import audit
 from pipelines.sqlrows import first, scalar
 

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from pipelines import personal
 from pipelines.feeds import BOOL, DATE, ENUM, FEEDS, FLOAT, INT, TIMESTAMP, Column, Feed
-from pipelines.ingest import parse, personal
+from pipelines.ingest import parse
 from pipelines.ingest.readers import EXTRA, ROW, RawTable
 
 ERR = "_errors"

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
-from pipelines.rule_defaults import FULL_CAPACITY   # above it a point is over capacity: red on the map
+from pipelines.rule_defaults import FULL_CAPACITY  # above it a point is over capacity: red on the map
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#2f6f9f", "#e07b39", "#4c9a6a", "#b5485d", "#8a6fb0", "#7f7f7f"]

@@ -12,17 +12,14 @@ it is stored.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
-from pipelines.database import writing  # noqa: F401  (the one transaction helper; callers of actions.writing keep working)
 from pipelines.errors import UserError
-from pipelines.ingest.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
+from pipelines.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
 from pipelines.records import audit
 
 ACTIONS = "action_items"
@@ -35,7 +32,7 @@ FIELDS = ("title", "metric", "subject", "owner", "due_on", "status")
 MAX_TEXT = 2000
 # control characters a terminal or a page could act on; line breaks stay (minutes have paragraphs)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# The import masker's patterns (pipelines/ingest/personal.py), applied to one text: only full-width digits are
+# The import masker's patterns (pipelines/personal.py), applied to one text: only full-width digits are
 # made ASCII first, so the text keeps its own punctuation (（）, ，) where the import's would change it.
 _WIDE_DIGITS = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－", "0123456789Xx+-")}
 _PHONE, _IDCARD = re.compile(PHONE_IN_TEXT), re.compile(IDCARD_IN_TEXT)
@@ -253,16 +250,3 @@ def action_history(con, action_id: int) -> list[dict]:
     return [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
 
 
-@contextlib.contextmanager
-def reading(db_path: str | Path):
-    """A short read-only connection that never waits: None while an import or build holds the store.
-    The dashboard reads records this way, so an edit shows on the next refresh without a build."""
-    try:
-        con = duckdb.connect(str(Path(db_path).absolute()), read_only=True) if Path(db_path).exists() else None
-    except duckdb.Error:
-        con = None
-    try:
-        yield con
-    finally:
-        if con is not None:
-            con.close()

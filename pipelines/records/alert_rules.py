@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.database import reading
 from pipelines.errors import UserError
 from pipelines.records import audit, rules
 
@@ -37,13 +38,13 @@ class AlertRule:
 
 
 DEFAULTS: tuple[AlertRule, ...] = (
-    AlertRule("noise_outside", "complaints.noise_outside_hours", "above", 1, "error"),
+    AlertRule("noise_outside", "complaints.noise_outside_hours", "above", rules.NOISE_OUTSIDE, "error"),
     AlertRule("repeat_buildings", "complaints.repeat_buildings", "above", rules.REPEAT_BUILDINGS),
     AlertRule("overdue", "parcels.overdue", "above", rules.OVERDUE_COUNT),
     AlertRule("overdue_rate", "parcels.overdue_rate", "above", rules.OVERDUE_RATE),
     AlertRule("over_capacity", "parcels.peak_occupancy_ratio", "above", rules.FULL, "error"),
     AlertRule("near_capacity", "parcels.peak_occupancy_ratio", "above", rules.NEAR_CAPACITY),
-    AlertRule("pileup", "complaints.parcel_pileup", "above", 1),
+    AlertRule("pileup", "complaints.parcel_pileup", "above", rules.PILEUP),
     AlertRule("open_rising", "complaints.open_at_end", "rise", rules.OPEN_RISING),
     AlertRule("low_attendance", "training.attendance_rate", "below", rules.LOW_ATTENDANCE),
     AlertRule("dissatisfied", "feedback.dissatisfied_share", "above", rules.DISSATISFIED_SHARE),
@@ -83,14 +84,8 @@ def _exists(con) -> bool:
 def read(db_path: str | Path, community_id: str) -> list[AlertRule] | None:
     """For the dashboard: the rules read through a short connection that never waits. None while an
     import or build holds the store (the caller then shows the defaults and says so)."""
-    try:
-        con = duckdb.connect(str(Path(db_path).absolute()), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        return effective(con, community_id)
-    finally:
-        con.close()
+    with reading(db_path) as con:
+        return None if con is None else effective(con, community_id)
 
 
 def _metric_keys() -> set[str]:

@@ -1,6 +1,6 @@
 """The brief's governance sections: open action items and open consultation cases (SPEC §8).
 
-They are read from the store itself (pipelines/actions.py `reading`), not the build snapshot, so a
+They are read from the store itself (`pipelines.database.reading`), not the build snapshot, so a
 brief made right after the meeting holds what was just agreed; only the brief's own community is read,
 which gather() has already checked against the viewer's scope.
 """
@@ -11,7 +11,10 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from pipelines.database import reading
+from pipelines.present.effect_text import effect_of, effect_text, weeks_around
 from pipelines.present.i18n import METRIC_KIND, metric_name, t
+from pipelines.records import actions, cases
 from pipelines.reports.brief import Table
 
 ACTION_COLUMNS = ["action_id", "title", "metric", "subject", "owner", "due_on", "status"]
@@ -20,9 +23,8 @@ CASE_COLUMNS = ["case_id", "title", "step", "agreed_on", "solution"]
 
 def actions_table(src, community: str, lang: str, today: dt.date | None = None) -> Table:
     """Items not done, soonest due first (the order actions.actions gives); overdue ones say so."""
-    from pipelines.records import actions
     today = today or dt.date.today()
-    with actions.reading(src.db) as con:
+    with reading(src.db) as con:
         items = [] if con is None else [a for a in actions.actions(con, [community]) if a.status != "done"]
     rows = [{
         "action_id": a.action_id,
@@ -39,9 +41,8 @@ def actions_table(src, community: str, lang: str, today: dt.date | None = None) 
 
 
 def cases_table(src, community: str, lang: str) -> Table:
-    """Cases not closed, as pipelines/cases.py orders them, with the step they are at and their metrics."""
-    from pipelines.records import actions, cases
-    with actions.reading(src.db) as con:
+    """Cases not closed, as pipelines/records/cases.py orders them, with the step they are at and their metrics."""
+    with reading(src.db) as con:
         found = [] if con is None else [c for c in cases.cases(con, [community]) if c.step != "closed"]
     rows = [{
         "case_id": c.case_id,
@@ -61,7 +62,6 @@ def cases_table(src, community: str, lang: str) -> Table:
 
 def _effects(src, community: str, case, lang: str) -> str | None:
     """Each linked metric before against after the agreement, worded as the 协商议题 page words it."""
-    from pipelines.present.effect_text import effect_of, effect_text, weeks_around
     if case.agreed_on is None or not case.metrics:
         return None
     weekly = src("kpi_series", community, "week", *weeks_around(case.agreed_on))

@@ -8,6 +8,7 @@ circle between the project's modules.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,16 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
 
 
 def _graph() -> dict[str, set[str]]:
+    """Module -> the project modules it runs on import: those it names, and their packages' __init__
+    (importing a.b.c runs a/__init__ and a/b/__init__ first)."""
     modules = _modules()
     known = set(modules)
-    return {name: _imports(path, name, known) for name, path in modules.items()}
+    graph = {}
+    for name, path in modules.items():
+        found = _imports(path, name, known)
+        parents = {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 1)}
+        graph[name] = found | (parents & known) - {name}
+    return graph
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -108,10 +116,36 @@ def test_only_the_read_layer_of_the_dashboard_talks_to_duckdb():
     assert users == ["dashboard.queries"]
 
 
-def test_screens_hold_no_sql():
-    for path in (ROOT / "dashboard" / "screens").glob("*.py"):
+def test_screens_and_parts_hold_no_sql():
+    for path in [*(ROOT / "dashboard" / "screens").glob("*.py"), *(ROOT / "dashboard" / "parts").glob("*.py")]:
         text = path.read_text(encoding="utf-8")
-        assert not any(word in text for word in ("SELECT ", "FROM kpi", ".execute(")), path.name
+        assert not re.search(r"\bselect\s+[\w*]|\bfrom\s+(kpi|mart_|stg_|raw_)|\.execute\(", text, re.I), path.name
+
+
+# The packages of pipelines/ in the order data flows: a package may import those before it, never after.
+# Top-level modules (feeds, metrics, personal, periods, database, errors, …) are shared by all and import
+# none of the packages, except the snapshot reader (it reads for the layers above it) and __main__.
+LAYERS = ["records", "ingest", "build", "present", "reports", "demo", "cli"]
+READERS_ABOVE = ("pipelines.snapshot_reader", "pipelines.__main__")
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "pipelines" else None
+
+
+def test_pipelines_packages_import_only_the_layers_below():
+    wrong = []
+    for name, deps in _graph().items():
+        mine = _layer(name)
+        for dep in deps:
+            theirs = _layer(dep)
+            if mine and theirs and mine != theirs and LAYERS.index(theirs) > LAYERS.index(mine):
+                wrong.append(f"{name} -> {dep}")
+            top_level = name.startswith("pipelines.") and name.count(".") == 1 and name not in READERS_ABOVE
+            if top_level and theirs is not None:
+                wrong.append(f"{name} -> {dep} (a shared top-level module reaching into a package)")
+    assert sorted(wrong) == []
 
 
 @pytest.mark.parametrize("package", PACKAGES)

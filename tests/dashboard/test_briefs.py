@@ -264,11 +264,12 @@ def _copy(fixture_db, folder):
 def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
     from pypdf import PdfReader
 
+    from pipelines.database import writing
     from pipelines.records import actions
     from pipelines.reports.pdf import pdf_bytes
     from pipelines.reports.xlsx import workbook_bytes
     db = _copy(fixture_db, tmp_path)
-    with actions.writing(db) as con:
+    with writing(db) as con:
         late = actions.add_action(con, "A", "东门驿站周三加派一人", metric="parcels.peak_occupancy_ratio",
                                      subject="PA", owner="王阿姨", due_on=dt.date(2025, 6, 6))
         actions.add_action(con, "A", "=约谈直播户", owner="社工小李", due_on=dt.date(2025, 6, 20))
@@ -287,10 +288,11 @@ def test_open_action_items_are_in_every_format(fixture_db, tmp_path):
 
 
 def test_open_cases_are_in_the_workbook_with_step_solution_and_metrics(fixture_db, tmp_path):
-    from pipelines.records import actions, cases
+    from pipelines.database import writing
+    from pipelines.records import cases
     from pipelines.reports.xlsx import workbook_bytes
     db = _copy(fixture_db, tmp_path)
-    with actions.writing(db) as con:
+    with writing(db) as con:
         rule = cases.add_case(con, "A", "直播只在 09:00–20:00")
         cases.agree(con, rule, "晚八点后停播", dt.date(2025, 4, 14))
         cases.link_metric(con, rule, "complaints.noise_outside_hours")

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.database import writing
 from pipelines.records import actions, cases
 from tests.conftest import build_store
 from tests.dashboard.test_pages import rows_in
@@ -62,7 +63,7 @@ def at_noon(day: dt.date) -> dt.datetime:
 
 
 def record_case(db) -> int:
-    with actions.writing(db) as con:
+    with writing(db) as con:
         case = cases.add_case(con, "A", "夜间直播噪音", on=dt.date(2025, 3, 3), at=at_noon(dt.date(2025, 3, 3)))
         cases.add_party(con, case, "3栋居民代表", "居民", on=dt.date(2025, 3, 10), at=at_noon(dt.date(2025, 3, 10)))
         cases.add_meeting(con, case, dt.date(2025, 4, 2), "各方同意限时直播，联系电话 13800138000", "居民 4 人",
@@ -142,7 +143,7 @@ def test_a_case_recorded_on_the_page_is_stored_with_its_history(db):
 
 
 def test_the_weekly_check_lists_items_marks_the_overdue_and_shows_last_weeks(db):
-    with actions.writing(db) as con:
+    with writing(db) as con:
         # recorded in the week before 2025-05-05, about the noise count (13 → 8 → … see the module doc)
         actions.add_action(con, "A", "楼栋长上门提醒", metric="complaints.noise", owner="楼栋长",
                               due_on=dt.date(2025, 5, 2), at=at_noon(dt.date(2025, 4, 30)))
@@ -179,7 +180,7 @@ def test_an_item_added_by_hand_on_the_check_page_then_done(db):
 
 
 def test_an_empty_title_is_refused_on_the_page_and_nothing_is_stored(db):
-    with actions.writing(db) as con:
+    with writing(db) as con:
         actions.ensure(con)
     at = open_page("weekly", c="A", g="week", p="2025-05-05")
     submit(at, "gov_by_hand_A")

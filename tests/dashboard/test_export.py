@@ -47,14 +47,14 @@ def test_headers_and_mixed_columns_are_neutralised_too():
 
 
 def test_no_page_writes_a_csv_or_offers_a_download_except_through_the_shared_helper():
-    # brief_buttons.py offers the meeting brief, whose workbook neutralises every text cell (brief/xlsx.py)
+    # brief_buttons.py offers the meeting brief, whose workbook neutralises every text cell (pipelines/reports/xlsx.py)
     allowed = {"export.py": "to_csv(", "ui.py": "download_button(", "checks.py": "download_button(",
                "brief_buttons.py": "download_button("}
-    for path in DASHBOARD.rglob("*.py"):
+    for path in [*DASHBOARD.rglob("*.py"), *(DASHBOARD.parent / "pipelines").rglob("*.py")]:
         source = path.read_text(encoding="utf-8")
         for call in ("to_csv(", "to_excel(", "download_button("):
             if call in source:
-                assert allowed.get(path.name) == call, f"{path.relative_to(DASHBOARD)} calls {call}"
-    # the one HTML download (the printable check sheet) is built by report.check_sheet, which escapes
+                assert allowed.get(path.name) == call, f"{path.relative_to(DASHBOARD.parent)} calls {call}"
+    # the one HTML download (the printable check sheet) is built by pipelines/present/check_sheet.py, which escapes
     assert re.search(r"download_button\(v\.tr\(\"download\.report\"\), page\.encode",
                      (DASHBOARD / "parts" / "checks.py").read_text(encoding="utf-8"))

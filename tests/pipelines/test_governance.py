@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.cli.main import main
+from pipelines.database import writing
 from pipelines.demo.generate import run_demo
 from pipelines.ingest.store import import_file, undo
 from pipelines.records import actions, cases, users
@@ -145,7 +146,7 @@ def _records(db) -> dict:
 
 
 def _record_some(db) -> None:
-    with actions.writing(db) as con:
+    with writing(db) as con:
         a = actions.add_action(con, "A", "清理超时包裹", metric="parcels.overdue", due_on=dt.date(2025, 6, 9))
         actions.update_action(con, a, status="in_progress", user="li")
         c = cases.add_case(con, "A", "夜间直播噪音", on=dt.date(2025, 3, 3))

@@ -17,9 +17,9 @@ import pytest
 from pipelines.build.runner import build, current_snapshot
 from pipelines.errors import FileRefused
 from pipelines.ingest import readers
-from pipelines.ingest.personal import KeyRefused
 from pipelines.ingest.readers import read_table
 from pipelines.ingest.store import import_file, undo
+from pipelines.personal import KeyRefused
 from tests.conftest import Kpi, write
 
 
@@ -529,7 +529,7 @@ def test_a_store_of_the_previous_schema_is_migrated(tmp_path):
 
 
 def test_without_linli_key_file_the_key_lives_in_the_users_configuration_folder(tmp_path, monkeypatch):
-    from pipelines.ingest.personal import key_path
+    from pipelines.personal import key_path
     monkeypatch.delenv("LINLI_KEY_FILE")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     assert key_path() == tmp_path / "cfg" / "linli" / "person.key"
