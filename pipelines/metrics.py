@@ -162,6 +162,13 @@ _m('feedback.late_noise_share', 'rate', -1, 'mart_feedback_period', 'late_noise_
 
 METRICS: list[str] = list(REGISTRY)
 
+# The counts 街道对比 also compares per 1,000 households, so that communities of different sizes compare:
+# measure -> the kpi metric it divides (sql/marts/mart_street_measures.sql; named street.<measure> in the
+# catalogs). NULL where a community's households are unknown or 0.
+PER_1K_HOUSEHOLDS = {"per1k.orders": "orders.count", "per1k.parcels": "parcels.arrived",
+                     "per1k.complaints": "complaints.count", "per1k.noise": "complaints.noise",
+                     "per1k.participants": "training.participants", "per1k.jobs": "jobs.started"}
+
 
 def metric(key: str) -> Metric:
     return REGISTRY[key]

@@ -5,19 +5,18 @@ import streamlit as st
 
 from dashboard import queries as q
 from dashboard.parts import ui
+from pipelines.metrics import PER_1K_HOUSEHOLDS
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from
 from pipelines.present.i18n import METRICS, metric_name
 from pipelines.present.periods import data_end_text, is_complete
 
-# the counts per 1,000 households that sql/marts/mart_street_measures.sql derives (NULL without households)
-PER_1K = ["orders", "parcels", "complaints", "noise", "participants", "jobs"]
 # what the street office looks at first: backlog, capacity, overdue, late noise, attendance
 SHOWN = ["complaints.open_at_end", "parcels.peak_occupancy_ratio", "parcels.overdue_rate",
          "complaints.noise_outside_hours", "training.attendance_rate", "orders.gmv_yuan"]
 MEASURES = ["complaints.open_at_end", "parcels.peak_occupancy_ratio", "parcels.overdue_rate",
-            *[f"per1k.{k}" for k in PER_1K], *[m for m in METRICS if m not in SHOWN[:3]]]
+            *PER_1K_HOUSEHOLDS, *[m for m in METRICS if m not in SHOWN[:3]]]
 
 
 def wide_frame(grain, period) -> pd.DataFrame:
@@ -32,11 +31,11 @@ def wide_frame(grain, period) -> pd.DataFrame:
 
 
 def measure_name(m: str) -> str:
-    return v.tr(f"street.per1k.{m[6:]}") if m.startswith("per1k.") else metric_name(m, v.lang)
+    return v.tr(f"street.{m}") if m in PER_1K_HOUSEHOLDS else metric_name(m, v.lang)
 
 
 def measure_value(m: str, x) -> str:
-    return fmt.number(x, v.lang, 2) if m.startswith("per1k.") else fmt.value(m, x, v.lang)
+    return fmt.number(x, v.lang, 2) if m in PER_1K_HOUSEHOLDS else fmt.value(m, x, v.lang)
 
 
 def per1k_change(d: float) -> str:
@@ -117,7 +116,7 @@ head = {v.tr("col.rank"): ranked["rank"], v.tr("col.community"): ranked["name"],
 chosen = v.tr("street.col.chosen", measure=measure_name(choice))
 change = v.tr("street.col.change")
 shown = pd.DataFrame({**head, chosen: [measure_value(choice, x) for x in ranked[choice]],
-                      change: ["—" if fmt.is_missing(d) else (fmt.delta(choice, x, x - d, v.lang) if not choice.startswith("per1k.")
+                      change: ["—" if fmt.is_missing(d) else (fmt.delta(choice, x, x - d, v.lang) if choice not in PER_1K_HOUSEHOLDS
                                                               else per1k_change(d)) for x, d in zip(ranked[choice], ranked["change"])],
                       **{metric_name(m, v.lang): [fmt.value(m, x, v.lang) for x in ranked[m]] for m in SHOWN if m != choice}})
 numbers = pd.DataFrame({**head, chosen: ranked[choice], change: ranked["change"],

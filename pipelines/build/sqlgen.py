@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from pipelines.feeds import FEEDS
-from pipelines.metrics import REGISTRY, marts
+from pipelines.metrics import PER_1K_HOUSEHOLDS, REGISTRY, marts
 from pipelines.rule_defaults import DEFAULT_RULES, REPEAT_COMPLAINTS
 
 PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
@@ -77,6 +77,7 @@ FRAGMENTS = {
     "rules.window_end": lambda: f"TIME '{DEFAULT_RULES['window_end']:%H:%M}'",
     "rules.overdue_hours": lambda: f"{float(DEFAULT_RULES['overdue_hours']):g}",
     "repeat_complaints": lambda: f"{int(REPEAT_COMPLAINTS)}",
+    "per_1k_measures": lambda: ", ".join(f"('{k}', '{m}')" for k, m in PER_1K_HOUSEHOLDS.items()),
 }
 
 

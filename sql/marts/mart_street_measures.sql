@@ -5,9 +5,7 @@
 -- per 1,000 households (NULL where the community's households are unknown or 0: no household, no rate),
 -- with the community's rank on the measure among all communities that period (1 = highest, no value last)
 WITH per_1k(measure, metric) AS (
-    VALUES ('per1k.orders', 'orders.count'), ('per1k.parcels', 'parcels.arrived'),
-           ('per1k.complaints', 'complaints.count'), ('per1k.noise', 'complaints.noise'),
-           ('per1k.participants', 'training.participants'), ('per1k.jobs', 'jobs.started')
+    VALUES {{ per_1k_measures }}   -- pipelines/metrics.py PER_1K_HOUSEHOLDS
 ),
 measures AS (
     SELECT community_id, grain, period_start, metric AS measure, value FROM kpi

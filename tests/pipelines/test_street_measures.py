@@ -54,3 +54,11 @@ def test_every_kpi_metric_is_a_measure_with_its_value(measures):
 def test_the_rank_is_highest_first_and_puts_a_missing_value_last(measures):
     assert {c: measures[(c, "orders.count")][1] for c in "ACD"} == {"C": 1, "A": 2, "D": 3}
     assert {c: measures[(c, "per1k.orders")][1] for c in "ACD"} == {"A": 1, "C": 2, "D": 2}
+
+
+def test_each_per_thousand_measure_is_in_the_mart_and_named_in_both_languages(measures):
+    from pipelines.metrics import PER_1K_HOUSEHOLDS
+    from pipelines.present.i18n import t
+    assert ("A", "per1k.orders") in measures and PER_1K_HOUSEHOLDS["per1k.orders"] == "orders.count"
+    for measure in PER_1K_HOUSEHOLDS:
+        assert t(f"street.{measure}", "zh") and t(f"street.{measure}", "en")
