@@ -19,7 +19,7 @@ from dashboard.sidebar import View
 from pipelines.database import DatabaseBusy
 from pipelines.errors import UserError
 from pipelines.present import format as fmt
-from pipelines.present.i18n import METRICS, metric_name
+from pipelines.present.i18n import METRICS, label, metric_name
 from pipelines.records.actions import STATUSES
 
 DONE_SHOWN_DAYS = 60     # done items stay in the main list this long, then only under 已完成
@@ -59,7 +59,7 @@ def show_saved_note() -> None:
 
 
 def status_text(v: View, a, today: dt.date | None = None) -> str:
-    text = v.tr(f"gov.status.{a.status}")
+    text = label("actions.status", a.status, v.lang)
     return text + v.tr("gov.overdue_mark") if a.overdue(today) else text
 
 
@@ -140,7 +140,7 @@ def _change_status(v: View, items: list) -> None:
                             format_func=lambda i: next(f"#{a.action_id} {a.title}（{status_text(v, a)}）"
                                                        for a in items if a.action_id == i))
         status = st.selectbox(v.tr("gov.col.status"), STATUSES, key="gov_status_new",
-                              format_func=lambda s: v.tr(f"gov.status.{s}"))
+                              format_func=lambda s: label("actions.status", s, v.lang))
         if st.form_submit_button(v.tr("gov.save")):
             save(v, "action.update", pick, status=status)
 

@@ -9,7 +9,7 @@ from dashboard import auth
 from dashboard import queries as q
 from dashboard.sidebar import View
 from pipelines.errors import UserError
-from pipelines.present.i18n import METRIC_KIND, METRICS, metric_name
+from pipelines.present.i18n import METRIC_KIND, METRICS, label, metric_name
 from pipelines.records.alert_rules import CONDITIONS, DEFAULTS, LEVELS, describe
 
 
@@ -33,11 +33,11 @@ def editor(v: View) -> None:
             v.tr("rules.col.threshold"): [r.threshold * _scale(r.metric) for r in found],
             v.tr("rules.col.unit"): ["%" if _scale(r.metric) == 100 else v.tr(f"unit.{METRIC_KIND[r.metric][0]}")
                                      for r in found],
-            v.tr("rules.col.level"): [v.tr(f"rules.level.{r.level}") for r in found],
+            v.tr("rules.col.level"): [label("alert_rules.level", r.level, v.lang) for r in found],
             v.tr("rules.col.enabled"): [r.enabled for r in found],
             v.tr("rules.col.source"): [v.tr("rules.default" if r.is_default else "rules.own") for r in found],
         })
-        levels = {v.tr(f"rules.level.{lv}"): lv for lv in LEVELS}
+        levels = {label("alert_rules.level", lv, v.lang): lv for lv in LEVELS}
         edited = st.data_editor(
             table, hide_index=True, width="stretch", key=f"rules_{v.community}", disabled=not allowed or [
                 "rule", v.tr("rules.col.metric"), v.tr("rules.col.condition"), v.tr("rules.col.unit"),
@@ -74,7 +74,8 @@ def _new_rule_form(v: View, user: str | None) -> None:
         condition = b.selectbox(v.tr("rules.col.condition"), CONDITIONS, format_func=lambda c_: v.tr(f"rules.when.{c_}"),
                                 placeholder=v.tr("placeholder"))
         threshold = c.number_input(v.tr("rules.col.threshold_hint"), value=0.0, step=1.0)
-        level = d.selectbox(v.tr("rules.col.level"), LEVELS, format_func=lambda lv: v.tr(f"rules.level.{lv}"),
+        level = d.selectbox(v.tr("rules.col.level"), LEVELS,
+                            format_func=lambda lv: label("alert_rules.level", lv, v.lang),
                             placeholder=v.tr("placeholder"))
         if st.form_submit_button(v.tr("rules.add")):
             rule_id = f"{metric}.{condition}"

@@ -15,15 +15,15 @@ from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.effect_text import effect_of, effect_text, weeks_around
-from pipelines.present.i18n import METRICS, metric_name
+from pipelines.present.i18n import METRICS, label, metric_name
 from pipelines.records.cases import STEPS
 
 
 def steps_line(v: View, step: str) -> str:
     """收集议题 ✓ → 邀请各方 ✓ → **协商会议** → 形成方案 → 监督落实 → 已结案"""
     at = STEPS.index(step)
-    parts = [f"{v.tr(f'gov.step.{s}')} ✓" if i < at else f"**{v.tr(f'gov.step.{s}')}**" if i == at
-             else v.tr(f"gov.step.{s}") for i, s in enumerate(STEPS)]
+    words = [label("cases.step", s, v.lang) for s in STEPS]
+    parts = [f"{w} ✓" if i < at else f"**{w}**" if i == at else w for i, w in enumerate(words)]
     return " → ".join(parts)
 
 
@@ -68,12 +68,12 @@ def show_effects(v: View, case) -> None:
 def event_text(v: View, ev: dict) -> str:
     text = ev["text"]
     if ev["kind"] == "step":
-        text = v.tr(f"gov.step.{text}")
+        text = label("cases.step", text, v.lang)
     elif ev["kind"] == "meeting":
         text = v.tr("gov.meeting_no", n=text)
     elif ev["kind"] == "metric" and text in METRICS:
         text = metric_name(text, v.lang)
-    kind = v.tr("gov.event." + ev["kind"])
+    kind = label("cases.event", ev["kind"], v.lang)
     return f"{kind}：{text}"
 
 
@@ -114,7 +114,7 @@ def edit_case(v: View, case) -> None:
                                                          ("step", "party", "meeting", "agree", "more")])
         with steps, st.form(f"{k}_step"):
             step = st.selectbox(v.tr("gov.col.step"), STEPS, index=STEPS.index(case.step), key=f"{k}_step_pick",
-                                format_func=lambda s: v.tr(f"gov.step.{s}"))
+                                format_func=lambda s: label("cases.step", s, v.lang))
             on = st.date_input(v.tr("gov.col.date"), value=dt.date.today(), key=f"{k}_step_on")
             note = st.text_input(v.tr("gov.note"), key=f"{k}_step_note")
             if st.form_submit_button(v.tr("gov.save")):

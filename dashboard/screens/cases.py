@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.parts import actions_panel, case_detail, ui
 from pipelines.present import format as fmt
+from pipelines.present.i18n import label
 
 v = ui.start("page.cases")
 st.write(v.tr("gov.cases_intro"))
@@ -16,6 +17,6 @@ if found is not None:
     if not cases:
         st.info(v.tr("gov.none_cases"))
     for i, case in enumerate(cases):
-        step = v.tr(f"gov.step.{case.step}")
+        step = label("cases.step", case.step, v.lang)
         with st.expander(f"#{case.case_id} {fmt.plain(case.title)} · {step}", expanded=i == 0):
             case_detail.show_case(v, case)

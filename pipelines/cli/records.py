@@ -13,6 +13,7 @@ import json
 from pipelines.cli.common import db_path, ui_lang
 from pipelines.database import connect, writing
 from pipelines.errors import UserError
+from pipelines.present.i18n import label, t
 from pipelines.records import actions, cases
 from pipelines.records.effect import effect
 
@@ -31,11 +32,11 @@ def day_text(d: dt.date | None, lang: str) -> str:
 
 
 def status_text(status: str, lang: str) -> str:
-    return actions.STATUS_ZH[status] if lang == "zh" else status
+    return label("actions.status", status, lang)
 
 
 def step_text(step: str, lang: str) -> str:
-    return cases.STEP_ZH[step] if lang == "zh" else step
+    return label("cases.step", step, lang)
 
 
 def _db(args):
@@ -76,7 +77,7 @@ def cmd_actions_list(args) -> int:
             ("id", "community", "title", "metric", "subject", "owner", "due", "status"))
     print("\t".join(head))
     for a in found:
-        late = ("（已逾期）" if lang == "zh" else " (overdue)") if a.overdue() else ""
+        late = t("gov.overdue_mark", lang) if a.overdue() else ""
         print("\t".join([str(a.action_id), a.community_id, a.title, a.metric or "—", a.subject or "—", a.owner or "—",
                          day_text(a.due_on, lang), status_text(a.status, lang) + late]))
     return 0
@@ -97,7 +98,8 @@ def cmd_actions_set(args) -> int:
               + (f"，负责人 {new.owner}" if new.owner else "") + (f"，截止 {day_text(new.due_on, lang)}" if new.due_on else "")
               + "。")
     else:
-        print(f"Action item {new.action_id} ({new.title}): status {old.status} → {new.status}"
+        print(f"Action item {new.action_id} ({new.title}): "
+              f"status {status_text(old.status, lang)} → {status_text(new.status, lang)}"
               + (f", owner {new.owner}" if new.owner else "") + (f", due {new.due_on}" if new.due_on else "") + ".")
     return 0
 
@@ -136,7 +138,7 @@ def cmd_cases_step(args) -> int:
     with writing(_db(args)) as con:
         case = cases.set_step(con, args.case_id, args.step, on=args.on, note=args.note)
     return _done(f"协商议题 {case.case_id}（{case.title}）现在处于：{step_text(case.step, 'zh')}。",
-                 f"Case {case.case_id} ({case.title}) is now at: {case.step}.")
+                 f"Case {case.case_id} ({case.title}) is now at: {step_text(case.step, 'en')}.")
 
 
 def cmd_cases_party(args) -> int:
@@ -210,18 +212,15 @@ def cmd_cases_list(args) -> int:
     return 0
 
 
-EVENT_ZH = {"step": "进入步骤", "party": "参与方", "meeting": "会议", "agree": "形成方案", "metric": "关联指标",
-            "note": "进展"}
-
-
 def event_text(ev: dict, lang: str) -> str:
-    """One timeline entry in words: 进入步骤：形成方案 / 会议：第 2 次."""
+    """One timeline entry in the words the page uses for its kind: 进入步骤：形成方案 / 召开会议：第 2 次."""
     text = ev["text"]
     if ev["kind"] == "step":
         text = step_text(text, lang)
     elif ev["kind"] == "meeting":
         text = f"第 {text} 次" if lang == "zh" else f"no. {text}"
-    return f"{EVENT_ZH[ev['kind']]}：{text}" if lang == "zh" else f"{ev['kind']}: {text}"
+    kind = label("cases.event", ev["kind"], lang)
+    return f"{kind}：{text}" if lang == "zh" else f"{kind}: {text}"
 
 
 def _effect_line(e, lang: str) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 from pipelines.cli.common import db_path, ui_lang
 from pipelines.database import connect
 from pipelines.errors import UserError
+from pipelines.present.i18n import label
 from pipelines.records.users import (
-    ROLE_ZH,
     _existing,
     add,
     check_name,
@@ -77,7 +77,7 @@ def cmd_list(args, db_path: Path) -> int:
         return 0
     print("\t".join(["用户名", "角色", "范围", "修改时间"] if lang == "zh" else ["name", "role", "scope", "changed"]))
     for a in accounts:
-        role = ROLE_ZH[a.role] if lang == "zh" else a.role
+        role = label("users.role", a.role, lang)
         scope = a.community_id or a.street or ("全部" if lang == "zh" else "all")
         print(f"{a.name}\t{role}\t{scope}\t{a.changed_at:%Y-%m-%d %H:%M}")
     return 0

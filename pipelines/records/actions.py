@@ -19,15 +19,21 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.errors import UserError
+from pipelines.feeds import Word
 from pipelines.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
 from pipelines.records import audit
 
 ACTIONS = "action_items"
 ACTION_HISTORY = "action_items_history"
-STATUSES = ("open", "in_progress", "done")
-STATUS_ZH = {"open": "待办", "in_progress": "进行中", "done": "已完成"}
-STATUS_WORDS = {**{zh: key for key, zh in STATUS_ZH.items()}, "完成": "done", "办结": "done", "处理中": "in_progress",
-                "进行": "in_progress", "未开始": "open", "in-progress": "in_progress", "inprogress": "in_progress"}
+# status -> its words, declared once: shown (zh, en) by the pages, the briefs and the command line
+# (through i18n.label("actions.status", …)), then the further words `--status` accepts
+STATUS_WORDS = {
+    "open": Word("待办", "Open", ("未开始",)),
+    "in_progress": Word("进行中", "In progress", ("处理中", "进行", "in-progress", "inprogress")),
+    "done": Word("已完成", "Done", ("完成", "办结")),
+}
+STATUSES = tuple(STATUS_WORDS)
+_STATUS_OF = {w: key for key, word in STATUS_WORDS.items() for w in (word.zh, word.en.lower(), *word.aliases)}
 FIELDS = ("title", "metric", "subject", "owner", "due_on", "status")
 MAX_TEXT = 2000
 # control characters a terminal or a page could act on; line breaks stay (minutes have paragraphs)
@@ -118,10 +124,11 @@ def check_metric(metric: str | None) -> str | None:
 
 
 def status_of(word: str) -> str:
-    key = STATUS_WORDS.get(word.strip(), word.strip().lower())
+    key = _STATUS_OF.get(word.strip()) or _STATUS_OF.get(word.strip().lower(), word.strip().lower())
     if key not in STATUSES:
-        raise UserError(f"状态“{word}”无法识别。可用：open（待办）、in_progress（进行中）、done（已完成）。",
-                        f"unknown status '{word}'. Use open (待办), in_progress (进行中) or done (已完成).")
+        raise UserError("状态“" + word + "”无法识别。可用：" + "、".join(f"{k}（{w.zh}）" for k, w in STATUS_WORDS.items())
+                        + "。", f"unknown status '{word}'. Use one of: "
+                        + ", ".join(f"{k} ({w.en})" for k, w in STATUS_WORDS.items()) + ".")
     return key
 
 

@@ -13,6 +13,7 @@ import duckdb
 
 from pipelines.database import reading
 from pipelines.errors import UserError
+from pipelines.feeds import Word
 from pipelines.records import audit, rules
 
 TABLE = "alert_rules"
@@ -20,10 +21,13 @@ HISTORY = "alert_rules_history"
 # above: value ≥ threshold; below: value < threshold; rise / fall: the change against the previous
 # period is at least the threshold (up / down).
 CONDITIONS = ("above", "below", "rise", "fall")
-LEVELS = ("warning", "error")
+# level -> its words, declared once: shown (zh, en) by the pages and the briefs (i18n.label("alert_rules.level",
+# …)), then the further words `--level` accepts
+LEVEL_WORDS = {"warning": Word("提醒", "Warning", ("警告",)), "error": Word("严重", "Serious")}
+LEVELS = tuple(LEVEL_WORDS)
+_LEVEL_OF = {w: key for key, word in LEVEL_WORDS.items() for w in (word.zh, word.en.lower(), *word.aliases)}
 CONDITION_WORDS = {"高于": "above", "达到": "above", "低于": "below", "上升": "rise", "增加": "rise",
                    "下降": "fall", "减少": "fall"}
-LEVEL_WORDS = {"提醒": "warning", "警告": "warning", "严重": "error"}
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def _metric_keys() -> set[str]:
 def _word(value: str | None, words: dict[str, str], allowed: tuple[str, ...], what_zh: str, what_en: str):
     if value is None:
         return None
-    value = words.get(value.strip(), value.strip().lower())
+    value = words.get(value.strip()) or words.get(value.strip().lower(), value.strip().lower())
     if value not in allowed:
         raise UserError(f"{what_zh}“{value}”无法识别，可用：{'、'.join(allowed)}。",
                         f"unknown {what_en} '{value}'; use one of: {', '.join(allowed)}.")
@@ -111,7 +115,7 @@ def set_rule(con: duckdb.DuckDBPyConnection, community_id: str, rule_id: str, *,
     ensure(con)
     rule_id = rule_id.strip()
     condition = _word(condition, CONDITION_WORDS, CONDITIONS, "条件", "condition")
-    level = _word(level, LEVEL_WORDS, LEVELS, "级别", "level")
+    level = _word(level, _LEVEL_OF, LEVELS, "级别", "level")
     if metric is not None and metric not in _metric_keys():
         raise UserError(f"指标“{metric}”不存在；可用的指标见 `linli alerts list --metrics` 或“指标说明”页。",
                         f"unknown metric '{metric}'; see `linli alerts list --metrics` or the glossary page.")

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from pipelines.errors import UserError
+from pipelines.feeds import Word
 from pipelines.records import audit
 from pipelines.records.actions import check_community, check_metric, clean, has_table, next_id, now
 
@@ -25,12 +26,27 @@ METRICS = "consult_metrics"
 TIMELINE = "consult_timeline"
 HISTORY = "consult_history"
 TABLES = (CASES, PARTIES, MEETINGS, METRICS, TIMELINE, HISTORY)
-STEPS = ("collect", "invite", "meet", "agree", "supervise", "closed")
-STEP_ZH = {"collect": "收集议题", "invite": "邀请各方", "meet": "协商会议", "agree": "形成方案",
-           "supervise": "监督落实", "closed": "已结案"}
-STEP_WORDS = {**{zh: key for key, zh in STEP_ZH.items()}, "收集": "collect", "邀请": "invite", "协商": "meet",
-              "会议": "meet", "方案": "agree", "监督": "supervise", "落实": "supervise", "结案": "closed",
-              "关闭": "closed", "close": "closed"}
+# step -> its words, declared once: shown (zh, en) by the pages, the briefs and the command line
+# (through i18n.label("cases.step", …)), then the further words `linli cases step` accepts
+STEP_WORDS = {
+    "collect": Word("收集议题", "Collect issues", ("收集",)),
+    "invite": Word("邀请各方", "Invite parties", ("邀请",)),
+    "meet": Word("协商会议", "Meet", ("协商", "会议")),
+    "agree": Word("形成方案", "Agree a solution", ("方案",)),
+    "supervise": Word("监督落实", "Supervise", ("监督", "落实")),
+    "closed": Word("已结案", "Closed", ("结案", "关闭", "close")),
+}
+STEPS = tuple(STEP_WORDS)
+_STEP_OF = {w: key for key, word in STEP_WORDS.items() for w in (word.zh, word.en.lower(), *word.aliases)}
+# a timeline entry's kind (consult_timeline.kind) -> its words (i18n.label("cases.event", …))
+EVENT_WORDS = {
+    "step": Word("进入步骤", "Step"),
+    "party": Word("邀请参与方", "Party invited"),
+    "meeting": Word("召开会议", "Meeting"),
+    "agree": Word("形成方案", "Solution agreed"),
+    "metric": Word("关联指标", "Metric linked"),
+    "note": Word("进展", "Note"),
+}
 
 
 def ensure(con) -> None:
@@ -45,7 +61,7 @@ def ensure(con) -> None:
         recorded_at TIMESTAMP NOT NULL, recorded_by VARCHAR)""")
     con.execute(f"""CREATE TABLE IF NOT EXISTS {METRICS} (case_id BIGINT NOT NULL, community_id VARCHAR NOT NULL,
         metric VARCHAR NOT NULL, linked_at TIMESTAMP NOT NULL, linked_by VARCHAR)""")
-    # kind: step | party | meeting | agree | metric | note; event_on is the day it happened, as told
+    # kind: one of EVENT_WORDS; event_on is the day it happened, as told
     con.execute(f"""CREATE TABLE IF NOT EXISTS {TIMELINE} (case_id BIGINT NOT NULL, community_id VARCHAR NOT NULL,
         event_on DATE NOT NULL, kind VARCHAR NOT NULL, text VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL,
         recorded_by VARCHAR)""")
@@ -55,9 +71,9 @@ def ensure(con) -> None:
 
 
 def step_of(word: str) -> str:
-    key = STEP_WORDS.get(word.strip(), word.strip().lower())
+    key = _STEP_OF.get(word.strip()) or _STEP_OF.get(word.strip().lower(), word.strip().lower())
     if key not in STEPS:
-        raise UserError("步骤“" + word + "”无法识别。可用：" + "、".join(f"{k}（{v}）" for k, v in STEP_ZH.items()) + "。",
+        raise UserError("步骤“" + word + "”无法识别。可用：" + "、".join(f"{k}（{w.zh}）" for k, w in STEP_WORDS.items()) + "。",
                         f"unknown step '{word}'. Use one of: {', '.join(STEPS)}.")
     return key
 

@@ -19,13 +19,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.database import connect, transaction
 from pipelines.errors import UserError
+from pipelines.feeds import Word
 from pipelines.records import audit
 
 USERS = "users"
 FAILURES = "login_failures"
 # role -> what names its scope: one community, one street office's communities, or everything
 ROLES = {"director": "community", "member": "community", "official": "street", "admin": None}
-ROLE_ZH = {"director": "社区主任", "member": "社区工作人员", "official": "街道干部", "admin": "管理员"}
+# role -> its words, declared once (i18n.label("users.role", …) reads them); the English words are the
+# names `linli users add --role` takes
+ROLE_WORDS = {"director": Word("社区主任", "director"), "member": Word("社区工作人员", "member"),
+              "official": Word("街道干部", "official"), "admin": Word("管理员", "admin")}
 NAME = re.compile(r"^[\w.\-]{1,32}$")     # \w: letters of any script, so 王主任 is a name too
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
@@ -53,7 +57,7 @@ class Account:
 
     def describe(self, lang: str = "zh") -> str:
         where = self.community_id or self.street
-        role = ROLE_ZH[self.role] if lang == "zh" else self.role
+        role = ROLE_WORDS[self.role].zh if lang == "zh" else ROLE_WORDS[self.role].en
         return f"{self.name}（{role}{' · ' + where if where else ''}）" if lang == "zh" else \
             f"{self.name} ({role}{', ' + where if where else ''})"
 

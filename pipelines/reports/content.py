@@ -149,7 +149,7 @@ def _details(grain: str, peaks: pd.DataFrame, buildings: pd.DataFrame, overdue: 
                               tr("col.arrived_at"): pd.to_datetime(overdue["arrived_at"]),
                               tr("col.picked_up_at"): pd.to_datetime(overdue["picked_up_at"]),
                               tr("col.waited_hours"): pd.array(overdue["waited_hours"], dtype="Float64"),
-                              tr("col.still_waiting"): [tr("brief.yes") if w else tr("brief.no") for w in overdue["still_waiting"]]})
+                              tr("col.still_waiting"): [tr("yes") if w else tr("no") for w in overdue["still_waiting"]]})
         out.append(Table(tr("brief.sheet.overdue"), frame))
     if not buildings.empty:
         frame = pd.DataFrame({tr("col.name"): buildings["name"].astype(str), tr("col.building_id"): buildings["building_id"].astype(str),

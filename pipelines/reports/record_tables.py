@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipelines.database import reading
 from pipelines.present.effect_text import effect_of, effect_text, weeks_around
-from pipelines.present.i18n import METRIC_KIND, metric_name, t
+from pipelines.present.i18n import METRIC_KIND, label, metric_name, t
 from pipelines.records import actions, cases
 from pipelines.reports.brief import Table
 
@@ -33,7 +33,7 @@ def actions_table(src, community: str, lang: str, today: dt.date | None = None) 
         "subject": a.subject,
         "owner": a.owner,
         "due_on": a.due_on,
-        "status": t(f"brief.status.{a.status}", lang) + (t("brief.action.overdue_mark", lang) if a.overdue(today) else ""),
+        "status": label("actions.status", a.status, lang) + (t("gov.overdue_mark", lang) if a.overdue(today) else ""),
     } for a in items]
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     frame["action_id"] = pd.array(frame["action_id"], dtype="Int64")
@@ -47,7 +47,7 @@ def cases_table(src, community: str, lang: str) -> Table:
     rows = [{
         "case_id": c.case_id,
         "title": c.title,
-        "step": cases.STEP_ZH.get(c.step, c.step) if lang == "zh" else c.step,
+        "step": label("cases.step", c.step, lang),
         "agreed_on": c.agreed_on,
         "solution": c.solution,
         "metrics": "、".join(metric_name(m, lang) if m in METRIC_KIND else m for m in c.metrics) or None,

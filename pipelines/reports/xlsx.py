@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from pipelines.present import format as fmt
 from pipelines.present.export import neutralise
-from pipelines.present.i18n import METRIC_KIND, metric_name
+from pipelines.present.i18n import METRIC_KIND, label, metric_name
 from pipelines.reports.brief import Brief, Table
 
 FORMATS = {"count": "#,##0", "yuan": "#,##0.00", "rate": "0.0%", "hours": "0.0", "per1k": "0.00"}
@@ -110,8 +110,8 @@ def _alerts(wb: Workbook, brief: Brief) -> None:
     if not brief.alerts:
         ws.cell(row=2, column=2, value=brief.tr("brief.no_alerts_partial" if brief.partial else "brief.no_alerts"))
     for i, a in enumerate(brief.alerts, start=2):
-        for j, v in enumerate([brief.tr(f"brief.level.{a.level}"), a.text, _metric(a.metric, brief.lang), a.metric],
-                              start=1):
+        for j, v in enumerate([label("alert_rules.level", a.level, brief.lang), a.text, _metric(a.metric, brief.lang),
+                               a.metric], start=1):
             c = ws.cell(row=i, column=j, value=_cell(v))
             c.alignment = Alignment(wrap_text=j == 2, vertical="top")
     _widths(ws)

@@ -1,13 +1,19 @@
-"""Each feed, each stored enumeration value and each metric has its words in both languages, written once
-(issue 14): feeds and enumeration words in the feed registry (pipelines/feeds.py), metrics in the metric
-registry (pipelines/metrics.py); the catalogs do not repeat them, and `i18n.label` reads the registry."""
+"""Each feed, each stored enumeration value, each metric and each word of a kept record has its words in both
+languages, written once (issue 14): feeds and enumeration words in the feed registry (pipelines/feeds.py),
+metrics in the metric registry (pipelines/metrics.py), an action's status, a case's step and timeline entries,
+a role and an alert's level in the module that keeps them (pipelines/records); the catalogs do not repeat them,
+and `i18n.label` reads them."""
 from __future__ import annotations
+
+import inspect
+import re
 
 import pytest
 
 from pipelines.feeds import ENUM, ENUM_COLUMNS, FEEDS
 from pipelines.metrics import REGISTRY
-from pipelines.present.i18n import LANGS, en, label, metric_help, metric_name, zh_CN
+from pipelines.present.i18n import LANGS, RECORD_WORDS, en, label, metric_help, metric_name, zh_CN
+from pipelines.records import actions, alert_rules, cases, users
 
 CATALOGS = {"zh": zh_CN.STRINGS, "en": en.STRINGS}
 
@@ -67,3 +73,52 @@ def test_no_catalog_repeats_a_registry_word(lang):
         for name, column in ENUM_COLUMNS.items():   # under another prefix (feedback.rating.satisfied was one)
             assert not (last in column.words and text == column.word(last, lang)), (key, name)
         assert not any(key.endswith(metric) for metric in REGISTRY), key
+        for name, words in RECORD_WORDS.items():   # gov.status.open, brief.level.error, rules.level.warning were
+            column = name.rpartition(".")[2]
+            assert not (last in words and prefix.rpartition(".")[2] == column), (key, name)
+            # nor under another name; in Chinese only, where a record's word is distinctive (in English
+            # the column header Step is spelt as the timeline's step is)
+            assert not (lang == "zh" and last in words and text == label(name, last, lang)), (key, name)
+
+
+# Every value each kept record may hold, by the prefix label() takes: the lists the records check against.
+RECORD_VALUES = {
+    "actions.status": actions.STATUSES,
+    "cases.step": cases.STEPS,
+    # every kind cases.py writes to the timeline
+    "cases.event": tuple(sorted(set(re.findall(r'_event\(con, case, [^"]*"(\w+)"', inspect.getsource(cases))))),
+    "users.role": tuple(users.ROLES),
+    "alert_rules.level": alert_rules.LEVELS,
+}
+
+
+def test_every_kept_record_vocabulary_is_declared():
+    assert set(RECORD_WORDS) == set(RECORD_VALUES)
+    for name, values in RECORD_VALUES.items():
+        assert set(RECORD_WORDS[name]) == set(values), name
+    assert len(RECORD_VALUES["cases.event"]) == 6
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_word_of_a_kept_record_is_there_in_both_languages(lang):
+    for name, values in RECORD_VALUES.items():
+        for value in values:
+            word = label(name, value, lang)
+            # a role's English word is the name `linli users add --role` takes
+            assert word.strip() and (word != value or (lang == "en" and name == "users.role")), (name, value)
+
+
+def test_label_reads_the_kept_records_words():
+    assert [label("actions.status", "in_progress", lang) for lang in LANGS] == ["进行中", "In progress"]
+    assert [label("cases.step", "agree", lang) for lang in LANGS] == ["形成方案", "Agree a solution"]
+    assert [label("cases.event", "party", lang) for lang in LANGS] == ["邀请参与方", "Party invited"]
+    assert [label("cases.event", "meeting", lang) for lang in LANGS] == ["召开会议", "Meeting"]
+    assert [label("users.role", "official", lang) for lang in LANGS] == ["街道干部", "official"]
+    assert [label("alert_rules.level", "error", lang) for lang in LANGS] == ["严重", "Serious"]
+    # a feed's column of the same name is still the feed's
+    assert label("status", "paid") == "已支付" and label("role", "host") == "主播"
+
+
+def test_a_kept_record_accepts_its_shown_words():
+    assert [actions.status_of(w) for w in ("待办", "In progress", "已完成", "办结")] == ["open", "in_progress", "done", "done"]
+    assert [cases.step_of(w) for w in ("邀请各方", "Agree a solution", "结案")] == ["invite", "agree", "closed"]
