@@ -9,16 +9,7 @@ from pipelines.cli.common import db_path, ui_lang
 from pipelines.database import connect
 from pipelines.errors import UserError
 from pipelines.present.i18n import label
-from pipelines.records.users import (
-    _existing,
-    add,
-    check_name,
-    check_role,
-    list_accounts,
-    normal_name,
-    passwd,
-    remove,
-)
+from pipelines.records.users import _existing, add, check_name, check_role, list_accounts, normal_name, passwd, remove
 
 
 def read_password(lang: str, stdin=None) -> str:
