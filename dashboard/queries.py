@@ -93,9 +93,6 @@ _scope_of = _cached(snapshot_reader.scope_of)
 periods = _cached(snapshot_reader.periods)
 
 
-_has_column = _cached(snapshot_reader.has_column)
-
-
 data_ends = _cached(snapshot_reader.data_ends)
 
 

@@ -84,7 +84,10 @@ def periods(snap: str, scope: Scope, community: str, grain: str) -> list[dt.date
     return [d.date() for d in pd.to_datetime(df["period_start"])]
 
 
+@functools.lru_cache(maxsize=256)
 def has_column(snap: str, table: str, column: str) -> bool:
+    """Whether the snapshot's table has the column (a snapshot built by an older Linli may lack it). A
+    published snapshot never changes, so the answer is kept for the file's life."""
     return not _frame(snap, """SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?""",
                       [table, column]).empty
 
