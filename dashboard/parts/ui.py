@@ -11,11 +11,10 @@ from dashboard.sidebar import View, current
 from pipelines.feeds import FEEDS
 from pipelines.present import charts
 from pipelines.present import format as fmt
-from pipelines.present.alerts import Context, alerts, context_from, stale_feeds
+from pipelines.present.alerts import Context, alerts, context_from, stale_from_freshness
 from pipelines.present.export import csv_bytes
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name, t
 from pipelines.present.periods import data_end_text
-from pipelines.records.rules import STALE_DAYS
 
 TREND_PERIODS = 12
 FEED_ORDER = [kind for kind, feed in FEEDS.items() if feed.is_event]   # the feed registry's order
@@ -132,10 +131,8 @@ def with_period_labels(v: View, df: pd.DataFrame) -> pd.DataFrame:
 def alert_context(v: View) -> Context:
     """What the alerts need beyond kpi: each point's peak, each building's noise complaints, the overdue
     list, and which feeds stop short of the period (a stale feed is not a quiet period)."""
-    fresh = q.feed_freshness(v.snap, v.scope, v.community)
-    latest = {f: (None if fmt.is_missing(t_) else pd.Timestamp(t_).to_pydatetime())
-              for f, t_ in zip(fresh["feed"], fresh["latest_event"])}
-    stale = stale_feeds(v.grain, v.period, v.period_end, latest, v.data_end, STALE_DAYS) if latest else ()
+    stale = stale_from_freshness(q.feed_freshness(v.snap, v.scope, v.community), v.grain, v.period,
+                                 v.period_end, v.data_end)
     return context_from(q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period),
                         q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period),
                         q.overdue_list(v.snap, v.scope, v.community, v.period, v.period_end), stale)

@@ -16,6 +16,7 @@ import pandas as pd
 from pipelines.present import format as fmt
 from pipelines.present.i18n import metric_name, t
 from pipelines.records.alert_rules import DEFAULTS, AlertRule
+from pipelines.records.rules import STALE_DAYS
 from pipelines.rule_defaults import FULL_CAPACITY, REPEAT_COMPLAINTS
 
 PEAK = "parcels.peak_occupancy_ratio"
@@ -278,3 +279,12 @@ def stale_feeds(grain: str, period_start: dt.date, period_end: dt.date, latest: 
     if community_end is not None and community_end < end:
         out = [s for s in out if s.latest is not None and s.latest < community_end - dt.timedelta(days=stale_days)]
     return tuple(out)
+
+
+def stale_from_freshness(freshness: pd.DataFrame, grain: str, period_start: dt.date, period_end: dt.date,
+                         community_end: dt.datetime | None) -> tuple[Stale, ...]:
+    """`stale_feeds` over the feed_freshness query's frame (feed, latest_event) at the shipped STALE_DAYS:
+    how the check pages and the briefs alike tell a feed that stopped from a quiet period."""
+    latest = {f: (None if fmt.is_missing(x) else pd.Timestamp(x).to_pydatetime())
+              for f, x in zip(freshness["feed"], freshness["latest_event"])}
+    return stale_feeds(grain, period_start, period_end, latest, community_end, STALE_DAYS) if latest else ()

@@ -18,12 +18,11 @@ from pipelines import snapshot_reader
 from pipelines.errors import UserError
 from pipelines.periods import is_complete, period_last_day, period_next, period_start
 from pipelines.present import format as fmt
-from pipelines.present.alerts import alerts, context_from, stale_feeds
-from pipelines.present.checklists import MONTHLY, WEEKLY  # the check pages' own lists of numbers
+from pipelines.present.alerts import alerts, context_from, stale_from_freshness
+from pipelines.present.checklists import BY_GRAIN  # the check pages' own lists of numbers
 from pipelines.present.i18n import METRIC_KIND, metric_name, t
 from pipelines.present.periods import period_label
 from pipelines.records import alert_rules
-from pipelines.records.rules import STALE_DAYS
 from pipelines.reports.brief import CARD, TREND_PERIODS, Brief, Headline, Table
 from pipelines.reports.record_tables import actions_table, cases_table
 
@@ -95,7 +94,7 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
     now = dict(series.loc[series["period_start"] == start, ["metric", "value"]].values)
     before = dict(series.loc[series["period_start"] == previous, ["metric", "value"]].values) if previous else {}
-    metrics = WEEKLY if grain == "week" else MONTHLY
+    metrics = BY_GRAIN[grain]
     headlines = tuple(Headline(m, metric_name(m, lang), METRIC_KIND[m][0], METRIC_KIND[m][1],
                                _value(now, m), _value(before, m)) for m in metrics)
     end = period_next(grain, start)
@@ -123,10 +122,7 @@ def _built_at(src: Source) -> dt.datetime | None:
 
 def _alerts(src: Source, community, grain, start, end, data_end, now, before, peaks, buildings, overdue, lang):
     """The period's alerts as the check page finds them (dashboard/parts/ui.py alert_context + period_alerts)."""
-    fresh = src("feed_freshness", community)
-    latest = {f: (None if fmt.is_missing(x) else pd.Timestamp(x).to_pydatetime())
-              for f, x in zip(fresh["feed"], fresh["latest_event"])}
-    stale = stale_feeds(grain, start, end, latest, data_end, STALE_DAYS) if latest else ()
+    stale = stale_from_freshness(src("feed_freshness", community), grain, start, end, data_end)
     context = context_from(peaks, buildings, overdue, stale)
     return alerts(now, before, src("rules", community), lang, context, src.alert_rules(community))
 
