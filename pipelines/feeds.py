@@ -29,6 +29,19 @@ def _w(zh: str, en: str, *aliases: str) -> Word:
     return Word(zh, en, aliases)
 
 
+def typed_words(words: dict[str, Word]) -> dict[str, str]:
+    """Every word a command accepts back for a stored value -> that value: its Chinese word, its English word
+    (in lower case) and its aliases. For the kept records' vocabularies (an action's status, a case's step…)."""
+    return {w: key for key, word in words.items() for w in (word.zh, word.en.lower(), *word.aliases)}
+
+
+def value_typed(typed: str, words: dict[str, str]) -> str:
+    """The stored value a typed word names: as typed, else in lower case; else the word itself in lower
+    case (the stored value typed as it is, or one the caller refuses)."""
+    text = typed.strip()
+    return words.get(text) or words.get(text.lower(), text.lower())
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

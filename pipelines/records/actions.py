@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.errors import UserError
-from pipelines.feeds import Word
+from pipelines.feeds import Word, typed_words, value_typed
 from pipelines.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
 from pipelines.records import audit
 
@@ -33,7 +33,7 @@ STATUS_WORDS = {
     "done": Word("已完成", "Done", ("完成", "办结")),
 }
 STATUSES = tuple(STATUS_WORDS)
-_STATUS_OF = {w: key for key, word in STATUS_WORDS.items() for w in (word.zh, word.en.lower(), *word.aliases)}
+_STATUS_OF = typed_words(STATUS_WORDS)
 FIELDS = ("title", "metric", "subject", "owner", "due_on", "status")
 MAX_TEXT = 2000
 # control characters a terminal or a page could act on; line breaks stay (minutes have paragraphs)
@@ -124,7 +124,7 @@ def check_metric(metric: str | None) -> str | None:
 
 
 def status_of(word: str) -> str:
-    key = _STATUS_OF.get(word.strip()) or _STATUS_OF.get(word.strip().lower(), word.strip().lower())
+    key = value_typed(word, _STATUS_OF)
     if key not in STATUSES:
         raise UserError("状态“" + word + "”无法识别。可用：" + "、".join(f"{k}（{w.zh}）" for k, w in STATUS_WORDS.items())
                         + "。", f"unknown status '{word}'. Use one of: "

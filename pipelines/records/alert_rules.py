@@ -13,7 +13,7 @@ import duckdb
 
 from pipelines.database import reading
 from pipelines.errors import UserError
-from pipelines.feeds import Word
+from pipelines.feeds import Word, typed_words, value_typed
 from pipelines.records import audit, rules
 
 TABLE = "alert_rules"
@@ -25,7 +25,7 @@ CONDITIONS = ("above", "below", "rise", "fall")
 # …)), then the further words `--level` accepts
 LEVEL_WORDS = {"warning": Word("提醒", "Warning", ("警告",)), "error": Word("严重", "Serious")}
 LEVELS = tuple(LEVEL_WORDS)
-_LEVEL_OF = {w: key for key, word in LEVEL_WORDS.items() for w in (word.zh, word.en.lower(), *word.aliases)}
+_LEVEL_OF = typed_words(LEVEL_WORDS)
 CONDITION_WORDS = {"高于": "above", "达到": "above", "低于": "below", "上升": "rise", "增加": "rise",
                    "下降": "fall", "减少": "fall"}
 
@@ -100,7 +100,7 @@ def _metric_keys() -> set[str]:
 def _word(value: str | None, words: dict[str, str], allowed: tuple[str, ...], what_zh: str, what_en: str):
     if value is None:
         return None
-    value = words.get(value.strip()) or words.get(value.strip().lower(), value.strip().lower())
+    value = value_typed(value, words)
     if value not in allowed:
         raise UserError(f"{what_zh}“{value}”无法识别，可用：{'、'.join(allowed)}。",
                         f"unknown {what_en} '{value}'; use one of: {', '.join(allowed)}.")

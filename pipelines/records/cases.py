@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from pipelines.errors import UserError
-from pipelines.feeds import Word
+from pipelines.feeds import Word, typed_words, value_typed
 from pipelines.records import audit
 from pipelines.records.actions import check_community, check_metric, clean, has_table, next_id, now
 
@@ -37,7 +37,7 @@ STEP_WORDS = {
     "closed": Word("已结案", "Closed", ("结案", "关闭", "close")),
 }
 STEPS = tuple(STEP_WORDS)
-_STEP_OF = {w: key for key, word in STEP_WORDS.items() for w in (word.zh, word.en.lower(), *word.aliases)}
+_STEP_OF = typed_words(STEP_WORDS)
 # a timeline entry's kind (consult_timeline.kind) -> its words (i18n.label("cases.event", …))
 EVENT_WORDS = {
     "step": Word("进入步骤", "Step"),
@@ -71,7 +71,7 @@ def ensure(con) -> None:
 
 
 def step_of(word: str) -> str:
-    key = _STEP_OF.get(word.strip()) or _STEP_OF.get(word.strip().lower(), word.strip().lower())
+    key = value_typed(word, _STEP_OF)
     if key not in STEPS:
         raise UserError("步骤“" + word + "”无法识别。可用：" + "、".join(f"{k}（{w.zh}）" for k, w in STEP_WORDS.items()) + "。",
                         f"unknown step '{word}'. Use one of: {', '.join(STEPS)}.")
