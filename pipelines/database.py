@@ -216,6 +216,17 @@ def verify(db_path: str | Path) -> None:
         connect(db_path, read_only=True).close()
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the store holds the table or view (in its own main schema: not in a snapshot attached
+    beside it). A reader asks before reading a table an older or a new store may not have yet."""
+    return con.execute("""SELECT count(*) FROM (
+                              SELECT table_name AS t FROM duckdb_tables()
+                              WHERE schema_name = 'main' AND database_name = current_database()
+                              UNION ALL SELECT view_name FROM duckdb_views()
+                              WHERE schema_name = 'main' AND database_name = current_database())
+                          WHERE t = ?""", [name]).fetchone()[0] > 0
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection):
     """One transaction on an open connection, the one way Linli writes: committed when the block ends,

@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict
 
 from pipelines.cli.common import db_path, ui_lang
-from pipelines.database import connect, writing
+from pipelines.database import connect, has_table, writing
 from pipelines.errors import UserError
 from pipelines.metrics import REGISTRY
 from pipelines.records.alert_rules import describe, effective, reset_rule, set_rule
@@ -20,7 +20,7 @@ def cmd_list(args) -> int:
     con = connect(db_path(args), read_only=True)
     try:
         communities = [args.community] if args.community else [r[0] for r in con.execute(
-            "SELECT DISTINCT community_id FROM stg_communities ORDER BY 1").fetchall()] if _has(con, "stg_communities") else []
+            "SELECT DISTINCT community_id FROM stg_communities ORDER BY 1").fetchall()] if has_table(con, "stg_communities") else []
         if not communities:
             raise UserError("没有社区：请用 --community 指定，或先导入社区表。",
                             "no communities: name one with --community, or import the communities feed first.")
@@ -38,10 +38,6 @@ def cmd_list(args) -> int:
         source = ("默认" if r.is_default else "本社区") if lang == "zh" else ("default" if r.is_default else "community")
         print("\t".join([c, r.rule_id, describe(r, lang), r.level, state, source]))
     return 0
-
-
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
 
 
 def cmd_set(args) -> int:

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 
 from pipelines.cli.common import db_path, ui_lang
-from pipelines.database import connect, writing
+from pipelines.database import connect, has_table, writing
 from pipelines.errors import UserError
 from pipelines.present.i18n import label, t
 from pipelines.records import actions, cases
@@ -177,10 +177,10 @@ def cmd_cases_note(args) -> int:
 
 def store_effects(con, case: cases.Case) -> list:
     """Each linked metric's effect from the store's weekly kpi (empty before an agreement or a build)."""
-    if case.agreed_on is None or not actions.has_table(con, "kpi"):
+    if case.agreed_on is None or not has_table(con, "kpi"):
         return []
     end = None
-    if actions.has_table(con, "period_spine"):
+    if has_table(con, "period_spine"):
         end = con.execute("SELECT max(data_end) FROM period_spine WHERE community_id = ?",
                           [case.community_id]).fetchone()[0]
     out = []

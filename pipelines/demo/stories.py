@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipelines.database import writing
+from pipelines.database import has_table, writing
 from pipelines.records import actions, cases
 
 DEMO_BY = "演示数据"     # who recorded them, as their history and the audit trail show it
@@ -98,7 +98,7 @@ def _actions(con, cid: str, noise_case: int, parcel_case: int, live_building: st
 
 
 def _has_demo_records(con, cid: str) -> bool:
-    if not actions.has_table(con, cases.CASES):
+    if not has_table(con, cases.CASES):
         return False
     return bool(con.execute(f"SELECT count(*) FROM {cases.CASES} WHERE community_id = ? AND created_by = ?",
                             [cid, DEMO_BY]).fetchone()[0])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.database import has_table
 from pipelines.errors import UserError
 from pipelines.feeds import Word, typed_words, value_typed
 from pipelines.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
@@ -69,11 +70,6 @@ def clean(text: str | None, what_zh: str = "文字", what_en: str = "text") -> s
 
 def now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
-
-
-def has_table(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ? "
-                            "AND database_name = current_database()", [table]).fetchone()[0])
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:

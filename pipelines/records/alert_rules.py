@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.database import reading
+from pipelines.database import has_table, reading
 from pipelines.errors import UserError
 from pipelines.feeds import Word, typed_words, value_typed
 from pipelines.records import audit, rules
@@ -81,8 +81,7 @@ def effective(con: duckdb.DuckDBPyConnection | None, community_id: str) -> list[
 
 
 def _exists(con) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = "
-                            "current_database()", [TABLE]).fetchone()[0])
+    return has_table(con, TABLE)
 
 
 def read(db_path: str | Path, community_id: str) -> list[AlertRule] | None:

@@ -9,6 +9,7 @@ import json
 
 import duckdb
 
+from pipelines.database import has_table
 from pipelines.feeds import raw_table
 
 TABLE = "audit_log"
@@ -51,8 +52,7 @@ def record_import(con: duckdb.DuckDBPyConnection, action: str, kind: str, import
 
 
 def _has_log(con) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
-                       [TABLE]).fetchone()[0] > 0
+    return has_table(con, TABLE)
 
 
 def trail(con: duckdb.DuckDBPyConnection, communities: list[str] | None, limit: int = 1000) -> list[tuple]:

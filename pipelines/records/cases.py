@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from pipelines.database import has_table
 from pipelines.errors import UserError
 from pipelines.feeds import Word, typed_words, value_typed
 from pipelines.records import audit
-from pipelines.records.actions import check_community, check_metric, clean, has_table, next_id, now
+from pipelines.records.actions import check_community, check_metric, clean, next_id, now
 
 CASES = "consult_cases"
 PARTIES = "consult_parties"

@@ -10,6 +10,7 @@ import datetime as dt
 
 import duckdb
 
+from pipelines.database import has_table
 from pipelines.rule_defaults import DEFAULT_RULES, FULL_CAPACITY
 
 WINDOW_START: dt.time = DEFAULT_RULES["window_start"]
@@ -58,7 +59,7 @@ def record_change(con: duckdb.DuckDBPyConnection, community_id: str, effective_f
 
 def history(con: duckdb.DuckDBPyConnection, community_id: str | None = None) -> list[dict]:
     """Every recorded change, oldest first (none before the table exists: a read-only reader cannot create it)."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [HISTORY]).fetchone()[0]:
+    if not has_table(con, HISTORY):
         return []
     cur = con.execute(f"""SELECT community_id, window_start, window_end, overdue_hours, effective_from, changed_at,
                                  changed_by FROM {HISTORY}

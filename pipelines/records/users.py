@@ -17,7 +17,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipelines.database import connect, transaction
+from pipelines.database import connect, has_table, transaction
 from pipelines.errors import UserError
 from pipelines.feeds import Word
 from pipelines.records import audit
@@ -86,12 +86,6 @@ def normal_name(name: str) -> str:
     return name.strip().casefold()
 
 
-def _has_table(con, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM (SELECT table_name AS t FROM duckdb_tables() WHERE schema_name = 'main' "
-                       "UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = 'main') WHERE t = ?",
-                       [table]).fetchone()[0] > 0
-
-
 def _open_existing(db_path) -> duckdb.DuckDBPyConnection | None:
     """The store, or None when there is none yet: reading accounts must never create a database."""
     return connect(db_path) if Path(db_path).exists() else None
@@ -105,7 +99,7 @@ def accounts_exist(db_path) -> bool:
     if con is None:
         return False
     try:
-        return _has_table(con, USERS) and con.execute(f"SELECT count(*) FROM {USERS}").fetchone()[0] > 0
+        return has_table(con, USERS) and con.execute(f"SELECT count(*) FROM {USERS}").fetchone()[0] > 0
     finally:
         con.close()
 
@@ -119,7 +113,7 @@ def lookup(db_path, name: str) -> Account | None:
     if con is None:
         return None
     try:
-        if not _has_table(con, USERS):
+        if not has_table(con, USERS):
             return None
         row = con.execute(f"SELECT name, role, community_id, street, changed_at FROM {USERS} WHERE name = ?",
                           [normal_name(name)]).fetchone()
@@ -133,7 +127,7 @@ def list_accounts(db_path) -> list[Account]:
     if con is None:
         return []
     try:
-        if not _has_table(con, USERS):
+        if not has_table(con, USERS):
             return []
         return [_account(r) for r in con.execute(
             f"SELECT name, role, community_id, street, changed_at FROM {USERS} ORDER BY role, name").fetchall()]
@@ -162,9 +156,9 @@ def check_password(password: str) -> None:
 def _known_communities(con) -> dict[str, str | None]:
     """community id -> street, for every community the store knows (its communities list or any data)."""
     found: dict[str, str | None] = {}
-    if _has_table(con, "raw_communities"):
+    if has_table(con, "raw_communities"):
         found.update(con.execute("SELECT community_id, street FROM cur_communities").fetchall())
-    if _has_table(con, "kpi"):
+    if has_table(con, "kpi"):
         for (c,) in con.execute("SELECT DISTINCT community_id FROM kpi").fetchall():
             found.setdefault(c, None)
     return found
@@ -237,7 +231,7 @@ def add(db_path, name: str, role: str, password: str, community: str | None = No
 
 def _existing(con, name: str) -> str:
     name = normal_name(name)
-    if not _has_table(con, USERS) or not con.execute(f"SELECT count(*) FROM {USERS} WHERE name = ?", [name]).fetchone()[0]:
+    if not has_table(con, USERS) or not con.execute(f"SELECT count(*) FROM {USERS} WHERE name = ?", [name]).fetchone()[0]:
         raise UserError(f"没有用户“{name}”。运行 linli users list 查看所有账号。",
                         f"there is no user '{name}'. Run linli users list to see the accounts.")
     return name
