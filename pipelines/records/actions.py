@@ -23,6 +23,7 @@ from pipelines.errors import UserError
 from pipelines.feeds import Word, typed_words, value_typed
 from pipelines.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
 from pipelines.records import audit
+from pipelines.records.users import known_communities
 
 ACTIONS = "action_items"
 ACTION_HISTORY = "action_items_history"
@@ -85,18 +86,9 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
         changed_by VARCHAR, field VARCHAR NOT NULL, old_value VARCHAR, new_value VARCHAR)""")
 
 
-def known_communities(con) -> set[str]:
-    found: set[str] = set()
-    if has_table(con, "raw_communities"):
-        found |= {r[0] for r in con.execute("SELECT community_id FROM cur_communities").fetchall()}
-    if has_table(con, "kpi"):
-        found |= {r[0] for r in con.execute("SELECT DISTINCT community_id FROM kpi").fetchall()}
-    return found
-
-
 def check_community(con, community_id: str) -> str:
     community_id = (community_id or "").strip()
-    known = known_communities(con)
+    known = set(known_communities(con))
     if community_id not in known:
         listed = "、".join(sorted(known)) or "（还没有导入社区名单）"
         raise UserError(f"社区“{community_id}”不在数据库里。可选的社区编号：{listed}。请先导入社区名单"

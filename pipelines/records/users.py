@@ -153,7 +153,7 @@ def check_password(password: str) -> None:
         raise UserError(f"密码太长：最多 {MAX_PASSWORD} 个字符。", f"the password is too long: at most {MAX_PASSWORD} characters.")
 
 
-def _known_communities(con) -> dict[str, str | None]:
+def known_communities(con) -> dict[str, str | None]:
     """community id -> street, for every community the store knows (its communities list or any data)."""
     found: dict[str, str | None] = {}
     if has_table(con, "raw_communities"):
@@ -182,7 +182,7 @@ def _resolve_scope(con, role: str, community: str | None, street: str | None) ->
                         f"only an official's scope is a street: drop --street for the role {role}.")
     if needs is None:
         return None, None
-    known = _known_communities(con)
+    known = known_communities(con)
     if not known:
         raise UserError("数据库里还没有任何社区。请先导入社区名单（linli ingest communities 文件）并运行 linli build，"
                         "再为社区或街道建账号。",
