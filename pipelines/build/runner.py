@@ -17,16 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.build import increment
-from pipelines.build.models import (  # noqa: F401
-    MACROS,
-    SQL_DIR,
-    Model,
-    grain_audit,
-    load_checks,
-    load_models,
-    macros_sql,
-    table_references,
-)
+from pipelines.build.models import Model, grain_audit, load_checks, load_models, macros_sql
 from pipelines.database import transaction
 from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema
 from pipelines.sqlrows import first, scalar

@@ -6,7 +6,8 @@ import duckdb
 import pytest
 
 from pipelines.build import runner as build_mod
-from pipelines.build.runner import AuditFailed, build, current_snapshot, load_models, table_references
+from pipelines.build.models import table_references
+from pipelines.build.runner import AuditFailed, build, current_snapshot, load_models
 from pipelines.build.sqlgen import PLACEHOLDER
 from pipelines.metrics import METRICS, REGISTRY, marts, metric
 from tests.conftest import Kpi, build_store

@@ -8,7 +8,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from pipelines.build.runner import MACROS
+from pipelines.build.models import MACROS
 from pipelines.periods import (
     GRAINS,
     is_complete,
