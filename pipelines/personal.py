@@ -257,3 +257,13 @@ def personal_safe_name(text: str) -> str:
     """A file name or other single text with phone and ID numbers masked (张三13800138000.csv)."""
     text = re.sub(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "", text)
     return pl.select(mask(pl.lit(text, dtype=pl.Utf8))).item()
+
+
+def mask_text(text: str) -> str:
+    """One text with its phone and ID-card numbers masked (13912345678 -> 139****5678): the import's masker."""
+    return pl.select(mask(pl.lit(str(text), dtype=pl.Utf8))).item()
+
+
+def contains_personal(text: str) -> bool:
+    """True when one text (a header, a file name, a profile entry) holds a phone or ID-card number."""
+    return names_a_person_by_value(str(text))
