@@ -24,35 +24,48 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import FileRefused
+from pipelines.errors import FileRefused, safe_text
 
 MIN_KEY_BYTES = 16
 _FULLWIDTH = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－　（）", "0123456789Xx+- ()")}
-# Rust's regex has no look-around, so a number is bounded by a captured non-digit (or the text's ends);
-# its \d is Unicode-aware, so full-width digits are recognised without translating every cell first.
-# Digits may be grouped by a space, dot or dash (138 0013 8000, 110105-19491231-0083).
-_S = r"[\s.\-－]?"
-_PHONE = r"(?:(?:[+＋]|00)?[8８][6６]" + _S + r")?[1１][3-9３-９](?:" + _S + r"\d){9}"
-_IDCARD = r"\d(?:" + _S + r"\d){16}" + _S + r"[\dXxＸｘ]"
-PERSONAL_VALUE = r"(?:^|\D)(?:" + _PHONE + "|" + _IDCARD + r")(?:\D|$)"
-BARE_VALUE = r"^(?:(?:[+＋]|00)?[8８][6６])?[1１][3-9３-９]\d{9}$|^\d{17}[\dXxＸｘ]$"
-_SEPARATORS = r"[\s.\-－()（）]"
 
-
-def _digits(n: int, capture: bool) -> str:
-    d = r"[\s.\-]?(\d)" if capture else r"[\s.\-]?\d"
-    return d * n
-
-
-# After translation to ASCII, for masking: the first three and last four digits stay (138****8000).
-PHONE_IN_TEXT = (r"(^|\D)(?:(?:\+|00)?86[\s.\-]?)?(1)([3-9])" + _digits(1, True) + _digits(4, False)
-                 + _digits(4, True) + r"(\D|$)")
-PHONE_MASK = "${1}${2}${3}${4}****${5}${6}${7}${8}${9}"
-IDCARD_IN_TEXT = (r"(^|\D)(\d)" + _digits(2, True) + _digits(11, False) + _digits(3, True)
-                  + r"[\s.\-]?([\dXx])(\D|$)")
-IDCARD_MASK = "${1}${2}${3}${4}***********${5}${6}${7}${8}${9}"
+# ---- the one definition of a phone or ID-card number inside text ---------------------------
+# Served to polars (Rust's regex) by the import and to Python's re by every single text (a file name,
+# a message, a minute, a header): the same pattern strings, so the two cannot drift. Rust's regex has
+# no look-around, so a number is bounded by a captured non-digit (or the text's ends); both engines'
+# \d and \s are Unicode-aware, so full-width digits are recognised as written and kept as written.
+# Digits may be grouped where people group them (139 1234 5678, (139)1234-5678, +86 139…,
+# 110105 19491231 002X), by any one separator below; ungrouped runs of other lengths (amounts,
+# dates, postcodes, order numbers) never match.
+# Unicode White_Space spelled out: Python's \s also takes \x1c-\x1f, Rust's does not.
+_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SEP = "[" + _SPACE + r".\-/_·・．／＿－‐‑–—]?"
+_OPEN, _CLOSE = r"[(（]?", r"[)）]?"
+_COUNTRY = r"(?:" + _OPEN + r"(?:[+＋]|00)?[8８][6６]" + _CLOSE + _SEP + r")?"
+_CHECK = r"[\dXxＸｘ]"
+# (kept: country code, first three)(hidden: four)(kept: last four), between (boundary)…(boundary)
+_PHONE = r"(" + _COUNTRY + _OPEN + r"[1１][3-9３-９]\d" + _CLOSE + r")" + _SEP + r"\d{4}" + _SEP + r"(\d{4})"
+# 6-8-4 or 6-4-4-4 groups (region, birth date, sequence and check character): the first three and last four stay.
+_IDCARD = r"(\d{3})\d{3}" + _SEP + r"\d{4}" + _SEP + r"\d{4}" + _SEP + r"(\d{3}" + _CHECK + r")"
+PHONE_IN_TEXT = r"(^|\D)" + _PHONE + r"(\D|$)"
+PHONE_MASK = "${1}${2}****${3}${4}"
+IDCARD_IN_TEXT = r"(^|\D)" + _IDCARD + r"(\D|$)"
+IDCARD_MASK = "${1}${2}***********${3}${4}"
+PERSONAL_VALUE = IDCARD_IN_TEXT + "|" + PHONE_IN_TEXT
+# the whole value is one number (an id column's cell, a header cell that is data), surrounding spaces aside
+BARE_VALUE = "^[" + _SPACE + "]*(?:" + _PHONE + "|" + _IDCARD + ")[" + _SPACE + "]*$"
+_SEPARATORS = r"[\s.\-()（）]"
 BARE_PHONE = re.compile(r"(?:(?:\+|00)?86)?(1[3-9]\d{9})")
 BARE_IDCARD = re.compile(r"\d{17}[\dX]")
+
+
+def _python(replacement: str) -> str:
+    return re.sub(r"\$\{(\d+)\}", r"\\g<\1>", replacement)
+
+
+_PY_IDCARD, _PY_PHONE = re.compile(IDCARD_IN_TEXT), re.compile(PHONE_IN_TEXT)
+_PY_ANY, _PY_BARE = re.compile(PERSONAL_VALUE), re.compile(BARE_VALUE)
+_PY_IDCARD_MASK, _PY_PHONE_MASK = _python(IDCARD_MASK), _python(PHONE_MASK)
 
 
 def key_path() -> Path:
@@ -152,17 +165,34 @@ def holds_personal_value(text: pl.Expr) -> pl.Expr:
 
 
 def is_bare_identifier(text: pl.Expr) -> pl.Expr:
-    """True where the whole value is one phone or ID-card number (spaces, dashes, brackets aside)."""
-    return text.str.replace_all(_SEPARATORS, "").str.contains(BARE_VALUE).fill_null(False)
+    """True where the whole value is one phone or ID-card number (grouped or not)."""
+    return text.str.contains(BARE_VALUE).fill_null(False)
 
 
 def mask(text: pl.Expr) -> pl.Expr:
-    """138 0013 8000 -> 138****8000; 110105194912310021 -> 110***********0021 (twice: adjacent numbers)."""
-    norm = fullwidth_to_ascii(text)
-    masked = norm
+    """The import's masker, over a column: mask_text's patterns and replacements, in polars."""
+    for _ in range(2):       # twice: a number right after another shares its boundary character
+        text = text.str.replace_all(IDCARD_IN_TEXT, IDCARD_MASK).str.replace_all(PHONE_IN_TEXT, PHONE_MASK)
+    return text
+
+
+def mask_text(text: str) -> str:
+    """One text with its phone and ID-card numbers masked, the rest as written:
+    139/1234/5678 -> 139****5678, 11010519491231002x -> 110***********002x."""
+    text = str(text)
     for _ in range(2):
-        masked = masked.str.replace_all(IDCARD_IN_TEXT, IDCARD_MASK).str.replace_all(PHONE_IN_TEXT, PHONE_MASK)
-    return pl.when(holds_personal_value(text)).then(masked).otherwise(text)
+        text = _PY_PHONE.sub(_PY_PHONE_MASK, _PY_IDCARD.sub(_PY_IDCARD_MASK, text))
+    return text
+
+
+def contains_personal(text: str) -> bool:
+    """True when one text (a header, a file name, a profile entry) holds a phone or ID-card number."""
+    return _PY_ANY.search(str(text)) is not None
+
+
+def is_identifier(text: object) -> bool:
+    """True when the whole text is one phone or ID-card number: a register's cell, not a column's name."""
+    return text is not None and _PY_BARE.search(str(text)) is not None
 
 
 def normalise_identifier(kind: str, value: str) -> str | None:
@@ -186,12 +216,6 @@ def identifier_in(value: str) -> tuple[str, str]:
     if m := re.search(r"(?<!\d)" + BARE_PHONE.pattern + r"(?!\d)", v):
         return "phone", m.group(1)
     return "name", value.strip()
-
-
-def names_a_person_by_value(text: str) -> bool:
-    """A single text (a header, a file name) holding a phone or ID-card number."""
-    v = re.sub(r"[\s.\-()（）]", "", text.translate(_FULLWIDTH))
-    return re.search(r"(?<!\d)(?:1[3-9]\d{9}|\d{17}[\dXx])(?!\d)", v) is not None
 
 
 @dataclass
@@ -254,16 +278,8 @@ def assign_person_ids(rows: list[list[tuple[str, str, str]]], known: dict[str, s
 
 
 def personal_safe_name(text: str) -> str:
-    """A file name or other single text with phone and ID numbers masked (张三13800138000.csv)."""
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "", text)
-    return pl.select(mask(pl.lit(text, dtype=pl.Utf8))).item()
+    """A file name or other single text fit to show or store: errors.safe_text (which masks with mask_text)."""
+    return safe_text(text)
 
 
-def mask_text(text: str) -> str:
-    """One text with its phone and ID-card numbers masked (13912345678 -> 139****5678): the import's masker."""
-    return pl.select(mask(pl.lit(str(text), dtype=pl.Utf8))).item()
-
-
-def contains_personal(text: str) -> bool:
-    """True when one text (a header, a file name, a profile entry) holds a phone or ID-card number."""
-    return names_a_person_by_value(str(text))
+names_a_person_by_value = contains_personal   # the old name, until readers call contains_personal

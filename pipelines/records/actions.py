@@ -21,7 +21,7 @@ import duckdb
 from pipelines.database import has_table
 from pipelines.errors import UserError
 from pipelines.feeds import Word, typed_words, value_typed
-from pipelines.personal import IDCARD_IN_TEXT, IDCARD_MASK, PHONE_IN_TEXT, PHONE_MASK
+from pipelines.personal import mask_text
 from pipelines.records import audit
 from pipelines.records.users import known_communities
 
@@ -40,24 +40,11 @@ FIELDS = ("title", "metric", "subject", "owner", "due_on", "status")
 MAX_TEXT = 2000
 # control characters a terminal or a page could act on; line breaks stay (minutes have paragraphs)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# The import masker's patterns (pipelines/personal.py), applied to one text: only full-width digits are
-# made ASCII first, so the text keeps its own punctuation (（）, ，) where the import's would change it.
-_WIDE_DIGITS = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－", "0123456789Xx+-")}
-_PHONE, _IDCARD = re.compile(PHONE_IN_TEXT), re.compile(IDCARD_IN_TEXT)
-_PHONE_TO, _IDCARD_TO = (re.sub(r"\$\{(\d+)\}", r"\\g<\1>", m) for m in (PHONE_MASK, IDCARD_MASK))
-
-
-def mask_text(text: str) -> str:
-    """138 0013 8000 -> 138****8000 and 110105194912310021 -> 110***********0021 inside free text."""
-    wide = text.translate(_WIDE_DIGITS)
-    out = wide
-    for _ in range(2):       # twice: a number right after another shares its boundary character
-        out = _PHONE.sub(_PHONE_TO, _IDCARD.sub(_IDCARD_TO, out))
-    return text if out == wide else out   # nothing masked: the text exactly as written
 
 
 def clean(text: str | None, what_zh: str = "文字", what_en: str = "text") -> str | None:
-    """Free text fit to store: no control characters, phone and ID-card numbers masked, not too long."""
+    """Free text fit to store: no control characters, phone and ID-card numbers masked (personal.mask_text,
+    the import's masker), not too long."""
     if text is None:
         return None
     text = _CONTROL.sub("", str(text)).strip()
