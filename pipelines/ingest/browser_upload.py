@@ -76,14 +76,15 @@ def _head_rows(upload: Upload) -> list[list[str]]:
     return rows
 
 
-def recognise(upload: Upload, db_path) -> tuple[str | None, Profile | None]:
-    """The feed (and the profile) a file's header row names: a saved or shipped profile first, else the
-    feed that names most of the row's columns (then: most of its required ones)."""
+def recognise(upload: Upload, db_path, communities=None) -> tuple[str | None, Profile | None]:
+    """The feed (and the profile) a file's header row names: a profile the importer's `communities`
+    (None: an admin's) may have chosen by headers first, else the feed that names most of the row's
+    columns (then: most of its required ones)."""
     try:
         rows = _head_rows(upload)
     except FileRefused:
         return None, None
-    candidates = profiles.available(db_path)
+    candidates = profiles.candidates(db_path, communities=communities)
     for row in rows:
         chosen = profiles.choose(candidates, row)
         if chosen is not None:
@@ -155,11 +156,12 @@ def _shown_rows(raw: RawTable) -> pd.DataFrame:
                         personal.mask(pl.col(EXTRA)).alias(EXTRA)]).to_pandas()
 
 
-def preview(upload: Upload, kind: str, profile: Profile | None, db_path) -> Preview:
+def preview(upload: Upload, kind: str, profile: Profile | None, db_path, communities=None) -> Preview:
+    """`profile` None: the one the import will choose by headers for `communities` (the store's rule)."""
     try:
         with on_disk(upload) as path:
             raw = read_table(path, kind, display_name=upload.name, profile=profile,
-                             candidates=() if profile else profiles.available(db_path, kind))
+                             candidates=() if profile else profiles.candidates(db_path, kind, communities))
     except (FileRefused, UserError) as exc:
         # a required column under a name Linli does not know: the mapping can still be edited
         return Preview(refused=exc, headers=_guess_headers(upload, kind))
@@ -203,5 +205,27 @@ def edited(base: Profile | None, kind: str, headers: list[str], start: dict[str,
                    headers=tuple(h for h in headers if h.strip()), path=None)
 
 
-def save(db_path, profile: Profile, name: str, label: str = "") -> Path:
-    return profiles.save(db_path, replace(profile, name=name.strip(), label=label.strip() or name.strip()))
+def save(db_path, profile: Profile, name: str, label: str = "", user: str | None = None, communities=None) -> Path:
+    """Saved for the saver's community (`communities`: his; None: an admin's, the open demo), audited."""
+    return profiles.save(db_path, replace(profile, name=name.strip(), label=label.strip() or name.strip()),
+                         user=user, communities=communities)
+
+
+def describe(profile: Profile | None, lang: str = "zh") -> str:
+    """Which profile an import will apply and whose it is, as the page says before the import button."""
+    zh = lang == "zh"
+    if profile is None or not profile.name:
+        return ("不使用导入档案：按 Linli 认识的表头导入。" if zh
+                else "No import profile: the file is read by the headers Linli knows.")
+    name = profile.label or profile.name
+    if profile.path is None:
+        whose = "上面改过的对应关系，尚未保存" if zh else "the mapping as edited above, not saved"
+    elif profile.shipped:
+        whose = "随 Linli 提供" if zh else "shipped with Linli"
+    elif profile.owner() is None:
+        whose = "所有社区共用" if zh else "for every community"
+    else:
+        whose = f"社区 {profile.owner()} 的档案" if zh else f"community {profile.owner()}'s"
+    if profile.saved_by and profile.path is not None and not profile.shipped:
+        whose += f"，{profile.saved_by} 保存" if zh else f", saved by {profile.saved_by}"
+    return f"导入时将使用导入档案：{name}（{whose}）" if zh else f"This import will apply the import profile: {name} ({whose})"

@@ -66,6 +66,7 @@ class RawTable:
     identifiers: list[list[tuple[str, str]]] | None = None
     id_sources: list[str] = field(default_factory=list)        # headers the person id is derived from
     profile: str | None = None                                 # the import profile applied, if any
+    skipped_by_profile: list = field(default_factory=list)     # profiles.Skipped: rows its filter left out
     source_headers: list[str] = field(default_factory=list)    # the header row as the file wrote it
 
 
@@ -342,13 +343,15 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
     if profile is None and header_row >= 0:
         profile = profiles.choose(list(candidates), headers)
     sources: dict[str, str] = {}
+    skipped = []
     source_headers = [str(h or "") for h in headers]
     if profile is not None and header_row >= 0:
-        headers, frame, sources = profiles.apply(profile, headers, frame, header_row, file_name)
+        headers, frame, sources, skipped = profiles.apply(profile, headers, frame, header_row, file_name)
     table = _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding)
     # messages name the columns as the file wrote them, not as the profile renamed them
     table.mapping.update({f: h for f, h in sources.items() if f in table.mapping})
     table.profile = profile.name if profile is not None else None
+    table.skipped_by_profile = skipped
     table.source_headers = source_headers
     if table.frame.height == 0:
         raise FileRefused(file_name, f"第 {header_row} 行是表头，但下面没有任何数据行。请确认导出的是有数据的那一页。",

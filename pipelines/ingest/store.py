@@ -151,6 +151,8 @@ class ImportReport:
     id_sources: list[str] = field(default_factory=list)         # the person id is a keyed hash of these
     hashed_columns: list[str] = field(default_factory=list)     # id columns whose phone/ID values became hashes
     profile: str | None = None                                  # the import profile applied, if any
+    skipped_by_profile: list = field(default_factory=list)      # profiles.Skipped: rows its filter left out
+    profiles_skipped: list = field(default_factory=list)        # (zh, en): profile files that could not be read
 
     def column_lines(self, lang: str = "zh") -> list[str]:
         """What became of every column (SPEC §3: the report names every column kept, dropped or masked)."""
@@ -161,6 +163,9 @@ class ImportReport:
             return lines
         if self.profile:
             lines.append(("使用的导入档案：" if zh else "Import profile used: ") + self.profile)
+        # rows a profile left out are no error, yet the counts are about the whole file: say so
+        lines += [s.message(lang) for s in self.skipped_by_profile]
+        lines += [zh_en[0 if zh else 1] for zh_en in self.profiles_skipped]
         if self.kept_columns:
             lines.append(("保存的列：" if zh else "Columns kept: ") + join(self.kept_columns))
         if self.dropped_columns:
@@ -263,11 +268,12 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     path = Path(path)
     name = personal_safe_name(display_name or path.name)
     step(0.05, "read")
-    # a profile by name, a Profile, or else the first saved or shipped one whose headers the file has
-    from pipelines.ingest.profiles import available, find
-    chosen = find(db_path, profile) if isinstance(profile, str) else profile
+    # a profile by name, a Profile, or else the first the importer's own, shipped or common ones whose
+    # headers the file has (never another community's)
+    from pipelines.ingest.profiles import candidates, find, skipped
+    chosen = find(db_path, profile, allowed_communities) if isinstance(profile, str) else profile
     raw = read_table(path, kind, sheet=sheet, display_name=name, profile=chosen,
-                     candidates=() if chosen else available(db_path, kind))
+                     candidates=() if chosen else candidates(db_path, kind, allowed_communities))
     kind = raw.kind
     feed = FEEDS[kind]
     con = connect(db_path)
@@ -281,7 +287,9 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
                               header_row=raw.header_row, kept_columns=list(raw.mapping.values()) + raw.ignored,
                               personal_columns=raw.personal, id_sources=raw.id_sources,
                               dropped_columns=[h for h in raw.personal if h not in raw.id_sources] + raw.dropped_by_value,
-                              masked_columns=dict(raw.masked), profile=raw.profile)
+                              masked_columns=dict(raw.masked), profile=raw.profile,
+                              skipped_by_profile=list(raw.skipped_by_profile),
+                              profiles_skipped=[(e.zh, e.en) for e in skipped(db_path)])
         if same is not None:
             report.already_imported_as = same
             step(1.0, "done")
