@@ -7,6 +7,7 @@ from dashboard.parts import ui
 from dashboard.sidebar import current, language
 from pipelines.present import format as fmt
 from pipelines.present.i18n import label, t
+from pipelines.records.audit import who
 
 lang = language()
 st.title(t("auth.page.audit", lang))
@@ -26,7 +27,7 @@ chosen = st.selectbox(v.tr("auth.audit.action"), ["", *sorted(trail["action"].un
                       format_func=lambda a: label("auth.action", a, lang) if a else v.tr("auth.audit.all_actions"))
 shown = trail[trail["action"] == chosen] if chosen else trail
 shown = shown.assign(recorded_at=[fmt.datetime(x, lang) for x in shown["recorded_at"]],
-                     user_name=shown["user_name"].fillna(v.tr("auth.audit.nobody")),
+                     user_name=[who(u, v.tr("auth.audit.nobody"), lang) for u in shown["user_name"]],
                      action=[label("auth.action", a, lang) for a in shown["action"]])
 columns = ["recorded_at", "user_name", "action", "community_id", "detail"]
 ui.table(v, shown[columns].rename(columns={c: v.tr(f"auth.audit.col.{c}") for c in columns}), "audit")

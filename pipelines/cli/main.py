@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pipelines.cli import alerts, records, report, users
-from pipelines.cli.common import db_path, ui_lang
+from pipelines.cli.common import OutputRefused, Outputs, confirm, db_path, os_user, ui_lang
 from pipelines.database import DatabaseBusy, DatabaseRefused, verify
 from pipelines.errors import FileRefused, UserError
 
@@ -80,8 +80,20 @@ def cmd_build(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from pipelines.demo.generate import run_demo
-    run_demo(db_path(args), communities=args.communities, weeks=args.weeks, seed=args.seed, out_dir=args.out)
+    from pipelines.demo.generate import foreign_imports, run_demo
+    db = db_path(args)
+    outputs = Outputs(db, force=args.force)
+    outputs.check_folder(args.out or db.parent / "demo")    # before anything is asked or written
+    count, example = foreign_imports(db)
+    if count:
+        shown = example or "?"
+        confirm(f"数据库《{db}》里有 {count} 次导入不是演示数据（例如《{shown}》）。运行演示会删除所有导入的数据，"
+                "换成演示数据；整改事项、协商议题、账号、规则和操作记录会保留。",
+                f"The database '{db}' holds {count} imports that are not the demo's (e.g. '{shown}'). The demo deletes "
+                "all imported data and imports its own; action items, cases, accounts, rules and the audit trail stay.",
+                yes=args.yes)
+    run_demo(db, communities=args.communities, weeks=args.weeks, seed=args.seed, out_dir=args.out,
+             write=outputs.write)
     return 0
 
 
@@ -154,6 +166,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--weeks", type=int, default=52)
     d.add_argument("--seed", type=int, default=7)
     d.add_argument("--out", help="folder for the demo files (default: data/demo next to the database)")
+    d.add_argument("--yes", action="store_true", help="replace imported data that is not the demo's without asking")
+    d.add_argument("--force", action="store_true", help="replace files in --out that are not earlier demo files")
     d.set_defaults(func=cmd_demo)
     i = sub.add_parser("ingest", help="validate and import files of one feed")
     i.add_argument("kind")
@@ -188,7 +202,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.records.audit import ACTOR
     args = parser().parse_args(argv)
+    # Everything Linli writes holds personal data or decides access: the store, its WAL, the snapshots,
+    # profiles, briefs, demo files and keys are the owner's alone. `linli serve` keeps this mask
+    # across its exec, so what the dashboard writes is owner-only too.
+    old_mask = os.umask(0o077)
+    actor = ACTOR.set(os_user())    # what the command changes is audited under the OS account
     try:
         # before any command touches it: --db must be a Linli database or a new path (SPEC §4)
         verify(db_path(args))
@@ -200,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseBusy as exc:
         print(exc.message(ui_lang()), file=sys.stderr)
         return 1
-    except FileRefused as exc:
+    except (FileRefused, OutputRefused) as exc:
         print(exc.message(ui_lang()), file=sys.stderr)
         return 2
     except UserError as exc:
@@ -212,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the user sees one line, not a traceback
         print(f"出错了 / failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        # main() is also called in-process (tests, scripts): the caller's mask and actor come back
+        ACTOR.reset(actor)
+        os.umask(old_mask)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
-from pipelines.cli.common import db_path, ui_lang
+from pipelines.cli.common import Outputs, db_path, ui_lang
 from pipelines.reports.render import FORMATS, render
 
 
@@ -37,30 +36,23 @@ def add_cli(sub) -> None:
     period.add_argument("--month", type=_month, help="YYYY-MM")
     r.add_argument("--format", required=True, choices=FORMATS)
     r.add_argument("-o", "--output", required=True, help="the file to write")
+    r.add_argument("--force", action="store_true", help="replace an existing file even if it is not a brief of this format")
     r.set_defaults(func=lambda args: cmd_report(args, Path(db_path(args))))
 
 
 def cmd_report(args, db: Path) -> int:
-    from pipelines.errors import UserError
     from pipelines.present.i18n import t
     from pipelines.reports.content import Source, gather
     from pipelines.reports.fonts import find
 
     lang = ui_lang()
     grain, day = ("week", args.week) if args.week else ("month", args.month)
+    outputs = Outputs(db, force=args.force)
+    outputs.check(args.output, args.format)     # a refused name is said before the brief is gathered
     if args.format != "xlsx":
         find()   # a missing font is said before the database is read
     brief = gather(Source.for_operator(db), args.community, grain, day, lang)
     data = render(brief, args.format)
-    out = Path(args.output)
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, out)   # never a half-written brief under the asked name
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        reason = exc.strerror or str(exc)
-        raise UserError(t("brief.err.write", "zh", path=str(out), reason=reason),
-                        t("brief.err.write", "en", path=str(out), reason=reason)) from None
-    print(t("brief.written", lang, path=str(out)), file=sys.stdout)
+    outputs.write(args.output, data, args.format)
+    print(t("brief.written", lang, path=str(args.output)), file=sys.stdout)
     return 0

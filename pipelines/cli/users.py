@@ -5,7 +5,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from pipelines.cli.common import db_path, ui_lang
+from pipelines.cli.common import confirm, db_path, ui_lang
 from pipelines.database import connect
 from pipelines.errors import UserError
 from pipelines.present.i18n import label
@@ -52,8 +52,22 @@ def cmd_passwd(args, db_path: Path) -> int:
 
 def cmd_remove(args, db_path: Path) -> int:
     lang = ui_lang()
+    name = normal_name(args.name)
+    accounts = list_accounts(db_path)
+    if any(a.name == name for a in accounts):     # an unknown name is refused by remove() below, unasked
+        admins = [a.name for a in accounts if a.role == "admin"]
+        if len(accounts) == 1:
+            confirm(f"{name} 是最后一个账号。删除后看板不再需要登录，以演示模式对所有人开放（能看到所有社区和操作记录）。",
+                    f"{name} is the last account. Without it the dashboard needs no login and is open to everyone "
+                    "as a demo (every community, the audit trail).", yes=args.yes)
+        elif admins == [name]:
+            confirm(f"{name} 是最后一个管理员。删除后没有人能在看板上管理全部社区和查看全部操作记录，"
+                    "只能在命令行用 linli users add … --role admin 再添加。",
+                    f"{name} is the last admin. Without it nobody can manage every community or read the whole audit "
+                    "trail on the dashboard until an admin is added again with linli users add … --role admin.",
+                    yes=args.yes)
     left = remove(db_path, args.name)
-    print(f"已删除账号 {normal_name(args.name)}。" if lang == "zh" else f"Removed the account {normal_name(args.name)}.")
+    print(f"已删除账号 {name}。" if lang == "zh" else f"Removed the account {name}.")
     if left == 0:
         print("注意：已经没有任何账号，看板现在不需要登录，以演示模式对所有人开放。" if lang == "zh"
               else "Note: no account is left, so the dashboard is open to everyone again (demo mode).", file=sys.stderr)
@@ -90,5 +104,6 @@ def add_cli(sub) -> None:
     p.set_defaults(func=lambda args: cmd_passwd(args, db_path(args)))
     r = verbs.add_parser("remove", help="remove an account")
     r.add_argument("name")
+    r.add_argument("--yes", action="store_true", help="remove the last account or the last admin without asking")
     r.set_defaults(func=lambda args: cmd_remove(args, db_path(args)))
     verbs.add_parser("list", help="list the accounts").set_defaults(func=lambda args: cmd_list(args, db_path(args)))

@@ -58,7 +58,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                                          "请升级 Linli 后再使用它。",
                           f"this database was written by a newer Linli (schema version {version}; this one knows up to "
                           f"{SCHEMA_VERSION}). Upgrade Linli to use it.")
-    con.execute("CREATE SEQUENCE IF NOT EXISTS import_seq START 1")
+    if not _has_sequence(con, "import_seq"):
+        # created anew (a new store, or after the demo started the imported data afresh): above every
+        # number the store still remembers, so no import id names two files
+        con.execute(f"CREATE SEQUENCE import_seq START {_highest_import_seq(con) + 1}")
     con.execute("""
         CREATE TABLE IF NOT EXISTS imports (
             import_id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, file_name VARCHAR NOT NULL,
@@ -101,6 +104,43 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         f"SELECT '{kind}' AS kind, {row_key_sql(kind)} AS row_key, _import_id FROM {raw_table(kind)}" for kind in FEEDS))
     if version < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def _has_sequence(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(scalar(con.execute("SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = ? AND schema_name = 'main' "
+                                   "AND database_name = current_database()", [name])))
+
+
+def _highest_import_seq(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest number import_seq gave that the store remembers anywhere: an import's id or its undo,
+    a rule change, or an import or undo the audit trail names (it outlives the imports table)."""
+    found = []
+    for table, column, expr in [("imports", "import_id", "max(import_id)"), ("imports", "undone_seq", "max(undone_seq)"),
+                                ("community_rules", "changed_seq", "max(changed_seq)"),
+                                (audit.TABLE, "detail", ("max(TRY_CAST(json_extract_string(TRY_CAST(detail AS JSON), "
+                                                         "'$.import_id') AS BIGINT))"))]:
+        if column in _columns(con, table):
+            found.append(f"SELECT {expr} AS n FROM {table}")
+    if not found:
+        return 0
+    return int(scalar(con.execute(f"SELECT coalesce(max(n), 0) FROM ({' UNION ALL '.join(found)})")))
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """A table's columns in the store itself (none when it has no such table)."""
+    return {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                                      "AND database_name = current_database() AND table_name = ?", [table]).fetchall()}
+
+
+def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The next number of import_seq, never one the store already used: a store whose sequence restarted
+    before ids were guarded (a demo run) has its sequence moved past them first."""
+    nxt = scalar(con.execute("SELECT nextval('import_seq')"))
+    floor = _highest_import_seq(con) + 1
+    if nxt >= floor:
+        return nxt
+    con.execute(f"CREATE OR REPLACE SEQUENCE import_seq START {floor + 1}")
+    return floor
 
 
 def _migrate_1_to_2(con: duckdb.DuckDBPyConnection) -> None:
@@ -384,7 +424,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
             pl.Series([f"编号与第 {w} 行重复，以第 {w} 行为准" for w in winners.sort(ROW)["_winner"]]).alias("reason_zh"),
             pl.Series([f"same id as row {w}; row {w} is used" for w in winners.sort(ROW)["_winner"]]).alias("reason_en"),
             row_as_given(feed))])
-    import_id = scalar(con.execute("SELECT nextval('import_seq')"))
+    import_id = _next_import_id(con)
     report.import_id = import_id
     cols = feed.names
     con.register("incoming_df", last.to_arrow())

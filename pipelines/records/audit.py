@@ -5,6 +5,7 @@ so an action and its audit row are stored together or not at all.
 """
 from __future__ import annotations
 
+import contextvars
 import json
 
 import duckdb
@@ -13,6 +14,10 @@ from pipelines.database import has_table
 from pipelines.feeds import raw_table
 
 TABLE = "audit_log"
+# Who acts when a writer is given no user: the command line sets its OS account here ("os:root") for the
+# length of one command, so every change it makes is audited under it; elsewhere (the open demo) none.
+ACTOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("linli_audit_actor", default=None)
+OS_PREFIX = "os:"
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -20,7 +25,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
         recorded_at TIMESTAMP NOT NULL DEFAULT localtimestamp,
-        user_name VARCHAR,          -- NULL: the command line or the open demo, no login
+        user_name VARCHAR,          -- an account; os:<account> the command line; NULL the open demo
         action VARCHAR NOT NULL,    -- e.g. import, undo, rules, action.add, case.step, login.ok, login.failed
         community_id VARCHAR,
         detail VARCHAR              -- JSON: ids, counts, old/new values; never personal data
@@ -31,7 +36,19 @@ def record(con: duckdb.DuckDBPyConnection, action: str, *, user: str | None = No
            community_id: str | None = None, **detail) -> None:
     ensure(con)
     con.execute(f"INSERT INTO {TABLE} (user_name, action, community_id, detail) VALUES (?, ?, ?, ?)",
-                [user, action, community_id, json.dumps(detail, ensure_ascii=False, default=str) if detail else None])
+                [user if user is not None else ACTOR.get(), action, community_id,
+                 json.dumps(detail, ensure_ascii=False, default=str) if detail else None])
+
+
+def who(user_name: str | None, nobody: str, lang: str) -> str:
+    """A row's user in words: an account's name, the command line with its OS account ("命令行（root）"),
+    or `nobody` (the command line before it was named, the open demo)."""
+    if not isinstance(user_name, str):     # NULL, or NaN from a frame
+        return nobody
+    if user_name.startswith(OS_PREFIX):
+        account = user_name[len(OS_PREFIX):]
+        return f"{nobody}（{account}）" if lang == "zh" else f"{nobody} ({account})"
+    return user_name
 
 
 def import_communities(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> list[str]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 # Add a table name here when a module creates a table of records (governance, users, audit).
 KEPT_TABLES: tuple[str, ...] = ("audit_log", "users", "login_failures",
+                               # the rules a community set (pipelines/ingest/store.py set_rules), of every
+                               # community, also those the demo does not know
+                               "community_rules",
                                "alert_rules", "alert_rules_history", "community_rules_history",
                                # governance records: pipelines/records/actions.py, pipelines/records/cases.py
                                "action_items", "action_items_history", "consult_cases", "consult_parties",

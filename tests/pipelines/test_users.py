@@ -117,7 +117,7 @@ def test_passwd_replaces_the_hash_and_ends_old_sessions(db, monkeypatch):
 def test_removing_the_last_account_says_linli_is_open_again(db, monkeypatch, capsys):
     run(db, "add", "m1", "--role", "member", "--community", "B", stdin=PASSWORD, monkeypatch=monkeypatch)
     assert users.accounts_exist(db)
-    assert run(db, "remove", "m1", monkeypatch=monkeypatch) == 0
+    assert run(db, "remove", "m1", "--yes", monkeypatch=monkeypatch) == 0     # the last one: asked (test_cli_safety)
     assert "已经没有任何账号，看板现在不需要登录" in capsys.readouterr().err
     assert not users.accounts_exist(db) and users.lookup(db, "m1") is None
 
