@@ -281,5 +281,3 @@ def personal_safe_name(text: str) -> str:
     """A file name or other single text fit to show or store: errors.safe_text (which masks with mask_text)."""
     return safe_text(text)
 
-
-names_a_person_by_value = contains_personal   # the old name, until readers call contains_personal

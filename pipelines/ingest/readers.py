@@ -38,7 +38,7 @@ from pipelines.feeds import (
 )
 from pipelines.ingest import profiles
 from pipelines.ingest.headers import normalize_header
-from pipelines.ingest.xlsx import read_rows
+from pipelines.ingest.xlsx import read_sheet
 
 HEADER_SCAN_ROWS = 30
 ROW = "_row"
@@ -93,7 +93,7 @@ def _english_words(header: str) -> list[str]:
 
 def is_personal_header(header: str) -> bool:
     h = normalize_header(header)
-    if any(word in h for word in PERSONAL_HEADER_WORDS) or personal.names_a_person_by_value(str(header)):
+    if any(word in h for word in PERSONAL_HEADER_WORDS):
         return True
     words = _english_words(header)
     if any(w in PERSONAL_HEADER_WORDS_EN for w in words):
@@ -166,15 +166,40 @@ def _column_text(values: list[object]) -> list[str | None] | pl.Series:
     return [_cell_text(v) for v in values]
 
 
+def is_data_row(row: list[object]) -> bool:
+    """A row with a cell that is a phone or ID-card number is a register's data, never its header row
+    (a headerless register's first row would otherwise be offered, shown and saved as column names)."""
+    return any(isinstance(c, str) and personal.is_identifier(c) for c in row)
+
+
+class LooksLikeData(Exception):
+    """No header row: the first row holding personal numbers (`index` in the rows read; `row`, the
+    number a spreadsheet shows, once the reader knows it) is data."""
+
+    def __init__(self, index: int, row: int = 0):
+        super().__init__(index, row)
+        self.index, self.row = index, row
+
+
 def _find_header(rows: list[list[object]], index: dict[str, str], header_at: int | None = None) -> int:
+    """The header row's index, -1 for none; LooksLikeData when the row found, or the first row, is data."""
     if header_at is not None:       # a profile says how many rows to skip
+        if header_at < len(rows) and is_data_row(rows[header_at]):
+            raise LooksLikeData(header_at)
         return header_at if header_at < len(rows) else -1
     best, best_hits = -1, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if is_data_row(row):
+            continue
         hits = len({_match(str(c), index) for c in row if c not in (None, "") and _match(str(c), index)})
         if hits > best_hits:
             best, best_hits = i, hits
-    return best if best_hits >= 2 else -1
+    if best_hits < 2:
+        data = next((i for i, row in enumerate(rows[:HEADER_SCAN_ROWS]) if is_data_row(row)), None)
+        if data is not None:
+            raise LooksLikeData(data)
+        return -1
+    return best
 
 
 def _head(text: str, delimiter: str) -> tuple[list[list[object]], list[int]]:
@@ -197,13 +222,21 @@ def _read_csv_text(text: str, file_name: str, index: dict[str, str],
     # The separator is the one under which a header row is recognised best, not the most frequent
     # character: Chinese free text is full of "，" and amounts of ",".
     best = (-1, ",", [], [])
+    data_rows: list[int] = []    # under a separator that splits the cells right, a data row shows itself
     for delimiter in (",", "\t", ";", "，", "|"):
         rows, offsets = _head(text, delimiter)
-        h = _find_header(rows, index, header_at)
+        try:
+            h = _find_header(rows, index, header_at)
+        except LooksLikeData as exc:
+            data_rows.append(offsets[exc.index - 1] + 1 if exc.index > 0 else 1)
+            continue
         hits = len({_match(str(c), index) for c in rows[h] if _match(str(c), index)}) if h >= 0 else -1
         if hits > best[0]:
             best = (hits, delimiter, rows, offsets)
     hits, delimiter, head_rows, offsets = best
+    # a profile's fixed header row is data if any separator shows it so (the others leave it one cell)
+    if data_rows and (hits < 0 or header_at is not None):
+        raise LooksLikeData(-1, min(data_rows))
     if hits < 0:
         return [], pl.DataFrame(), -1
     h = _find_header(head_rows, index, header_at)
@@ -228,19 +261,19 @@ def _read_csv_text(text: str, file_name: str, index: dict[str, str],
 
 def _read_xlsx(path: Path, file_name: str, index: dict[str, str], sheet: str | None,
                header_at: int | None = None) -> tuple[list[str], pl.DataFrame, int]:
-    rows, numbers = read_rows(path, file_name, sheet)
-    h = _find_header(rows, index, header_at)
-    if h < 0:
+    def header(rows: list[list[object]], numbers: list[int]) -> int:
+        try:
+            return _find_header(rows, index, header_at)
+        except LooksLikeData as exc:
+            raise LooksLikeData(exc.index, numbers[exc.index]) from None
+
+    # Every column as text, built column by column (_column_text): a column empty for its first hundreds
+    # of rows and filled later is normal in registers and must not trip type inference.
+    found = read_sheet(path, file_name, sheet, header, _column_text, head=max(HEADER_SCAN_ROWS, (header_at or 0) + 1))
+    if found is None:
         return [], pl.DataFrame(), -1
-    headers = [_cell_text(c) or "" for c in rows[h]]
-    width = len(headers)
-    body = rows[h + 1:]
-    # Every column as text, built column by column: a column empty for its first hundreds of rows
-    # and filled later is normal in registers and must not trip type inference.
-    columns = {f"c{i}": _column_text([r[i] if i < len(r) else None for r in body]) for i in range(width)}
-    frame = pl.DataFrame(columns, schema={name: pl.Utf8 for name in columns})
-    frame = frame.with_columns(pl.Series("_xlsx_row", numbers[h + 1:], dtype=pl.Int64))
-    return headers, frame, numbers[h]
+    cells, frame, header_row = found
+    return [_cell_text(c) or "" for c in cells], frame, header_row
 
 
 # What a file is, by its first bytes, when it is neither CSV nor .xlsx.
@@ -303,6 +336,17 @@ def _read_bytes(path: Path, file_name: str) -> bytes:
     return data
 
 
+def _no_header_row(file_name: str, feed: Feed, row: int) -> FileRefused:
+    names = [c.aliases[0] if c.aliases else c.name for c in feed.columns if c.required]
+    return FileRefused(file_name, f"这个文件似乎没有表头行：第 {row} 行含手机号或身份证号，看起来是数据，不是列名。"
+                                  f"请在数据上方加一行列名（需要的列：{'、'.join(names)}）后重新导入；"
+                                  "导入档案按列名对应各列，所以同样需要这一行。",
+                       f"the file seems to have no header row: row {row} holds a phone or ID-card number, so it "
+                       f"looks like data, not column names. Add a row of column names above the data (required: "
+                       f"{', '.join(c.name for c in feed.columns if c.required)}) and import again; an import "
+                       "profile matches columns by their names, so it needs that row too.")
+
+
 def read_table(path: str | Path, kind: str, sheet: str | None = None, display_name: str | None = None,
                profile=None, candidates=()) -> RawTable:
     """`profile` (profiles.Profile) is applied to the sheet; without one, the first of `candidates`
@@ -327,14 +371,20 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
     header_at = profile.skip_rows if profile else None
     data = _read_bytes(path, file_name)
     sha = hashlib.sha256(data).hexdigest()
-    if data[:4] == b"PK\x03\x04":
-        headers, frame, header_row = _read_xlsx(path, file_name, scan, sheet, header_at)
-        encoding = "xlsx"
-    else:
-        _refuse_other_formats(data, file_name)
-        text, encoding = decode_bytes(data, file_name)
-        del data
-        headers, frame, header_row = _read_csv_text(text, file_name, scan, header_at)
+    try:
+        if data[:4] == b"PK\x03\x04":
+            headers, frame, header_row = _read_xlsx(path, file_name, scan, sheet, header_at)
+            encoding = "xlsx"
+        else:
+            _refuse_other_formats(data, file_name)
+            text, encoding = decode_bytes(data, file_name)
+            del data
+            headers, frame, header_row = _read_csv_text(text, file_name, scan, header_at)
+    except LooksLikeData as exc:
+        raise _no_header_row(file_name, feed, exc.row) from None
+    # Headers are data too: a phone or ID number in one is masked before anything shows, stores
+    # (the _extra keys, the quarantine's JSON, the report's column lists) or saves it (a profile).
+    headers = [personal.mask_text(h) if isinstance(h, str) else h for h in headers]
     if header_row < 0:
         expected = "、".join(f"{c.aliases[0] if c.aliases else c.name}({c.name})" for c in feed.columns if c.required)
         raise FileRefused(file_name, f"在前 {HEADER_SCAN_ROWS} 行中找不到{feed.label_zh}数据的表头。需要的列：{expected}。",
