@@ -4,23 +4,35 @@ may do, asked of the one access policy (pipelines/records/access.py).
 Accounts and the failed-login backoff live in the store (pipelines/records/users.py). A session
 holds only the account's name, the time its password was last set and when it was
 last used; the account itself is read back from the store on every run (cached for a few
-seconds), so a removed account or a new password ends its sessions. With no account
-configured Linli runs open, as a demo, and says so on every page.
+seconds), so a removed account or a new password ends its sessions. Under `linli serve` the session
+also lives in a signed HttpOnly cookie (dashboard/session_cookie.py), so a reload, a second tab or a
+link opened later finds it. Logging out, or the idle timeout, forgets everything the browser session
+held (upload previews, import results), not only the login. With no account configured Linli runs
+open, as a demo, and says so on every page.
 """
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
+from dashboard import session_cookie
+from pipelines.build.runner import serving_dir
 from pipelines.database import DatabaseBusy, default_path
+from pipelines.errors import FileRefused
+from pipelines.present.format import plain
 from pipelines.present.i18n import t
 from pipelines.records import access, users
 
-IDLE = dt.timedelta(minutes=30)
+IDLE = session_cookie.IDLE
 # How stale an account may be in this process: a removed user is shut out within this time.
 ACCOUNT_TTL = dt.timedelta(seconds=10)
 USER, STAMP, SEEN, NOTE = "auth_user", "auth_stamp", "auth_seen", "auth_note"
+# the cookie's session, a ticket to swap for the cookie, and "clear the cookie" after a logout
+SID, TICKET, CLEAR = "auth_sid", "auth_ticket", "auth_clear_cookie"
+# What a logout keeps of the browser session: the language its note is shown in. Nothing else.
+KEEP = ("w_lang",)
 OPEN = access.OPEN    # the role of every viewer while no account exists
 
 
@@ -31,9 +43,26 @@ class NotSignedIn(PermissionError):
         super().__init__("请先登录 / please log in first")
 
 
+class StoreUnavailable(PermissionError):
+    """Data is served but the accounts cannot be read: nothing is shown (failing open would show every
+    community to anyone, as a renamed store once did)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
 @st.cache_data(ttl=ACCOUNT_TTL, show_spinner=False)
 def _accounts_exist(db: str) -> bool:
-    return users.accounts_exist(db)
+    """False only on a true first run (no store and nothing served) or a store without accounts."""
+    if not Path(db).exists():
+        if serving_dir(db).exists():
+            raise StoreUnavailable("auth.store_missing")
+        return False
+    try:
+        return users.accounts_exist(db)
+    except (FileRefused, OSError):
+        raise StoreUnavailable("auth.store_unreadable") from None
 
 
 @st.cache_data(ttl=ACCOUNT_TTL, show_spinner=False)
@@ -91,21 +120,53 @@ def session_for(account: users.Account) -> dict:
 
 
 def _forget(note_key: str | None = None) -> None:
-    for key in (USER, STAMP, SEEN):
-        st.session_state.pop(key, None)
+    """End the session and forget all the browser session held, so the next person at this screen
+    finds nothing of the last one's: previews, import buttons and results, filters."""
+    session_cookie.SESSIONS.end(st.session_state.get(SID))
+    kept = {key: st.session_state[key] for key in KEEP if key in st.session_state}
+    st.session_state.clear()
+    st.session_state.update(kept)
+    st.session_state[CLEAR] = True
     if note_key:
         st.session_state[NOTE] = note_key
 
 
+def _cookie() -> str | None:
+    return st.context.cookies.get(session_cookie.COOKIE)     # None without a browser behind the run (AppTest)
+
+
+def _restore() -> None:
+    """Take up the session of the browser's cookie: a reload, another tab, a link opened later."""
+    sid = session_cookie.unsign(_cookie())
+    if sid is None:
+        return
+    row, why = session_cookie.SESSIONS.resume(sid)
+    if row is None:
+        if why == "auth.timed_out":
+            st.session_state[NOTE] = why
+        return
+    st.session_state.update({USER: row.name, STAMP: row.stamp, SEEN: users.now(), SID: sid})
+
+
 def _current(db: str) -> users.Account | None:
-    """The session's account if it is still valid: known, same password, used within IDLE."""
+    """The session's account if it is still valid: known, same password, used within IDLE (the server's
+    row says so for a cookie's session, shared by its tabs), at most 12 hours old."""
+    if not st.session_state.get(USER):
+        _restore()
     name = st.session_state.get(USER)
     if not name:
         return None
-    seen = st.session_state.get(SEEN)
-    if seen is None or users.now() - seen > IDLE:
-        _forget("auth.timed_out")
-        return None
+    sid = st.session_state.get(SID)
+    if sid is not None:
+        row, why = session_cookie.SESSIONS.resume(sid)
+        if row is None:
+            _forget(why or "auth.ended")
+            return None
+    else:
+        seen = st.session_state.get(SEEN)
+        if seen is None or users.now() - seen > IDLE:
+            _forget("auth.timed_out")
+            return None
     account = _lookup(db, name)
     if account is None or account.changed_at != st.session_state.get(STAMP):
         _forget("auth.ended")
@@ -123,6 +184,8 @@ def _wait_text(wait: dt.timedelta, lang: str) -> str:
 
 def login_form(db: str, lang: str) -> None:
     st.title(t("auth.title", lang))
+    if st.session_state.pop(CLEAR, False):
+        st.html(session_cookie.clear_cookie_js(), unsafe_allow_javascript=True)
     note = st.session_state.pop(NOTE, None)
     if note:
         st.info(t(note, lang), icon=":material/logout:")
@@ -139,8 +202,9 @@ def login_form(db: str, lang: str) -> None:
     result = users.authenticate(db, name, password)
     if result.ok:
         _lookup.clear()
-        st.session_state.update(session_for(result.account))
         st.session_state.pop("login_password", None)
+        st.session_state.update(session_for(result.account))
+        st.session_state[TICKET] = session_cookie.SESSIONS.ticket(result.account.name, result.account.changed_at)
         st.rerun()
     elif result.wait is not None:
         st.error(t("auth.locked", lang, wait=_wait_text(result.wait, lang)))
@@ -154,16 +218,26 @@ def gate(lang: str) -> users.Account | None:
     db = _db()
     try:
         if not _accounts_exist(db):
-            _forget()
+            if USER in st.session_state:
+                _forget()
             st.info(t("auth.demo_banner", lang), icon=":material/lock_open:")
             return None
         account = _current(db)
         if account is None:
             login_form(db, lang)
             st.stop()
+        ticket = st.session_state.pop(TICKET, None)
+        if ticket:
+            # to the cookie route and back to this very page (its path and its ?c=…)
+            st.html(session_cookie.go_to_ticket_js(ticket), unsafe_allow_javascript=True)
     except DatabaseBusy:
         # fail closed: without the accounts nobody is let in
         st.error(t("auth.busy", lang))
+        st.stop()
+    except StoreUnavailable as exc:
+        if USER in st.session_state:
+            _forget()
+        st.error(t(exc.key, lang, db=plain(Path(db).name)), icon=":material/lock:")
         st.stop()
     return account
 

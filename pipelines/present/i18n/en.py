@@ -192,6 +192,8 @@ STRINGS = {
     "auth.ended": "The account was removed or its password changed; please log in again.",
     "auth.logged_out": "Logged out.",
     "auth.busy": "The database is busy with an import or build, so accounts cannot be checked right now. Reload the page in a few seconds.",
+    "auth.store_missing": "The database '{db}' is missing (moved, renamed or deleted), so to protect the data the dashboard shows no page. Ask the administrator to restore the database file, then reload.",
+    "auth.store_unreadable": "The database '{db}' cannot be read (no permission to read it, or the file is damaged), so to protect the data the dashboard shows no page. Ask the administrator to check the file and its permissions, then reload.",
     "auth.demo_banner": "Demo mode: no account is configured, so anyone who opens the dashboard sees every community's data. Before real use the administrator creates accounts with linli users add; the dashboard then asks for a login.",
     "auth.signed_in": "Logged in: {who}",
     "auth.logout": "Log out",
@@ -207,6 +209,7 @@ STRINGS = {
     "auth.action.import": "import", "auth.action.undo": "undo import", "auth.action.rules": "rule change",
     "auth.action.login.ok": "login", "auth.action.login.failed": "failed login",
     "auth.action.user.add": "account added", "auth.action.user.passwd": "password changed", "auth.action.user.remove": "account removed",
+    "auth.action.profile.save": "import profile saved",
     "auth.not_allowed": "Your account may not open this page.",
     # checks, alerts, freshness, alert rules (H4)
     "alerts.rules_busy": "The database is busy with an import or build, so alerts use the default rules for now; refresh in a moment.",
@@ -381,6 +384,11 @@ STRINGS = {
     "import.h.undo": "Undo an import",
     "import.undo_pick": "Import to undo",
     "import.undo_go": "Undo this import",
+    "import.undo_confirm": "Undo import #{id} ({name}, {kind}, imported {when})? The {new} rows it added will be "
+                           "removed and the {replaced} rows it corrected go back to what they were; the dashboard "
+                           "is then recomputed. To have these rows again afterwards, import the file again.",
+    "import.undo_yes": "Yes, undo it",
+    "import.undo_cancel": "Cancel",
     "import.undone": "Import #{id} ({name}) undone; the dashboard is updated.",
     "import.nothing_to_undo": "No import to undo.",
     "street.h.attention": "Who needs attention (by serious alerts, then alerts)",

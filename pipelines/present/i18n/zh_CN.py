@@ -189,6 +189,8 @@ STRINGS = {
     "auth.ended": "账号已被删除或密码已修改，请重新登录。",
     "auth.logged_out": "已退出登录。",
     "auth.busy": "数据库正被导入或构建占用，暂时无法核对账号。请等几秒后刷新页面。",
+    "auth.store_missing": "找不到数据库《{db}》（已被移动、改名或删除），为保护数据，看板暂停显示任何页面。请联系管理员恢复数据库文件后刷新页面。",
+    "auth.store_unreadable": "无法读取数据库《{db}》（没有读取权限，或文件已损坏），为保护数据，看板暂停显示任何页面。请联系管理员检查文件及其权限后刷新页面。",
     "auth.demo_banner": "演示模式：还没有配置任何账号，任何人打开看板都能看到全部社区的数据。正式使用前，请管理员用 linli users add 创建账号，之后看板需要登录。",
     "auth.signed_in": "已登录：{who}",
     "auth.logout": "退出登录",
@@ -204,6 +206,7 @@ STRINGS = {
     "auth.action.import": "导入", "auth.action.undo": "撤销导入", "auth.action.rules": "修改规则",
     "auth.action.login.ok": "登录成功", "auth.action.login.failed": "登录失败",
     "auth.action.user.add": "添加账号", "auth.action.user.passwd": "修改密码", "auth.action.user.remove": "删除账号",
+    "auth.action.profile.save": "保存导入档案",
     "auth.not_allowed": "您的账号没有打开这一页的权限。",
     # checks, alerts, freshness, alert rules (H4)
     "alerts.rules_busy": "数据库正在导入或构建，提醒规则暂按默认值计算；稍后刷新即可。",
@@ -378,6 +381,10 @@ STRINGS = {
     "import.h.undo": "撤销一次导入",
     "import.undo_pick": "要撤销的导入",
     "import.undo_go": "撤销这次导入",
+    "import.undo_confirm": "确认要撤销第 {id} 次导入（《{name}》，{kind}，{when} 导入）吗？它新增的 {new} 行将被删除，"
+                           "它改正的 {replaced} 行恢复为导入前的样子，看板随之重新计算。撤销后如需这些数据，请重新导入该文件。",
+    "import.undo_yes": "确认撤销",
+    "import.undo_cancel": "取消",
     "import.undone": "已撤销第 {id} 次导入（{name}），看板已更新。",
     "import.nothing_to_undo": "没有可以撤销的导入。",
     "street.h.attention": "谁需要关注（按严重提醒、提醒数排序）",

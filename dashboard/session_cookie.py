@@ -1,0 +1,195 @@
+"""The login that outlives a tab (SPEC §9): a reload, a second tab and a deep link keep the viewer signed in.
+
+The session lives on the server, in this process's memory: a random 32-byte id, the account's name and the
+time its password was last set, when it was opened and last used, and whether it was ended. The browser
+holds only that id, signed with itsdangerous, in an HttpOnly, SameSite=Strict cookie, so the page's
+scripts never see it and no other site's page can send it. Every run checks the row here (30 minutes
+idle, 12 hours at most, ended by logout) and the account in the store (removed, or a new password since
+the session was opened), so all of them end a session whatever the cookie says. Restarting `linli
+serve` ends every session: the rows and the signing key are gone with the process.
+
+The cookie can only be set by an HTTP response, not by the Streamlit script (which talks over a
+WebSocket). So a successful login issues a one-time ticket, valid for a minute; the page then navigates
+to TICKET_ROUTE, which swaps the ticket for a session, sets the cookie and sends the browser back to the
+page that was asked for. Logging out ends the session at once; LOGOUT_ROUTE then clears the cookie.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from pipelines.records import users
+
+COOKIE = "linli_session"
+IDLE = dt.timedelta(minutes=30)
+LONGEST = dt.timedelta(hours=12)
+TICKET_LIFE = dt.timedelta(minutes=1)
+TICKET_ROUTE = "/_linli/session"
+LOGOUT_ROUTE = "/_linli/logout"
+
+
+@dataclass
+class Session:
+    name: str
+    stamp: dt.datetime        # the account's changed_at when the session was opened
+    opened: dt.datetime
+    seen: dt.datetime
+    ended: bool = False
+
+
+class Sessions:
+    """The server's session rows and the tickets waiting to become sessions; safe across threads (the
+    routes run on the event loop, the scripts on their own threads)."""
+
+    def __init__(self):
+        self._rows: dict[str, Session] = {}
+        self._tickets: dict[str, tuple[str, dt.datetime, dt.datetime]] = {}
+        self._lock = threading.Lock()
+
+    def ticket(self, name: str, stamp: dt.datetime) -> str:
+        with self._lock:
+            at = users.now()
+            self._tickets = {k: v for k, v in self._tickets.items() if v[2] > at}
+            ticket = secrets.token_urlsafe(32)
+            self._tickets[ticket] = (name, stamp, at + TICKET_LIFE)
+            return ticket
+
+    def redeem(self, ticket: str) -> str | None:
+        """A new session's id for a ticket not yet used and not expired; None otherwise."""
+        with self._lock:
+            found = self._tickets.pop(ticket, None)
+            at = users.now()
+            if found is None or found[2] <= at:
+                return None
+            sid = secrets.token_urlsafe(32)
+            self._rows[sid] = Session(found[0], found[1], at, at)
+            return sid
+
+    def resume(self, sid: str) -> tuple[Session | None, str | None]:
+        """The live session and marks it used; else None and why ("auth.timed_out", "auth.ended", or
+        None for an id this server never issued)."""
+        with self._lock:
+            row = self._rows.get(sid)
+            if row is None:
+                return None, None
+            at = users.now()
+            if row.ended:
+                return None, "auth.ended"
+            if at - row.seen > IDLE or at - row.opened > LONGEST:
+                row.ended = True
+                return None, "auth.timed_out"
+            row.seen = at
+            return row, None
+
+    def end(self, sid: str | None) -> None:
+        with self._lock:
+            if sid in self._rows:
+                self._rows[sid].ended = True
+            at = users.now()
+            # ended or expired rows are kept no longer than a session could have lived
+            self._rows = {k: v for k, v in self._rows.items() if at - v.opened <= LONGEST}
+
+
+SESSIONS = Sessions()
+# A key of this process: cookies signed by an earlier server are refused, like its sessions.
+_signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="linli.session")
+
+
+def sign(sid: str) -> str:
+    return _signer.dumps(sid)
+
+
+def unsign(value: str | None) -> str | None:
+    """The session id in a cookie value, or None when it was not signed here or is over LONGEST old."""
+    if not value:
+        return None
+    try:
+        sid = _signer.loads(value, max_age=int(LONGEST.total_seconds()))
+    except BadSignature:
+        return None
+    return sid if isinstance(sid, str) else None
+
+
+def safe_next(target: str | None) -> str:
+    """A path on this server to go back to after login: never another site (`//evil`, `https://…`,
+    `/\\evil`) nor one of these routes."""
+    if not target or any(ord(c) < 0x20 for c in target) or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//") \
+            or parts.path.startswith("/_linli/"):
+        return "/"
+    return target
+
+
+def go_to_ticket_js(ticket: str) -> str:
+    """The page script that swaps a ticket for the cookie and comes back to the page the viewer is on."""
+    route = json.dumps(f"{TICKET_ROUTE}?ticket={quote(ticket)}&next=")
+    return ("<script>window.location.replace(" + route +
+            " + encodeURIComponent(window.location.pathname + window.location.search));</script>")
+
+
+def clear_cookie_js() -> str:
+    return f"<script>fetch({json.dumps(LOGOUT_ROUTE)}, {{method: 'POST', credentials: 'same-origin'}});</script>"
+
+
+# ---- the HTTP side (Starlette, mounted by dashboard/server.py) -------------------------------------------
+
+def _cookie_args(request) -> dict:
+    # Secure whenever the browser reached us over https (directly, or through a TLS proxy that says so)
+    https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    return {"httponly": True, "samesite": "strict", "path": "/", "secure": https}
+
+
+async def take_ticket(request):
+    from starlette.responses import RedirectResponse
+    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    sid = SESSIONS.redeem(request.query_params.get("ticket", ""))
+    if sid is not None:
+        response.set_cookie(COOKIE, sign(sid), max_age=int(LONGEST.total_seconds()), **_cookie_args(request))
+    return response
+
+
+def _same_origin(headers) -> bool:
+    origin = headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc == headers.get("host")
+
+
+async def log_out(request):
+    from starlette.responses import Response
+    if not _same_origin(request.headers):
+        return Response(status_code=403)
+    SESSIONS.end(unsign(request.cookies.get(COOKIE)))
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, **_cookie_args(request))
+    return response
+
+
+def routes() -> list:
+    from starlette.routing import Route
+    return [Route(TICKET_ROUTE, take_ticket, methods=["GET"]), Route(LOGOUT_ROUTE, log_out, methods=["POST"])]
+
+
+class SameOriginSockets:
+    """Refuses a WebSocket opened by another site's page before Streamlit sees it. Streamlit would
+    otherwise compare such an origin with the machine's addresses, asking checkip.amazonaws.com for the
+    external one (SPEC §7: no network at run time), and a page of another site has no business here."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            if "origin" in headers and not _same_origin(headers):
+                await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,72 @@
+"""`linli serve`: the dashboard on this machine only, unless told otherwise (SPEC §7, §9).
+
+It binds 127.0.0.1 by default (`--host 0.0.0.0` opens it to the LAN, to be put behind TLS), and it
+never reaches outside the machine: Streamlit looks up the machine's external address (a request to
+checkip.amazonaws.com) to print an "External URL" whenever it listens on every interface without a
+browser.serverAddress, so one is always given. The process becomes Streamlit by execve, which keeps
+the umask and the environment the `linli` entry point set (files it writes stay owner-only) and lets a
+SIGTERM to `linli serve` reach the server itself.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pipelines.cli.common import db_path, ui_lang
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = ROOT / "dashboard" / "server.py"     # st.App: app.py plus the login cookie's routes
+LOOPBACK = "127.0.0.1"
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def streamlit_options(host: str, port: int) -> dict[str, str]:
+    """The settings the server runs with, given on its command line so that no config file can
+    widen them."""
+    return {
+        "server.address": host,
+        "server.port": str(port),
+        "server.headless": "true",
+        # the address printed: set, so Streamlit never looks the machine's addresses up (see above)
+        "browser.serverAddress": "localhost" if host in WILDCARDS or host == LOOPBACK else host,
+        "browser.gatherUsageStats": "false",
+        "server.enableCORS": "true",
+        "server.enableXsrfProtection": "true",
+        # a deployed dashboard does not reload its code when a file changes (nor drop its sessions)
+        "server.fileWatcherType": "none",
+        "server.runOnSave": "false",
+    }
+
+
+def streamlit_command(host: str, port: int) -> list[str]:
+    cmd = [sys.executable, "-m", "streamlit", "run", str(SERVER)]
+    for name, value in streamlit_options(host, port).items():
+        cmd += [f"--{name}", value]
+    return cmd
+
+
+def cmd_serve(args) -> int:
+    from pipelines.build.runner import build, snapshot_is_stale
+    if snapshot_is_stale(db_path(args)):
+        print("正在构建看板数据……" if ui_lang() == "zh" else "Building the dashboard data…")
+        build(db_path(args))
+    if args.host in WILDCARDS:
+        print("看板对局域网开放：请放在 HTTPS（TLS）反向代理之后，见 README“部署与安全”。" if ui_lang() == "zh"
+              else "The dashboard is open to the LAN: put it behind an HTTPS (TLS) reverse proxy; see the README's "
+                   "'Deployment and security'.", file=sys.stderr)
+    env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
+    # run from the project folder so Streamlit finds .streamlit/config.toml (theme, upload size)
+    os.chdir(ROOT)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, streamlit_command(args.host, args.port), env)
+    return 1  # not reached
+
+
+def add_cli(sub) -> None:
+    s = sub.add_parser("serve", help="start the dashboard (on this machine only unless --host says otherwise)")
+    s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--host", default=LOOPBACK,
+                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the LAN, behind TLS)")
+    s.set_defaults(func=cmd_serve)
