@@ -10,7 +10,7 @@ from pathlib import Path
 from pipelines.cli import alerts, records, report, users
 from pipelines.cli.common import OutputRefused, Outputs, confirm, db_path, os_user, ui_lang
 from pipelines.database import DatabaseBusy, DatabaseRefused, verify
-from pipelines.errors import FileRefused, UserError
+from pipelines.errors import FileRefused, UserError, safe_text
 
 STAGES = {"read": ("读取", "reading"), "check": ("校验", "checking"), "store": ("写入", "storing"),
           "done": ("完成", "done")}
@@ -86,10 +86,10 @@ def cmd_demo(args) -> int:
     outputs.check_folder(args.out or db.parent / "demo")    # before anything is asked or written
     count, example = foreign_imports(db)
     if count:
-        shown = example or "?"
-        confirm(f"数据库《{db}》里有 {count} 次导入不是演示数据（例如《{shown}》）。运行演示会删除所有导入的数据，"
+        where, shown = safe_text(str(db)), example or "?"
+        confirm(f"数据库《{where}》里有 {count} 次导入不是演示数据（例如《{shown}》）。运行演示会删除所有导入的数据，"
                 "换成演示数据；整改事项、协商议题、账号、规则和操作记录会保留。",
-                f"The database '{db}' holds {count} imports that are not the demo's (e.g. '{shown}'). The demo deletes "
+                f"The database '{where}' holds {count} imports that are not the demo's (e.g. '{shown}'). The demo deletes "
                 "all imported data and imports its own; action items, cases, accounts, rules and the audit trail stay.",
                 yes=args.yes)
     run_demo(db, communities=args.communities, weeks=args.weeks, seed=args.seed, out_dir=args.out,
