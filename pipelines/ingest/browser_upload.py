@@ -24,7 +24,7 @@ from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS
 from pipelines.ingest import profiles
 from pipelines.ingest.profiles import Profile
-from pipelines.ingest.readers import EXTRA, ROW, RawTable, _header_index, _match, decode_bytes, read_table
+from pipelines.ingest.readers import EXTRA, ROW, RawTable, _header_index, _match, decode_bytes, is_data_row, read_table
 
 DROP, KEEP = "-", ""          # mapping choices besides a field: leave the column out, keep it as it is
 PREVIEW_ROWS = 10
@@ -175,9 +175,10 @@ def _guess_headers(upload: Upload, kind: str) -> list[str]:
     except FileRefused:
         return []
     index = _header_index(FEEDS[kind])
+    # a resident's row (it holds a phone or ID number) is never offered as column names (issue 15 item 4)
     scored = [(len({_match(c, index) for c in r if c.strip()} - {None}), sum(1 for c in r if c.strip()), -i, r)
-              for i, r in enumerate(rows)]
-    return [str(c) for c in max(scored)[3]] if scored else []
+              for i, r in enumerate(rows) if not is_data_row(r)]
+    return [personal.mask_text(str(c)) for c in max(scored)[3]] if scored else []
 
 
 def edited(base: Profile | None, kind: str, headers: list[str], start: dict[str, tuple[str, ...]],

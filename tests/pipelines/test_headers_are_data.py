@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.cli.main import main
 from pipelines.errors import FileRefused
+from pipelines.ingest.browser_upload import Upload, preview
 from pipelines.ingest.profiles import Profile
 from pipelines.ingest.readers import read_table
 from pipelines.ingest.store import import_file
@@ -132,3 +133,14 @@ def test_a_number_inside_a_header_is_masked_in_extra_quarantine_report_and_previ
     assert extra == [('{"备注139****5678":"请回电"}',)]
     assert len(quarantined) == 1 and json.loads(quarantined[0][0])["备注139****5678"] == "再回电"
     assert _leaks("\n".join(_varchar_values(db))) == []
+
+
+def test_the_upload_page_offers_no_resident_as_column_names(tmp_path, store):
+    """The page's mapping editor starts from the guessed header row: never a row of data."""
+    seen = preview(Upload("register.csv", ("培训签到\n" + REGISTER).encode()), "training", None, store)
+    assert isinstance(seen.refused, FileRefused) and "第 2 行" in seen.refused.zh
+    assert seen.headers == ["培训签到"]
+    assert _leaks(" ".join(seen.headers) + seen.refused.zh + seen.refused.en) == []
+    masked = preview(Upload("c.csv", f"编号,社区编号,受理时间,类型,备注{PHONE}\nC1,A,2025-06-03 10:00,其他,请回电\n".encode()),
+                     "complaints", None, store)
+    assert masked.headers[-1] == "备注139****5678" and [f[0] for f in masked.fates][-1] == "备注139****5678"
