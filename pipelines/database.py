@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,7 @@ DB_SUFFIXES = ("", ".duckdb", ".db", ".ddb")
 # Files already checked in this process, by path and inode: a read-only probe next to an open
 # read-write connection of the same process clashes, and a replaced file has a new inode.
 _verified: dict[str, int] = {}
+_probing = threading.RLock()
 
 
 def default_path() -> Path:
@@ -144,15 +146,22 @@ def _holder(message: str) -> str:
     return found.group(1) if found else ""
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect, waiting while another process holds the lock: says so once, gives up after the wait."""
-    wait = lock_wait_seconds()
-    deadline = time.monotonic() + wait
+def _open(path: Path, read_only: bool, wait: bool = True) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting while another process holds the lock (not at all when `wait` is False):
+    says so once, gives up after the wait. A clash with this process's own connection in the other mode
+    (the one-time read-only probe of `connect`) lasts a moment, so it is waited out either way."""
+    wait_for = lock_wait_seconds()
+    deadline = time.monotonic() + wait_for
     told = False
     while True:
         try:
             # absolute, so that DuckDB reads no special meaning (":memory:", "md:") into the name
             return duckdb.connect(str(path.absolute()), read_only=read_only)
+        except duckdb.ConnectionException:
+            # DuckDB allows one configuration per file per process: a probe of another thread holds it
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
@@ -160,14 +169,14 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                     raise DatabaseRefused(path, f"DuckDB 无法打开它（{message}）",
                                           f"DuckDB cannot open it ({message})") from exc
                 raise
-            if time.monotonic() >= deadline:
-                raise DatabaseBusy(path, wait, _holder(message)) from None
+            if not wait or time.monotonic() >= deadline:
+                raise DatabaseBusy(path, wait_for if wait else 0, _holder(message)) from None
             if not told:
                 told = True
                 holder = _holder(message)
-                print(f"数据库正被另一个导入或构建占用{holder_zh(holder)}，正在等待…（最多 {wait:g} 秒）" if ui_lang() == "zh"
+                print(f"数据库正被另一个导入或构建占用{holder_zh(holder)}，正在等待…（最多 {wait_for:g} 秒）" if ui_lang() == "zh"
                       else f"The database is in use by another import or build{holder_en(holder)}; waiting… "
-                           f"(up to {wait:g} s)", file=sys.stderr, flush=True)
+                           f"(up to {wait_for:g} s)", file=sys.stderr, flush=True)
             time.sleep(0.2)
 
 
@@ -183,30 +192,37 @@ def _refuse_foreign(path: Path, con: duckdb.DuckDBPyConnection) -> None:
                               f"it is another program's DuckDB database (tables {shown_en}, no Linli import history)")
 
 
-def connect(db_path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store: a Linli database or a new one; waits while another linli process holds the lock."""
+def connect(db_path: str | Path, read_only: bool = False, wait: bool = True,
+            create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the store: a Linli database or a new one (`create` False: FileNotFoundError instead); waits
+    while another linli process holds the lock (`wait` False: DatabaseBusy at once)."""
     path = Path(db_path)
     key = str(path.resolve())
     if path.exists() and _verified.get(key) == path.stat().st_ino:
-        return _open(path, read_only)
-    if check_path(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():   # an empty file named like a database: DuckDB will not create into it
-            path.unlink(missing_ok=True)
-        con = _open(path, read_only)
-    else:
-        try:
-            # look read-only first: writing to another program's database is what must never happen
-            probe = _open(path, read_only=True)
-        except duckdb.ConnectionException:   # this process has it open already, so it was checked
-            probe = None
-        if probe is not None:
+        return _open(path, read_only, wait)
+    with _probing:   # one probe at a time: a read-only probe clashes with this process's read-write opens
+        if check_path(path):
+            if not create:
+                raise FileNotFoundError(str(path))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists():   # an empty file named like a database: DuckDB will not create into it
+                path.unlink(missing_ok=True)
+            con = _open(path, read_only, wait)
+        else:
             try:
-                _refuse_foreign(path, probe)
-            finally:
-                probe.close()
-        con = _open(path, read_only)
-    _verified[key] = path.stat().st_ino
+                # look read-only first: writing to another program's database is what must never happen
+                probe = duckdb.connect(str(path.absolute()), read_only=True)
+            except duckdb.ConnectionException:   # this process has it open already, so it was checked
+                probe = None
+            except duckdb.IOException:           # another process holds it: look through a wait
+                probe = _open(path, read_only=True, wait=wait)
+            if probe is not None:
+                try:
+                    _refuse_foreign(path, probe)
+                finally:
+                    probe.close()
+            con = _open(path, read_only, wait)
+        _verified[key] = path.stat().st_ino
     return con
 
 
@@ -241,30 +257,115 @@ def transaction(con: duckdb.DuckDBPyConnection):
         raise
 
 
+class _Shared:
+    """This process's one connection to a store, lent out as a cursor per caller (DuckDB allows one
+    configuration per file per process: a read-only connection beside a read-write one fails, so every
+    reader and writer of the dashboard's threads shares this read-write one). It is opened by the first
+    borrower and closed when the last one gives its cursor back, so no other process is kept waiting
+    for longer than the reads and writes themselves."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.borrowers = 0
+        # writes of this process, one at a time: two transactions on the same rows (a name's failed-login
+        # count) would otherwise fail each other with a conflict
+        self.writes = threading.RLock()
+
+    def lend(self, path: Path, wait: bool, create: bool = True) -> duckdb.DuckDBPyConnection | None:
+        """A cursor; None when `create` is False and there is no store (a reader never creates one)."""
+        if not create and not path.exists():
+            return None
+        with self.lock:
+            if self.con is not None:
+                cursor = self.con.cursor()
+                self.borrowers += 1
+                return cursor
+        try:
+            con = connect(path, wait=wait, create=create)   # outside the lock: it may wait for another process
+        except FileNotFoundError:
+            return None
+        with self.lock:
+            if self.con is None:
+                self.con = con
+            else:   # another thread opened it meanwhile: the same database, one connection is enough
+                con.close()
+            cursor = self.con.cursor()
+            self.borrowers += 1
+            return cursor
+
+    def give_back(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.close()
+        with self.lock:
+            self.borrowers -= 1
+            if self.borrowers == 0 and self.con is not None:
+                con, self.con = self.con, None
+                con.close()
+
+
+_shared: dict[str, _Shared] = {}
+_shared_guard = threading.Lock()
+
+
+def _shared_for(path: Path) -> _Shared:
+    with _shared_guard:
+        return _shared.setdefault(str(path.resolve()), _Shared())
+
+
 @contextlib.contextmanager
-def writing(db_path: str | Path):
-    """A connection of its own in one transaction (waiting for another writer's lock, see `connect`),
-    closed afterwards: for a write that needs nothing read before it opens."""
-    con = connect(db_path)
+def borrowed(db_path: str | Path, wait: bool = True, create: bool = True):
+    """A cursor on this process's shared connection to the store (opened, checked and waited for as
+    `connect` does), for reads and writes that must not fail because another thread of the process is
+    reading or writing. `create` False: None when there is no store, which is then not created."""
+    path = Path(db_path)
+    shared = _shared_for(path)
+    cursor = shared.lend(path, wait, create)
     try:
-        with transaction(con):
-            yield con
+        yield cursor
     finally:
-        con.close()
+        if cursor is not None:
+            shared.give_back(cursor)
+
+
+def retrying(attempt, tries: int = 20):
+    """attempt() again when DuckDB refused its transaction for a conflict with another writer of the same
+    rows (a writer outside `writing`, e.g. an import in the same process); at most `tries` times."""
+    for left in range(tries - 1, -1, -1):
+        try:
+            return attempt()
+        except duckdb.TransactionException:
+            if not left:
+                raise
+            time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def writing(db_path: str | Path, create: bool = True):
+    """One transaction (see `transaction`) on the shared connection (waiting for another process's lock,
+    see `connect`), this process's writes one at a time. `create` False: None when there is no store."""
+    path = Path(db_path)
+    with borrowed(path, create=create) as con:
+        if con is None:
+            yield None
+            return
+        with _shared_for(path).writes, transaction(con):
+            yield con
 
 
 @contextlib.contextmanager
 def reading(db_path: str | Path):
-    """A short read-only connection that never waits: None while an import or build holds the store (or
-    before there is one). The dashboard reads records this way, so an edit shows on the next refresh
-    without a build, and a page never hangs behind an import."""
+    """A cursor for reading that never waits and never fails: None while another process (an import or
+    build) holds the store, or before there is one. The dashboard reads records this way, so an edit
+    shows on the next refresh without a build, and a page never hangs behind an import; threads of the
+    same process share one connection (`borrowed`), so one reader never fails another."""
     path = Path(db_path)
+    shared = _shared_for(path)
     try:
-        con = duckdb.connect(str(path.absolute()), read_only=True) if path.exists() else None
-    except duckdb.Error:
+        con = shared.lend(path, wait=False, create=False)
+    except (duckdb.Error, DatabaseBusy, DatabaseRefused):
         con = None
     try:
         yield con
     finally:
         if con is not None:
-            con.close()
+            shared.give_back(con)

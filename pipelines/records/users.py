@@ -5,10 +5,18 @@ Accounts live in the store (`users`), next to a per-name count of failed logins
 (records/kept.py KEPT_TABLES) and never published to the dashboard's snapshot. Only argon2
 hashes are stored. The backoff lives in the store, not in a browser session, so a
 new session (or a second browser) starts where the last one stopped.
+
+Every read and write goes through the process's shared connection (database.borrowed / writing), so
+the dashboard's threads never fail one another; a failed login's count and audit row are written one
+login at a time, so parallel tries are each counted. What was typed into the name box is kept only
+for an account's own name: any other text (a phone number, a password typed into the wrong box) is
+kept as a keyed hash of it, so its backoff still counts and the trail shows no typed text.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +25,10 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipelines.database import connect, has_table, transaction
+from pipelines.database import borrowed, has_table, retrying, writing
 from pipelines.errors import UserError
 from pipelines.feeds import Word
+from pipelines.personal import KeyRefused, contains_personal, key_for_store, mask_text
 from pipelines.records import audit
 
 USERS = "users"
@@ -86,22 +95,20 @@ def normal_name(name: str) -> str:
     return name.strip().casefold()
 
 
-def _open_existing(db_path) -> duckdb.DuckDBPyConnection | None:
-    """The store, or None when there is none yet: reading accounts must never create a database."""
-    return connect(db_path) if Path(db_path).exists() else None
+def _existing_store(db_path):
+    """A cursor on the store (database.borrowed: waits for another process's lock, never fails another
+    thread), or None when there is none yet: reading accounts must never create a database."""
+    return borrowed(Path(db_path), create=False)
 
 
 # ---- reading -------------------------------------------------------------------------------------
 
 def accounts_exist(db_path) -> bool:
     """False only when no account is configured: then Linli runs open, as a demo."""
-    con = _open_existing(db_path)
-    if con is None:
-        return False
-    try:
+    with _existing_store(db_path) as con:
+        if con is None:
+            return False
         return has_table(con, USERS) and con.execute(f"SELECT count(*) FROM {USERS}").fetchone()[0] > 0
-    finally:
-        con.close()
 
 
 def _account(row) -> Account:
@@ -109,39 +116,38 @@ def _account(row) -> Account:
 
 
 def lookup(db_path, name: str) -> Account | None:
-    con = _open_existing(db_path)
-    if con is None:
-        return None
-    try:
-        if not has_table(con, USERS):
+    with _existing_store(db_path) as con:
+        if con is None or not has_table(con, USERS):
             return None
         row = con.execute(f"SELECT name, role, community_id, street, changed_at FROM {USERS} WHERE name = ?",
                           [normal_name(name)]).fetchone()
         return _account(row) if row else None
-    finally:
-        con.close()
 
 
 def list_accounts(db_path) -> list[Account]:
-    con = _open_existing(db_path)
-    if con is None:
-        return []
-    try:
-        if not has_table(con, USERS):
+    with _existing_store(db_path) as con:
+        if con is None or not has_table(con, USERS):
             return []
         return [_account(r) for r in con.execute(
             f"SELECT name, role, community_id, street, changed_at FROM {USERS} ORDER BY role, name").fetchall()]
-    finally:
-        con.close()
 
 
 # ---- changing ------------------------------------------------------------------------------------
 
 def check_name(name: str) -> str:
     name = normal_name(name)
+    if contains_personal(name):
+        # a name is shown in the audit trail and on every page: no resident's or staff member's number
+        shown = mask_text(name)
+        raise UserError(f"用户名“{shown}”不可用：用户名不能是手机号或身份证号，因为它会出现在操作记录和页面上。"
+                        "请换一个名字，例如姓名拼音（wang_li）或岗位名（a_director）。",
+                        f"the user name '{shown}' cannot be used: a user name must not be a phone or ID-card number, "
+                        "as it appears in the audit trail and on the pages. Choose another, such as a name in "
+                        "pinyin (wang_li) or a post (a_director).")
     if not NAME.match(name):
-        raise UserError(f"用户名“{name}”不可用：只能由 1–32 个字母、汉字、数字或 _ . - 组成，不含空格。",
-                        f"the user name '{name}' cannot be used: 1–32 letters, digits or _ . - only, no spaces.")
+        shown = mask_text(name)
+        raise UserError(f"用户名“{shown}”不可用：只能由 1–32 个字母、汉字、数字或 _ . - 组成，不含空格。",
+                        f"the user name '{shown}' cannot be used: 1–32 letters, digits or _ . - only, no spaces.")
     return name
 
 
@@ -211,22 +217,18 @@ def add(db_path, name: str, role: str, password: str, community: str | None = No
     name = check_name(name)
     check_role(role)
     check_password(password)
-    con = connect(db_path)
-    try:
+    hashed = _hasher.hash(password)
+    with writing(db_path) as con:
         ensure(con)
         if con.execute(f"SELECT count(*) FROM {USERS} WHERE name = ?", [name]).fetchone()[0]:
             raise UserError(f"用户“{name}”已经存在。改密码请用 linli users passwd {name}；改角色请先删除再添加。",
                             f"the user '{name}' exists already. Use linli users passwd {name} to change the password.")
         community, street = _resolve_scope(con, role, community, street)
-        hashed = _hasher.hash(password)
         stamp = now()
-        with transaction(con):
-            con.execute(f"INSERT INTO {USERS} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [name, role, community, street, hashed, stamp, stamp])
-            audit.record(con, "user.add", community_id=community, name=name, role=role, street=street)
+        con.execute(f"INSERT INTO {USERS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [name, role, community, street, hashed, stamp, stamp])
+        audit.record(con, "user.add", community_id=community, name=name, role=role, street=street)
         return Account(name, role, community, street, stamp)
-    finally:
-        con.close()
 
 
 def _existing(con, name: str) -> str:
@@ -239,31 +241,25 @@ def _existing(con, name: str) -> str:
 
 def passwd(db_path, name: str, password: str) -> None:
     check_password(password)
-    con = connect(db_path)
-    try:
+    hashed = _hasher.hash(password)
+    with writing(db_path) as con:
         name = _existing(con, name)
-        with transaction(con):
-            # a new changed_at ends every session opened with the old password
-            con.execute(f"UPDATE {USERS} SET password_hash = ?, changed_at = ? WHERE name = ?",
-                        [_hasher.hash(password), now(), name])
-            con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
-            audit.record(con, "user.passwd", name=name)
-    finally:
-        con.close()
+        ensure(con)
+        # a new changed_at ends every session opened with the old password
+        con.execute(f"UPDATE {USERS} SET password_hash = ?, changed_at = ? WHERE name = ?", [hashed, now(), name])
+        con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+        audit.record(con, "user.passwd", name=name)
 
 
 def remove(db_path, name: str) -> int:
     """Removes the account; returns how many accounts are left (0: Linli is open again)."""
-    con = connect(db_path)
-    try:
+    with writing(db_path) as con:
         name = _existing(con, name)
-        with transaction(con):
-            con.execute(f"DELETE FROM {USERS} WHERE name = ?", [name])
-            con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
-            audit.record(con, "user.remove", name=name)
+        ensure(con)
+        con.execute(f"DELETE FROM {USERS} WHERE name = ?", [name])
+        con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
+        audit.record(con, "user.remove", name=name)
         return con.execute(f"SELECT count(*) FROM {USERS}").fetchone()[0]
-    finally:
-        con.close()
 
 
 # ---- logging in ----------------------------------------------------------------------------------
@@ -288,39 +284,71 @@ def _verify(hashed: str | None, password: str) -> bool:
         return False
 
 
+def _typed_name_key(con, name: str) -> str:
+    """What the store keeps of a name that is no account: '?' and a keyed hash (HMAC with the store's
+    personal-data key), the same for the same typed text, so its backoff counts as a name's does and
+    the trail can tell repeated tries apart, while neither holds what was typed."""
+    remembered = None
+    if has_table(con, "linli_meta"):
+        found = con.execute("SELECT value FROM linli_meta WHERE name = 'key_fingerprint'").fetchone()
+        remembered = found[0] if found else None
+    try:
+        key, _ = key_for_store(remembered)
+    except KeyRefused:   # the key is lost: imports are refused and say so; a login only loses the detail
+        return "?"
+    return "?" + hmac.new(key, b"login name:" + name.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def _locked_until(con, key: str) -> dt.datetime | None:
+    if not has_table(con, FAILURES):
+        return None
+    locked = con.execute(f"SELECT locked_until FROM {FAILURES} WHERE name = ?", [key]).fetchone()
+    return locked[0] if locked else None
+
+
 def authenticate(db_path, name: str, password: str) -> LoginResult:
-    """Check a login and record it (audit login.ok / login.failed); a locked name is refused unheard."""
+    """Check a login and record it (audit login.ok / login.failed); a locked name is refused unheard.
+    The count and its audit row are written one login at a time, re-reading the lock, so parallel tries
+    meet the backoff as tries in turn would; a transaction conflict is tried again, never lost."""
     name = normal_name(name)
     at = now()
-    con = _open_existing(db_path)
-    if con is None:
-        return LoginResult(None)
-    try:
-        ensure(con)
-        locked = con.execute(f"SELECT locked_until FROM {FAILURES} WHERE name = ?", [name]).fetchone()
-        if locked and locked[0] is not None and locked[0] > at:
-            audit.record(con, "login.failed", user=name[:64], reason="locked")
-            return LoginResult(None, locked[0] - at)
+    path = Path(db_path)
+    with _existing_store(path) as con:
+        if con is None:
+            return LoginResult(None)
         row = con.execute(f"SELECT name, role, community_id, street, changed_at, password_hash FROM {USERS} "
-                          "WHERE name = ?", [name]).fetchone()
-        good = _verify(row[5] if row else None, password)
-        with transaction(con):
-            if good:
-                con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [name])
-                if _hasher.check_needs_rehash(row[5]):
-                    con.execute(f"UPDATE {USERS} SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
-                audit.record(con, "login.ok", user=name, community_id=row[2])
-                return LoginResult(_account(row))
-            wait = None
-            if NAME.match(name):   # a name that could be an account: unknown names back off like known ones
-                failures = (con.execute(f"SELECT failures FROM {FAILURES} WHERE name = ?", [name]).fetchone() or [0])[0] + 1
-                wait = lock_after(failures)
-                con.execute(f"""INSERT INTO {FAILURES} VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET
-                                failures = excluded.failures, last_failed_at = excluded.last_failed_at,
-                                locked_until = excluded.locked_until""",
-                            [name, failures, at, at + wait if wait else None])
-            audit.record(con, "login.failed", user=name[:64], community_id=row[2] if row else None,
-                         reason="password" if row else "unknown")
+                          "WHERE name = ?", [name]).fetchone() if has_table(con, USERS) else None
+        typed = _typed_name_key(con, name)   # for every name: a known one costs the same time
+        key = name if row else typed
+        locked = _locked_until(con, key)
+    # a locked name is not heard, so no password is checked for it
+    good = not (locked and locked > at) and _verify(row[5] if row else None, password)
+    return retrying(lambda: _record_login(path, key, row, good, password, at))
+
+
+def _record_login(path: Path, key: str, row, good: bool, password: str, at: dt.datetime) -> LoginResult:
+    with writing(path, create=False) as con:
+        if con is None:   # the store went away meanwhile: nobody is let in
+            return LoginResult(None)
+        ensure(con)
+        community = row[2] if row else None
+        locked = _locked_until(con, key)
+        if locked and locked > at:
+            audit.record(con, "login.failed", user=key, community_id=community, reason="locked")
+            return LoginResult(None, locked - at)
+        if good:
+            con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [key])
+            if _hasher.check_needs_rehash(row[5]):
+                con.execute(f"UPDATE {USERS} SET password_hash = ? WHERE name = ?", [_hasher.hash(password), key])
+            audit.record(con, "login.ok", user=key, community_id=community)
+            return LoginResult(_account(row))
+        # unknown names back off like known ones, so a lock does not tell which names exist
+        failures = (con.execute(f"SELECT failures FROM {FAILURES} WHERE name = ?", [key]).fetchone() or [0])[0] + 1
+        wait = lock_after(failures)
+        con.execute(f"""INSERT INTO {FAILURES} VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET
+                        failures = excluded.failures, last_failed_at = excluded.last_failed_at,
+                        locked_until = excluded.locked_until""",
+                    [key, failures, at, at + wait if wait else None])
+        audit.record(con, "login.failed", user=key, community_id=community,
+                     reason="password" if row else "unknown")
         return LoginResult(None, wait)
-    finally:
-        con.close()
