@@ -169,7 +169,7 @@ def _column_text(values: list[object]) -> list[str | None] | pl.Series:
 def is_data_row(row: list[object]) -> bool:
     """A row with a cell that is a phone or ID-card number is a register's data, never its header row
     (a headerless register's first row would otherwise be offered, shown and saved as column names)."""
-    return any(isinstance(c, str) and personal.is_identifier(c) for c in row)
+    return any(c is not None and personal.is_identifier(_cell_text(c)) for c in row)   # Excel keeps phones as numbers
 
 
 class LooksLikeData(Exception):

@@ -85,10 +85,16 @@ def test_an_excel_register_without_a_header_row_is_refused(tmp_path):
     sheet.append([])
     for line in REGISTER.splitlines():
         sheet.append(line.split(","))
+    sheet.append(["王五", 13712345670, 110105195501010021, "理财", "2025-06-04", "是"])   # numbers, as Excel keeps them
     book.save(tmp_path / "r.xlsx")
     with pytest.raises(FileRefused) as err:
         read_table(tmp_path / "r.xlsx", "training")
     assert "第 3 行" in err.value.zh and _leaks(err.value.zh + err.value.en) == []
+    sheet.delete_rows(3, 2)      # only the row of numbers is left
+    book.save(tmp_path / "r.xlsx")
+    with pytest.raises(FileRefused) as err:
+        read_table(tmp_path / "r.xlsx", "training")
+    assert "没有表头行" in err.value.zh and "第 3 行" in err.value.zh
 
 
 def test_a_profile_made_from_a_data_row_does_not_turn_it_into_headers(tmp_path, store):
