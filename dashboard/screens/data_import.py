@@ -47,13 +47,14 @@ def fate_text(kind: str, fate: str, detail: str) -> str:
 
 
 def choose_profile(key: str, kind: str, suggested) -> "profiles.Profile | None | str":
-    """AUTO, an explicit profile, or NONE (the file as it is)."""
-    options = [AUTO, NONE, *(p.name for p in profiles.available(db, kind))]
+    """AUTO, an explicit profile, or NONE (the file as it is). Only the profiles this account's imports
+    may apply are offered: the shipped ones, its community's, those of no community."""
+    options = [AUTO, NONE, *(p.name for p in profiles.available(db, kind, writable()))]
     chosen = st.selectbox(tr("import.profile"), options, key=f"{key}_profile",
                           format_func=lambda o: {AUTO: tr("import.profile_auto"), NONE: tr("import.profile_none")}.get(o, o))
     if chosen == AUTO:
         return suggested if suggested is not None and suggested.kind == kind else AUTO
-    return profiles.Profile(name="", kind=kind) if chosen == NONE else profiles.find(db, chosen)
+    return profiles.Profile(name="", kind=kind) if chosen == NONE else profiles.find(db, chosen, writable())
 
 
 def preview(upload: browser_upload.Upload, kind: str, profile) -> browser_upload.Preview:
@@ -63,7 +64,7 @@ def preview(upload: browser_upload.Upload, kind: str, profile) -> browser_upload
     if key not in cache:
         while len(cache) >= 4:
             cache.pop(next(iter(cache)))
-        cache[key] = browser_upload.preview(upload, kind, None if profile == AUTO else profile, db)
+        cache[key] = browser_upload.preview(upload, kind, None if profile == AUTO else profile, db, writable())
     return cache[key]
 
 
@@ -103,7 +104,11 @@ def save_box(key: str, profile) -> None:
         if not name.strip():
             st.warning(tr("import.save_needs_name"))
             return
-        browser_upload.save(db, profile, name)
+        try:
+            browser_upload.save(db, profile, name, user=user(), communities=writable())
+        except UserError as exc:
+            st.error(fmt.plain(exc.message(lang)))
+            return
         st.success(tr("import.saved", name=name.strip()))
 
 
@@ -121,7 +126,7 @@ def one_file(f) -> None:
     key = "imp_" + upload.digest[:12]
     st.subheader(tr("import.file_h", name=upload.name))
     if f"{key}_recognised" not in st.session_state:
-        st.session_state[f"{key}_recognised"] = browser_upload.recognise(upload, db)
+        st.session_state[f"{key}_recognised"] = browser_upload.recognise(upload, db, writable())
     kind, suggested = st.session_state[f"{key}_recognised"]
     if kind is None:
         st.warning(tr("import.kind_unknown"))
@@ -139,7 +144,7 @@ def one_file(f) -> None:
         notice.error(seen.refused.message(lang))
         return
     found = seen.raw.profile if seen.raw is not None else None
-    base = profiles.find(db, found) if profile == AUTO and found else (None if profile == AUTO else profile)
+    base = profiles.find(db, found, writable()) if profile == AUTO and found else (None if profile == AUTO else profile)
     changed = mapping_editor(key, kind, seen, base if base and base.name else None)
     if changed is not None:
         profile = changed
@@ -150,8 +155,11 @@ def one_file(f) -> None:
     show_preview(kind, seen)
     if changed is not None or (base is not None and base.name):
         save_box(key, changed or base)
+    # the import applies exactly the profile named here, not a choice made again when it runs
+    applied = changed or base or profiles.Profile(name="", kind=kind)
+    st.caption(fmt.plain(browser_upload.describe(applied, lang)))
     if st.button(tr("import.go", name=upload.name), key=f"{key}_go", type="primary"):
-        run(upload, kind, profile)
+        run(upload, kind, applied)
 
 
 def results() -> None:
@@ -209,6 +217,8 @@ if not auth.can("import"):
 st.markdown(t("import.how", lang))
 if writable() is not None:
     st.caption(tr("import.scope_note", community="、".join(writable()) if lang == "zh" else ", ".join(writable())))
+for problem in profiles.skipped(db):
+    st.warning(fmt.plain(problem.message(lang)))
 uploaded = st.file_uploader(tr("import.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
                             help=tr("import.upload_help"), key="import_upload")
 for f in uploaded or []:

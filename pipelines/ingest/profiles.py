@@ -538,7 +538,10 @@ def apply(p: Profile, headers: list[str], frame: pl.DataFrame, header_row: int,
         for f in built:
             if feed.column(f).kind in (TIMESTAMP, DATE):
                 built[f] = _dated(built[f], p.date_format, p.year)
-    used = {col_of[_norm(h)] for h in p.used_headers()} | {col_of[_norm(h)] for h in p.drop if _norm(h) in col_of}
+    # a column the profile only filters on is still the file's own column, for Linli to read by its header
+    read = [h for h in p.used_headers() if h not in p.filter or h in p.columns
+            or any(h in hs for hs in (*p.combine.values(), *p.multiply.values()))]
+    used = {col_of[_norm(h)] for h in read} | {col_of[_norm(h)] for h in p.drop if _norm(h) in col_of}
     rest = [(h, f"c{i}") for i, h in enumerate(headers) if f"c{i}" not in used]
     out = frame.select([e.cast(pl.Utf8).alias(f"f_{f}") for f, e in built.items()]
                        + [pl.col(c).alias(f"r_{c}") for _, c in rest] + [pl.col(ROWNUM)])
