@@ -21,6 +21,10 @@ import duckdb
 from pipelines.errors import FileRefused, ui_lang
 
 LOCK_WAIT_SECONDS = 60
+# `reading` gives up on another process's lock after this: long enough for that process's own short
+# read (the dashboard and `linli report` each hold the store for milliseconds), short enough that a
+# page says "busy" at once behind an import
+READ_GRACE_SECONDS = 1.0
 DEFAULT_PATH = "data/linli.duckdb"
 DUCKDB_MAGIC = b"DUCK"        # at byte offset 8 of every DuckDB database file
 # A database holding one of these tables was written by Linli (any version: ensure_schema upgrades
@@ -146,11 +150,12 @@ def _holder(message: str) -> str:
     return found.group(1) if found else ""
 
 
-def _open(path: Path, read_only: bool, wait: bool = True) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect, waiting while another process holds the lock (not at all when `wait` is False):
-    says so once, gives up after the wait. A clash with this process's own connection in the other mode
-    (the one-time read-only probe of `connect`) lasts a moment, so it is waited out either way."""
-    wait_for = lock_wait_seconds()
+def _open(path: Path, read_only: bool, wait: bool | float = True) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting while another process holds the lock (True: the lock wait, saying so once;
+    a number: that many seconds, quietly; False: not at all), then DatabaseBusy. A clash with this
+    process's own connection in the other mode (the one-time read-only probe of `connect`) is waited
+    out the same way."""
+    wait_for = lock_wait_seconds() if wait is True else float(wait)
     deadline = time.monotonic() + wait_for
     told = False
     while True:
@@ -169,15 +174,15 @@ def _open(path: Path, read_only: bool, wait: bool = True) -> duckdb.DuckDBPyConn
                     raise DatabaseRefused(path, f"DuckDB 无法打开它（{message}）",
                                           f"DuckDB cannot open it ({message})") from exc
                 raise
-            if not wait or time.monotonic() >= deadline:
-                raise DatabaseBusy(path, wait_for if wait else 0, _holder(message)) from None
-            if not told:
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(path, wait_for, _holder(message)) from None
+            if not told and wait is True:
                 told = True
                 holder = _holder(message)
                 print(f"数据库正被另一个导入或构建占用{holder_zh(holder)}，正在等待…（最多 {wait_for:g} 秒）" if ui_lang() == "zh"
                       else f"The database is in use by another import or build{holder_en(holder)}; waiting… "
                            f"(up to {wait_for:g} s)", file=sys.stderr, flush=True)
-            time.sleep(0.2)
+            time.sleep(0.2 if wait is True else 0.02)
 
 
 def _refuse_foreign(path: Path, con: duckdb.DuckDBPyConnection) -> None:
@@ -192,10 +197,10 @@ def _refuse_foreign(path: Path, con: duckdb.DuckDBPyConnection) -> None:
                               f"it is another program's DuckDB database (tables {shown_en}, no Linli import history)")
 
 
-def connect(db_path: str | Path, read_only: bool = False, wait: bool = True,
+def connect(db_path: str | Path, read_only: bool = False, wait: bool | float = True,
             create: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the store: a Linli database or a new one (`create` False: FileNotFoundError instead); waits
-    while another linli process holds the lock (`wait` False: DatabaseBusy at once)."""
+    while another linli process holds the lock (`wait`: as for `_open`)."""
     path = Path(db_path)
     key = str(path.resolve())
     if path.exists() and _verified.get(key) == path.stat().st_ino:
@@ -272,7 +277,7 @@ class _Shared:
         # count) would otherwise fail each other with a conflict
         self.writes = threading.RLock()
 
-    def lend(self, path: Path, wait: bool, create: bool = True) -> duckdb.DuckDBPyConnection | None:
+    def lend(self, path: Path, wait: bool | float, create: bool = True) -> duckdb.DuckDBPyConnection | None:
         """A cursor; None when `create` is False and there is no store (a reader never creates one)."""
         if not create and not path.exists():
             return None
@@ -313,7 +318,7 @@ def _shared_for(path: Path) -> _Shared:
 
 
 @contextlib.contextmanager
-def borrowed(db_path: str | Path, wait: bool = True, create: bool = True):
+def borrowed(db_path: str | Path, wait: bool | float = True, create: bool = True):
     """A cursor on this process's shared connection to the store (opened, checked and waited for as
     `connect` does), for reads and writes that must not fail because another thread of the process is
     reading or writing. `create` False: None when there is no store, which is then not created."""
@@ -354,14 +359,15 @@ def writing(db_path: str | Path, create: bool = True):
 
 @contextlib.contextmanager
 def reading(db_path: str | Path):
-    """A cursor for reading that never waits and never fails: None while another process (an import or
-    build) holds the store, or before there is one. The dashboard reads records this way, so an edit
+    """A cursor for reading that hardly waits and never fails: None while another process (an import or
+    build) holds the store for longer than a glance (READ_GRACE_SECONDS: another process's own short
+    read is waited out), or before there is one. The dashboard reads records this way, so an edit
     shows on the next refresh without a build, and a page never hangs behind an import; threads of the
     same process share one connection (`borrowed`), so one reader never fails another."""
     path = Path(db_path)
     shared = _shared_for(path)
     try:
-        con = shared.lend(path, wait=False, create=False)
+        con = shared.lend(path, wait=READ_GRACE_SECONDS, create=False)
     except (duckdb.Error, DatabaseBusy, DatabaseRefused):
         con = None
     try:
