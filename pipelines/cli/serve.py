@@ -33,6 +33,9 @@ def streamlit_options(host: str, port: int) -> dict[str, str]:
         "browser.gatherUsageStats": "false",
         "server.enableCORS": "true",
         "server.enableXsrfProtection": "true",
+        # A closed tab's browser session (its state, uploads and /media/ download files) is dropped after
+        # this many seconds instead of Streamlit's 120; a login outlives it in the cookie.
+        "server.disconnectedSessionTTL": "60",
         # a deployed dashboard does not reload its code when a file changes (nor drop its sessions)
         "server.fileWatcherType": "none",
         "server.runOnSave": "false",

@@ -17,7 +17,8 @@ def test_the_server_runs_with_these_settings_and_no_others():
     assert serve.streamlit_options("127.0.0.1", 8501) == {
         "server.address": "127.0.0.1", "server.port": "8501", "server.headless": "true",
         "browser.serverAddress": "localhost", "browser.gatherUsageStats": "false", "server.enableCORS": "true",
-        "server.enableXsrfProtection": "true", "server.fileWatcherType": "none", "server.runOnSave": "false"}
+        "server.enableXsrfProtection": "true", "server.disconnectedSessionTTL": "60", "server.fileWatcherType": "none",
+        "server.runOnSave": "false"}
     lan = serve.streamlit_options("0.0.0.0", 9000)
     # listening on every interface, the printed address is still given, so nothing is looked up
     assert lan["server.address"] == "0.0.0.0" and lan["browser.serverAddress"] == "localhost"
@@ -70,3 +71,10 @@ def test_the_server_script_is_an_st_app_that_streamlit_run_discovers():
     from streamlit.web.server.app_discovery import discover_asgi_app
     found = discover_asgi_app(serve.SERVER)
     assert found.is_asgi_app and found.app_name == "app"
+
+
+def test_a_bare_streamlit_run_of_the_project_also_stays_on_this_machine_and_offline():
+    import tomllib
+    config = tomllib.loads((serve.ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1" and config["browser"]["serverAddress"] == "localhost"
+    assert config["browser"]["gatherUsageStats"] is False and config["server"]["disconnectedSessionTTL"] == 60
