@@ -32,8 +32,8 @@ _FULLWIDTH = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘ�
 # ---- the one definition of a phone or ID-card number inside text ---------------------------
 # Served to polars (Rust's regex) by the import and to Python's re by every single text (a file name,
 # a message, a minute, a header): the same pattern strings, so the two cannot drift. Rust's regex has
-# no look-around, so a number is bounded by a captured non-digit (or the text's ends); both engines'
-# \d and \s are Unicode-aware, so full-width digits are recognised as written and kept as written.
+# no look-around, so a number is bounded by a captured non-digit (or the text's ends); \d is Unicode's
+# in both, so full-width digits are recognised as written and kept as written.
 # Digits may be grouped where people group them (139 1234 5678, (139)1234-5678, +86 139…,
 # 110105 19491231 002X), by any one separator below; ungrouped runs of other lengths (amounts,
 # dates, postcodes, order numbers) never match.
@@ -54,7 +54,7 @@ IDCARD_MASK = "${1}${2}***********${3}${4}"
 PERSONAL_VALUE = IDCARD_IN_TEXT + "|" + PHONE_IN_TEXT
 # the whole value is one number (an id column's cell, a header cell that is data), surrounding spaces aside
 BARE_VALUE = "^[" + _SPACE + "]*(?:" + _PHONE + "|" + _IDCARD + ")[" + _SPACE + "]*$"
-_SEPARATORS = r"[\s.\-()（）]"
+# Identity, not masking: a personal column's value reduced to its digits (separators and +86 gone) names one person.
 BARE_PHONE = re.compile(r"(?:(?:\+|00)?86)?(1[3-9]\d{9})")
 BARE_IDCARD = re.compile(r"\d{17}[\dX]")
 
@@ -152,12 +152,6 @@ def key_for_store(remembered: str | None) -> tuple[bytes, str]:
 
 
 # ---- recognising personal data ------------------------------------------------------------
-
-def fullwidth_to_ascii(text: pl.Expr) -> pl.Expr:
-    for f, h in _FULLWIDTH.items():
-        text = text.str.replace_all(chr(f), chr(h), literal=True)
-    return text
-
 
 def holds_personal_value(text: pl.Expr) -> pl.Expr:
     """True where the text contains a mainland mobile number or an 18-character ID-card number."""
