@@ -28,7 +28,7 @@ from pipelines.records import access, users
 IDLE = session_cookie.IDLE
 # How stale an account may be in this process: a removed user is shut out within this time.
 ACCOUNT_TTL = dt.timedelta(seconds=10)
-USER, STAMP, SEEN, NOTE = "auth_user", "auth_stamp", "auth_seen", "auth_note"
+USER, STAMP, SEEN, OPENED, NOTE = "auth_user", "auth_stamp", "auth_seen", "auth_opened", "auth_note"
 # the cookie's session, a ticket to swap for the cookie, and "clear the cookie" after a logout
 SID, TICKET, CLEAR = "auth_sid", "auth_ticket", "auth_clear_cookie"
 # What a logout keeps of the browser session: the language its note is shown in. Nothing else.
@@ -116,7 +116,8 @@ def user_name() -> str | None:
 
 def session_for(account: users.Account) -> dict:
     """The session keys of a signed-in account (set at login; tests set them to skip the form)."""
-    return {USER: account.name, STAMP: account.changed_at, SEEN: users.now()}
+    at = users.now()
+    return {USER: account.name, STAMP: account.changed_at, SEEN: at, OPENED: at}
 
 
 def _forget(note_key: str | None = None) -> None:
@@ -145,7 +146,7 @@ def _restore() -> None:
         if why == "auth.timed_out":
             st.session_state[NOTE] = why
         return
-    st.session_state.update({USER: row.name, STAMP: row.stamp, SEEN: users.now(), SID: sid})
+    st.session_state.update({USER: row.name, STAMP: row.stamp, SEEN: users.now(), OPENED: row.opened, SID: sid})
 
 
 def _current(db: str) -> users.Account | None:
@@ -163,8 +164,9 @@ def _current(db: str) -> users.Account | None:
             _forget(why or "auth.ended")
             return None
     else:
-        seen = st.session_state.get(SEEN)
-        if seen is None or users.now() - seen > IDLE:
+        seen, opened = st.session_state.get(SEEN), st.session_state.get(OPENED)
+        at = users.now()
+        if seen is None or opened is None or at - seen > IDLE or at - opened > session_cookie.LONGEST:
             _forget("auth.timed_out")
             return None
     account = _lookup(db, name)

@@ -67,6 +67,8 @@ class Sessions:
             at = users.now()
             if found is None or found[2] <= at:
                 return None
+            # rows past the longest a session may live are of no use to anyone
+            self._rows = {k: v for k, v in self._rows.items() if at - v.opened <= LONGEST}
             sid = secrets.token_urlsafe(32)
             self._rows[sid] = Session(found[0], found[1], at, at)
             return sid
@@ -91,9 +93,6 @@ class Sessions:
         with self._lock:
             if sid in self._rows:
                 self._rows[sid].ended = True
-            at = users.now()
-            # ended or expired rows are kept no longer than a session could have lived
-            self._rows = {k: v for k, v in self._rows.items() if at - v.opened <= LONGEST}
 
 
 SESSIONS = Sessions()
