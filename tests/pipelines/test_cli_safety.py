@@ -187,7 +187,7 @@ def test_linli_demo_writes_only_owner_only_files(tmp_path):
                              "--communities", "1", "--weeks", "3"], check=False, cwd=ROOT, env=env, capture_output=True,
                             text=True, preexec_fn=lambda: os.umask(0o022), timeout=300)
     assert result.returncode == 0, result.stderr
-    found = {p.relative_to(data).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in data.rglob("*")}
+    found = {p.relative_to(data).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in [data, *data.rglob("*")]}
     assert {"linli.duckdb", "keys/person.key", "linli.serving/CURRENT", "demo/楼栋信息.csv"} <= set(found)
     assert any(name.startswith("linli.serving/build-") for name in found)
     assert {name: mode for name, mode in found.items() if mode & 0o077} == {}
