@@ -1,18 +1,23 @@
-"""Read an .xlsx sheet into rows of cell values, by its content and in bounded memory.
+"""Read an .xlsx sheet into text columns, by its content and in bounded memory.
 
-A sheet's declared `<dimension>` is often stale, and a 5 KB file can claim a cell at XFD1048576 or
-hide an 800 MB string. So before the Rust reader (calamine) builds its dense grid, the sheet's XML
-is scanned as a stream: the rows and columns its cells really use, how many cells there are, and
-the longest text. A sheet beyond SPEC §4's limits is refused; a sparse one (a stray far cell) is
-read row by row by openpyxl instead, whose memory does not grow with the empty area.
+A sheet's declared `<dimension>` is often stale, and a 5 KB file can claim a cell at XFD1048576,
+hide an 800 MB string, or hold 20,000,000 cells of `<v>1</v>` in 600 KB. So before anything is
+read, the sheet's XML is scanned as a stream: the rows and columns its cells really use, how many
+cells there are, and the longest text. A sheet beyond SPEC §4's limits is refused. A small sheet
+is read by the Rust reader (calamine), whose grid costs about 70 bytes a cell of the sheet's area;
+any other sheet is read row by row (openpyxl), keeping only the columns under the header row and
+packing them into text every few hundred thousand cells, so memory follows the cells kept.
 """
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+import polars as pl
 
 from pipelines.errors import FileRefused
 
@@ -24,11 +29,17 @@ MAX_XML_BYTES = 2 << 30                  # uncompressed size of one sheet or the
 # One cell's XML (rich text runs, tags between its characters) may be longer than its text, never this long.
 MAX_CELL_XML = 4 << 20
 CELL_STARTS = (b"<c ", b"<c>", b"<si>", b"<si ", b"<row", b"</sheetData")
-DENSE_SLACK = 1_000_000                  # empty cells the dense reader may allocate beyond 2 per real one
+# calamine builds the whole grid (about 70 bytes a cell, empty or not) before giving one row: only
+# a sheet this small (~140 MB of grid at most) goes that fast way.
+DENSE_CELLS = 2_000_000
+PACK_CELLS = 200_000                     # cells held as Python values before they are packed into text columns
+HEAD_ROWS = 30
 CHUNK = 1 << 20
 _CELL_COLUMN = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})\d')
 _CELL_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,4}(\d{1,9})"')
 _ROW = re.compile(rb'<row\b[^>]*?\br="(\d{1,9})"')
+# A cell without its address (r="B7") is placed by counting; its column is then unknown to the scan.
+_UNADDRESSED = re.compile(rb'<c>|<c\s(?![^>]*\br=)[^>]*>')
 
 
 @dataclass
@@ -36,6 +47,7 @@ class SheetShape:
     rows: int
     columns: int
     cells: int
+    unaddressed: bool = False          # some cell has no r="…": its column is known only when the row is read
 
 
 def _column_number(letters: bytes) -> int:
@@ -81,6 +93,7 @@ def _scan(z: zipfile.ZipFile, member: str, file_name: str, shape: bool) -> Sheet
         raise _refuse(file_name, f"工作表解压后超过 {MAX_XML_BYTES >> 30} GB，超出可导入的大小。请拆分后再导入。",
                       f"a sheet unpacks to more than {MAX_XML_BYTES >> 30} GB, beyond what can be imported. Split it.")
     max_row = max_col = rows = cells = 0
+    unaddressed = False
     run = 0            # characters since the last '<' (text of one cell, at most)
     since = 0          # bytes since the last cell (or shared string) began
     tail = b""
@@ -111,16 +124,21 @@ def _scan(z: zipfile.ZipFile, member: str, file_name: str, shape: bool) -> Sheet
                 numbers = _CELL_ROW.findall(window) + _ROW.findall(window)
                 if numbers:
                     max_row = max(max_row, max(map(int, numbers)))
+                unaddressed = unaddressed or _UNADDRESSED.search(window) is not None
                 tail = chunk[-256:]
-    return SheetShape(max(max_row, rows), max_col, cells)
+    return SheetShape(max(max_row, rows), max_col, cells, unaddressed)
 
 
-def _cells_of_row(row) -> list:
-    return [c.value if c is not None and hasattr(c, "value") else None for c in row]
+def _too_large(file_name: str, name: str, rows: int, columns: int) -> FileRefused:
+    return _refuse(file_name, f"工作表“{name}”的内容超出范围（{rows:,} 行、{columns:,} 列；上限 {MAX_ROWS:,} 行、"
+                              f"{MAX_COLUMNS:,} 列）。常见原因是远处某个单元格里有多余内容：请删除多余的行列后另存。",
+                   f"sheet '{name}' is too large ({rows:,} rows, {columns:,} columns; the limit is "
+                   f"{MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns). Often a stray cell far away: delete unused rows "
+                   "and columns and save again.")
 
 
-def read_rows(path: Path, file_name: str, sheet: str | None) -> tuple[list[list[object]], list[int]]:
-    """Every non-empty row of the sheet, and the spreadsheet row number of each."""
+def _checked_sheet(path: Path, file_name: str, sheet: str | None) -> tuple[str, SheetShape]:
+    """The sheet's name and shape, refusing a damaged, encrypted or oversized workbook before reading a cell."""
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -139,17 +157,26 @@ def read_rows(path: Path, file_name: str, sheet: str | None) -> tuple[list[list[
         shape = _scan(z, paths[name], file_name, shape=True)
         _scan(z, "xl/sharedStrings.xml", file_name, shape=False)
     if shape.rows > MAX_ROWS or shape.columns > MAX_COLUMNS:
-        raise _refuse(file_name, f"工作表“{name}”的内容超出范围（{shape.rows:,} 行、{shape.columns:,} 列；上限 {MAX_ROWS:,} 行、"
-                                 f"{MAX_COLUMNS:,} 列）。常见原因是远处某个单元格里有多余内容：请删除多余的行列后另存。",
-                      f"sheet '{name}' is too large ({shape.rows:,} rows, {shape.columns:,} columns; the limit is "
-                      f"{MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns). Often a stray cell far away: delete unused rows "
-                      "and columns and save again.")
-    if shape.rows * shape.columns <= 2 * shape.cells + DENSE_SLACK:
-        return _dense(path, file_name, name)
-    return _sparse(path, file_name, name)
+        raise _too_large(file_name, name, shape.rows, shape.columns)
+    return name, shape
 
 
-def _dense(path: Path, file_name: str, name: str) -> tuple[list[list[object]], list[int]]:
+def _damaged(file_name: str, exc: Exception) -> FileRefused:
+    return _refuse(file_name, f"Excel 文件无法读取（{exc}）。请在 Excel 中重新另存为 .xlsx。",
+                   f"the Excel file cannot be read ({exc}). Save it again as .xlsx in Excel.")
+
+
+def _rows(path: Path, file_name: str, name: str, shape: SheetShape, small: bool) -> Iterator[tuple[int, list]]:
+    """(spreadsheet row number, cell values) from the first row holding a value on; rows between are
+    given too (empty), so that an index into the rows is the same whichever reader ran. `small`: the
+    caller reads a few rows only, so the whole grid is not worth building."""
+    if not small and not shape.unaddressed and shape.rows * shape.columns <= DENSE_CELLS:
+        yield from _dense(path, file_name, name)
+    else:
+        yield from _streamed(path, file_name, name)
+
+
+def _dense(path: Path, file_name: str, name: str) -> Iterator[tuple[int, list]]:
     import python_calamine
 
     try:
@@ -157,29 +184,109 @@ def _dense(path: Path, file_name: str, name: str) -> tuple[list[list[object]], l
         with open(path, "rb") as fh:
             sheet = python_calamine.CalamineWorkbook.from_filelike(fh).get_sheet_by_name(name)
         first = sheet.start[0] + 1 if sheet.start else 1
-        rows = sheet.to_python()          # blank rows too: the reader drops them, keeping the numbering
-        numbers = list(range(first, first + len(rows)))
-    except Exception as exc:  # calamine raises its own error types for damaged parts
-        raise _refuse(file_name, f"Excel 文件无法读取（{exc}）。请在 Excel 中重新另存为 .xlsx。",
-                      f"the Excel file cannot be read ({exc}). Save it again as .xlsx in Excel.") from None
-    return rows, numbers
+        yield from enumerate(sheet.iter_rows(), start=first)
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for damaged parts
+        raise _damaged(file_name, exc) from None
 
 
-def _sparse(path: Path, file_name: str, name: str) -> tuple[list[list[object]], list[int]]:
+def _streamed(path: Path, file_name: str, name: str) -> Iterator[tuple[int, list]]:
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl's errors for damaged parts have no common type
+        raise _damaged(file_name, exc) from None
+    try:
         ws = wb[name]
         ws.reset_dimensions()      # read by content, not by the declared size
-        rows, numbers = [], []
-        for row in ws.iter_rows():
-            values = _cells_of_row(row)
-            if any(v not in (None, "") for v in values):
-                rows.append(values)
-                numbers.append(next(c.row for c in row if getattr(c, "row", None)))
+        started = False
+        # openpyxl gives every row from row 1, a missing one as (): the position is the row's number
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if len(values) > MAX_COLUMNS:      # cells without an address escape the scan's column count
+                raise _too_large(file_name, name, number, len(values))
+            started = started or any(v not in (None, "") for v in values)
+            if started:
+                yield number, list(values)
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - as above
+        raise _damaged(file_name, exc) from None
+    finally:
         wb.close()
-    except Exception as exc:
-        raise _refuse(file_name, f"Excel 文件无法读取（{exc}）。请在 Excel 中重新另存为 .xlsx。",
-                      f"the Excel file cannot be read ({exc}). Save it again as .xlsx in Excel.") from None
+
+
+def _blank(values) -> bool:
+    return all(v is None or v == "" for v in values)
+
+
+def read_rows(path: Path, file_name: str, sheet: str | None, limit: int = HEAD_ROWS) -> tuple[list[list[object]], list[int]]:
+    """The sheet's first `limit` rows from its first non-empty one (empty ones between included), and the
+    spreadsheet row number of each: enough to recognise a header, never the whole sheet."""
+    name, shape = _checked_sheet(Path(path), file_name, sheet)
+    rows, numbers = [], []
+    for number, values in _rows(Path(path), file_name, name, shape, small=True):
+        rows.append(values)
+        numbers.append(number)
+        if len(rows) >= limit:
+            break
+    while rows and _blank(rows[-1]):
+        rows.pop(), numbers.pop()
     return rows, numbers
+
+
+def read_sheet(path: Path, file_name: str, sheet: str | None,
+               find_header: Callable[[list[list[object]], list[int]], int],
+               to_text: Callable[[list[object]], list | pl.Series],
+               head: int = HEAD_ROWS) -> tuple[list[object], pl.DataFrame, int] | None:
+    """The header row, the rows under it as text columns c0…cN plus `_xlsx_row`, and the header's row number.
+
+    `find_header` gets the first `head` rows and their numbers and returns the header's index (-1: none,
+    and nothing more is read). Only the columns up to the header's last named one are kept; empty rows
+    are left out; `to_text` turns one column's values into text. None: no header row."""
+    path = Path(path)
+    name, shape = _checked_sheet(path, file_name, sheet)
+    rows = _rows(path, file_name, name, shape, small=False)
+    first, numbers = [], []
+    for number, values in rows:
+        first.append(values)
+        numbers.append(number)
+        if len(first) >= head:
+            break
+    h = find_header(first, numbers) if first else -1
+    if h < 0:
+        rows.close()
+        return None
+    header = list(first[h])
+    while header and header[-1] in (None, ""):
+        header.pop()
+    width = len(header)
+    packed: list[list[pl.Series]] = [[] for _ in range(width)]
+    packed_numbers: list[pl.Series] = []
+    batch: list[list[object]] = []
+    batch_numbers: list[int] = []
+    per_batch = max(1, PACK_CELLS // max(width, 1))
+
+    def pack() -> None:
+        for i in range(width):
+            column = to_text([r[i] if i < len(r) else None for r in batch])
+            packed[i].append(pl.Series(f"c{i}", column, dtype=pl.Utf8))
+        packed_numbers.append(pl.Series("_xlsx_row", batch_numbers, dtype=pl.Int64))
+        batch.clear()
+        batch_numbers.clear()
+
+    def later():
+        yield from zip(numbers[h + 1:], first[h + 1:])
+        yield from rows
+
+    for number, values in later():
+        kept = values[:width]
+        if _blank(kept):
+            continue
+        batch.append(kept)
+        batch_numbers.append(number)
+        if len(batch) >= per_batch:
+            pack()
+    pack()
+    first.clear()
+    frame = pl.DataFrame([pl.concat(parts, rechunk=True) for parts in packed] + [pl.concat(packed_numbers)])
+    return header, frame, numbers[h]
