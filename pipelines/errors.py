@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import re
 
+from pipelines.masking import mask_text
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -15,7 +17,6 @@ def ui_lang() -> str:
 def safe_text(text: str) -> str:
     """A name from outside (a path, a file name) fit for a message: no terminal escapes, no phone or
     ID-card number (张三13800138000.csv -> 张三138****8000.csv)."""
-    from pipelines.personal import mask_text  # here, not above: personal's key errors are FileRefused
     return mask_text(_CONTROL.sub("", str(text)))
 
 
