@@ -151,6 +151,10 @@ async def take_ticket(request):
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    # Only our own page's navigation may swap a ticket: a link on another site carrying someone's ticket
+    # would sign its visitor in as that someone (login CSRF). Browsers that send no Sec-Fetch-Site pass.
+    if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+        return response
     sid = SESSIONS.redeem(request.query_params.get("ticket", ""))
     if sid is not None:
         response.set_cookie(COOKIE, sign(sid), max_age=int(LONGEST.total_seconds()), **_cookie_args(request))

@@ -256,6 +256,17 @@ def test_the_ticket_route_sets_an_httponly_strict_cookie_and_returns_to_the_page
     assert again.headers["location"] == "/weekly" and "set-cookie" not in again.headers     # a ticket is used once
 
 
+def test_a_ticket_in_a_link_on_another_site_signs_nobody_in(clock):
+    ticket = session_cookie.SESSIONS.ticket("dir_x", clock.at)
+    for site in ("cross-site", "same-site", "none"):
+        response = asyncio.run(session_cookie.take_ticket(_request("/_linli/session", f"ticket={ticket}",
+                                                                   headers={"sec-fetch-site": site})))
+        assert response.status_code == 303 and "set-cookie" not in response.headers
+    ours = asyncio.run(session_cookie.take_ticket(_request("/_linli/session", f"ticket={ticket}",
+                                                           headers={"sec-fetch-site": "same-origin"})))
+    assert _set_cookie(ours).startswith(f"{session_cookie.COOKIE}=")
+
+
 def test_over_https_the_cookie_is_secure(clock):
     ticket = session_cookie.SESSIONS.ticket("dir_x", clock.at)
     response = asyncio.run(session_cookie.take_ticket(_request("/_linli/session", f"ticket={ticket}",
