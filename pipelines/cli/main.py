@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.cli import alerts, records, report, users
+from pipelines.cli import alerts, records, report, serve, users
 from pipelines.cli.common import OutputRefused, Outputs, confirm, db_path, os_user, ui_lang
 from pipelines.database import DatabaseBusy, DatabaseRefused, verify
 from pipelines.errors import FileRefused, UserError, safe_text
@@ -138,25 +138,6 @@ def _day(text: str):
         raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 2025-04-14 / not a date, write it as 2025-04-14") from None
 
 
-def cmd_serve(args) -> int:
-    from pipelines.build.runner import build, snapshot_is_stale
-    if snapshot_is_stale(db_path(args)):
-        print("正在构建看板数据……" if ui_lang() == "zh" else "Building the dashboard data…")
-        build(db_path(args))
-    app = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-    env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    # run from the project folder so Streamlit finds .streamlit/config.toml (theme, offline settings)
-    os.chdir(app.parent.parent)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Become Streamlit rather than wait for it as a child: a SIGTERM/SIGINT to `linli serve` then
-    # reaches the server itself, and stopping it can never leave an orphan holding the port.
-    os.execve(sys.executable, cmd, env)
-    return 1  # not reached
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linli", description="Linli 邻里治理看板")
     p.add_argument("--db", help="database path (default: $LINLI_DB or data/linli.duckdb)")
@@ -179,9 +160,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="bring staging, marts and kpi up to date (incrementally where it can)")
     b.add_argument("--full", action="store_true", help="rebuild everything from the stored rows")
     b.set_defaults(func=cmd_build)
-    s = sub.add_parser("serve", help="start the dashboard")
-    s.add_argument("--port", type=int, default=8501)
-    s.set_defaults(func=cmd_serve)
+    serve.add_cli(sub)
     u = sub.add_parser("undo", help="undo one import, restoring what it replaced")
     u.add_argument("import_id", type=int)
     u.set_defaults(func=cmd_undo)
