@@ -257,9 +257,10 @@ def save_alert_rule(community: str, rule_id: str, user: str | None = None, **cha
     """A rule edited on a check page, written to the store with its history and audit row, if the access
     policy lets the viewer change the community's alert rules (access.NotAllowed otherwise)."""
     from pipelines.records import alert_rules
-    access.require(viewer(), "alert_rules", community)
+    account = viewer()
+    access.require(account, "alert_rules", community)   # before the store is opened: a refusal waits for no lock
     with writing(db_path()) as con:
-        alert_rules.set_rule(con, community, rule_id, user=user, **changes)
+        alert_rules.set_rule(con, community, rule_id, account=account, user=user, **changes)
     _alert_rules.clear()
 
 

@@ -1,5 +1,7 @@
 """The alert-rule editor on the check pages: change a threshold, a level or the switch of a rule, or add
-a rule on any metric (SPEC §8). Written to the store at once, with history and audit (pipelines/records/alert_rules.py)."""
+a rule on any metric (SPEC §8). Written to the store at once, with history and audit (pipelines/records/alert_rules.py).
+Who may not change them (a member, an official: pipelines/records/access.py) gets the rules as a plain table and
+no form; the write asks the policy again, so a form would not help anyway."""
 from __future__ import annotations
 
 import pandas as pd
@@ -37,20 +39,26 @@ def editor(v: View) -> None:
             v.tr("rules.col.enabled"): [r.enabled for r in found],
             v.tr("rules.col.source"): [v.tr("rules.default" if r.is_default else "rules.own") for r in found],
         })
+        rule_column = {"rule": st.column_config.TextColumn(v.tr("rules.col.rule"))}
+        if not allowed:
+            st.dataframe(table, hide_index=True, width="stretch", column_config=rule_column)
+            st.caption(v.tr("rules.read_only"))
+            return
         levels = {label("alert_rules.level", lv, v.lang): lv for lv in LEVELS}
         edited = st.data_editor(
-            table, hide_index=True, width="stretch", key=f"rules_{v.community}", disabled=not allowed or [
+            table, hide_index=True, width="stretch", key=f"rules_{v.community}", disabled=[
                 "rule", v.tr("rules.col.metric"), v.tr("rules.col.condition"), v.tr("rules.col.unit"),
                 v.tr("rules.col.source")],
-            column_config={"rule": st.column_config.TextColumn(v.tr("rules.col.rule")),
+            column_config={**rule_column,
                            v.tr("rules.col.level"): st.column_config.SelectboxColumn(options=list(levels))})
         changes = []
         for r, (_, row) in zip(found, edited.iterrows()):
-            new = dict(threshold=float(row[v.tr("rules.col.threshold")]) / _scale(r.metric),
-                       level=levels.get(row[v.tr("rules.col.level")], r.level), enabled=bool(row[v.tr("rules.col.enabled")]))
+            new = {"threshold": float(row[v.tr("rules.col.threshold")]) / _scale(r.metric),
+                   "level": levels.get(row[v.tr("rules.col.level")], r.level),
+                   "enabled": bool(row[v.tr("rules.col.enabled")])}
             if (new["threshold"], new["level"], new["enabled"]) != (r.threshold, r.level, r.enabled):
                 changes.append((r, new))
-        if allowed and changes and st.button(v.tr("rules.save", n=len(changes)), key=f"rules_save_{v.community}"):
+        if changes and st.button(v.tr("rules.save", n=len(changes)), key=f"rules_save_{v.community}"):
             try:
                 for r, new in changes:
                     q.save_alert_rule(v.community, r.rule_id, user=user, **new)
@@ -59,10 +67,7 @@ def editor(v: View) -> None:
                 return
             st.success(v.tr("rules.saved", n=len(changes)))
             st.rerun()
-        if allowed:
-            _new_rule_form(v, user)
-        else:
-            st.caption(v.tr("rules.read_only"))
+        _new_rule_form(v, user)
 
 
 def _new_rule_form(v: View, user: str | None) -> None:
@@ -89,4 +94,4 @@ def _new_rule_form(v: View, user: str | None) -> None:
             st.rerun()
 
 
-__all__ = ["editor", "describe"]
+__all__ = ["describe", "editor"]

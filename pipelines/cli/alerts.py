@@ -44,9 +44,10 @@ def cmd_set(args) -> int:
     lang = ui_lang()
     with writing(db_path(args)) as con:
         if args.default:
-            done = reset_rule(con, args.community, args.rule)
+            # account=None: the command line runs as the store's owner (pipelines/records/access.py)
+            done = reset_rule(con, args.community, args.rule, account=None)
         else:
-            rule = set_rule(con, args.community, args.rule, metric=args.metric, condition=args.when,
+            rule = set_rule(con, args.community, args.rule, account=None, metric=args.metric, condition=args.when,
                             threshold=args.threshold, level=args.level,
                             enabled=None if args.on is None else args.on == "on")
     if args.default:

@@ -338,6 +338,7 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
         protection = protect(con, raw)
         report.hashed_columns = protection.hashed_columns
         checked = check(raw)
+        _refuse_scope_changes(con, kind, checked.accepted, allowed_communities, raw.file_name)
         step(0.55, "store")
         with transaction(con):   # the whole import or none of it, even when the process is killed
             _apply(con, feed, raw, checked, raw.sha256, report)
@@ -380,6 +381,80 @@ def _refuse_foreign_rows(con, raw, allowed) -> None:
                       f"communities ({', '.join(ids)}); this account may only import its own community's data "
                       f"({', '.join(sorted(allowed)) or 'none'}). Nothing of the file was imported: remove those "
                       "rows and upload it again, or ask an admin to import it.")
+
+
+# ---- the communities list decides scope: only an admin changes it (issue 15 item 10) ----------------
+# A community's street puts it under that street's officials and its name is how registers name it, so
+# an account limited to its own community (a director) may import the list only as it stands: its other
+# columns (households, location) may change, never a community's name or street, nor a new community.
+SCOPE_COLUMNS = ("name", "street")
+
+
+def _scope_rows(con, raw_rows: str | None = None, params: list | None = None) -> dict[str, tuple]:
+    """community id -> (name, street) as current (or as current would be over `raw_rows`)."""
+    sql = f"SELECT community_id, {', '.join(SCOPE_COLUMNS)} FROM ({current_rows_sql('communities', raw_rows)})"
+    return {r[0]: tuple(r[1:]) for r in con.execute(sql, params or []).fetchall()}
+
+
+def _scope_changes(before: dict[str, tuple], after: dict[str, tuple], ids) -> tuple[list[str], list[str]]:
+    """What would change, said in both languages: a new community, or a name or street of one."""
+    zh, en = [], []
+    for cid in sorted(set(ids)):
+        if cid not in before:
+            zh.append(f"新建社区 {cid}")
+            en.append(f"a new community {cid}")
+            continue
+        if cid not in after:
+            zh.append(f"删去社区 {cid}")
+            en.append(f"community {cid} would be gone")
+            continue
+        for column, word_zh, old, new in zip(SCOPE_COLUMNS, ("名称", "所属街道"), before[cid], after[cid]):
+            if old != new:
+                zh.append(f"社区 {cid} 的{word_zh}“{old or ''}”→“{new or ''}”")
+                en.append(f"community {cid}'s {column} '{old or ''}' -> '{new or ''}'")
+    return zh, en
+
+
+def _refuse_scope_changes(con, kind: str, accepted: pl.DataFrame, allowed, file_name: str) -> None:
+    """An import of the communities list by a limited account (`allowed` not None) that would add a
+    community or change a name or street: refused whole (FileRefused), nothing stored."""
+    if kind != "communities" or allowed is None or accepted.height == 0:
+        return
+    before = _scope_rows(con)
+    given = accepted.select("community_id", *SCOPE_COLUMNS, ROW)
+    after = dict(before)
+    after.update({r[0]: tuple(r[1:-1]) for r in given.iter_rows()})   # the lowest row wins, as stored
+    moved = [r[0] for r in given.iter_rows() if before.get(r[0]) != after[r[0]] or r[0] not in before]
+    if not moved:
+        return
+    zh, en = _scope_changes(before, after, moved)
+    rows = sorted(int(r[-1]) for r in given.iter_rows() if r[0] in moved)
+    raise FileRefused(file_name,
+                      f"第 {'、'.join(map(str, rows[:10]))} 行会改动社区名单中决定查看范围的内容（{'；'.join(zh)}）。"
+                      "社区的编号、名称和所属街道只能由管理员修改。文件没有导入任何一行；请让这些列保持名单中的原样后"
+                      "重新上传，或请管理员修改。",
+                      f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:10]))} would change what decides "
+                      f"access in the communities list ({'; '.join(en)}). A community's id, name and street are "
+                      "changed by an admin only. Nothing of the file was imported: keep those columns as the list "
+                      "has them and upload it again, or ask an admin to change them.")
+
+
+def _refuse_scope_undo(con, kind: str, import_id: int, allowed) -> None:
+    """Undoing a communities import by a limited account that would bring back another name or street (or
+    drop a community): refused, as importing that change would be."""
+    if kind != "communities" or allowed is None:
+        return
+    before = _scope_rows(con)
+    after = _scope_rows(con, f"(SELECT * FROM {raw_table('communities')} WHERE _import_id <> ?)", [import_id])
+    moved = [c for c in before.keys() | after.keys() if before.get(c) != after.get(c)]
+    if not moved:
+        return
+    zh, en = _scope_changes(before, after, moved)
+    raise UserError(f"撤销第 {import_id} 次导入会改动社区名单中决定查看范围的内容（{'；'.join(zh)}）。"
+                    "社区的编号、名称和所属街道只能由管理员修改，请管理员撤销。",
+                    f"undoing import #{import_id} would change what decides access in the communities list "
+                    f"({'; '.join(en)}). A community's id, name and street are changed by an admin only: "
+                    "ask an admin to undo it.")
 
 
 def _remember_people(con, protection, import_id: int) -> None:
@@ -480,6 +555,7 @@ def undo(db_path: str | Path, import_id: int, user: str | None = None, allowed_c
                 raise UserError(f"第 {import_id} 次导入不只含本社区的数据，这个账号不能撤销它。请管理员撤销。",
                                 f"import #{import_id} holds more than this account's community; "
                                 "this account may not undo it. Ask an admin to undo it.")
+        _refuse_scope_undo(con, row[2], import_id, allowed_communities)
         if row[0] != "applied":
             raise UserError(f"第 {import_id} 次导入（{row[1]}）已经撤销过了。", f"import #{import_id} ({row[1]}) is already undone.")
         with transaction(con):

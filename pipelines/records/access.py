@@ -27,11 +27,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "actions": COMMUNITY_STAFF,                             # 整改事项: add, change status
     "cases": COMMUNITY_STAFF,                               # 协商议题: open, move on, parties, meetings …
     "feedback": COMMUNITY_STAFF,                            # the monthly feedback round entered by hand
-    # DISAGREEMENT for the trust issue: SPEC §9 lists rules with the director ("everything, imports,
-    # undo, rules") and the old auth.CAN["rules"] allowed only director and admin, but nothing read it:
-    # the alert-rule editor let every role but official edit, members included. The table keeps that
-    # behaviour until the trust issue settles it.
-    "alert_rules": COMMUNITY_STAFF,
+    # 提醒规则: settled by the trust issue (15, item 9) as SPEC §9 has it, rules are the director's (and an
+    # admin's): a rule decides what every colleague is alerted to, so a member reads them and does not
+    # change them. pipelines/records/alert_rules.py asks this row on every write, not only the editor.
+    "alert_rules": frozenset({OPEN, "admin", "director"}),
 }
 # Roles whose writes may touch any community; every other role writes to its own community alone.
 ANY_COMMUNITY = frozenset({OPEN, "admin"})

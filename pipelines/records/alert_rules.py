@@ -1,7 +1,8 @@
 """Alert rules (SPEC §8): per community, a threshold on any `kpi` metric, absolute or as a change
 against the previous period. Defaults ship (the numbers are in pipelines/records/rules.py); a community's
 own rules live in the store, in a table no build, import, undo or demo run touches, with the
-history of every change and an audit row for each.
+history of every change and an audit row for each. Every change names the account making it and is
+refused (access.NotAllowed) unless the access policy lets that account change that community's rules.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import duckdb
 from pipelines.database import has_table, reading
 from pipelines.errors import UserError
 from pipelines.feeds import Word, typed_words, value_typed
-from pipelines.records import audit, rules
+from pipelines.records import access, audit, rules
+from pipelines.records.users import Account
 
 TABLE = "alert_rules"
 HISTORY = "alert_rules_history"
@@ -106,11 +108,15 @@ def _word(value: str | None, words: dict[str, str], allowed: tuple[str, ...], wh
     return value
 
 
-def set_rule(con: duckdb.DuckDBPyConnection, community_id: str, rule_id: str, *, metric: str | None = None,
-             condition: str | None = None, threshold: float | None = None, level: str | None = None,
-             enabled: bool | None = None, user: str | None = None) -> AlertRule:
+def set_rule(con: duckdb.DuckDBPyConnection, community_id: str, rule_id: str, *, account: Account | None,
+             metric: str | None = None, condition: str | None = None, threshold: float | None = None,
+             level: str | None = None, enabled: bool | None = None, user: str | None = None) -> AlertRule:
     """Change a rule (a default or the community's own) or add one; returns it as now stored.
+    `account`: who changes it, always given (None: no login, the command line or the open demo); refused
+    with access.NotAllowed, nothing written, unless the policy lets it change this community's rules.
     Runs in the caller's transaction: the rule, its history row and the audit row go together."""
+    access.require(account, "alert_rules", community_id)
+    user = account.name if account is not None else user
     ensure(con)
     rule_id = rule_id.strip()
     condition = _word(condition, CONDITION_WORDS, CONDITIONS, "条件", "condition")
@@ -141,8 +147,12 @@ def set_rule(con: duckdb.DuckDBPyConnection, community_id: str, rule_id: str, *,
     return rule
 
 
-def reset_rule(con: duckdb.DuckDBPyConnection, community_id: str, rule_id: str, user: str | None = None) -> bool:
-    """Back to the shipped default (a rule of the community's own is removed). False when nothing was stored."""
+def reset_rule(con: duckdb.DuckDBPyConnection, community_id: str, rule_id: str, *, account: Account | None,
+               user: str | None = None) -> bool:
+    """Back to the shipped default (a rule of the community's own is removed). False when nothing was stored.
+    `account` as for set_rule."""
+    access.require(account, "alert_rules", community_id)
+    user = account.name if account is not None else user
     ensure(con)
     old = next((r for r in _stored(con, community_id) if r.rule_id == rule_id), None)
     if old is None:

@@ -147,7 +147,7 @@ def test_each_roles_navigation_holds_exactly_its_pages(db, name):
 @pytest.mark.parametrize("name", list(ACCOUNTS))
 def test_each_roles_forms_on_the_weekly_check_are_what_the_policy_allows(db, name):
     """The alert-rule editor and the action-item forms are offered exactly where pipelines/records/access.py
-    allows them: a member edits alert rules (as the editor always let members), an official edits nothing."""
+    allows them: a member edits action items but only reads alert rules, an official edits nothing."""
     role, own, _, _ = ACCOUNTS[name]
     at = open_as(db, name, "weekly", c=own[0])
     assert not at.exception, [e.value for e in at.exception]

@@ -124,7 +124,7 @@ def test_a_points_state_follows_the_communitys_near_capacity_rule_as_its_alert_d
     shutil.copytree(serving_dir(near_db), serving_dir(db))
     if near_rule is not None:
         with writing(db) as con:
-            alert_rules.set_rule(con, "A", "near_capacity", threshold=near_rule)
+            alert_rules.set_rule(con, "A", "near_capacity", account=None, threshold=near_rule)
     queries._alert_rules.clear()     # the pages reread the rules every few seconds; the test does not wait
     monkeypatch.setenv("LINLI_DB", str(db))
     at = open_page("weekly", c="A", g="week", p="2025-06-02")

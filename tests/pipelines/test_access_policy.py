@@ -16,8 +16,7 @@ from pipelines.records.users import Account
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = (OPEN, "admin", "director", "member", "official")
 # action -> (open, admin, director, member, official): who may, written out by hand.
-# alert_rules: members may, as the editor always let them (the old auth.CAN["rules"] said director and
-# admin only, but nothing read it); the trust issue decides.
+# alert_rules: the director's and an admin's (SPEC §9), settled by issue 15 item 9; members read them.
 EXPECTED = {
     "pages":       (True, True, True, True, True),
     "street":      (True, True, False, False, True),
@@ -26,7 +25,7 @@ EXPECTED = {
     "actions":     (True, True, True, True, False),
     "cases":       (True, True, True, True, False),
     "feedback":    (True, True, True, True, False),
-    "alert_rules": (True, True, True, True, False),
+    "alert_rules": (True, True, True, False, False),
 }
 STAMP = dt.datetime(2025, 6, 1)
 ACCOUNTS = {
@@ -68,7 +67,7 @@ def test_the_communities_each_account_may_write_to():
 def test_require_refuses_a_role_and_a_foreign_community_in_both_languages():
     require(None, "alert_rules", "A")
     require(ACCOUNTS["admin"], "import", "B")
-    require(ACCOUNTS["member"], "alert_rules", "B")
+    require(ACCOUNTS["director"], "alert_rules", "A")
     with pytest.raises(NotAllowed) as refused:
         require(ACCOUNTS["official"], "actions", "A")
     assert refused.value.message("zh") == "这个账号（official）不能修改整改事项（社区 A），没有保存任何改动。"
@@ -77,6 +76,8 @@ def test_require_refuses_a_role_and_a_foreign_community_in_both_languages():
         require(ACCOUNTS["member"], "cases", "A")
     with pytest.raises(NotAllowed):
         require(ACCOUNTS["member"], "import")
+    with pytest.raises(NotAllowed, match="may not change alert rules for community B"):
+        require(ACCOUNTS["member"], "alert_rules", "B")
 
 
 # ---- the walk: every form and every write of the dashboard asks the policy --------------------------

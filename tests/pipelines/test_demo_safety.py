@@ -35,8 +35,8 @@ def db(tmp_path):
     con = connect(db)
     try:
         with transaction(con):
-            alert_rules.set_rule(con, "Z", "overdue", threshold=3)
-            alert_rules.set_rule(con, "A", "noise_outside", threshold=4)
+            alert_rules.set_rule(con, "Z", "overdue", account=None, threshold=3)
+            alert_rules.set_rule(con, "A", "noise_outside", account=None, threshold=4)
     finally:
         con.close()
     return db
