@@ -45,7 +45,7 @@ def save(v: View, what: str, *args, done_key: str = "gov.saved", **values) -> bo
         q.save_governance(v.snap, v.scope, what, *args, community=v.community if what.endswith(".add") else None,
                           user=user, **values)
     except (UserError, DatabaseBusy) as exc:   # a refusal, or an import that kept the store past the wait
-        st.error(exc.message(v.lang))
+        st.error(fmt.plain(exc.message(v.lang)))
         return False
     st.session_state["gov_note"] = v.tr(done_key)
     st.rerun()

@@ -179,7 +179,7 @@ def submit(v: View, day: dt.date, edited: pd.DataFrame, choices: dict[str, str],
     try:
         rows = round_rows(v, edited, choices)
     except EntryError as exc:
-        st.error(str(exc))
+        st.error(fmt.plain(str(exc)))
         return
     taken = q.taken_response_ids(v.snap, v.scope, v.community, f"{v.community}-H{day:%Y%m%d}-")
     if taken is None:
@@ -194,7 +194,7 @@ def submit(v: View, day: dt.date, edited: pd.DataFrame, choices: dict[str, str],
                                        "feedback", Profile(name="", kind="feedback"), user,
                                        allowed_communities=auth.writable("feedback"))
     if outcome.refused is not None:
-        st.error(v.tr("feedback.err.refused", message=outcome.refused.message(v.lang)))
+        st.error(v.tr("feedback.err.refused", message=fmt.plain(outcome.refused.message(v.lang))))
         return
     report = outcome.report
     text = v.tr("feedback.saved", n=report.rows_new + report.rows_replaced, id=report.import_id,

@@ -78,7 +78,7 @@ def mapping_editor(key: str, kind: str, seen: browser_upload.Preview, base) -> "
         st.caption(tr("import.edit_help"))
         community = st.text_input(tr("import.community"), key=f"{key}_community")
         for i, header in enumerate(h for h in seen.headers if h.strip()):
-            pick = st.selectbox(header, options, key=f"{key}_map_{i}",
+            pick = st.selectbox(fmt.plain(header), options, key=f"{key}_map_{i}",
                                 format_func=lambda o: names.get(o) or field_name(kind, o))
             if pick != browser_upload.KEEP:
                 choices[header] = pick
@@ -124,14 +124,14 @@ def run(upload: browser_upload.Upload, kind: str, profile) -> None:
 def one_file(f) -> None:
     upload = browser_upload.Upload(f.name, f.getvalue())
     key = "imp_" + upload.digest[:12]
-    st.subheader(tr("import.file_h", name=upload.name))
+    st.subheader(tr("import.file_h", name=fmt.plain(upload.name)))
     if f"{key}_recognised" not in st.session_state:
         st.session_state[f"{key}_recognised"] = browser_upload.recognise(upload, db, writable())
     kind, suggested = st.session_state[f"{key}_recognised"]
     if kind is None:
         st.warning(tr("import.kind_unknown"))
     elif suggested is not None:
-        st.caption(tr("import.recognised_profile", kind=label("kind", kind, lang), profile=suggested.label or suggested.name))
+        st.caption(tr("import.recognised_profile", kind=label("kind", kind, lang), profile=fmt.plain(suggested.label or suggested.name)))
     else:
         st.caption(tr("import.recognised", kind=label("kind", kind, lang)))
     kinds = list(FEEDS)
@@ -141,7 +141,7 @@ def one_file(f) -> None:
     notice = st.empty()      # a refusal shows above the editor, and only while the edit has not cured it
     seen = preview(upload, kind, profile)
     if seen.refused is not None and not seen.headers:
-        notice.error(seen.refused.message(lang))
+        notice.error(fmt.plain(seen.refused.message(lang)))
         return
     found = seen.raw.profile if seen.raw is not None else None
     base = profiles.find(db, found, writable()) if profile == AUTO and found else (None if profile == AUTO else profile)
@@ -150,7 +150,7 @@ def one_file(f) -> None:
         profile = changed
         seen = preview(upload, kind, changed)
     if seen.refused is not None:
-        notice.error(seen.refused.message(lang))
+        notice.error(fmt.plain(seen.refused.message(lang)))
         return
     show_preview(kind, seen)
     if changed is not None or (base is not None and base.name):
@@ -158,7 +158,7 @@ def one_file(f) -> None:
     # the import applies exactly the profile named here, not a choice made again when it runs
     applied = changed or base or profiles.Profile(name="", kind=kind)
     st.caption(fmt.plain(browser_upload.describe(applied, lang)))
-    if st.button(tr("import.go", name=upload.name), key=f"{key}_go", type="primary"):
+    if st.button(tr("import.go", name=fmt.plain(upload.name)), key=f"{key}_go", type="primary"):
         run(upload, kind, applied)
 
 
@@ -170,12 +170,12 @@ def results() -> None:
     waiting = q.quarantine(v.snap, v.scope) if v is not None else pd.DataFrame()
     for i, outcome in enumerate(done):
         if outcome.refused is not None:
-            st.error(outcome.refused.message(lang))
+            st.error(fmt.plain(outcome.refused.message(lang)))
             continue
         report = outcome.report
-        st.success(report.summary(lang))
+        st.success(fmt.plain(report.summary(lang)))
         for line in report.column_lines(lang):
-            st.caption(line)
+            st.caption(fmt.plain(line))
         if report.quarantined:
             st.warning(tr("import.quarantined_n", n=len(report.quarantined)))
             problems = pd.DataFrame({t("col.file_name", lang): report.file_name,
@@ -185,7 +185,7 @@ def results() -> None:
             mine = waiting[waiting["import_id"] == report.import_id] if not waiting.empty else waiting
             if not mine.empty:
                 fixable = pd.DataFrame([json.loads(r) for r in mine["raw"]])
-                ui.download_csv(tr("import.bad_download", name=report.file_name, n=len(fixable)), fixable,
+                ui.download_csv(tr("import.bad_download", name=fmt.plain(report.file_name), n=len(fixable)), fixable,
                                 f"fix_{report.import_id}.csv", key=f"fix_result_{i}")
     st.info(tr("import.built"))
 
@@ -200,10 +200,23 @@ def undo_box(history: pd.DataFrame) -> None:
     pick = st.selectbox(tr("import.undo_pick"), list(names), key="undo_pick",
                         format_func=lambda i: f"{i} · {names[i]}")
     if st.button(tr("import.undo_go"), key="undo_go"):
+        st.session_state["undo_asked"] = int(pick)     # one click only asks; the import stays until confirmed
+    if st.session_state.get("undo_asked") != int(pick):
+        return
+    row = applied[applied["import_id"] == pick].iloc[0]
+    st.warning(tr("import.undo_confirm", id=int(pick), name=fmt.plain(row["file_name"]),
+                  kind=label("kind", row["kind"], lang), when=fmt.datetime(row["imported_at"], lang),
+                  new=int(row["rows_new"]), replaced=int(row["rows_replaced"])))
+    yes, no = st.columns(2)
+    if no.button(tr("import.undo_cancel"), key="undo_cancel"):
+        st.session_state.pop("undo_asked", None)
+        st.rerun()
+    if yes.button(tr("import.undo_yes"), key="undo_yes", type="primary"):
+        st.session_state.pop("undo_asked", None)
         try:
             name = imports.undo_import(db, int(pick), user(), allowed_communities=writable())
         except UserError as exc:
-            st.error(tr("import.undo_failed", message=exc.message(lang)))
+            st.error(tr("import.undo_failed", message=fmt.plain(exc.message(lang))))
             return
         st.session_state["import_undone"] = (int(pick), name)
         st.rerun()
@@ -216,7 +229,7 @@ if not auth.can("import"):
     st.stop()
 st.markdown(t("import.how", lang))
 if writable() is not None:
-    st.caption(tr("import.scope_note", community="、".join(writable()) if lang == "zh" else ", ".join(writable())))
+    st.caption(tr("import.scope_note", community=fmt.plain("、".join(writable()) if lang == "zh" else ", ".join(writable()))))
 for problem in profiles.skipped(db):
     st.warning(fmt.plain(problem.message(lang)))
 uploaded = st.file_uploader(tr("import.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
@@ -226,7 +239,7 @@ for f in uploaded or []:
 results()
 if "import_undone" in st.session_state:
     undone_id, undone_name = st.session_state.pop("import_undone")
-    st.success(tr("import.undone", id=undone_id, name=undone_name))
+    st.success(tr("import.undone", id=undone_id, name=fmt.plain(undone_name)))
 if v is None:
     st.info(t("import.none", lang))
     st.stop()

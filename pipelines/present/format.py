@@ -27,16 +27,26 @@ def is_missing(value) -> bool:
 # "this character, literally" in CommonMark, so the escaped text renders exactly as typed.
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=:])")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+# Some of Streamlit's Markdown is found in the text after escapes are undone, where a backslash cannot
+# reach: GFM's bare links (`http://…`, `www.…`, `a@b.cn`; remark-gfm matches them in text nodes) and
+# Streamlit's `:material/icon:` and `:streamlit:` (matched in the source and in text nodes). An invisible
+# WORD JOINER (U+2060) between a colon and `//`, `material/` or `streamlit:`, after `@` and between `www`
+# and its dot breaks each pattern and changes nothing a reader sees (a time such as 12:00 is left alone).
+JOINER = "\u2060"
+_LINK_PARTS = re.compile(r"(?<=:)(?=/|material/|streamlit\\:)|(?<=@)|(?<=www)(?=\\\.)", re.IGNORECASE)
 
 
 def plain(text) -> str:
-    """Text from an imported file, made safe for Streamlit's Markdown elements (st.caption, st.error, ...).
+    """Text from an imported file, made safe for Streamlit's Markdown elements (st.caption, st.error, widget
+    labels, ...).
 
     Names like `![x](http://host/x.png)` would otherwise make every viewer's browser fetch that URL and
-    `[通知](http://...)` would become a link; escaped, they show exactly as they were typed. Line breaks
-    become spaces so that a name cannot start a heading, a list or a table on a line of its own.
+    `[通知](http://...)` or a bare `http://...` would become a link; escaped, they show exactly as they were
+    typed and link nowhere. Line breaks become spaces so that a name cannot start a heading, a list or a
+    table on a line of its own.
     """
-    return _MARKDOWN_SYNTAX.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    return _LINK_PARTS.sub(JOINER, escaped)
 
 
 def number(value, lang: str = "zh", digits: int = 0) -> str:

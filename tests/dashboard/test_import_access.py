@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
+from pipelines.present.format import plain
 from pipelines.present.i18n import t
 from pipelines.records import users
 from tests.conftest import Kpi, build_store
@@ -107,8 +108,8 @@ def test_a_director_uploading_a_and_b_rows_is_refused_and_b_is_untouched(db):
     assert at.caption[0].value == t("import.scope_note", "zh", community="A")
     upload(at, "混合.csv", MIXED)
     assert not at.exception
-    assert at.error[0].value == ("文件《混合.csv》无法导入：第 3、4 行属于其他社区（B），这个账号只能导入本社区（A）的数据。"
-                                 "文件没有导入任何一行；请删去这些行后重新上传，或请管理员导入。")
+    assert at.error[0].value == plain("文件《混合.csv》无法导入：第 3、4 行属于其他社区（B），这个账号只能导入本社区（A）的数据。"
+                                       "文件没有导入任何一行；请删去这些行后重新上传，或请管理员导入。")
     assert kpi_of(db, "B") == before_b and kpi_of(db, "A") == before_a
     assert store(db, "SELECT import_id, status FROM imports ORDER BY 1") == imports_before
     assert store(db, "SELECT count(*) FROM quarantine WHERE file_name = '混合.csv'") == [(0,)]
@@ -135,7 +136,8 @@ def test_a_directors_own_file_imports_and_undoes_under_his_name_and_b_is_untouch
     assert at.selectbox(key="undo_pick").options == ["5 · 本社区.csv", "2 · buildings.csv"]
     at.selectbox(key="undo_pick").set_value("5 · 本社区.csv")
     at.button(key="undo_go").click().run()
-    assert any(s.value == t("import.undone", "zh", id=5, name="本社区.csv") for s in at.success)
+    at.button(key="undo_yes").click().run()       # the first click only asks
+    assert any(s.value == t("import.undone", "zh", id=5, name=plain("本社区.csv")) for s in at.success)
     assert Kpi(db)("A", "week", WEEK, "orders.count") == orders_a
     assert store(db, "SELECT user_name, community_id FROM audit_log WHERE action = 'undo'") == [("dir_a", "A")]
 

@@ -12,22 +12,32 @@ import pytest
 import streamlit
 
 from pipelines.present import charts
-from pipelines.present.format import plain
+from pipelines.present.format import JOINER, plain
 from tests.dashboard.conftest import FORMULA_FILE, HTML_NAME, IMAGE_NAME, LINK_NAME
 from tests.dashboard.test_pages import open_page
 
 MARKDOWN_ELEMENTS = ["title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"]
 
 
+J = JOINER     # invisible; breaks the patterns Streamlit finds after escapes are undone (links, icons, logo)
+
+
 @pytest.mark.parametrize("text,shown", [
-    (IMAGE_NAME, r"\!\[x\]\(http\://127\.0\.0\.1\:9/x\.png\)"),
-    (LINK_NAME, r"\[官方通知\]\(http\://127\.0\.0\.1\:9/\)"),
+    (IMAGE_NAME, rf"\!\[x\]\(http\:{J}//127\.0\.0\.1\:9/x\.png\)"),
+    (LINK_NAME, rf"\[官方通知\]\(http\:{J}//127\.0\.0\.1\:9/\)"),
     ("<img src=x onerror=alert(1)>", r"\<img src\=x onerror\=alert\(1\)\>"),
     ("**粗体** _斜体_ `代码` ~删除~ $x$ :red[红]", r"\*\*粗体\*\* \_斜体\_ \`代码\` \~删除\~ \$x\$ \:red\[红\]"),
     ("1栋\n# 标题\r\n- 列表\t| 表格 |", r"1栋 \# 标题 \- 列表 \| 表格 \|"),
-    ("C:\\路径 &amp; www.example.com", r"C\:\\路径 \&amp; www\.example\.com"),
+    ("C:\\路径 &amp; www.example.com", rf"C\:\\路径 \&amp; www{J}\.example\.com"),
     ("东门驿站", "东门驿站"),
     (42, "42"),
+    # bare links (GFM autolinks), found by remark-gfm in the text once escapes are undone
+    ("http://evil.example/x", rf"http\:{J}//evil\.example/x"),
+    ("WWW.evil.example", rf"WWW{J}\.evil\.example"),
+    ("楼长 a@evil.example", rf"楼长 a@{J}evil\.example"),
+    # Streamlit's icons and logo, found in the source text and in text nodes
+    (":material/home: :streamlit: 12:00", rf"\:{J}material/home\: \:{J}streamlit\: 12\:00"),
+    ("**粗体**~~删~~:red[红色]$x^2$.csv", r"\*\*粗体\*\*\~\~删\~\~\:red\[红色\]\$x^2\$\.csv"),
 ])
 def test_plain_escapes_every_markdown_and_html_character(text, shown):
     assert plain(text) == shown
