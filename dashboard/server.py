@@ -1,6 +1,7 @@
-"""What `linli serve` runs: the dashboard (app.py) plus the two routes of the login cookie and the check
-that a WebSocket comes from this server's own pages (dashboard/session_cookie.py). `streamlit run` finds
-the st.App below and serves it; AppTest and the page tests start from app.py directly."""
+"""What `linli serve` runs: the dashboard (app.py), the two routes of the login cookie, and a guard that
+refuses other sites' WebSockets and serves /media/ downloads only within a session (all three in
+dashboard/session_cookie.py). `streamlit run` finds the st.App below and serves it; AppTest and the
+page tests start from app.py directly."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,4 +12,4 @@ from starlette.middleware import Middleware
 from dashboard import session_cookie
 
 app = st.App(str(Path(__file__).with_name("app.py")), routes=session_cookie.routes(),
-             middleware=[Middleware(session_cookie.SameOriginSockets)])
+             middleware=[Middleware(session_cookie.Guard)])

@@ -19,11 +19,15 @@ import datetime as dt
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from pipelines.build.runner import serving_dir
+from pipelines.database import DatabaseBusy, default_path
+from pipelines.errors import FileRefused
 from pipelines.records import users
 
 COOKIE = "linli_session"
@@ -181,18 +185,81 @@ def routes() -> list:
     return [Route(TICKET_ROUTE, take_ticket, methods=["GET"]), Route(LOGOUT_ROUTE, log_out, methods=["POST"])]
 
 
-class SameOriginSockets:
-    """Refuses a WebSocket opened by another site's page before Streamlit sees it. Streamlit would
-    otherwise compare such an origin with the machine's addresses, asking checkip.amazonaws.com for the
-    external one (SPEC §7: no network at run time), and a page of another site has no business here."""
+# Whether the dashboard runs open, asked of the store at most this often by the media check below.
+OPEN_TTL_SECONDS = 10.0
+_open_cache: list = [0.0, False]
+
+
+def runs_open() -> bool:
+    """True only while Linli runs as the open demo: a store without accounts, or a true first run (no
+    store and nothing served). A store that is missing beside a served snapshot, unreadable or busy
+    counts as closed, as on the pages (dashboard/auth.py)."""
+    if time.monotonic() < _open_cache[0]:
+        return _open_cache[1]
+    db = default_path()
+    try:
+        found = not serving_dir(db).exists() if not db.exists() else not users.accounts_exist(db)
+    except (FileRefused, OSError, DatabaseBusy):
+        found = False
+    _open_cache[:] = [time.monotonic() + OPEN_TTL_SECONDS, found]
+    return found
+
+
+def signed_in(cookie_value: str | None) -> bool:
+    """Whether a request's cookie names a live session of an account whose password is unchanged."""
+    sid = unsign(cookie_value)
+    if sid is None:
+        return False
+    row, _ = SESSIONS.resume(sid)
+    if row is None:
+        return False
+    try:
+        account = users.lookup(default_path(), row.name)
+    except (FileRefused, OSError, DatabaseBusy):
+        return False
+    return account is not None and account.changed_at == row.stamp
+
+
+def _headers(scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def _cookie_of(headers: dict[str, str]) -> str | None:
+    from http.cookies import CookieError, SimpleCookie
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except CookieError:
+        return None
+    return jar[COOKIE].value if COOKIE in jar else None
+
+
+class Guard:
+    """In front of Streamlit, two checks no Streamlit setting gives:
+
+    - a WebSocket opened by another site's page is refused before Streamlit sees it. Streamlit would
+      otherwise compare such an origin with the machine's addresses, asking checkip.amazonaws.com for
+      the external one (SPEC §7: no network at run time), and a page of another site has no business here;
+    - a download or image under /media/ is served only to a browser with a live session (unless the
+      dashboard runs open): Streamlit serves these to anyone holding the link, and a link's id is a hash
+      of the file's content, not a secret."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket":
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            headers = _headers(scope)
             if "origin" in headers and not _same_origin(headers):
                 await send({"type": "websocket.close", "code": 1008})
+                return
+        elif scope["type"] == "http" and scope.get("path", "").startswith("/media/"):
+            import anyio
+            headers = _headers(scope)
+            allowed = await anyio.to_thread.run_sync(lambda: runs_open() or signed_in(_cookie_of(headers)))
+            if not allowed:
+                from starlette.responses import Response
+                await Response("请先登录 / please log in first", status_code=403,
+                               headers={"Cache-Control": "no-store"})(scope, receive, send)
                 return
         await self.app(scope, receive, send)

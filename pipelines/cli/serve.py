@@ -33,6 +33,8 @@ def streamlit_options(host: str, port: int) -> dict[str, str]:
         "browser.gatherUsageStats": "false",
         "server.enableCORS": "true",
         "server.enableXsrfProtection": "true",
+        # off by default in 1.67; pinned, since it would let a client without a browser drive the pages
+        "server.enableAgentApi": "false",
         # A closed tab's browser session (its state, uploads and /media/ download files) is dropped after
         # this many seconds instead of Streamlit's 120; a login outlives it in the cookie.
         "server.disconnectedSessionTTL": "60",

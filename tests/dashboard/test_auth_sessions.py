@@ -296,7 +296,7 @@ def test_a_websocket_from_another_sites_page_is_refused_before_streamlit_sees_it
     async def send(message):
         sent.append(message)
 
-    guard = session_cookie.SameOriginSockets(streamlit)
+    guard = session_cookie.Guard(streamlit)
 
     def open_socket(origin: str | None):
         headers = [(b"host", b"192.168.1.5:8501")] + ([(b"origin", origin.encode())] if origin else [])
@@ -307,3 +307,40 @@ def test_a_websocket_from_another_sites_page_is_refused_before_streamlit_sees_it
     open_socket("http://192.168.1.5:8501")
     open_socket(None)
     assert reached == ["websocket", "websocket"]
+
+
+def _get_media(guard, cookie: str | None) -> tuple[list[str], list[dict]]:
+    reached: list[str] = []
+    sent: list[dict] = []
+
+    async def streamlit(scope, receive, send):
+        reached.append(scope["path"])
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    headers = [(b"host", b"127.0.0.1:8501")] + ([(b"cookie", cookie.encode())] if cookie else [])
+    asyncio.run(session_cookie.Guard(streamlit)({"type": "http", "method": "GET", "path": "/media/abc.csv",
+                                                 "headers": headers, "query_string": b""}, receive, send))
+    return reached, sent
+
+
+def test_a_download_link_is_served_only_to_a_browser_with_a_live_session(store, clock, monkeypatch):
+    monkeypatch.setattr(session_cookie, "_open_cache", [0.0, False])
+    sid = session_cookie.SESSIONS.redeem(session_cookie.SESSIONS.ticket("dir_x", users.lookup(store, "dir_x").changed_at))
+    good = f"{session_cookie.COOKIE}={session_cookie.sign(sid)}"
+    assert _get_media(None, good)[0] == ["/media/abc.csv"]
+    reached, sent = _get_media(None, None)
+    assert reached == [] and sent[0]["status"] == 403
+    assert _get_media(None, f"{session_cookie.COOKIE}=forged")[0] == []
+    users.passwd(store, "dir_x", "a new secret 12")          # the session's password is no longer the account's
+    assert _get_media(None, good)[0] == []
+
+
+def test_download_links_stay_open_while_the_dashboard_runs_open(tmp_path, monkeypatch):
+    monkeypatch.setenv("LINLI_DB", str(tmp_path / "none.duckdb"))     # a true first run
+    monkeypatch.setattr(session_cookie, "_open_cache", [0.0, False])
+    assert _get_media(None, None)[0] == ["/media/abc.csv"]

@@ -229,6 +229,29 @@ def test_a_new_password_ends_the_session_opened_with_the_old_one(served, browser
         context.close()
 
 
+def test_a_download_link_works_in_the_session_and_not_for_anyone_else_holding_it(served, browser):
+    context = browser.new_context(accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{served['url']}/glossary?lang=zh", timeout=WAIT_MS)
+        _login(page, "dir_a")
+        _heading(page, t("page.glossary", "zh"))
+        with page.expect_download(timeout=WAIT_MS) as download:
+            page.get_by_role("button", name=t("download", "zh")).first.click()
+        link = download.value.url
+        saved = Path(download.value.path()).read_bytes()
+        assert "/media/" in link and len(saved) > 100
+        again = context.request.get(link)            # the same browser, with its cookie
+        assert again.status == 200 and again.body() == saved
+        stranger = browser.new_context()
+        try:
+            assert stranger.request.get(link).status == 403
+        finally:
+            stranger.close()
+    finally:
+        context.close()
+
+
 def _listening_addresses(port: int) -> set[str]:
     """The local addresses with a listening TCP socket on `port`, from /proc (IPv4 and IPv6)."""
     found = set()

@@ -17,7 +17,7 @@ def test_the_server_runs_with_these_settings_and_no_others():
     assert serve.streamlit_options("127.0.0.1", 8501) == {
         "server.address": "127.0.0.1", "server.port": "8501", "server.headless": "true",
         "browser.serverAddress": "localhost", "browser.gatherUsageStats": "false", "server.enableCORS": "true",
-        "server.enableXsrfProtection": "true", "server.disconnectedSessionTTL": "60", "server.fileWatcherType": "none",
+        "server.enableXsrfProtection": "true", "server.enableAgentApi": "false", "server.disconnectedSessionTTL": "60", "server.fileWatcherType": "none",
         "server.runOnSave": "false"}
     lan = serve.streamlit_options("0.0.0.0", 9000)
     # listening on every interface, the printed address is still given, so nothing is looked up
