@@ -152,9 +152,8 @@ def _holder(message: str) -> str:
 
 def _open(path: Path, read_only: bool, wait: bool | float = True) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, waiting while another process holds the lock (True: the lock wait, saying so once;
-    a number: that many seconds, quietly; False: not at all), then DatabaseBusy. A clash with this
-    process's own connection in the other mode (the one-time read-only probe of `connect`) is waited
-    out the same way."""
+    a number: that many seconds, quietly; False: not at all), then DatabaseBusy. A read-write open that
+    clashes with this process's read-only one (the one-time probe of `connect`) is waited out the same way."""
     wait_for = lock_wait_seconds() if wait is True else float(wait)
     deadline = time.monotonic() + wait_for
     told = False
@@ -163,8 +162,9 @@ def _open(path: Path, read_only: bool, wait: bool | float = True) -> duckdb.Duck
             # absolute, so that DuckDB reads no special meaning (":memory:", "md:") into the name
             return duckdb.connect(str(path.absolute()), read_only=read_only)
         except duckdb.ConnectionException:
-            # DuckDB allows one configuration per file per process: a probe of another thread holds it
-            if time.monotonic() >= deadline:
+            # DuckDB allows one configuration per file per process: a read-write open waits out another
+            # thread's momentary read-only probe; a read-only open beside read-write ones fails at once
+            if read_only or time.monotonic() >= deadline:
                 raise
             time.sleep(0.01)
         except duckdb.IOException as exc:
