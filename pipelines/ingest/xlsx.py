@@ -246,6 +246,13 @@ def read_sheet(path: Path, file_name: str, sheet: str | None,
     path = Path(path)
     name, shape = _checked_sheet(path, file_name, sheet)
     rows = _rows(path, file_name, name, shape, small=False)
+    try:
+        return _under_header(rows, head, find_header, to_text)
+    finally:
+        rows.close()      # the streamed workbook is closed also when the header is refused midway
+
+
+def _under_header(rows: Iterator[tuple[int, list]], head: int, find_header, to_text):
     first, numbers = [], []
     for number, values in rows:
         first.append(values)
@@ -254,7 +261,6 @@ def read_sheet(path: Path, file_name: str, sheet: str | None,
             break
     h = find_header(first, numbers) if first else -1
     if h < 0:
-        rows.close()
         return None
     header = list(first[h])
     while header and header[-1] in (None, ""):
