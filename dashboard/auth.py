@@ -18,9 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import session_cookie
-from pipelines.build.runner import serving_dir
 from pipelines.database import DatabaseBusy, default_path
-from pipelines.errors import FileRefused
 from pipelines.present.format import plain
 from pipelines.present.i18n import t
 from pipelines.records import access, users
@@ -55,14 +53,10 @@ class StoreUnavailable(PermissionError):
 @st.cache_data(ttl=ACCOUNT_TTL, show_spinner=False)
 def _accounts_exist(db: str) -> bool:
     """False only on a true first run (no store and nothing served) or a store without accounts."""
-    if not Path(db).exists():
-        if serving_dir(db).exists():
-            raise StoreUnavailable("auth.store_missing")
-        return False
-    try:
-        return users.accounts_exist(db)
-    except (FileRefused, OSError):
-        raise StoreUnavailable("auth.store_unreadable") from None
+    state = session_cookie.store_state(Path(db))
+    if state.startswith("auth."):
+        raise StoreUnavailable(state)
+    return state == "accounts"
 
 
 @st.cache_data(ttl=ACCOUNT_TTL, show_spinner=False)

@@ -21,6 +21,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -190,16 +191,26 @@ OPEN_TTL_SECONDS = 10.0
 _open_cache: list = [0.0, False]
 
 
+def store_state(db: Path) -> str:
+    """Whether the dashboard runs open, the one answer for the pages (dashboard/auth.py) and the guard
+    below: "open" for a store without accounts or a true first run (no store and nothing served),
+    "accounts" when they exist, else why they cannot be read ("auth.store_missing": data is served
+    but the store is gone; "auth.store_unreadable"). Both of the last fail closed. DatabaseBusy passes."""
+    if not db.exists():
+        return "auth.store_missing" if serving_dir(db).exists() else "open"
+    try:
+        return "accounts" if users.accounts_exist(db) else "open"
+    except (FileRefused, OSError):
+        return "auth.store_unreadable"
+
+
 def runs_open() -> bool:
-    """True only while Linli runs as the open demo: a store without accounts, or a true first run (no
-    store and nothing served). A store that is missing beside a served snapshot, unreadable or busy
-    counts as closed, as on the pages (dashboard/auth.py)."""
+    """True only while Linli runs as the open demo (store_state); a busy store counts as closed."""
     if time.monotonic() < _open_cache[0]:
         return _open_cache[1]
-    db = default_path()
     try:
-        found = not serving_dir(db).exists() if not db.exists() else not users.accounts_exist(db)
-    except (FileRefused, OSError, DatabaseBusy):
+        found = store_state(default_path()) == "open"
+    except DatabaseBusy:
         found = False
     _open_cache[:] = [time.monotonic() + OPEN_TTL_SECONDS, found]
     return found
