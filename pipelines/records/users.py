@@ -336,6 +336,8 @@ def _record_login(path: Path, key: str, row, good: bool, password: str, at: dt.d
         if locked and locked > at:
             audit.record(con, "login.failed", user=key, community_id=community, reason="locked")
             return LoginResult(None, locked - at)
+        if good and con.execute(f"SELECT password_hash FROM {USERS} WHERE name = ?", [key]).fetchone() != (row[5],):
+            good = False   # the password was changed, or the account removed, since it was checked
         if good:
             con.execute(f"DELETE FROM {FAILURES} WHERE name = ?", [key])
             if _hasher.check_needs_rehash(row[5]):

@@ -173,3 +173,17 @@ def test_linli_users_add_refuses_a_phone_number(db, monkeypatch, capsys):
     assert main(["--db", str(db), "users", "add", "13912345678", "--role", "admin"]) == 1
     assert "用户名“139****5678”不可用：用户名不能是手机号或身份证号" in capsys.readouterr().err
     assert rows(db, "SELECT name FROM users") == [("dir_a",)]
+
+
+def test_a_password_changed_while_a_login_is_checked_lets_the_old_one_in_no_more(db, monkeypatch):
+    checked = users._verify
+
+    def verify_then_change(hashed, password):
+        good = checked(hashed, password)
+        users.passwd(db, "dir_a", "another secret 7")   # another session changes it meanwhile
+        return good
+
+    monkeypatch.setattr(users, "_verify", verify_then_change)
+    assert not users.authenticate(db, "dir_a", PASSWORD).ok
+    assert rows(db, "SELECT user_name, detail FROM audit_log WHERE action LIKE 'login%'") == \
+        [("dir_a", '{"reason": "password"}')]
