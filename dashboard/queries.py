@@ -159,15 +159,12 @@ def own_imports(scope: Scope, snap: str | None = None) -> tuple[int, ...] | None
 # his own import in the history (and may undo it) right after, not a few seconds later
 @st.cache_data(ttl=5, show_spinner=False)
 def _own_imports(db: str, scope: Scope, snap: str | None = None) -> tuple[int, ...]:
-    from pipelines.database import connect
+    from pipelines.database import borrowed
     from pipelines.records import audit
-    if not scope or not Path(db).exists():
+    if not scope:
         return ()
-    con = connect(db)
-    try:
-        return tuple(sorted(audit.imports_of(con, list(scope))))
-    finally:
-        con.close()
+    with borrowed(db, create=False) as con:   # the process's one connection: never fails another thread
+        return () if con is None else tuple(sorted(audit.imports_of(con, list(scope))))
 
 
 def imports(snap: str, scope: Scope) -> pd.DataFrame:
@@ -202,16 +199,13 @@ def audit_trail(snap: str, scope: Scope, limit: int = 1000) -> pd.DataFrame:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _audit_trail(db: str, communities: Scope | None, limit: int) -> pd.DataFrame:
-    from pipelines.database import connect
+    from pipelines.database import borrowed
     from pipelines.records import audit
     columns = ["seq", "recorded_at", "user_name", "action", "community_id", "detail"]
-    if not Path(db).exists() or communities == ():
+    if communities == ():
         return pd.DataFrame(columns=columns)
-    con = connect(db)
-    try:
-        rows = audit.trail(con, None if communities is None else list(communities), limit)
-    finally:
-        con.close()
+    with borrowed(db, create=False) as con:   # the process's one connection: never fails another thread
+        rows = [] if con is None else audit.trail(con, None if communities is None else list(communities), limit)
     return pd.DataFrame(rows, columns=columns)
 
 
