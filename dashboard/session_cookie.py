@@ -265,9 +265,10 @@ class Guard:
                 await send({"type": "websocket.close", "code": 1008})
                 return
         elif scope["type"] == "http" and scope.get("path", "").startswith("/media/"):
-            import anyio
+            from starlette.concurrency import run_in_threadpool
             headers = _headers(scope)
-            allowed = await anyio.to_thread.run_sync(lambda: runs_open() or signed_in(_cookie_of(headers)))
+            # the store is read off the event loop: a slow disk must not stall every other tab
+            allowed = await run_in_threadpool(lambda: runs_open() or signed_in(_cookie_of(headers)))
             if not allowed:
                 from starlette.responses import Response
                 await Response("请先登录 / please log in first", status_code=403,
