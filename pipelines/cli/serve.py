@@ -21,7 +21,18 @@ LOOPBACK = "127.0.0.1"
 WILDCARDS = ("0.0.0.0", "::", "")
 
 
-def streamlit_options(host: str, port: int) -> dict[str, str]:
+def allowed_hosts(host: str, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The host names a browser may reach the dashboard by. Streamlit accepts any Host header when
+    the list is empty, which lets a hostile page rebind its own DNS name to this machine and drive the
+    dashboard from the resident's browser; so the list is never empty: this machine's own names, the
+    address it listens on, and the names a LAN install is reached by (`--allowed-host`)."""
+    names = ["localhost", LOOPBACK]
+    if host not in WILDCARDS and host not in names:
+        names.append(host)
+    return names + [n for n in extra if n and n not in names]
+
+
+def streamlit_options(host: str, port: int, extra_hosts: list[str] | tuple[str, ...] = ()) -> dict[str, str | list[str]]:
     """The settings the server runs with, given on its command line so that no config file can
     widen them."""
     return {
@@ -41,13 +52,15 @@ def streamlit_options(host: str, port: int) -> dict[str, str]:
         # a deployed dashboard does not reload its code when a file changes (nor drop its sessions)
         "server.fileWatcherType": "none",
         "server.runOnSave": "false",
+        "server.allowedHosts": allowed_hosts(host, extra_hosts),
     }
 
 
-def streamlit_command(host: str, port: int) -> list[str]:
+def streamlit_command(host: str, port: int, extra_hosts: list[str] | tuple[str, ...] = ()) -> list[str]:
     cmd = [sys.executable, "-m", "streamlit", "run", str(SERVER)]
-    for name, value in streamlit_options(host, port).items():
-        cmd += [f"--{name}", value]
+    for name, value in streamlit_options(host, port, extra_hosts).items():
+        for one in (value if isinstance(value, list) else [value]):   # a list option: the flag once per value
+            cmd += [f"--{name}", one]
     return cmd
 
 
@@ -65,7 +78,7 @@ def cmd_serve(args) -> int:
     os.chdir(ROOT)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, streamlit_command(args.host, args.port), env)
+    os.execve(sys.executable, streamlit_command(args.host, args.port, args.allowed_host or ()), env)
     return 1  # not reached
 
 
@@ -74,4 +87,7 @@ def add_cli(sub) -> None:
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--host", default=LOOPBACK,
                    help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the LAN, behind TLS)")
+    s.add_argument("--allowed-host", action="append", metavar="NAME",
+                   help="a name or address browsers reach the dashboard by on the LAN or behind a proxy "
+                        "(repeatable; localhost and 127.0.0.1 are always allowed)")
     s.set_defaults(func=cmd_serve)

@@ -18,11 +18,22 @@ def test_the_server_runs_with_these_settings_and_no_others():
         "server.address": "127.0.0.1", "server.port": "8501", "server.headless": "true",
         "browser.serverAddress": "localhost", "browser.gatherUsageStats": "false", "server.enableCORS": "true",
         "server.enableXsrfProtection": "true", "server.enableAgentApi": "false", "server.disconnectedSessionTTL": "60", "server.fileWatcherType": "none",
-        "server.runOnSave": "false"}
+        "server.runOnSave": "false", "server.allowedHosts": ["localhost", "127.0.0.1"]}
     lan = serve.streamlit_options("0.0.0.0", 9000)
     # listening on every interface, the printed address is still given, so nothing is looked up
     assert lan["server.address"] == "0.0.0.0" and lan["browser.serverAddress"] == "localhost"
     assert serve.streamlit_options("192.168.1.5", 9000)["browser.serverAddress"] == "192.168.1.5"
+
+
+def test_the_host_names_a_browser_may_use_are_never_left_open():
+    # an empty list would let Streamlit accept any Host header (DNS rebinding)
+    assert serve.allowed_hosts("0.0.0.0") == ["localhost", "127.0.0.1"]
+    assert serve.allowed_hosts("192.168.1.5") == ["localhost", "127.0.0.1", "192.168.1.5"]
+    assert serve.allowed_hosts("0.0.0.0", ["linli.example.org", "localhost"]) == [
+        "localhost", "127.0.0.1", "linli.example.org"]
+    cmd = serve.streamlit_command("0.0.0.0", 9000, ["linli.example.org"])
+    flags = [cmd[i + 1] for i, part in enumerate(cmd) if part == "--server.allowedHosts"]
+    assert flags == ["localhost", "127.0.0.1", "linli.example.org"]
 
 
 class Became(BaseException):
@@ -52,8 +63,11 @@ def test_serve_binds_127_0_0_1_by_default_and_becomes_the_server_under_umask_077
     call, = exec_calls
     assert call["path"] == sys.executable and call["umask"] == 0o077 and call["cwd"] == str(serve.ROOT)
     assert call["argv"][:5] == [sys.executable, "-m", "streamlit", "run", str(serve.SERVER)]
-    options = dict(zip(call["argv"][5::2], call["argv"][6::2], strict=True))
-    assert options == {f"--{k}": v for k, v in serve.streamlit_options("127.0.0.1", 8502).items()}
+    options: dict[str, list[str]] = {}
+    for flag, value in zip(call["argv"][5::2], call["argv"][6::2], strict=True):
+        options.setdefault(flag, []).append(value)
+    assert options == {f"--{k}": v if isinstance(v, list) else [v]
+                       for k, v in serve.streamlit_options("127.0.0.1", 8502).items()}
     assert call["env"]["LINLI_DB"] == str(db.resolve())
     assert "TLS" not in capsys.readouterr().err
 
