@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.database import reading
+from pipelines.database import reading, writing
 from pipelines.errors import UserError
 from pipelines.records import users
 from tests.conftest import build_store
@@ -187,3 +187,21 @@ def test_a_password_changed_while_a_login_is_checked_lets_the_old_one_in_no_more
     assert not users.authenticate(db, "dir_a", PASSWORD).ok
     assert rows(db, "SELECT user_name, detail FROM audit_log WHERE action LIKE 'login%'") == \
         [("dir_a", '{"reason": "password"}')]
+
+
+def test_a_failed_login_meeting_a_transaction_conflict_is_tried_again_not_lost(db, monkeypatch):
+    record, conflicts = users._record_login, []
+
+    def conflict_first(*args):
+        if not conflicts:
+            conflicts.append(1)
+            with writing(db) as con:   # written, then refused at the end as DuckDB refuses a conflict
+                con.execute("INSERT INTO audit_log (action) VALUES ('rolled back')")
+                raise duckdb.TransactionException("TransactionContext Error: Conflict on tuple deletion!")
+        return record(*args)
+
+    monkeypatch.setattr(users, "_record_login", conflict_first)
+    assert users.authenticate(db, "dir_a", "wrong").wait is None
+    assert conflicts == [1]
+    assert rows(db, "SELECT name, failures FROM login_failures") == [("dir_a", 1)]
+    assert rows(db, "SELECT action FROM audit_log WHERE action IN ('login.failed', 'rolled back')") == [("login.failed",)]
