@@ -56,7 +56,7 @@ def _accounts_exist(db: str) -> bool:
     state = session_cookie.store_state(Path(db))
     if state.startswith("auth."):
         raise StoreUnavailable(state)
-    return state == "accounts"
+    return state == session_cookie.HAS_ACCOUNTS
 
 
 @st.cache_data(ttl=ACCOUNT_TTL, show_spinner=False)

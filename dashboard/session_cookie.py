@@ -191,15 +191,20 @@ OPEN_TTL_SECONDS = 10.0
 _open_cache: list = [0.0, False]
 
 
+# store_state's answers besides the two message keys; named, so that no comparison in the dashboard
+# reads like a role test (the policy alone names roles)
+RUNS_OPEN, HAS_ACCOUNTS = "open", "accounts"
+
+
 def store_state(db: Path) -> str:
     """Whether the dashboard runs open, the one answer for the pages (dashboard/auth.py) and the guard
     below: "open" for a store without accounts or a true first run (no store and nothing served),
     "accounts" when they exist, else why they cannot be read ("auth.store_missing": data is served
     but the store is gone; "auth.store_unreadable"). Both of the last fail closed. DatabaseBusy passes."""
     if not db.exists():
-        return "auth.store_missing" if serving_dir(db).exists() else "open"
+        return "auth.store_missing" if serving_dir(db).exists() else RUNS_OPEN
     try:
-        return "accounts" if users.accounts_exist(db) else "open"
+        return HAS_ACCOUNTS if users.accounts_exist(db) else RUNS_OPEN
     except (FileRefused, OSError):
         return "auth.store_unreadable"
 
@@ -209,7 +214,7 @@ def runs_open() -> bool:
     if time.monotonic() < _open_cache[0]:
         return _open_cache[1]
     try:
-        found = store_state(default_path()) == "open"
+        found = store_state(default_path()) == RUNS_OPEN
     except DatabaseBusy:
         found = False
     _open_cache[:] = [time.monotonic() + OPEN_TTL_SECONDS, found]
