@@ -18,6 +18,8 @@ TABLE = "audit_log"
 # length of one command, so every change it makes is audited under it; elsewhere (the open demo) none.
 ACTOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("linli_audit_actor", default=None)
 OS_PREFIX = "os:"
+# a login name that is no account, kept as this prefix and a keyed hash (records/users.py): never as typed
+UNKNOWN_PREFIX = "?"
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -48,6 +50,12 @@ def who(user_name: str | None, nobody: str, lang: str) -> str:
     if user_name.startswith(OS_PREFIX):
         account = user_name[len(OS_PREFIX):]
         return f"{nobody}（{account}）" if lang == "zh" else f"{nobody} ({account})"
+    if user_name.startswith(UNKNOWN_PREFIX):
+        # the hash's first digits tell repeated tries of one typed name apart, and nothing more
+        tag = user_name[len(UNKNOWN_PREFIX):][:6]
+        if lang == "zh":
+            return f"未知用户名（{tag}）" if tag else "未知用户名"
+        return f"unknown name ({tag})" if tag else "unknown name"
     return user_name
 
 

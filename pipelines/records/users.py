@@ -295,8 +295,8 @@ def _typed_name_key(con, name: str) -> str:
     try:
         key, _ = key_for_store(remembered)
     except KeyRefused:   # the key is lost: imports are refused and say so; a login only loses the detail
-        return "?"
-    return "?" + hmac.new(key, b"login name:" + name.encode(), hashlib.sha256).hexdigest()[:12]
+        return audit.UNKNOWN_PREFIX
+    return audit.UNKNOWN_PREFIX + hmac.new(key, b"login name:" + name.encode(), hashlib.sha256).hexdigest()[:12]
 
 
 def _locked_until(con, key: str) -> dt.datetime | None:

@@ -205,3 +205,11 @@ def test_a_failed_login_meeting_a_transaction_conflict_is_tried_again_not_lost(d
     assert conflicts == [1]
     assert rows(db, "SELECT name, failures FROM login_failures") == [("dir_a", 1)]
     assert rows(db, "SELECT action FROM audit_log WHERE action IN ('login.failed', 'rolled back')") == [("login.failed",)]
+
+
+def test_an_unknown_login_name_reads_as_such_in_the_trail_never_as_typed():
+    from pipelines.records.audit import who
+    assert who("?3fa2c1d9e0b7", "命令行", "zh") == "未知用户名（3fa2c1）"
+    assert who("?3fa2c1d9e0b7", "command line", "en") == "unknown name (3fa2c1)"
+    assert who("?", "命令行", "zh") == "未知用户名"        # the key was lost: one bucket, no tag
+    assert who("wang", "命令行", "zh") == "wang"
