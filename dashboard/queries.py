@@ -102,6 +102,12 @@ kpi_series = _cached(snapshot_reader.kpi_series)
 street_measures = _cached(snapshot_reader.street_measures)
 
 
+street_periods = _cached(snapshot_reader.street_periods)
+
+
+street_series = _cached(snapshot_reader.street_series)
+
+
 rules = _cached(snapshot_reader.rules)
 
 

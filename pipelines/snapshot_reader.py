@@ -141,6 +141,22 @@ def street_measures(snap: str, scope: Scope, grain: str, period: dt.date) -> pd.
                   [list(scope), grain, period])
 
 
+def street_periods(snap: str, scope: Scope, grain: str) -> list[dt.date]:
+    """Every period any of the scope's communities has (the street comparison's choice of period)."""
+    df = _frame(snap, """SELECT DISTINCT period_start FROM kpi
+                          WHERE list_contains(?::VARCHAR[], community_id) AND grain = ? ORDER BY 1""",
+                [list(scope), grain])
+    return [d.date() for d in pd.to_datetime(df["period_start"])]
+
+
+def street_series(snap: str, scope: Scope, grain: str, measure: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """community_id, period_start, value of one street measure for start <= period_start <= end (the trends)."""
+    return _frame(snap, """SELECT community_id, period_start, value FROM mart_street_measures
+                            WHERE list_contains(?::VARCHAR[], community_id) AND grain = ? AND measure = ?
+                              AND period_start BETWEEN ? AND ? ORDER BY community_id, period_start""",
+                  [list(scope), grain, measure, start, end])
+
+
 def rules(snap: str, scope: Scope, community: str) -> dict:
     df = _frame(snap, "SELECT * FROM community_rules_effective WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?",
                 [list(scope), community])
