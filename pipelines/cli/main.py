@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -93,7 +94,7 @@ def cmd_demo(args) -> int:
                 "all imported data and imports its own; action items, cases, accounts, rules and the audit trail stay.",
                 yes=args.yes)
     run_demo(db, communities=args.communities, weeks=args.weeks, seed=args.seed, out_dir=args.out,
-             write=outputs.write)
+             write=outputs.write, end=args.end)
     return 0
 
 
@@ -138,6 +139,20 @@ def _day(text: str):
         raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 2025-04-14 / not a date, write it as 2025-04-14") from None
 
 
+def demo_end(text: str) -> dt.date:
+    """--end: the demo's last day, a Sunday (its data runs in whole weeks, Monday to Sunday)."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 2026-11-29 / not a date, write it as 2026-11-29") from None
+    if day.weekday() != 6:
+        sunday = day - dt.timedelta(days=day.weekday() + 1)
+        raise argparse.ArgumentTypeError(
+            f"{text} 不是星期日：演示数据按整周（周一到周日）生成，请给一个星期日，例如 {sunday} / "
+            f"{text} is not a Sunday: the demo's data runs in whole weeks (Monday to Sunday); give a Sunday, e.g. {sunday}")
+    return day
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linli", description="Linli 邻里治理看板")
     p.add_argument("--db", help="database path (default: $LINLI_DB or data/linli.duckdb)")
@@ -146,6 +161,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--communities", type=int, default=4)
     d.add_argument("--weeks", type=int, default=52)
     d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--end", type=demo_end, metavar="YYYY-MM-DD",
+                   help="the data's last day, a Sunday (default: the last Sunday before today)")
     d.add_argument("--out", help="folder for the demo files (default: data/demo next to the database)")
     d.add_argument("--yes", action="store_true", help="replace imported data that is not the demo's without asking")
     d.add_argument("--force", action="store_true", help="replace files in --out that are not earlier demo files")

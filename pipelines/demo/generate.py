@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-START = dt.date(2025, 1, 6)              # a Monday
-RULE_ADOPTED = dt.date(2025, 4, 14)      # livestreams only 09:00–20:00 from this day
-GATE_POINT_OPENS = dt.date(2025, 7, 7)   # the parcel point at the community gate
+# The story's days count from the data's first Monday, so they move with `end` (SPEC §2: the data ends on
+# the last Sunday before the demo is run): the 09:00–20:00 livestream rule in week 14, the parcel point at the
+# community gate in week 26. Seasons (618, 双11) stay on the calendar.
+RULE_WEEK, GATE_WEEK = 14, 26
 STREET = "金桥街道"
 CENTER = (26.5783, 106.7135)             # Guiyang
 
@@ -27,6 +28,29 @@ COMMUNITY_SIZES = [3000, 1800, 2400, 1200, 2100, 1500, 2700, 900]
 CARRIERS = ["中通", "圆通", "韵达", "申通", "极兔", "顺丰", "京东", "邮政"]
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林")
 GIVEN = list("芳敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华兰玉梅")
+
+
+def today() -> dt.date:
+    """The day the demo is run (tests put their own day here)."""
+    return dt.date.today()
+
+
+def last_sunday_before(today: dt.date) -> dt.date:
+    """The demo's default last day: the newest whole week before today (a Sunday gives the one before)."""
+    return today - dt.timedelta(days=today.weekday() + 1)
+
+
+def first_day(end: dt.date, weeks: int) -> dt.date:
+    """The Monday `weeks` whole weeks before the day after `end`."""
+    return end + dt.timedelta(days=1) - dt.timedelta(weeks=weeks)
+
+
+def rule_adopted(start: dt.date) -> dt.date:
+    return start + dt.timedelta(weeks=RULE_WEEK)
+
+
+def gate_point_opens(start: dt.date) -> dt.date:
+    return start + dt.timedelta(weeks=GATE_WEEK)
 
 
 @dataclass
@@ -49,9 +73,9 @@ def _communities(n: int) -> list[Community]:
     return out
 
 
-def _day_factor(days: np.ndarray) -> np.ndarray:
+def _day_factor(start: dt.date, days: np.ndarray) -> np.ndarray:
     """Order volume multiplier per day: weekends, 618, 双11, 双12, slow growth."""
-    dates = [START + dt.timedelta(days=int(d)) for d in days]
+    dates = [start + dt.timedelta(days=int(d)) for d in days]
     f = np.array([1.15 if d.weekday() >= 5 else 1.0 for d in dates])
     for i, d in enumerate(dates):
         md = (d.month, d.day)
@@ -64,10 +88,10 @@ def _day_factor(days: np.ndarray) -> np.ndarray:
     return f * (1 + 0.3 * days / 365)
 
 
-def _times(rng, day_index: np.ndarray, hour_weights: np.ndarray) -> np.ndarray:
+def _times(rng, start: dt.date, day_index: np.ndarray, hour_weights: np.ndarray) -> np.ndarray:
     hours = rng.choice(24, size=day_index.size, p=hour_weights / hour_weights.sum())
     seconds = rng.integers(0, 3600, size=day_index.size)
-    base = np.datetime64(START, "s")
+    base = np.datetime64(start, "s")
     return base + (day_index.astype("int64") * 86400 + hours * 3600 + seconds).astype("timedelta64[s]")
 
 
@@ -98,7 +122,9 @@ def plain_write(path: Path, data: bytes, kind: str) -> Path:
 
 
 class DemoWriter:
-    def __init__(self, out_dir: Path, communities: list[Community], days: int, seed: int, write=plain_write):
+    def __init__(self, out_dir: Path, communities: list[Community], days: int, seed: int, write=plain_write,
+                 start: dt.date | None = None):
+        self.start = start or first_day(last_sunday_before(today()), days // 7)
         self.out = out_dir
         self.write = write
         self.cs = communities
@@ -157,8 +183,8 @@ class DemoWriter:
             n_s = max(12, c.households // 50)
             kinds = rng.choice(["group_buy", "livestream", "coop", "shop"], size=n_s, p=[0.42, 0.25, 0.05, 0.28])
             kinds[0] = "coop"
-            started = [START - dt.timedelta(days=int(rng.integers(30, 700))) if rng.random() < 0.7
-                       else START + dt.timedelta(days=int(rng.integers(0, max(1, self.days - 30)))) for _ in range(n_s)]
+            started = [self.start - dt.timedelta(days=int(rng.integers(30, 700))) if rng.random() < 0.7
+                       else self.start + dt.timedelta(days=int(rng.integers(0, max(1, self.days - 30)))) for _ in range(n_s)]
             sellers = pl.DataFrame({"seller_id": [f"{c.cid}-S{i + 1:03d}" for i in range(n_s)], "community_id": c.cid,
                                     "building_id": [str(rng.choice(ids)) for _ in range(n_s)],
                                     "kind": kinds.tolist(), "started_on": started})
@@ -173,7 +199,7 @@ class DemoWriter:
     # --- orders ---------------------------------------------------------------------------
     def orders(self) -> None:
         rng, days = self.rng, np.arange(self.days)
-        factor = _day_factor(days)
+        factor = _day_factor(self.start, days)
         channels = np.array(["团购", "直播", "合作社", "本地平台", "其他"])
         kind_for = {"团购": "group_buy", "直播": "livestream", "合作社": "coop", "本地平台": "shop", "其他": "shop"}
         hours = {"团购": _hours((8, 1.0), (9, 1.2), (20, 1.4), (21, 1.6)),
@@ -196,10 +222,10 @@ class DemoWriter:
                 m = ch == name
                 if not m.any():
                     continue
-                ts[m] = _times(rng, day_idx[m], hours[name])
+                ts[m] = _times(rng, self.start, day_idx[m], hours[name])
                 pool = table.filter(pl.col("kind") == kind_for[name])
                 ids = pool["seller_id"].to_numpy()
-                start_day = np.array([(d - START).days for d in pool["started_on"]])
+                start_day = np.array([(d - self.start).days for d in pool["started_on"]])
                 weights = 1.0 / np.arange(1, ids.size + 1) ** 0.8
                 pick = rng.choice(ids.size, size=int(m.sum()), p=weights / weights.sum())
                 # a seller sells only from the day it started; earlier picks go to the first seller
@@ -220,14 +246,14 @@ class DemoWriter:
     # --- parcels --------------------------------------------------------------------------
     def parcels(self) -> None:
         rng, days = self.rng, np.arange(self.days)
-        factor = np.roll(_day_factor(days), 3)   # parcels arrive a few days after the orders
-        gate_day = (GATE_POINT_OPENS - START).days
-        end = np.datetime64(START, "s") + np.timedelta64(self.days * 86400, "s")
+        factor = np.roll(_day_factor(self.start, days), 3)   # parcels arrive a few days after the orders
+        gate_day = (gate_point_opens(self.start) - self.start).days
+        end = np.datetime64(self.start, "s") + np.timedelta64(self.days * 86400, "s")
         for c in self.cs:
             per_day = rng.poisson(c.households * 0.36 * factor)
             day_idx = np.repeat(days, per_day)
             n = day_idx.size
-            arrived = _times(rng, day_idx, _hours((9, 1.0), (10, 1.6), (14, 1.2), (15, 1.4), floor=0.5, night=0.0))
+            arrived = _times(rng, self.start, day_idx, _hours((9, 1.0), (10, 1.6), (14, 1.2), (15, 1.4), floor=0.5, night=0.0))
             after_gate = day_idx >= gate_day
             u = rng.random(n)
             point = np.where(after_gate, np.where(u < 0.55, "P3", np.where(u < 0.85, "P1", "P2")),
@@ -255,14 +281,14 @@ class DemoWriter:
     # --- complaints -----------------------------------------------------------------------
     def complaints(self) -> None:
         rng = self.rng
-        rule_day, gate_day = (RULE_ADOPTED - START).days, (GATE_POINT_OPENS - START).days
+        rule_day, gate_day = (rule_adopted(self.start) - self.start).days, (gate_point_opens(self.start) - self.start).days
         for c in self.cs:
             rows = []
             scale = c.households / 3000
             live_buildings = self.sellers[c.cid].filter(pl.col("kind") == "livestream")["building_id"].to_list() or \
                 self.buildings[c.cid][:2]
             for d in range(self.days):
-                day = START + dt.timedelta(days=d)
+                day = self.start + dt.timedelta(days=d)
                 before_rule = d < rule_day
                 for _ in range(rng.poisson((0.55 if before_rule else 0.22) * scale)):
                     late = rng.random() < (0.7 if before_rule else 0.2)
@@ -277,7 +303,7 @@ class DemoWriter:
                 for _ in range(rng.poisson(0.12 * scale)):
                     occurred = dt.datetime.combine(day, dt.time(int(rng.integers(8, 21)), int(rng.integers(0, 60))))
                     rows.append(self._complaint(occurred, "其他", str(rng.choice(self.buildings[c.cid]))))
-            end = dt.datetime.combine(START + dt.timedelta(days=self.days), dt.time())
+            end = dt.datetime.combine(self.start + dt.timedelta(days=self.days), dt.time())
             rows = [r for r in rows if r[1] < end]
             rows.sort(key=lambda r: r[1])
             frame = pl.DataFrame(
@@ -300,16 +326,16 @@ class DemoWriter:
         """Each month on the 25th the group asks households in every building; after the 09:00–20:00 rule
         fewer hear late-night livestreams and fewer are dissatisfied, most near the livestream sellers."""
         rng = np.random.default_rng(seed + 1009)    # its own stream: the other files stay as they were
-        end = START + dt.timedelta(days=self.days)
-        days = [dt.date(y, m, 25) for y in (START.year, START.year + 1) for m in range(1, 13)]
-        days = [d for d in days if START <= d < end]
+        end = self.start + dt.timedelta(days=self.days)
+        days = [dt.date(y, m, 25) for y in range(self.start.year, end.year + 1) for m in range(1, 13)]
+        days = [d for d in days if self.start <= d < end]
         comments = {"satisfied": ["", "现在晚上安静多了", "直播时间规定得好"], "neutral": ["", "偶尔还有声音"],
                     "dissatisfied": ["晚上十点后还在直播", "楼下直播声音太大", "周末夜里吵", ""]}
         for c in self.cs:
             live = set(self.sellers[c.cid].filter(pl.col("kind") == "livestream")["building_id"].to_list())
             rows = []
             for day in days:
-                after = day >= RULE_ADOPTED
+                after = day >= rule_adopted(self.start)
                 for b in self.buildings[c.cid]:
                     near = b in live
                     for _ in range(int(rng.integers(2, 5))):
@@ -340,7 +366,7 @@ class DemoWriter:
             working = people.filter(~pl.col("age").is_in(["60-69", "70+"]))
             rows, jobs = [], []
             for week in range(self.days // 7):
-                monday = START + dt.timedelta(weeks=week)
+                monday = self.start + dt.timedelta(weeks=week)
                 progress = week / max(1, self.days // 7)
                 if week >= 8:   # 银发触网 every Wednesday from March, classes growing
                     size = min(elderly.height, int(6 + 20 * progress + rng.integers(0, 4)))
@@ -355,17 +381,17 @@ class DemoWriter:
             for k, first_week in enumerate(range(9, self.days // 7 - 6, 11)):   # 电商实战 cohorts of 6 sessions
                 cohort = working.sample(min(working.height, 18), seed=int(rng.integers(1e9)))
                 for s in range(6):
-                    day = START + dt.timedelta(weeks=first_week + s, days=1)
+                    day = self.start + dt.timedelta(weeks=first_week + s, days=1)
                     rows += self._session(f"{c.cid}-EC{k}{s}", "电商实战", day, cohort, 0.85)
-                finish = START + dt.timedelta(weeks=first_week + 6)
+                finish = self.start + dt.timedelta(weeks=first_week + 6)
                 for person in cohort.sample(int(cohort.height * rng.uniform(0.3, 0.5)), seed=int(rng.integers(1e9))).iter_rows(named=True):
                     jobs.append(self._job(c, person, finish + dt.timedelta(days=int(rng.integers(7, 42))), True))
             for _ in range(int(self.days / 365 * 30 * c.households / 3000)):
                 person = working.row(int(rng.integers(0, working.height)), named=True)
-                jobs.append(self._job(c, person, START + dt.timedelta(days=int(rng.integers(0, self.days))), False))
+                jobs.append(self._job(c, person, self.start + dt.timedelta(days=int(rng.integers(0, self.days))), False))
             t_frames.append(pl.DataFrame(rows, schema=["场次编号", "社区编号", "课程类型", "上课日期", "姓名", "手机号",
                                                        "年龄段", "是否签到"], orient="row"))
-            end = START + dt.timedelta(days=self.days)
+            end = self.start + dt.timedelta(days=self.days)
             jobs = [j for j in jobs if j[6] < end]
             j_frames.append(pl.DataFrame([(f"{c.cid}-J{i + 1:04d}", *j[:7], j[7] if j[7] and j[7] < end else None, *j[8:])
                                           for i, j in enumerate(sorted(jobs, key=lambda j: j[6]))],
@@ -395,9 +421,11 @@ class DemoWriter:
 
 
 def write_demo_files(out_dir: Path, communities: int, weeks: int, seed: int,
-                     write=plain_write) -> list[tuple[str, Path]]:
+                     write=plain_write, end: dt.date | None = None) -> list[tuple[str, Path]]:
+    """`end`: the data's last day (a Sunday); by default the last Sunday before today."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    w = DemoWriter(out_dir, _communities(communities), weeks * 7, seed, write)
+    end = end or last_sunday_before(today())
+    w = DemoWriter(out_dir, _communities(communities), weeks * 7, seed, write, start=first_day(end, weeks))
     w.references()
     w.orders()
     w.parcels()
@@ -413,17 +441,20 @@ DEMO_MARK = "demo_imports_upto"
 
 
 def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7, out_dir: str | None = None,
-             say=print, write=plain_write) -> None:
+             say=print, write=plain_write, end: dt.date | None = None) -> None:
     """`write(path, data, kind)` puts each demo file in place: the command line passes its guard, which
     refuses Linli's own files and files of another kind. The files are written before the store is
-    touched, so a refused file costs nothing imported."""
+    touched, so a refused file costs nothing imported. `end`: the data's last day, by default the last
+    Sunday before today, so that the demo's newest week is last week whenever it is run."""
     from pipelines.build.runner import build
     from pipelines.ingest.store import import_file
 
     t0 = time.perf_counter()
     db_path = Path(db_path)
     out = Path(out_dir) if out_dir else db_path.parent / "demo"
-    files = write_demo_files(out, communities, weeks, seed, write)
+    end = end or last_sunday_before(today())
+    start = first_day(end, weeks)
+    files = write_demo_files(out, communities, weeks, seed, write, end=end)
     say(f"演示文件已写入 {out}（{len(files)} 个，用时 {time.perf_counter() - t0:.1f} 秒）")
     if _start_afresh(db_path):
         say("已保留数据库里的整改事项、协商议题、规则、账号和操作记录；导入的数据重新生成。")
@@ -431,13 +462,13 @@ def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7
         report = import_file(db_path, kind, path)
         say("  " + report.summary("zh"))
     _mark_demo_imports(db_path)
-    _window_rules(db_path, communities)
-    _governance_stories(db_path, communities, weeks)
+    _window_rules(db_path, communities, start)
+    _governance_stories(db_path, communities, start, weeks)
     result = build(db_path)
     say(f"构建完成：kpi {result.kpi_rows} 行（构建 {result.seconds:.1f} 秒），总用时 {time.perf_counter() - t0:.1f} 秒。")
 
 
-def _window_rules(db_path: Path, communities: int) -> None:
+def _window_rules(db_path: Path, communities: int, start: dt.date) -> None:
     """The window rule with the day the group adopted it (charts mark it), for each demo community that
     has no rules yet: rules someone set are theirs and stay as they are."""
     from pipelines.database import connect
@@ -450,7 +481,7 @@ def _window_rules(db_path: Path, communities: int) -> None:
         con.close()
     for c in _communities(communities):
         if c.cid not in have:
-            set_rules(db_path, c.cid, str(WINDOW_START), str(WINDOW_END), None, RULE_ADOPTED)
+            set_rules(db_path, c.cid, str(WINDOW_START), str(WINDOW_END), None, rule_adopted(start))
 
 
 def _mark_demo_imports(db_path: Path) -> None:
@@ -490,7 +521,7 @@ def _start_afresh(db_path: Path) -> bool:
     return start_afresh(db_path)
 
 
-def _governance_stories(db_path: Path, communities: int, weeks: int) -> None:
+def _governance_stories(db_path: Path, communities: int, start: dt.date, weeks: int) -> None:
     """The consultations behind the rule and the gate point, and action items in every state."""
     from pipelines.demo.stories import record_stories
-    record_stories(db_path, [c.cid for c in _communities(communities)], START + dt.timedelta(weeks=weeks))
+    record_stories(db_path, [c.cid for c in _communities(communities)], start + dt.timedelta(weeks=weeks), start)

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from pipelines.database import has_table, writing
+from pipelines.demo.generate import gate_point_opens, rule_adopted
 from pipelines.records import actions, cases
 
 DEMO_BY = "演示数据"     # who recorded them, as their history and the audit trail show it
@@ -20,44 +21,49 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour))
 
 
-def _noise_case(con, cid: str, live_building: str) -> int:
-    d = dt.date
-    case = cases.add_case(con, cid, "夜间直播噪音扰民", on=d(2025, 3, 3), user=DEMO_BY, at=_at(d(2025, 3, 3)))
-    cases.set_step(con, case, "invite", on=d(2025, 3, 10), user=DEMO_BY, at=_at(d(2025, 3, 10)),
+def _noise_case(con, cid: str, live_building: str, start: dt.date) -> int:
+    def d(days: int) -> dt.date:      # the story's days after the data's first Monday
+        return start + dt.timedelta(days=days)
+    agreed = rule_adopted(start)
+    case = cases.add_case(con, cid, "夜间直播噪音扰民", on=d(56), user=DEMO_BY, at=_at(d(56)))
+    cases.set_step(con, case, "invite", on=d(63), user=DEMO_BY, at=_at(d(63)),
                      note=f"{live_building}等楼栋居民在微信群和议事会上反映晚上十点后仍有直播声音")
     for name, role in (("受影响楼栋居民代表", "居民"), ("直播带货经营者", "电商经营者"), ("社区社工", "社工"),
                        ("物业服务中心", "物业")):
-        cases.add_party(con, case, name, role, on=d(2025, 3, 10), user=DEMO_BY, at=_at(d(2025, 3, 10)))
-    cases.set_step(con, case, "meet", on=d(2025, 4, 2), user=DEMO_BY, at=_at(d(2025, 4, 2)))
-    cases.add_meeting(con, case, d(2025, 4, 2), "居民代表说明夜间噪音影响老人和学生休息；经营者说明晚间是销售高峰。"
+        cases.add_party(con, case, name, role, on=d(63), user=DEMO_BY, at=_at(d(63)))
+    cases.set_step(con, case, "meet", on=d(86), user=DEMO_BY, at=_at(d(86)))
+    cases.add_meeting(con, case, d(86), "居民代表说明夜间噪音影响老人和学生休息；经营者说明晚间是销售高峰。"
                         "讨论后各方同意直播限定在 09:00–20:00，超时由楼栋长先提醒，再次超时在群里通报。",
-                        "居民代表 4 人、经营者 6 人、社工 2 人、物业 1 人", user=DEMO_BY, at=_at(d(2025, 4, 2), 20))
-    cases.agree(con, case, "直播只在 09:00–20:00 进行；超时先由楼栋长提醒，再次超时在居民群通报", d(2025, 4, 14),
-                  user=DEMO_BY, at=_at(d(2025, 4, 14)))
-    for metric in ("complaints.noise_outside_hours", "complaints.noise"):
-        cases.link_metric(con, case, metric, user=DEMO_BY, at=_at(d(2025, 4, 14)))
-    cases.set_step(con, case, "supervise", on=d(2025, 4, 21), user=DEMO_BY, at=_at(d(2025, 4, 21)))
-    cases.add_note(con, case, "每月 25 日回访各楼栋，记录夜间是否还听到直播声", on=d(2025, 4, 25), user=DEMO_BY,
-                     at=_at(d(2025, 4, 25)))
+                        "居民代表 4 人、经营者 6 人、社工 2 人、物业 1 人", user=DEMO_BY, at=_at(d(86), 20))
+    cases.agree(con, case, "直播只在 09:00–20:00 进行；超时先由楼栋长提醒，再次超时在居民群通报", agreed,
+                  user=DEMO_BY, at=_at(agreed))
+    # the residents' own measure beside the complaints: the monthly round asks whether they still hear it
+    for metric in ("complaints.noise_outside_hours", "complaints.noise", "feedback.late_noise_share"):
+        cases.link_metric(con, case, metric, user=DEMO_BY, at=_at(agreed))
+    cases.set_step(con, case, "supervise", on=d(105), user=DEMO_BY, at=_at(d(105)))
+    cases.add_note(con, case, "每月 25 日回访各楼栋，记录夜间是否还听到直播声", on=d(109), user=DEMO_BY,
+                     at=_at(d(109)))
     return case
 
 
-def _parcel_case(con, cid: str) -> int:
-    d = dt.date
-    case = cases.add_case(con, cid, "快递在单元门口堆放", on=d(2025, 5, 12), user=DEMO_BY, at=_at(d(2025, 5, 12)))
-    cases.set_step(con, case, "invite", on=d(2025, 5, 19), user=DEMO_BY, at=_at(d(2025, 5, 19)))
+def _parcel_case(con, cid: str, start: dt.date) -> int:
+    def d(days: int) -> dt.date:
+        return start + dt.timedelta(days=days)
+    opens = gate_point_opens(start)
+    case = cases.add_case(con, cid, "快递在单元门口堆放", on=d(126), user=DEMO_BY, at=_at(d(126)))
+    cases.set_step(con, case, "invite", on=d(133), user=DEMO_BY, at=_at(d(133)))
     for name, role in (("东门快递驿站", "代收点"), ("各快递公司站点", "快递"), ("物业服务中心", "物业"),
                        ("楼栋长代表", "居民")):
-        cases.add_party(con, case, name, role, on=d(2025, 5, 19), user=DEMO_BY, at=_at(d(2025, 5, 19)))
-    cases.set_step(con, case, "meet", on=d(2025, 6, 10), user=DEMO_BY, at=_at(d(2025, 6, 10)))
-    cases.add_meeting(con, case, d(2025, 6, 10), "楼栋长反映快递员把包裹放在单元门口，雨天淋湿、堵塞通道；驿站容量不够。"
+        cases.add_party(con, case, name, role, on=d(133), user=DEMO_BY, at=_at(d(133)))
+    cases.set_step(con, case, "meet", on=d(155), user=DEMO_BY, at=_at(d(155)))
+    cases.add_meeting(con, case, d(155), "楼栋长反映快递员把包裹放在单元门口，雨天淋湿、堵塞通道；驿站容量不够。"
                         "物业同意在大门口腾出场地设集中代收点，快递公司统一投放。", "驿站、快递站点 5 家、物业、楼栋长 6 人",
-                        user=DEMO_BY, at=_at(d(2025, 6, 10), 19))
-    cases.agree(con, case, "在社区大门口设集中代收点，各快递统一投放，7月7日启用", d(2025, 7, 7),
-                  user=DEMO_BY, at=_at(d(2025, 7, 7)))
+                        user=DEMO_BY, at=_at(d(155), 19))
+    cases.agree(con, case, f"在社区大门口设集中代收点，各快递统一投放，{opens.month}月{opens.day}日启用", opens,
+                  user=DEMO_BY, at=_at(opens))
     for metric in ("complaints.parcel_pileup", "parcels.median_dwell_hours"):
-        cases.link_metric(con, case, metric, user=DEMO_BY, at=_at(d(2025, 7, 7)))
-    cases.set_step(con, case, "supervise", on=d(2025, 7, 14), user=DEMO_BY, at=_at(d(2025, 7, 14)))
+        cases.link_metric(con, case, metric, user=DEMO_BY, at=_at(opens))
+    cases.set_step(con, case, "supervise", on=d(189), user=DEMO_BY, at=_at(d(189)))
     return case
 
 
@@ -74,17 +80,19 @@ def _open_case(con, cid: str, end: dt.date) -> None:
     cases.link_metric(con, case, "training.elderly_participants", user=DEMO_BY, at=_at(start + dt.timedelta(days=7)))
 
 
-def _actions(con, cid: str, noise_case: int, parcel_case: int, live_building: str, end: dt.date) -> None:
-    d = dt.date
+def _actions(con, cid: str, noise_case: int, parcel_case: int, live_building: str, start: dt.date,
+             end: dt.date) -> None:
+    def d(days: int) -> dt.date:
+        return start + dt.timedelta(days=days)
     add = actions.add_action
     done = add(con, cid, f"{live_building}楼下直播超时，楼栋长上门提醒", metric="complaints.noise_outside_hours",
-               subject=live_building, owner="楼栋长", due_on=d(2025, 4, 30), source="case", case_id=noise_case,
-               user=DEMO_BY, at=_at(d(2025, 4, 16)))
-    actions.update_action(con, done, status="done", user=DEMO_BY, at=_at(d(2025, 4, 28)))
+               subject=live_building, owner="楼栋长", due_on=d(114), source="case", case_id=noise_case,
+               user=DEMO_BY, at=_at(d(100)))
+    actions.update_action(con, done, status="done", user=DEMO_BY, at=_at(d(112)))
     shelter = add(con, cid, "大门口代收点加装雨棚和货架", metric="complaints.parcel_pileup", subject=f"{cid}-P3",
-                  owner="物业服务中心", due_on=d(2025, 8, 15), source="case", case_id=parcel_case,
-                  user=DEMO_BY, at=_at(d(2025, 7, 9)))
-    actions.update_action(con, shelter, status="in_progress", user=DEMO_BY, at=_at(d(2025, 7, 20)))
+                  owner="物业服务中心", due_on=d(221), source="case", case_id=parcel_case,
+                  user=DEMO_BY, at=_at(d(184)))
+    actions.update_action(con, shelter, status="in_progress", user=DEMO_BY, at=_at(d(195)))
     # in the week before the last complete one (the demo's last week is partial): the weekly check's
     # default week then shows them as last week's actions
     met = end - dt.timedelta(days=end.weekday() + 15)
@@ -110,8 +118,9 @@ def _noisiest_building(con, cid: str) -> str:
     return row[0][0] if row else "1栋"
 
 
-def record_stories(db_path: str | Path, communities: list[str], end: dt.date) -> int:
-    """`end`: the first day after the demo's data. Returns how many communities got records (0 when
+def record_stories(db_path: str | Path, communities: list[str], end: dt.date, start: dt.date) -> int:
+    """`end`: the first day after the demo's data, `start` its first Monday: the stories are dated from
+    them (pipelines/demo/generate.py), so they move with the data. Returns how many communities got records (0 when
     every one had them already)."""
     added = 0
     with writing(db_path) as con:
@@ -121,9 +130,9 @@ def record_stories(db_path: str | Path, communities: list[str], end: dt.date) ->
             if _has_demo_records(con, cid):
                 continue
             building = _noisiest_building(con, cid)
-            noise = _noise_case(con, cid, building)
-            parcel = _parcel_case(con, cid)
+            noise = _noise_case(con, cid, building, start)
+            parcel = _parcel_case(con, cid, start)
             _open_case(con, cid, end)
-            _actions(con, cid, noise, parcel, building, end)
+            _actions(con, cid, noise, parcel, building, start, end)
             added += 1
     return added

@@ -1,6 +1,7 @@
 """The demo is deterministic and carries the stories the dashboard must be able to show."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import duckdb
@@ -11,7 +12,7 @@ from pipelines.demo.generate import run_demo, write_demo_files
 
 def test_same_seed_writes_the_same_files(tmp_path):
     def digest(folder):
-        files = write_demo_files(folder, communities=1, weeks=3, seed=3)
+        files = write_demo_files(folder, communities=1, weeks=3, seed=3, end=dt.date(2026, 11, 29))
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in files
                 if not p.name.endswith(".xlsx")}   # xlsx zips carry a timestamp
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
@@ -20,7 +21,8 @@ def test_same_seed_writes_the_same_files(tmp_path):
 @pytest.fixture(scope="module")
 def demo_kpi(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "linli.duckdb"
-    run_demo(db, communities=1, weeks=40, seed=7, say=lambda _: None)
+    # the months below are those of 40 weeks ending on this Sunday (by default the demo ends last Sunday)
+    run_demo(db, communities=1, weeks=40, seed=7, say=lambda _: None, end=dt.date(2025, 10, 12))
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute("""SELECT period_start::VARCHAR, metric, value FROM kpi
                           WHERE community_id = 'A' AND grain = 'month'""").fetchall()

@@ -168,11 +168,17 @@ def test_records_survive_build_reimport_and_undo(db, tmp_path):
     assert _records(db) == before
 
 
+# the demo's data ends on the last Sunday before today unless told (SPEC §2); the stories' dates below are
+# those of three weeks that end on this Sunday
+DEMO_END = dt.date(2025, 1, 26)
+
+
 def test_a_demo_run_keeps_every_record_and_adds_its_own_stories_once(db, tmp_path):
     _record_some(db)
     mine = _records(db)
     users.add(db, "liwei", "director", "correct horse 9", community="A")
-    run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None)
+    run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None,
+             end=DEMO_END)
     after = _records(db)
     for t in GOVERNANCE:
         assert set(mine[t]) <= set(after[t]), t
@@ -190,7 +196,8 @@ def test_a_demo_run_keeps_every_record_and_adds_its_own_stories_once(db, tmp_pat
                           ("老年人不会用手机取件、网购", "invite", None)]
     assert statuses == {"open", "in_progress", "done"}
     again = _records(db)
-    run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None)
+    run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None,
+             end=DEMO_END)
     assert _records(db) == again      # the same stories are not recorded twice
     assert users.lookup(db, "liwei") is not None   # every kept table comes through, accounts too
 
@@ -204,7 +211,8 @@ def test_a_demo_that_fails_midway_loses_no_record(db, tmp_path, monkeypatch):
         raise OSError("disk full")
     monkeypatch.setattr(demo, "write_demo_files", broken)
     with pytest.raises(OSError):
-        run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None)
+        run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None,
+             end=DEMO_END)
     assert _records(db) == mine
     # still a Linli store: the next command opens it
     assert main(["--db", str(db), "actions", "list", "--json"]) == 0
