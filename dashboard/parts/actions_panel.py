@@ -1,6 +1,6 @@
 """The action-items panel the check pages show (SPEC §8): the community's items with the overdue ones
-marked, a new item from an alert or by hand, a change of status, and on 每周检查 last week's items
-with what their metric did since.
+marked, a new item from an alert (its short title and subjects prefilled) or by hand, one tap to change
+an item's status, and on 每周检查 last week's items with what their metric did since.
 
 Records are read from the store at once (queries.governance) and written through
 queries.save_governance, with their history and audit row. Who may edit is the access policy's
@@ -9,6 +9,7 @@ queries.save_governance, with their history and audit row. Who may edit is the a
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import streamlit as st
@@ -59,20 +60,42 @@ def show_saved_note() -> None:
 
 
 def status_text(v: View, a, today: dt.date | None = None) -> str:
+    """The status in words, once: 待办 · 已逾期 3 天, 进行中 · 今天到期, 已完成."""
+    today = today or dt.date.today()
     text = label("actions.status", a.status, v.lang)
-    return text + v.tr("gov.overdue_mark") if a.overdue(today) else text
+    if a.overdue(today):
+        return f"{text} · {v.tr('gov.overdue_days', n=(today - a.due_on).days)}"
+    if a.status != "done" and a.due_on == today:
+        return f"{text} · {v.tr('gov.due_today')}"
+    return text
 
 
 def _metric(m: str | None, lang: str) -> str:
     return metric_name(m, lang) if m in METRICS else "—"
 
 
-def action_table(v: View, items: list) -> pd.DataFrame:
+def subject_names(v: View) -> dict[str, str]:
+    """Point and building ids to their names, so 对象 reads 东门驿站 rather than A-P1."""
+    points = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
+    buildings = q.noise_buildings(v.snap, v.scope, v.community, v.grain, v.period)
+    return {str(i): str(n) for frame in (points, buildings) for i, n in zip(frame.iloc[:, 0], frame["name"])}
+
+
+def split_subjects(subject: str | None) -> list[str]:
+    """An item's 对象 as stored: one id, or several joined by 、 (an alert may name three points)."""
+    return [s.strip() for s in re.split(r"[、,，]", subject or "") if s.strip()]
+
+
+def subject_text(subject: str | None, names: dict[str, str]) -> str:
+    return "、".join(names.get(s, s) for s in split_subjects(subject)) or "—"
+
+
+def action_table(v: View, items: list, names: dict[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame({
         v.tr("gov.col.id"): [a.action_id for a in items],
         v.tr("gov.col.title"): [fmt.plain(a.title) for a in items],
         v.tr("gov.col.metric"): [_metric(a.metric, v.lang) for a in items],
-        v.tr("gov.col.subject"): [fmt.plain(a.subject) if a.subject else "—" for a in items],
+        v.tr("gov.col.subject"): [fmt.plain(subject_text(a.subject, names or {})) for a in items],
         v.tr("gov.col.owner"): [fmt.plain(a.owner) if a.owner else "—" for a in items],
         v.tr("gov.col.due"): [fmt.date(a.due_on, v.lang) if a.due_on else "—" for a in items],
         v.tr("gov.col.status"): [status_text(v, a) for a in items],
@@ -106,22 +129,30 @@ def last_week(v: View, items: list) -> None:
     st.table(pd.DataFrame(rows), hide_index=True)
 
 
-def _add_from_alert(v: View, alerts: list) -> None:
+def _add_from_alert(v: View, alerts: list, names: dict[str, str]) -> None:
+    """An item from one of the period's alerts: its short title and the points or buildings it names come
+    prefilled, both editable; the pick sits outside the form so choosing another alert refills them."""
+    st.markdown(f"**{v.tr('gov.h.from_alert')}**")
+    pick = st.selectbox(v.tr("gov.alert"), range(len(alerts)), format_func=lambda i: alerts[i].text,
+                        key="gov_alert_pick")
+    a = alerts[pick]
     with st.form(f"gov_from_alert_{v.community}", clear_on_submit=True):
-        st.markdown(f"**{v.tr('gov.h.from_alert')}**")
-        pick = st.selectbox(v.tr("gov.alert"), range(len(alerts)), format_func=lambda i: alerts[i].text,
-                            key="gov_alert_pick")
-        owner = st.text_input(v.tr("gov.col.owner"), key="gov_alert_owner")
-        due = st.date_input(v.tr("gov.col.due"), value=None, key="gov_alert_due")
+        title = st.text_input(v.tr("gov.col.title"), value=a.title or a.text, key=f"gov_alert_title_{pick}",
+                              help=v.tr("gov.new_title_help"))
+        known = list(dict.fromkeys([*a.subjects, *names]))
+        subjects = st.multiselect(v.tr("gov.col.subject"), known, default=list(a.subjects),
+                                  key=f"gov_alert_subjects_{pick}", help=v.tr("gov.subjects_help"),
+                                  format_func=lambda s: names.get(s, s), accept_new_options=True)
+        left, right = st.columns(2)
+        owner = left.text_input(v.tr("gov.col.owner"), key="gov_alert_owner")
+        due = right.date_input(v.tr("gov.col.due"), value=None, key="gov_alert_due")
         if st.form_submit_button(v.tr("gov.add")):
-            a = alerts[pick]
-            save(v, "action.add", a.text, metric=a.metric if a.metric in METRICS else None,
-                 subject=getattr(a, "subject", None), owner=owner or None, due_on=due, source="alert")
+            save(v, "action.add", title, metric=a.metric if a.metric in METRICS else None,
+                 subject="、".join(subjects) or None, owner=owner or None, due_on=due, source="alert")
 
 
 def _add_by_hand(v: View) -> None:
     with st.form(f"gov_by_hand_{v.community}", clear_on_submit=True):
-        st.markdown(f"**{v.tr('gov.h.by_hand')}**")
         title = st.text_input(v.tr("gov.col.title"), key="gov_title", placeholder=v.tr("gov.title_hint"))
         metric = st.selectbox(v.tr("gov.col.metric"), [None, *METRICS], key="gov_metric",
                               format_func=lambda m: v.tr("gov.no_metric") if m is None else metric_name(m, v.lang))
@@ -133,48 +164,59 @@ def _add_by_hand(v: View) -> None:
             save(v, "action.add", title, metric=metric, subject=subject or None, owner=owner or None, due_on=due)
 
 
-def _change_status(v: View, items: list) -> None:
-    with st.form(f"gov_status_{v.community}"):
-        st.markdown(f"**{v.tr('gov.h.status')}**")
-        pick = st.selectbox(v.tr("gov.item"), [a.action_id for a in items], key="gov_status_pick",
-                            format_func=lambda i: next(f"#{a.action_id} {a.title}（{status_text(v, a)}）"
-                                                       for a in items if a.action_id == i))
-        status = st.selectbox(v.tr("gov.col.status"), STATUSES, key="gov_status_new",
-                              format_func=lambda s: label("actions.status", s, v.lang))
-        if st.form_submit_button(v.tr("gov.save")):
-            save(v, "action.update", pick, status=status)
+def item(v: View, a, names: dict[str, str], allowed: bool, today: dt.date) -> None:
+    """One item as a card: title, what and whom it is about, its status in words, and one tap for each
+    other status (no form, no dropdown)."""
+    with st.container(border=True, key=f"gov_item_{a.action_id}"):
+        st.markdown(f"**#{a.action_id} {fmt.plain(a.title)}**")
+        about = [f"{v.tr(k)} {fmt.plain(x)}" for k, x in (
+            ("gov.col.subject", subject_text(a.subject, names) if a.subject else None),
+            ("gov.col.metric", _metric(a.metric, v.lang) if a.metric in METRICS else None),
+            ("gov.col.owner", a.owner), ("gov.col.due", fmt.date(a.due_on, v.lang) if a.due_on else None)) if x]
+        if about:
+            st.caption(" · ".join(about))
+        words = status_text(v, a, today)
+        st.markdown(f":red[**{words}**]" if a.overdue(today) else f"**{words}**")
+        if not allowed:
+            return
+        with st.container(horizontal=True, gap="small"):   # done first: what a meeting mostly records
+            for status in sorted((s for s in STATUSES if s != a.status), key=lambda s: s != "done"):
+                if st.button(v.tr(f"gov.set.{status}"), key=f"gov_set_{a.action_id}_{status}",
+                             type="primary" if status == "done" else "secondary"):
+                    save(v, "action.update", a.action_id, status=status)
 
 
 def actions_panel(v: View, alerts: list | None = None) -> None:
-    """The check pages' 整改事项 section: call it after the alerts and numbers of `render`."""
+    """The check pages' 整改事项 section, as the meeting takes it: last week's items and what their metric
+    did, every current item with one tap to move it on, then a new item from an alert or by hand."""
     st.subheader(v.tr("gov.h.actions"))
     show_saved_note()
     found = records(v)
     if found is None:
         return
     items = found[0]
-    recent = dt.date.today() - dt.timedelta(days=DONE_SHOWN_DAYS)
+    names = subject_names(v)
+    today = dt.date.today()
+    if v.grain == "week":
+        last_week(v, items)
+    recent = today - dt.timedelta(days=DONE_SHOWN_DAYS)
     current = [a for a in items if a.status != "done" or a.updated_at.date() >= recent]
-    late = sum(a.overdue() for a in items)
+    late = sum(a.overdue(today) for a in items)
     if late:
         st.warning(v.tr("gov.overdue_n", n=late))
-    if current:
-        st.table(action_table(v, current), hide_index=True)
-    else:
+    allowed, _ = may_write("actions")
+    for a in current:
+        item(v, a, names, allowed, today)
+    if not current:
         st.caption(v.tr("gov.none"))
     older = [a for a in items if a not in current]
     if older:
         with st.expander(v.tr("gov.done_older", n=len(older))):
-            st.table(action_table(v, older), hide_index=True)
-    if v.grain == "week":
-        last_week(v, items)
-    allowed, _ = may_write("actions")
+            st.table(action_table(v, older, names), hide_index=True)
     if not allowed:
         st.caption(v.tr("gov.read_only"))
         return
-    with st.expander(v.tr("gov.h.edit"), icon=":material/edit_note:"):
-        if alerts:
-            _add_from_alert(v, alerts)
+    if alerts:
+        _add_from_alert(v, alerts, names)
+    with st.expander(v.tr("gov.h.by_hand"), icon=":material/edit_note:"):
         _add_by_hand(v)
-        if [a for a in items if a.status != "done"] or items:
-            _change_status(v, items)

@@ -1,10 +1,12 @@
-"""What the weekly and monthly check pages share: the opening (title, intro, alerts), the table of
-numbers against the period before (and a year ago), the follow-up lists, the noise-rule chart, and the
-closing (alert rules, action items, the printable sheet, the briefs). Each page's own part is in
-dashboard/screens/weekly.py and monthly.py."""
+"""What the weekly and monthly check pages share, in the order the meeting runs: the numbers with their
+change against the period before (and a year ago), 需要关注 (the alerts), 整改事项 (last week's items and
+new ones), the sheet and briefs to take away, then the details: the follow-up lists (the first LONG_ROWS
+rows, the rest one tap away and in the download), the noise-rule chart and the alert rules. Each page's
+own details are in dashboard/screens/weekly.py and monthly.py."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +22,9 @@ from pipelines.present.checklists import BY_GRAIN
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name
 from pipelines.present.periods import data_end_text
 
+# a list longer than this shows its first rows and keeps the rest behind one tap (a 116-row overdue list
+# once stood between the numbers and the action items)
+LONG_ROWS = 10
 # the printable sheet ends with these lines to sign
 SIGNATURE = {"zh": ["检查人", "治理小组组长", "日期"], "en": ["Checked by", "Group lead", "Date"]}
 
@@ -91,11 +96,28 @@ def followup_tables(v: View) -> list[tuple[Section, pd.DataFrame | None]]:
 
 
 def show(v: View, section: Section, name: str, download: pd.DataFrame | None = None) -> None:
+    """A detail list: whole when short; else its first LONG_ROWS rows, the rest in one expander, and every
+    row in the download."""
     st.subheader(section.title)
     if section.table.empty:
         st.success(section.empty_note)
         return
-    ui.table(v, section.table, name, download=download, full=True)
+    table = section.table
+    if len(table) <= LONG_ROWS:
+        ui.table(v, table, name, download=download, full=True)
+        return
+    _static(v, table.head(LONG_ROWS))
+    with st.expander(v.tr("check.more_rows", n=fmt.number(len(table) - LONG_ROWS, v.lang),
+                          total=fmt.number(len(table), v.lang))):
+        _static(v, table.iloc[LONG_ROWS:])
+    ui.download_csv(v.tr("download"), table if download is None else download,
+                    f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
+
+
+def _static(v: View, df: pd.DataFrame) -> None:
+    # as ui.table(full=True) draws it: st.table renders Markdown, so imported names are escaped
+    st.table(ui.readable(v, df).rename(columns=fmt.plain).map(lambda x: fmt.plain(x) if isinstance(x, str) else x),
+             hide_index=True)
 
 
 def noise_rule_chart(v: View, periods: int = 13) -> None:
@@ -123,39 +145,64 @@ def noise_rule_chart(v: View, periods: int = 13) -> None:
 
 
 
-def opening(grain: str, page_key: str) -> tuple[View, dict, dict, pd.DataFrame, dict, list]:
-    """Title, what the check is for, and its alerts; the period's values, the previous period's and the trend."""
+def opening(grain: str, page_key: str) -> tuple[View, dict, dict, pd.DataFrame, dict]:
+    """Title and what the check is for; the period's values, the previous period's, the trend, the rules."""
     v = ui.page_view()   # the sidebar already shows this page's grain (see app.py)
     if v is None:
         st.stop()
     ui.header(v, page_key)
     st.write(v.tr(f"check.intro.{grain}"))
     now, before, series = ui.period_values(v)
-    rules = q.rules(v.snap, v.scope, v.community)
-    found = ui.alert_box(v, now, before)
-    return v, now, before, series, rules, found
+    return v, now, before, series, q.rules(v.snap, v.scope, v.community)
 
 
-def closing(v: View, page_key: str, now: dict, before: dict, rules: dict, found: list, sections: list[Section],
-            year_ago: dict | None = None, ago: dt.date | None = None) -> None:
-    """The numbers, the alert rules, the action items, and the sheet and briefs to take to the meeting."""
+@dataclass
+class Meeting:
+    """What the top of a check page leaves for its end: the alerts, the numbers as the sheet prints them,
+    and the place the sheet and briefs go (above the details, filled once the details are known)."""
+    found: list
+    sheet: pd.DataFrame
+    files: object
+
+
+def meeting(v: View, now: dict, before: dict, rules: dict, year_ago: dict | None = None,
+            ago: dt.date | None = None) -> Meeting:
+    """The meeting's part of a check page, in its order: the numbers with their change, 需要关注, 整改事项
+    (last week's and new), the place for the sheet and briefs; then the heading the details go under."""
     metrics = BY_GRAIN[v.grain]
     st.subheader(v.tr("check.h.numbers"))
     if ago is not None:
         st.caption(v.tr("check.year_ago_is", period=v.label(ago)))
     sheet = shown_numbers(v, metrics, now, before, year_ago, rules)
-    ui.table(v, sheet, f"check_{v.grain}", download=numbers(v, metrics, now, before, year_ago, rules), full=True)
+    definition = v.tr("col.definition")
+    # the definitions make every row three lines tall on a phone: one tap away here, whole in the sheet and CSV
+    ui.table(v, sheet.drop(columns=[definition]), f"check_{v.grain}",
+             download=numbers(v, metrics, now, before, year_ago, rules), full=True)
+    with st.expander(v.tr("check.definitions"), icon=":material/help_outline:"):
+        st.markdown("\n".join(f"- **{fmt.plain(m)}**：{fmt.plain(d)}" if v.lang == "zh" else
+                               f"- **{fmt.plain(m)}**: {fmt.plain(d)}"
+                               for m, d in zip(sheet[v.tr("col.metric")], sheet[definition])))
+    found = ui.alert_box(v, now, before)
+    actions_panel.actions_panel(v, found)   # 整改事项 (SPEC §8): last week's, each item's status, new ones
+    files = st.container()
+    st.header(v.tr("check.h.details"))
+    return Meeting(found, sheet, files)
+
+
+def closing(v: View, page_key: str, met: Meeting, sections: list[Section]) -> None:
+    """After the details: the alert rules; above them, in the place `meeting` kept, the sheet and briefs."""
     alert_rules_editor.editor(v)
-    actions_panel.actions_panel(v, found)   # 整改事项 (SPEC §8): list, add from an alert or by hand, status
     title = f"{v.community_name} · {v.tr(page_key)}"
     quiet = (("warning", v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)))
              if v.partial and v.data_end else ("ok", v.tr("alerts.none")))
     numeric = {v.tr("col.value"), v.tr("col.previous"), v.tr("col.change"), v.tr("col.year_ago"),
                v.tr("col.change_year")}
-    page = check_sheet(title, v.label(), v.tr("alerts.title"), [(a.level, a.text) for a in found] or [quiet],
-                       [Section(v.tr("check.h.numbers"), sheet, numeric, v.tr("table.empty")), *sections],
-                       SIGNATURE[v.lang])
-    st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",
-                       file_name=f"check_{v.grain}_{v.community}_{v.period.isoformat()}.html", key=f"report_{v.grain}")
-    brief_buttons.render(v)   # the meeting brief: xlsx, PDF, PNG share card (pipelines/reports)
-    st.html(f"<p class='linli-print-hint'>{v.tr('check.print_hint')}</p>")
+    page = check_sheet(title, v.label(), v.tr("alerts.title"), [(a.level, a.text) for a in met.found] or [quiet],
+                       sections, SIGNATURE[v.lang],
+                       first=[Section(v.tr("check.h.numbers"), met.sheet, numeric, v.tr("table.empty"))])
+    with met.files:
+        brief_buttons.render(v)   # the meeting brief: xlsx, PDF, PNG share card (pipelines/reports)
+        st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",
+                           file_name=f"check_{v.grain}_{v.community}_{v.period.isoformat()}.html",
+                           key=f"report_{v.grain}")
+        st.html(f"<p class='linli-print-hint'>{v.tr('check.print_hint')}</p>")

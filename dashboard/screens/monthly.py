@@ -1,6 +1,7 @@
-"""每月检查: the month's noise complaints and feedback against last month and the same month a year ago,
-the window rule's effect over time, training and jobs, the follow-up lists, and the meeting's sheet and
-briefs (the parts both check pages share are in dashboard/parts/checks.py)."""
+"""每月检查: in the meeting's order, the month's numbers against last month and the same month a year ago,
+the alerts, the action items, the sheet and briefs; then the details: the window rule's effect over time,
+the month against last month and a year ago, training and jobs, the follow-up lists and the residents'
+feedback (the shared parts are in dashboard/parts/checks.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -54,8 +55,9 @@ def sections(v: View, now: dict, before: dict, series: pd.DataFrame, year_ago: d
     return [s for s, _ in follow]
 
 
-v, now, before, series, rules, found = checks.opening("month", "page.monthly")
+v, now, before, series, rules = checks.opening("month", "page.monthly")
 ago, year_ago = _same_period_last_year(v)
+met = checks.meeting(v, now, before, rules, year_ago, ago)
 shown = sections(v, now, before, series, year_ago)
 shown += feedback_round.render(v, now, before, series)   # 回访, beside the complaints
-checks.closing(v, "page.monthly", now, before, rules, found, shown, year_ago, ago)
+checks.closing(v, "page.monthly", met, shown)

@@ -1,6 +1,7 @@
-"""每周检查: is each parcel point coping? This week's parcel-point and complaint numbers against last week,
-the alerts, each point's peak against its capacity, the overdue parcels, the follow-up lists, and the
-meeting's sheet and briefs (the parts both check pages share are in dashboard/parts/checks.py)."""
+"""每周检查: is each parcel point coping? In the meeting's order: this week's numbers against last week,
+the alerts, the action items (last week's and new), the sheet and briefs; then the details: each point's
+peak against its capacity, the overdue parcels, the follow-up lists (the shared parts are in
+dashboard/parts/checks.py)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -56,7 +57,7 @@ def overdue_table(v: View, overdue: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
 
 
 def sections(v: View) -> list[Section]:
-    """Each point against its capacity, the overdue parcels, then the follow-up lists."""
+    """The details: each point against its capacity, the overdue parcels, then the follow-up lists."""
     overdue = q.overdue_list(v.snap, v.scope, v.community, v.period, v.period_end)
     shown, raw = point_table(v, overdue)
     points = Section(v.tr("check.h.points"), shown, set(shown.columns[1:5]) | {shown.columns[6]}, v.tr("table.empty"))
@@ -71,5 +72,6 @@ def sections(v: View) -> list[Section]:
     return [points, listed, *(s for s, _ in follow)]
 
 
-v, now, before, series, rules, found = checks.opening("week", "page.weekly")
-checks.closing(v, "page.weekly", now, before, rules, found, sections(v))
+v, now, before, series, rules = checks.opening("week", "page.weekly")
+met = checks.meeting(v, now, before, rules)
+checks.closing(v, "page.weekly", met, sections(v))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipelines.present import format as fmt
-from pipelines.present.i18n import metric_name, t
+from pipelines.present.i18n import label, metric_name, t
 from pipelines.records.alert_rules import DEFAULTS, AlertRule
 from pipelines.records.rules import STALE_DAYS
 from pipelines.rule_defaults import FULL_CAPACITY, REPEAT_COMPLAINTS
@@ -36,6 +36,8 @@ class Alert:
     markdown: str   # the same for Streamlit's Markdown elements, with names from imported files escaped
     subject: str | None = None   # the point or building the alert is about (an action item's subject)
     rule_id: str | None = None
+    title: str = ""              # a short title for the action item made from it (the page lets it be edited)
+    subjects: tuple[str, ...] = ()   # every point or building it names, by id: the action item's 对象
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,13 @@ def _make(rule: AlertRule | None, metric: str, key: str, lang: str, subject: str
     text = t(key, lang, **names, **values)
     markdown = t(key, lang, **{k: fmt.plain(v) for k, v in names.items()}, **values) if names else text
     return Alert(level or (rule.level if rule else "warning"), text, metric, markdown, subject,
-                 rule.rule_id if rule else None)
+                 rule.rule_id if rule else None, _short(key, lang, **names, **values),
+                 (subject,) if subject else ())
+
+
+def _short(key: str, lang: str, **values) -> str:
+    """The alert said as an action item's title: its catalog key under alert.short."""
+    return t("alert.short." + key.removeprefix("alert."), lang, **values)
 
 
 def fires(rule: AlertRule, now: float | None, before: float | None) -> bool:
@@ -132,7 +140,7 @@ def _capacity_alerts(rules: list[AlertRule], now: dict, context: Context, lang: 
 
         out.append(Alert(r.level, t(key, lang, point=p.name, ratio=ratio, advice=advice()), PEAK,
                          t(key, lang, point=fmt.plain(p.name), ratio=ratio, advice=advice(fmt.plain)),
-                         p.point_id, r.rule_id))
+                         p.point_id, r.rule_id, _short(key, lang, point=p.name), (p.point_id,)))
     return out
 
 
@@ -162,8 +170,11 @@ def _overdue_alert(rules: list[AlertRule], now: dict, context: Context, rules_in
         [t("alert.overdue_point", lang, point=fmt.plain(name), n=fmt.number(c, lang)) for name, c in context.overdue_by_point[:3]], lang))
     values = dict(n=fmt.number(n, lang), hours=f"{rules_in_force['overdue_hours']:g}",
                   rate=fmt.value("rate", rate, lang))
+    ids = {p.name: p.point_id for p in context.points}   # the list names points; an action item keeps their ids
+    named = tuple(ids.get(name, name) for name, _ in context.overdue_by_point[:3])
     return [Alert(rule.level, t("alert.overdue", lang, **values) + where, "parcels.overdue",
-                  t("alert.overdue", lang, **values) + where_md, None, rule.rule_id)]
+                  t("alert.overdue", lang, **values) + where_md, named[0] if named else None, rule.rule_id,
+                  _short("alert.overdue", lang, **values), named)]
 
 
 def _generic(rule: AlertRule, now: dict, before: dict, lang: str) -> list[Alert]:
@@ -222,7 +233,8 @@ def alerts(now: dict, before: dict, rules: dict, lang: str = "zh", context: Cont
     context = context or Context()
     active = _active(alert_rules)
     out = [Alert("warning", t(s.key, lang, date=fmt.datetime(s.latest, lang) if s.latest else "—"), s.feed,
-                 t(s.key, lang, date=fmt.datetime(s.latest, lang) if s.latest else "—"), None, "stale")
+                 t(s.key, lang, date=fmt.datetime(s.latest, lang) if s.latest else "—"), None, "stale",
+                 t("alert.short.stale", lang, feed=label("kind", s.feed, lang)))
            for s in context.stale]
     out += _capacity_alerts([r for r in active if r.metric == PEAK], now, context, lang) \
         if any(r.metric == PEAK for r in active) else []

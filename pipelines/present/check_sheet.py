@@ -1,5 +1,6 @@
 """The printable check sheet: a self-contained HTML page (no scripts, no fetched fonts) holding what
-the meeting works through: the alerts, each point's table, the overdue list, the buildings, the numbers."""
+the meeting works through, in its order: the numbers, the alerts, then the details (each point, the overdue
+list, the buildings, the complaints still open), every row of each."""
 from __future__ import annotations
 
 import html
@@ -41,11 +42,13 @@ def _table(section: Section) -> str:
 
 
 def check_sheet(title: str, subtitle: str, alerts_title: str, alerts: list[tuple[str, str]],
-                sections: list[Section], signature: list[str]) -> str:
+                sections: list[Section], signature: list[str], first: list[Section] | None = None) -> str:
+    """`first`: the sections before the alerts (the numbers, as the meeting reads them); `sections` after."""
     alert_items = "".join(f'<li class="{html.escape(lvl)}">{html.escape(text)}</li>' for lvl, text in alerts)
+    lead = "".join(f"<h2>{html.escape(s.title)}</h2>{_table(s)}" for s in first or [])
     body = "".join(f"<h2>{html.escape(s.title)}</h2>{_table(s)}" for s in sections)
     signs = "".join(f"<div>{html.escape(s)}：__________</div>" for s in signature)
     return (f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1><p class='sub'>{html.escape(subtitle)}</p>"
-            f"<h2>{html.escape(alerts_title)}</h2><ul>{alert_items}</ul>{body}"
+            f"{lead}<h2>{html.escape(alerts_title)}</h2><ul>{alert_items}</ul>{body}"
             f"<div class='sign'>{signs}</div></body></html>")

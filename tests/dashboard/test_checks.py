@@ -87,7 +87,7 @@ def test_monthly_check_marks_the_day_the_window_rule_started(tmp_path_factory, m
     at = open_page("monthly", c="A", g="month", p="2025-06-01")
     assert "虚线：直播时段 09:00–20:00 自2025年6月3日起执行。" in [c.value for c in at.caption]
     assert "没有去年同月的数据，只与上月比较。" in [c.value for c in at.caption]
-    numbers = table(at, "定义")
+    numbers = table(at, "上期")
     assert "去年同期" not in numbers.columns
 
 
