@@ -1,4 +1,6 @@
-"""The check pages' brief downloads: the same brief `linli report` writes, for the period on screen.
+"""The brief downloads: a check page's community brief (the same one `linli report` writes) and the
+street comparison's street brief, for the period on screen, named in the UI language by place, period
+and what the file is (B社区_2026年第48周_每周检查简报.pdf, 花溪街道_2026年第48周_街道对比.xlsx).
 
 The brief is gathered while the page runs (its queries are the page's own, cached, in the viewer's
 scope); the file is drawn only when a button is pressed (Streamlit runs a callable `data` then), so a
@@ -10,6 +12,7 @@ import streamlit as st
 
 from dashboard import queries as q
 from dashboard.sidebar import View
+from pipelines.present.export import file_stem
 from pipelines.reports import fonts
 from pipelines.reports.content import Source, gather
 from pipelines.reports.render import FORMATS
@@ -22,6 +25,17 @@ MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def render(v: View) -> None:
     st.subheader(v.tr("brief.download.h"))
     brief = gather(Source.for_viewer(q, v.snap, v.scope, q.db_path()), v.community, v.grain, v.period, v.lang)
+    stem = file_stem(brief.community_name, v.grain, v.period, v.tr(f"brief.file.{v.grain}"), v.lang)
+    _buttons(v, brief, stem, f"brief_{v.grain}")
+
+
+def street(v: View, view) -> None:
+    """The street brief of the comparison on screen (pipelines/reports/street.py StreetView)."""
+    st.subheader(v.tr("street.h.brief"))
+    _buttons(v, view, view.stem(), "street_brief")
+
+
+def _buttons(v: View, brief, stem: str, key: str) -> None:
     try:
         font = fonts.find()
     except fonts.FontMissing as missing:
@@ -31,5 +45,4 @@ def render(v: View) -> None:
     for column, kind in zip(st.columns(len(FORMATS)), kinds):
         with column:
             st.download_button(v.tr(f"brief.download.{kind}"), data=lambda kind=kind: render_bytes(brief, kind),
-                               file_name=f"brief_{v.grain}_{v.community}_{v.period.isoformat()}.{kind}",
-                               mime=MIME[kind], key=f"brief_{v.grain}_{kind}", on_click="ignore")
+                               file_name=f"{stem}.{kind}", mime=MIME[kind], key=f"{key}_{kind}", on_click="ignore")

@@ -6,6 +6,9 @@ names, ids and file names reach the downloads as written, so every download goes
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
@@ -39,3 +42,19 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     cell; with bare LF endings it would leave it unquoted and a spreadsheet would split the row there.
     """
     return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def short_period(grain: str, start: dt.date, lang: str = "zh") -> str:
+    """2026年第48周 / 2026年12月: a period's name without its days, for file names."""
+    if grain == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}年第{week}周" if lang == "zh" else f"{year}-W{week:02d}"
+    return f"{start.year}年{start.month}月" if lang == "zh" else f"{start.year}-{start.month:02d}"
+
+
+def file_stem(place: str, grain: str, start: dt.date, what: str, lang: str = "zh") -> str:
+    """花溪街道_2026年第48周_街道对比: the street or community, the period and what the file is, in the
+    UI language, so a file forwarded to a chat says what it holds; characters that Windows or a phone's
+    file system refuse become _."""
+    name = f"{place}_{short_period(grain, start, lang)}_{what}"
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(". ") or "linli"

@@ -57,3 +57,25 @@ def _register(font: Font) -> None:
     if folder not in _registered:
         vlc.register_font_directory(folder)
         _registered.add(folder)
+
+
+def street_trend_png(view, font: Font, scale: float = 3.0) -> bytes | None:
+    """The street brief's chart: the chosen measure over the recent complete periods, a line per community."""
+    from pipelines.reports.street import kind_of, measure_name
+    df = view.trend.dropna(subset=["value"]).copy()
+    if df.empty:
+        return None
+    import vl_convert as vlc
+    _register(font)
+    df["period_start"] = pd.to_datetime(df["period_start"])
+    df["period_label"] = [fmt.period_short(view.grain, d.date(), view.lang) for d in df["period_start"]]
+    df["name"] = df["name"].astype(str)
+    chart = charts.lines(df, "period_label", "value", "name", view.tr("brief.chart.period"),
+                         measure_name(view.measure, view.lang), view.tr("col.community"),
+                         y_format=".0%" if kind_of(view.measure)[0] == "rate" else ",.2~f", order="period_start")
+    family = f"{font.family}, {charts.FONT}"
+    chart = (chart.properties(width=640, height=170).configure(font=family)
+             .configure_axis(labelFont=family, titleFont=family, labelFontSize=11, titleFontSize=11, labelAngle=0)
+             .configure_legend(labelFont=family, titleFont=family, orient="right", labelFontSize=11, titleFontSize=11)
+             .configure_view(strokeWidth=0))
+    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)

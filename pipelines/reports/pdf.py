@@ -170,7 +170,13 @@ def _charts(pdf: _Page, brief: Brief, font: Font) -> None:
 
 def _records(pdf: _Page, brief: Brief, title: str, table: Table, empty: str) -> None:
     df = table.frame
-    if pdf.get_y() + 30 > pdf.h - 16:
+    rows = df.head(MAX_ROWS)
+    # the heading never stays alone at a page's foot: it goes over with the table's header and first row
+    with pdf.offset_rendering() as trial:
+        _section(trial, title)
+        if not rows.empty:
+            _grid(trial, brief, rows.head(1))
+    if trial.page_break_triggered:
         pdf.add_page()
     _section(pdf, title)
     if df.empty:
@@ -178,21 +184,32 @@ def _records(pdf: _Page, brief: Brief, title: str, table: Table, empty: str) -> 
         pdf.set_text_color(*MUTED)
         pdf.cell(0, 6, empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         return
-    pdf.set_font("cjk", "", 8.5)
-    pdf.set_text_color(*INK)
-    pdf.set_draw_color(*RULE)
-    pdf.set_fill_color(255, 255, 255)   # the alerts' marker colour would otherwise fill the rows
-    rows = df.head(MAX_ROWS)
-    weights = [max(7, min(30, max(len(str(c)), *(len(str(v)) for v in rows[c])))) for c in rows.columns]
-    with pdf.table(col_widths=weights, line_height=5, wrapmode=WrapMode.CHAR, first_row_as_headings=True,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL), text_align="LEFT") as t:
-        t.row([str(c) for c in rows.columns])
-        for record in rows.itertuples(index=False):
-            t.row([_text(v, brief.lang) for v in record])
+    _grid(pdf, brief, rows)
     if len(df) > MAX_ROWS:
         pdf.set_font("cjk", "", 9)
         pdf.set_text_color(*MUTED)
         pdf.cell(0, 5, brief.tr("brief.card.more", n=len(df) - MAX_ROWS), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _width(text: str) -> int:
+    """How wide a text runs: a Chinese character takes two Latin ones' room."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _grid(pdf, brief, rows) -> None:
+    """A table whose short columns (a status, a date, an id) are wide enough never to break inside a word
+    ("进行中（已逾期）" on one line); long text columns share what is left and wrap."""
+    pdf.set_font("cjk", "", 8.5)
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*RULE)
+    pdf.set_fill_color(255, 255, 255)   # the alerts' marker colour would otherwise fill the rows
+    texts = [[str(c) for c in rows.columns]] + [[_text(v, brief.lang) for v in record] for record in rows.itertuples(index=False)]
+    weights = [max(8, min(40, max(_width(line) for row in texts for line in row[j].split("\n"))))
+               for j in range(len(rows.columns))]
+    with pdf.table(col_widths=weights, line_height=5, wrapmode=WrapMode.CHAR, first_row_as_headings=True,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL), text_align="LEFT") as t:
+        for row in texts:
+            t.row(row)
 
 
 def _text(value, lang: str) -> str:
@@ -210,3 +227,77 @@ def _signature(pdf: _Page, brief: Brief) -> None:
     pdf.set_font("cjk", "", 10)
     pdf.set_text_color(*INK)
     pdf.cell(0, 6, brief.tr("brief.signature"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def street_pdf_bytes(view, font: Font | None = None, today: dt.date | None = None) -> bytes:
+    """The street comparison on A4 (pipelines/reports/street.py StreetView): the period, what the measure
+    is and how the order runs, who is behind, the ranked table as the page shows it, the trend, the alerts."""
+    from pipelines.reports.charts import street_trend_png
+    from pipelines.reports.street import SHOWN, measure_change, measure_name, measure_text, measure_value, order_text
+    font = font or find()
+    pdf = _Page(view, font, today or dt.date.today())
+    pdf.add_page()
+    pdf.set_font("cjk", "B", 18)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(0, 9, view.title, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", "", 12)
+    pdf.cell(0, 7, view.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", "", 9)
+    pdf.set_text_color(*MUTED)
+    order = order_text(view.measure, view.lang) + (" " + view.tr("street.order.partial") if view.behind else "")
+    for line in (measure_text(view.measure, view.lang), order):
+        pdf.multi_cell(0, 5, line, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if view.behind:
+        _section(pdf, view.tr("street.h.behind"))
+        pdf.set_font("cjk", "", 9.5)
+        pdf.set_text_color(*AMBER)
+        for line in view.behind_lines():
+            pdf.multi_cell(0, 5.2, line, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _section(pdf, view.tr("street.brief.h.table"))
+    r, lang, m = view.rows, view.lang, view.measure
+    import pandas as pd
+    shown = pd.DataFrame({
+        view.tr("col.rank"): ["—" if fmt.is_missing(x) else str(int(x)) for x in r["rank"]],
+        view.tr("col.community"): r["name"].astype(str),
+        view.tr("street.col.data"): [view.state(c) for c in r["community_id"]],
+        measure_name(m, lang): [measure_value(m, x, lang) for x in r["value"]],
+        view.tr("street.col.change"): [measure_change(m, x, p, lang) for x, p in zip(r["value"], r["previous"])],
+        view.tr("street.col.errors"): [str(x) for x in r["errors"]],
+        view.tr("street.col.warnings"): [str(x) for x in r["warnings"]],
+        **{measure_name(x, lang): [measure_value(x, y, lang) for y in r[x]] for x in SHOWN[:3] if x != m}})
+    _grid(pdf, view, shown)
+    png = street_trend_png(view, font)
+    if png is not None:
+        height = (pdf.w - 2 * LEFT) * 0.30
+        if pdf.get_y() + 14 + height > pdf.h - 16:
+            pdf.add_page()
+        _section(pdf, view.tr("street.h.trend", n=len(view.trend["period_start"].unique()), measure=measure_name(m, lang)))
+        pdf.image(io.BytesIO(png), x=LEFT, y=pdf.get_y(), w=pdf.w - 2 * LEFT, h=height, keep_aspect_ratio=True)
+        pdf.set_xy(LEFT, pdf.get_y() + height + 2)
+    _section(pdf, view.tr("street.brief.h.alerts"))
+    any_alert = False
+    for c, name in zip(r["community_id"], r["name"]):
+        items = view.found.get(c, [])
+        if not items:
+            continue
+        any_alert = True
+        pdf.set_font("cjk", "B", 10)
+        pdf.set_text_color(*INK)
+        pdf.cell(0, 6, str(name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for a in items[:4]:
+            pdf.set_fill_color(*(RED if a.level == "error" else AMBER))
+            pdf.rect(LEFT, pdf.get_y() + 1.6, 2.2, 2.2, style="F")
+            pdf.set_x(LEFT + 4)
+            pdf.set_font("cjk", "", 9)
+            pdf.multi_cell(pdf.w - 2 * LEFT - 4, 5, a.text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if len(items) > 4:
+            pdf.set_font("cjk", "", 9)
+            pdf.set_text_color(*MUTED)
+            pdf.cell(0, 5, view.tr("brief.card.more", n=len(items) - 4), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if not any_alert:
+        pdf.set_font("cjk", "", 10)
+        pdf.set_text_color(*GREEN)
+        pdf.cell(0, 6, view.tr("street.brief.no_alerts"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    out = io.BytesIO()
+    pdf.output(out)
+    return out.getvalue()

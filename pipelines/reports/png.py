@@ -140,3 +140,45 @@ def _action_line(brief: Brief, record) -> str:
         if not fmt.is_missing(v) and str(v):
             parts.append(fmt.date(v, brief.lang) if isinstance(v, (dt.date, dt.datetime)) else str(v))
     return " · ".join(parts)
+
+
+def street_png_bytes(view, font: Font | None = None, today: dt.date | None = None) -> bytes:
+    """The street comparison as a share card: the period, who is behind, then each community in the one
+    order with its value and change, and its alerts counted."""
+    from pipelines.reports.street import measure_change, measure_name, measure_text, measure_value
+    type_ = _Type(font or find())
+    canvas = Image.new("RGB", (WIDTH, 6000), PAPER)
+    draw = ImageDraw.Draw(canvas)
+    y = _header(draw, view, type_)
+    y += GAP
+    for line in _wrap(draw, measure_text(view.measure, view.lang), type_(28), WIDTH - 2 * PAD):
+        draw.text((PAD, y), line, font=type_(28), fill=MUTED)
+        y += 40
+    if view.behind:
+        y = _list(draw, view.tr("street.h.behind"), [(AMBER, line) for line in view.behind_lines()], 8, view, type_, y, "")
+    y += GAP
+    draw.text((PAD, y), view.tr("street.brief.h.table") + " · " + measure_name(view.measure, view.lang),
+              font=type_(40, bold=True), fill=INK)
+    y += 64
+    for r in view.rows.itertuples(index=False):
+        rank = view.tr("street.brief.unranked") if fmt.is_missing(r.rank) else str(int(r.rank))
+        draw.rounded_rectangle((PAD, y, WIDTH - PAD, y + 118), radius=16, fill=TILE)
+        draw.text((PAD + 24, y + 16), rank, font=type_(34, bold=True), fill=BLUE)
+        draw.text((PAD + 150, y + 14), _wrap(draw, str(r.name), type_(36, bold=True), 480)[0], font=type_(36, bold=True), fill=INK)
+        state = view.state(r.community_id)
+        draw.text((PAD + 150, y + 66), _wrap(draw, state, type_(26), 480)[0], font=type_(26),
+                  fill=MUTED if r.complete else AMBER)
+        value = measure_value(view.measure, r.value, view.lang)
+        draw.text((WIDTH - PAD - 24, y + 10), value, font=type_(44, bold=True), fill=INK, anchor="ra")
+        change = measure_change(view.measure, r.value, r.previous, view.lang)
+        alerts = view.tr("street.attention", name="", errors=r.errors, warnings=r.warnings).lstrip("：: ")
+        draw.text((WIDTH - PAD - 24, y + 70), f"{view.tr('street.col.change')} {change} · {alerts}", font=type_(24),
+                  fill=MUTED, anchor="ra")
+        y += 118 + 16
+    made = fmt.date(today or dt.date.today(), view.lang)
+    y += GAP
+    draw.text((PAD, y), view.tr("brief.card.footer", made=made), font=type_(26), fill=MUTED)
+    y += 26 + PAD
+    out = io.BytesIO()
+    canvas.crop((0, 0, WIDTH, y)).save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -6,7 +6,18 @@ FORMATS = ("xlsx", "pdf", "png")
 
 
 def render(brief, kind: str) -> bytes:
-    """The brief in one of FORMATS (the check pages' buttons call this too)."""
+    """The brief in one of FORMATS (the check pages' buttons call this too); a street comparison
+    (pipelines/reports/street.py StreetView) is drawn by each format's street_* function."""
+    from pipelines.reports.street import StreetView
+    if isinstance(brief, StreetView):
+        if kind == "xlsx":
+            from pipelines.reports.xlsx import street_workbook_bytes
+            return street_workbook_bytes(brief)
+        if kind == "pdf":
+            from pipelines.reports.pdf import street_pdf_bytes
+            return street_pdf_bytes(brief)
+        from pipelines.reports.png import street_png_bytes
+        return street_png_bytes(brief)
     if kind == "xlsx":
         from pipelines.reports.xlsx import workbook_bytes
         return workbook_bytes(brief)

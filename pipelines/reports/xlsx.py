@@ -17,6 +17,7 @@ from pipelines.present import format as fmt
 from pipelines.present.export import neutralise
 from pipelines.present.i18n import METRIC_KIND, label, metric_name
 from pipelines.reports.brief import Brief, Table
+from pipelines.reports.street import measure_name, measure_text, order_text, shown_number
 
 FORMATS = {"count": "#,##0", "yuan": "#,##0.00", "rate": "0.0%", "hours": "0.0", "per1k": "0.00"}
 CHANGE_FORMATS = {"count": "+#,##0;-#,##0;0", "yuan": "+#,##0.00;-#,##0.00;0.00", "rate": "+0.0%;-0.0%;0.0%",
@@ -135,3 +136,60 @@ def _table(wb: Workbook, table: Table, brief: Brief) -> None:
         ws.cell(row=2, column=1, value=brief.tr("brief.no_actions" if table is brief.actions else
                                                 "brief.no_cases" if table is brief.cases else "table.empty"))
     _widths(ws)
+
+
+def street_workbook_bytes(view) -> bytes:
+    """The street comparison (pipelines/reports/street.py StreetView): the ranked table with its numbers
+    rounded as the page shows them, each community's alerts, and the measure's recent trend."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = _sheet(wb, view.tr("street.brief.sheet"))
+    ws.cell(row=1, column=1, value=neutralise(view.title)).font = Font(bold=True, size=14)
+    lines = [(view.tr("brief.meta.period"), view.label),
+             (view.tr("street.brief.measure"), measure_text(view.measure, view.lang)),
+             ("", order_text(view.measure, view.lang) + (" " + view.tr("street.order.partial") if view.behind else "")),
+             (view.tr("brief.meta.built"), fmt.datetime(view.built_at, view.lang) if view.built_at else "—")]
+    lines += [("", line) for line in view.behind_lines()]
+    for i, (key, text) in enumerate(lines, start=2):
+        ws.cell(row=i, column=1, value=neutralise(key) or None)
+        ws.cell(row=i, column=2, value=neutralise(text))
+    top = len(lines) + 3
+    frame = view.table()
+    kinds = view.kinds()
+    _header(ws, top, [str(c) for c in frame.columns])
+    for i, record in enumerate(frame.itertuples(index=False), start=top + 1):
+        for j, (name, v) in enumerate(zip(frame.columns, record), start=1):
+            c = ws.cell(row=i, column=j, value=_cell(v))
+            if name in kinds:
+                c.number_format = (CHANGE_FORMATS if name == view.tr("street.col.change") else FORMATS).get(kinds[name], "General")
+    _widths(ws)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 24
+
+    alerts = _sheet(wb, view.tr("street.brief.sheet_alerts"))
+    _header(alerts, 1, [view.tr("col.community"), view.tr("brief.col.level"), view.tr("brief.col.alert")])
+    row = 2
+    for c, name in zip(view.rows["community_id"], view.rows["name"]):
+        for a in view.found.get(c, []):
+            for j, v in enumerate([name, label("alert_rules.level", a.level, view.lang), a.text], start=1):
+                alerts.cell(row=row, column=j, value=_cell(v)).alignment = Alignment(wrap_text=j == 3, vertical="top")
+            row += 1
+    if row == 2:
+        alerts.cell(row=2, column=3, value=view.tr("street.brief.no_alerts"))
+    _widths(alerts)
+    alerts.column_dimensions["C"].width = 80
+
+    trend = _sheet(wb, view.tr("street.brief.sheet_trend"))
+    wide = view.trend.pivot_table(index="name", columns="period_start", values="value", aggfunc="first")
+    wide = wide.reindex([n for n in view.rows["name"] if n in wide.index])
+    trend.cell(row=1, column=1, value=neutralise(measure_name(view.measure, view.lang))).font = HEAD
+    _header(trend, 2, [view.tr("col.community"), *[fmt.period_short(view.grain, p, view.lang) for p in wide.columns]])
+    kind = view.kinds()[view.tr("street.col.change")]
+    for i, (name, values) in enumerate(wide.iterrows(), start=3):
+        trend.cell(row=i, column=1, value=_cell(name))
+        for j, v in enumerate(values, start=2):
+            trend.cell(row=i, column=j, value=_cell(shown_number(view.measure, v))).number_format = FORMATS.get(kind, "General")
+    _widths(trend)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

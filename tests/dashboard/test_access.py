@@ -161,9 +161,11 @@ def test_each_roles_forms_on_the_weekly_check_are_what_the_policy_allows(db, nam
 
 def test_the_street_comparison_of_an_official_holds_only_her_street(db):
     at = open_as(db, "off_j", "street")
-    assert list(at.table[0].value["社区"]) == ["A社区"]
+    assert list(at.dataframe[0].value["社区"]) == ["A社区"]
+    assert not [s for s in at.selectbox if s.label == "街道"]       # her one street, no choice of another
     at = open_as(db, "root", "street")
-    assert sorted(at.table[0].value["社区"]) == ["A社区", "B社区"]
+    assert list(at.dataframe[0].value["社区"]) == ["A社区"]      # one street at a time, each can be picked
+    assert [s for s in at.selectbox if s.label == "街道"][0].options == ["金桥街道", "花溪街道"]
 
 
 def ask_queries():

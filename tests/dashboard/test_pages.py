@@ -134,8 +134,8 @@ def test_weekly_check_follows_the_week_of_a_month_view():
 
 
 def test_street_comparison_is_per_1000_households(fixture_db):
-    at = open_page("street", c="A", g="week", p="2025-06-02", m="per1k.orders")
-    table = table_text(at.table[0])
+    at = open_page("street", c="A", g="week", sp="2025-06-02", m="per1k.orders")
+    table = at.dataframe[0].value
     assert sorted(table["社区"]) == ["A社区", "B社区"]              # one row per community, B without households
     a = table[table["社区"] == "A社区"].iloc[0]
     assert a["订单数（每千户）（所选）"] == "1.00"          # 2 orders × 1000 ÷ 2000 households
@@ -143,8 +143,8 @@ def test_street_comparison_is_per_1000_households(fixture_db):
 
 
 def test_street_comparison_ranks_who_needs_attention_first(fixture_db):
-    at = open_page("street", c="A", g="week", p="2025-06-02")
-    table = table_text(at.table[0])
+    at = open_page("street", c="A", g="week", sp="2025-06-02")
+    table = at.dataframe[0].value
     # A: 2 noise complaints outside hours (serious) and a repeat building; B: 1 outside hours
     assert list(table["社区"]) == ["A社区", "B社区"]
     assert list(table["严重提醒"]) == [1, 1] and table["提醒"].iloc[0] > table["提醒"].iloc[1]

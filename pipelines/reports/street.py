@@ -1,0 +1,246 @@
+"""The street comparison (街道对比, SPEC §6, §9) as one gathered thing that the page and the street brief
+(xlsx, pdf, png) both draw, so the page and the forwarded file never disagree.
+
+Its period is the street's, not the sidebar community's: the latest period that most of the street's
+communities have complete (one community that stopped importing does not hold the street back; it is
+named as behind, with the day its data ends). A community whose data does not cover the period is shown
+but not ranked: its partial numbers never stand beside complete ones without saying so. One order for
+the table, the bars and the brief: the chosen measure, the end that needs attention first.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipelines.metrics import PER_1K_HOUSEHOLDS
+from pipelines.periods import is_complete, period_next, period_shift
+from pipelines.present import format as fmt
+from pipelines.present.alerts import Alert, alerts, context_from, stale_from_freshness
+from pipelines.present.export import file_stem
+from pipelines.present.i18n import METRIC_KIND, METRICS, metric_name, t
+from pipelines.reports.content import _built_at as built_at
+
+TREND_PERIODS = 12
+# what the street office looks at first: backlog, capacity, overdue, late noise, attendance, sales
+SHOWN = ["complaints.open_at_end", "parcels.peak_occupancy_ratio", "parcels.overdue_rate",
+         "complaints.noise_outside_hours", "training.attendance_rate", "orders.gmv_yuan"]
+MEASURES = [*SHOWN[:3], *PER_1K_HOUSEHOLDS, *[m for m in METRICS if m not in SHOWN[:3]]]
+# the digits each kind is shown with (pipelines/present/format.py value()); exports round to the same
+DIGITS = {"rate": 3, "hours": 1, "per1k": 2, "yuan": 2, "count": 0}
+
+
+def kind_of(measure: str) -> tuple[str, int]:
+    """(unit kind, good direction) of a measure: a per-1,000 count is good the way its count is."""
+    if measure in PER_1K_HOUSEHOLDS:
+        return "per1k", METRIC_KIND[PER_1K_HOUSEHOLDS[measure]][1]
+    return METRIC_KIND[measure]
+
+
+def measure_name(measure: str, lang: str) -> str:
+    return t(f"street.{measure}", lang) if measure in PER_1K_HOUSEHOLDS else metric_name(measure, lang)
+
+
+def measure_value(measure: str, value, lang: str) -> str:
+    return fmt.number(value, lang, 2) if measure in PER_1K_HOUSEHOLDS else fmt.value(measure, value, lang)
+
+
+def measure_change(measure: str, now, before, lang: str) -> str:
+    if fmt.is_missing(now) or fmt.is_missing(before):
+        return "—"
+    if measure in PER_1K_HOUSEHOLDS:   # at the precision shown: one that rounds away is 0, never "-0.00"
+        d = float(now) - float(before)
+        return "0" if round(d, 2) == 0 else f"{d:+.2f}"
+    return fmt.delta(measure, now, before, lang) or "—"
+
+
+def shown_number(measure: str, value) -> float | None:
+    """The value rounded as the page shows it, still a number (a rate stays a share: 62.0% is 0.62)."""
+    if fmt.is_missing(value):
+        return None
+    kind = kind_of(measure)[0]
+    digits = DIGITS.get(kind, 2)
+    if kind == "yuan" and abs(float(value)) >= 100:
+        digits = 0
+    return round(float(value), digits)
+
+
+def measure_text(measure: str, lang: str) -> str:
+    """What the measure is, in one sentence: a count per 1,000 households, an absolute count, a share…"""
+    kind = kind_of(measure)[0]
+    if kind == "per1k":
+        return t("street.what.per1k", lang, name=measure_name(measure, lang),
+                 metric=metric_name(PER_1K_HOUSEHOLDS[measure], lang))
+    return t(f"street.what.{kind if kind in ('count', 'yuan', 'rate', 'hours') else 'count'}", lang,
+             metric=metric_name(measure, lang))
+
+
+def order_text(measure: str, lang: str) -> str:
+    """How the one order runs for this measure, in words."""
+    good = kind_of(measure)[1]
+    return t({-1: "street.order.high_first", 1: "street.order.low_first"}.get(good, "street.order.high"), lang,
+             measure=measure_name(measure, lang))
+
+
+def default_period(grain: str, periods: list[dt.date], ends: dict[str, dt.datetime | None]) -> dt.date | None:
+    """The latest period complete for more than half of the communities (all of them for one or two)."""
+    need = len(ends) // 2 + 1
+    for p in reversed(periods):
+        if sum(is_complete(grain, p, e) for e in ends.values()) >= need:
+            return p
+    return periods[-1] if periods else None
+
+
+def behind_of(grain: str, period: dt.date, ends: dict[str, dt.datetime | None]) -> list[str]:
+    return [c for c, e in ends.items() if not is_complete(grain, period, e)]
+
+
+def period_choice_label(grain: str, period: dt.date, ends: dict, names: dict, lang: str) -> str:
+    """A period in the picker, with how many communities it is not complete for."""
+    behind = behind_of(grain, period, ends)
+    text = fmt.period(grain, period, lang)
+    if not behind:
+        return text + t("street.period.all_complete", lang)
+    return text + t("street.period.behind", lang, n=len(behind), total=len(ends))
+
+
+@dataclass(frozen=True)
+class StreetView:
+    lang: str
+    street: str
+    grain: str
+    period: dt.date
+    previous: dt.date | None
+    measure: str
+    rows: pd.DataFrame        # one row per community, in the one order: rank (None = not ranked), values…
+    behind: tuple[tuple[str, str, dt.datetime | None], ...]   # (community_id, name, data end) not complete
+    trend: pd.DataFrame       # community_id, name, period_start, value (complete periods only)
+    found: dict               # community_id -> list[Alert]
+    built_at: dt.datetime | None
+
+    @property
+    def title(self) -> str:
+        return t("street.brief.title", self.lang, street=self.street)
+
+    @property
+    def notes(self) -> tuple[str, ...]:   # the share card's header reads a brief's notes
+        return ()
+
+    @property
+    def label(self) -> str:
+        return fmt.period(self.grain, self.period, self.lang)
+
+    def tr(self, key: str, **values) -> str:
+        return t(key, self.lang, **values)
+
+    def stem(self) -> str:
+        return file_stem(self.street, self.grain, self.period, self.tr("street.brief.what"), self.lang)
+
+    def behind_lines(self) -> list[str]:
+        return [self.tr("street.behind.line", name=name, end=fmt.date(end, self.lang) if end else "—")
+                for _, name, end in self.behind]
+
+    def table(self) -> pd.DataFrame:
+        """The comparison as numbers rounded as shown, with Chinese headers (the workbook's sheet)."""
+        r, lang, m = self.rows, self.lang, self.measure
+        out = {self.tr("col.rank"): pd.array(r["rank"], dtype="Int64"), self.tr("col.community"): r["name"].astype(str),
+               self.tr("street.col.data"): [self.state(c) for c in r["community_id"]],
+               self.tr("street.col.chosen", measure=measure_name(m, lang)): [shown_number(m, x) for x in r["value"]],
+               self.tr("street.col.change"): [shown_number(m, x) for x in r["change"]],
+               self.tr("street.col.errors"): pd.array(r["errors"], dtype="Int64"),
+               self.tr("street.col.warnings"): pd.array(r["warnings"], dtype="Int64")}
+        for s in SHOWN:
+            if s != m:
+                out[metric_name(s, lang)] = [shown_number(s, x) for x in r[s]]
+        return pd.DataFrame(out)
+
+    def kinds(self) -> dict[str, str]:
+        """Each numeric header of table() and its unit kind (for number formats)."""
+        m, lang = self.measure, self.lang
+        out = {self.tr("street.col.chosen", measure=measure_name(m, lang)): kind_of(m)[0],
+               self.tr("street.col.change"): kind_of(m)[0]}
+        return out | {metric_name(s, lang): kind_of(s)[0] for s in SHOWN if s != m}
+
+    def state(self, community: str) -> str:
+        end = {c: e for c, _, e in self.behind}
+        if community not in end:
+            return self.tr("street.complete")
+        return self.tr("street.partial_cell", end=fmt.date(end[community], self.lang) if end[community] else "—")
+
+
+def streets(communities: pd.DataFrame, lang: str) -> dict[str, list[str]]:
+    """street name -> its communities' ids; a community without a street is under one named so."""
+    out: dict[str, list[str]] = {}
+    for c, s in zip(communities["community_id"], communities["street"]):
+        out.setdefault(s if isinstance(s, str) and s else t("street.none", lang), []).append(c)
+    return out
+
+
+def gather_street(src, street: str, communities: list[str], grain: str, period: dt.date, measure: str,
+                  lang: str = "zh") -> StreetView:
+    """The comparison of `communities` (one street's) for the period starting on `period`."""
+    names_frame = src("communities")
+    names = dict(zip(names_frame["community_id"], names_frame["name"].astype(str)))
+    ends = {c: src("data_ends").get(c) for c in communities}
+    periods = src("street_periods", grain)
+    previous = period_shift(grain, period, -1)
+    previous = previous if previous in periods else None
+    now_long = src("street_measures", grain, period)
+    now_long = now_long[now_long["community_id"].isin(communities)]
+    before_long = src("street_measures", grain, previous) if previous else now_long.iloc[0:0]
+    now = {c: dict(zip(g["measure"], g["value"])) for c, g in now_long.groupby("community_id")}
+    before = {c: dict(zip(g["measure"], g["value"])) for c, g in before_long.groupby("community_id")}
+    behind = behind_of(grain, period, ends)
+    found = {c: _alerts(src, c, grain, period, ends.get(c), now.get(c, {}), before.get(c, {}), lang)
+             for c in communities if c in now}
+    good = kind_of(measure)[1]
+    records = []
+    for c in communities:   # one with no data at all for the period is still listed (as behind)
+        value = _num(now.get(c, {}).get(measure))
+        prev = _num(before.get(c, {}).get(measure)) if c not in behind else None
+        records.append({"community_id": c, "name": names.get(c, c), "complete": c not in behind,
+                        "data_end": ends.get(c), "value": value, "previous": prev,
+                        "change": None if value is None or prev is None else value - prev,
+                        "errors": sum(a.level == "error" for a in found.get(c, [])),
+                        "warnings": sum(a.level != "error" for a in found.get(c, [])),
+                        **{s: _num(now.get(c, {}).get(s)) for s in SHOWN}})
+    rows = _ranked(pd.DataFrame(records, columns=["community_id", "name", "complete", "data_end", "value", "previous",
+                                                  "change", "errors", "warnings", *SHOWN]), good)
+    first = periods[max(0, periods.index(period) - TREND_PERIODS + 1)] if period in periods else period
+    trend = src("street_series", grain, measure, first, period)
+    trend = trend[trend["community_id"].isin(communities)].copy()
+    trend["period_start"] = pd.to_datetime(trend["period_start"]).dt.date
+    trend = trend[[is_complete(grain, p, ends.get(c)) for c, p in zip(trend["community_id"], trend["period_start"])]]
+    trend["name"] = [names.get(c, c) for c in trend["community_id"]]
+    return StreetView(lang, street, grain, period, previous, measure, rows,
+                      tuple((c, names.get(c, c), ends.get(c)) for c in communities if c in behind),
+                      trend.reset_index(drop=True), found, built_at(src))
+
+
+def _num(v) -> float | None:
+    return None if fmt.is_missing(v) else float(v)
+
+
+def _ranked(df: pd.DataFrame, good: int) -> pd.DataFrame:
+    """Complete communities by the measure, the end that needs attention first (a missing value last),
+    ranked 1…; then the communities not complete for the period, unranked."""
+    values = pd.to_numeric(df["value"], errors="coerce")
+    key = values if good == 1 else -values   # lower-is-better and neutral: highest first
+    done = df[df["complete"]].assign(_key=key[df["complete"]]).sort_values(["_key", "name"], na_position="last",
+                                                                        kind="stable")
+    done["rank"] = [i + 1 if v is not None and not pd.isna(v) else None for i, v in enumerate(done["value"])]
+    rest = df[~df["complete"]].sort_values("name", kind="stable").assign(rank=None)
+    return pd.concat([done.drop(columns="_key"), rest], ignore_index=True)
+
+
+def _alerts(src, community, grain, period, data_end, now, before, lang) -> list[Alert]:
+    """The period's alerts as the community's own check page finds them."""
+    end = period_next(grain, period)
+    stale = stale_from_freshness(src("feed_freshness", community), grain, period, end, data_end)
+    context = context_from(src("point_peaks", community, grain, period), src("noise_buildings", community, grain, period),
+                           src("overdue_list", community, period, end), stale)
+    kpi_now = {m: v for m, v in now.items() if m in METRIC_KIND}
+    kpi_before = {m: v for m, v in before.items() if m in METRIC_KIND}
+    return alerts(kpi_now, kpi_before, src("rules", community), lang, context, src.alert_rules(community))
+
