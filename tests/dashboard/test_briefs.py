@@ -76,7 +76,7 @@ def test_workbook_summary_holds_the_kpi_values_as_numbers(workbook, metric, valu
 
 def test_workbook_has_a_sheet_per_section_and_no_formulas(workbook):
     assert workbook.sheetnames[:4] == ["概要", "提醒", "整改事项", "协商议题"]
-    assert {"各代收点高峰", "超时未取包裹", "噪音投诉楼栋"} <= set(workbook.sheetnames)
+    assert {"各代收点高峰", "超时包裹（已取与未取）", "噪音投诉楼栋"} <= set(workbook.sheetnames)
     for ws in workbook:
         for row in ws.iter_rows():
             for c in row:
@@ -89,7 +89,7 @@ def test_workbook_detail_sheets_hold_points_and_overdue_parcels(workbook):
     pa = next(r for r in peaks if r[1] == "PA")
     assert pa[:5] == ("东门驿站", "PA", 4, 3, 0.75)                   # 3 of 4 at 11:00 on 06-02
     assert workbook["各代收点高峰"]["E2"].number_format == "0.0%"
-    overdue = list(workbook["超时未取包裹"].iter_rows(values_only=True))
+    overdue = list(workbook["超时包裹（已取与未取）"].iter_rows(values_only=True))
     assert sorted(r[0] for r in overdue[1:]) == ["K3", "K4"]
     k3 = next(r for r in overdue if r[0] == "K3")
     assert k3[6] == pytest.approx(73) and k3[7] == "否"                  # waited 73 h, picked up since
