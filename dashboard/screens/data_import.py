@@ -12,12 +12,14 @@ from pipelines.errors import UserError
 from pipelines.feeds import FEEDS
 from pipelines.ingest import browser_upload, profiles
 from pipelines.present import format as fmt
-from pipelines.present.i18n import label, t
+from pipelines.present.i18n import label, metric_name, t
 
 lang = language()
 v = current()
 db = q.db_path()
 RESULTS = "import_results"
+DONE = "import_done"              # digests of the uploads imported since the uploader was last cleared
+UPLOADER = "import_upload_round"  # the uploader's key changes once every file in it is imported: it empties
 AUTO, NONE = "\x00auto", "\x00none"
 
 
@@ -93,7 +95,11 @@ def show_preview(kind: str, seen: browser_upload.Preview) -> None:
                          columns=[tr("import.col.header"), tr("import.col.fate")])
     st.dataframe(fates, hide_index=True, width="stretch")
     st.markdown(f"**{tr('import.h.preview', n=len(seen.rows))}**")
-    shown = seen.rows.rename(columns={"_row": t("col.row_number", lang), "_extra": tr("import.fate.extra"),
+    rows = seen.rows.copy()
+    for c in rows.columns:
+        if c != "_row" and rows[c].isna().any():      # an empty cell shows empty, not "None"
+            rows[c] = rows[c].astype(object).where(rows[c].notna(), "")
+    shown = rows.rename(columns={"_row": t("col.row_number", lang), "_extra": tr("import.fate.extra"),
                                       **{c: field_name(kind, c) for c in FEEDS[kind].names}})
     st.dataframe(shown, hide_index=True, width="stretch")
 
@@ -118,11 +124,14 @@ def run(upload: browser_upload.Upload, kind: str, profile) -> None:
                                    progress=lambda f, stage: bar.progress(min(f, 1.0), text=tr(f"import.stage.{stage}")),
                                    allowed_communities=writable())
     st.session_state.setdefault(RESULTS, []).append(outcome)
+    # the finished file's preview goes: the result shows at the top of the import area, where the eye is
+    if outcome.report is not None:     # a refused file keeps its preview: its mapping may be what to fix
+        st.session_state.setdefault(DONE, set()).add(upload.digest)
+    st.session_state["import_toast"] = outcome
     st.rerun()     # the sidebar and every query then read the new build
 
 
-def one_file(f) -> None:
-    upload = browser_upload.Upload(f.name, f.getvalue())
+def one_file(upload: browser_upload.Upload) -> None:
     key = "imp_" + upload.digest[:12]
     st.subheader(tr("import.file_h", name=fmt.plain(upload.name)))
     if f"{key}_recognised" not in st.session_state:
@@ -162,6 +171,31 @@ def one_file(f) -> None:
         run(upload, kind, applied)
 
 
+def changed_lines(changed) -> list[str]:
+    """"2026年第1周 · 12月29日–1月4日 超时包裹 35 → 709": every number of a complete period the import moved,
+    as the pages show it (a change too small to show is no change to the reader)."""
+    several = len({c.community_id for c in changed}) > 1
+    lines = []
+    for c in changed:
+        was, now = fmt.value(c.metric, c.before, lang), fmt.value(c.metric, c.after, lang)
+        if was == now:
+            continue
+        where = f"{fmt.plain(c.community_id)} " if several else ""
+        lines.append(f"{where}{fmt.period(c.grain, c.period_start, lang)} {metric_name(c.metric, lang)} {was} → {now}")
+    return lines
+
+
+def show_changed(outcome) -> None:
+    lines = changed_lines(outcome.changed)
+    if not lines:
+        st.caption(tr("import.changed_none"))
+        return
+    st.warning(tr("import.changed", n=len(lines)) + "\n\n" + "\n".join(f"- {line}" for line in lines[:12]))
+    if len(lines) > 12:
+        with st.expander(tr("import.changed_more", n=len(lines) - 12)):
+            st.markdown("\n".join(f"- {line}" for line in lines[12:]))
+
+
 def results() -> None:
     done = st.session_state.get(RESULTS) or []
     if not done:
@@ -174,6 +208,7 @@ def results() -> None:
             continue
         report = outcome.report
         st.success(fmt.plain(report.summary(lang)))
+        show_changed(outcome)
         for line in report.column_lines(lang):
             st.caption(fmt.plain(line))
         if report.quarantined:
@@ -232,11 +267,20 @@ if writable() is not None:
     st.caption(tr("import.scope_note", community=fmt.plain("、".join(writable()) if lang == "zh" else ", ".join(writable()))))
 for problem in profiles.skipped(db):
     st.warning(fmt.plain(problem.message(lang)))
-uploaded = st.file_uploader(tr("import.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
-                            help=tr("import.upload_help"), key="import_upload")
-for f in uploaded or []:
-    one_file(f)
 results()
+uploaded = st.file_uploader(tr("import.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
+                            help=tr("import.upload_help"), key=f"import_upload_{st.session_state.get(UPLOADER, 0)}")
+files = [browser_upload.Upload(f.name, f.getvalue()) for f in uploaded or []]
+pending = [u for u in files if u.digest not in st.session_state.get(DONE, set())]
+if files and not pending:      # every file in the uploader is imported: a fresh, empty uploader
+    st.session_state[UPLOADER] = st.session_state.get(UPLOADER, 0) + 1
+    st.session_state[DONE] = set()
+    st.rerun()
+if (toast := st.session_state.pop("import_toast", None)) is not None:     # seen wherever the page is scrolled to
+    st.toast(fmt.plain(toast.report.summary(lang) if toast.report else toast.refused.message(lang)),
+             icon=":material/task_alt:" if toast.report else ":material/error:")
+for upload in pending:
+    one_file(upload)
 if "import_undone" in st.session_state:
     undone_id, undone_name = st.session_state.pop("import_undone")
     st.success(tr("import.undone", id=undone_id, name=fmt.plain(undone_name)))

@@ -9,6 +9,7 @@ crash or kill at any moment leaves the store as it was before it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -592,4 +593,62 @@ def set_rules(db_path: str | Path, community_id: str, window_start: str | None, 
         con.close()
 
 
-__all__ = ["FileRefused", "ImportReport", "connect", "ensure_schema", "import_file", "undo", "set_rules"]
+# --- what an import changed in periods already complete (issue 16 item 9) -----------------------------
+# Importing a new week can move an earlier, complete week's numbers (a parcel's waiting time runs to the
+# feed's newest event, so parcels still not picked up become overdue): the import report says so, period
+# by period, rather than letting a number nobody expected to move change without a word.
+
+KpiKey = tuple[str, str, dt.date, str]          # community, grain, period start, metric
+
+
+@dataclass(frozen=True)
+class KpiChange:
+    community_id: str
+    grain: str
+    period_start: dt.date
+    metric: str
+    before: float | None
+    after: float | None
+
+
+def complete_kpi(db_path: str | Path, communities=None) -> dict[KpiKey, float | None]:
+    """Every kpi value of a period its community's data already runs past (complete, SPEC §6), as the
+    store holds it now; {} before the first build. `communities`: only these (None: all)."""
+    from pipelines.database import has_table
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return {}
+    con = connect(db_path, read_only=True)
+    try:
+        if not (has_table(con, "kpi") and has_table(con, "period_spine")):
+            return {}
+        rows = con.execute("""
+            WITH ends AS (SELECT community_id, max(data_end) AS data_end FROM period_spine GROUP BY 1),
+                 complete AS (SELECT DISTINCT s.community_id, s.grain, s.period_start FROM period_spine s
+                              JOIN ends e USING (community_id) WHERE e.data_end >= s.period_next)
+            SELECT k.community_id, k.grain, k.period_start, k.metric, k.value
+            FROM kpi k JOIN complete c USING (community_id, grain, period_start)
+            WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], k.community_id)""",
+                           [None if communities is None else list(communities)] * 2).fetchall()
+    finally:
+        con.close()
+    return {(c, g, p, m): v for c, g, p, m, v in rows}
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    missing = (a is None or math.isnan(a), b is None or math.isnan(b))
+    if missing[0] or missing[1]:
+        return missing[0] and missing[1]
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def kpi_changes(before: dict[KpiKey, float | None], after: dict[KpiKey, float | None]) -> list[KpiChange]:
+    """The numbers of periods complete `before` that are different `after`, by community, grain (weeks
+    first), period and metric. A value gone after the rebuild counts as changed to None."""
+    grains = {"week": 0, "month": 1}
+    changed = [KpiChange(*key, was, after.get(key)) for key, was in before.items() if not _same(was, after.get(key))]
+    return sorted(changed, key=lambda c: (c.community_id, grains.get(c.grain, 9), c.period_start, c.metric))
+
+
+__all__ = ["FileRefused", "ImportReport", "KpiChange", "complete_kpi", "connect", "ensure_schema", "import_file",
+           "kpi_changes", "set_rules", "undo"]

@@ -452,6 +452,11 @@ STRINGS = {
     "import.col.problem": "Problem and fix",
     "import.bad_download": "Download the rows of '{name}' to fix ({n})",
     "import.built": "The dashboard is updated; every page shows the new numbers.",
+    "import.changed": "Note: this import changed {n} numbers of periods that were already complete (before → after). "
+                      "Usually new data completes older records (a parcel's waiting time runs to the newest record); "
+                      "please check:",
+    "import.changed_more": "{n} more changes",
+    "import.changed_none": "No number of a week or month that was already complete changed with this import.",
     "import.h.undo": "Undo an import",
     "import.undo_pick": "Import to undo",
     "import.undo_go": "Undo this import",

@@ -449,6 +449,10 @@ STRINGS = {
     "import.col.problem": "问题和改法",
     "import.bad_download": "下载《{name}》的待改正行（{n} 行）",
     "import.built": "看板已更新，各页显示的是新数字。",
+    "import.changed": "注意：这次导入改变了已经完整的周期里的 {n} 个数字（导入前 → 导入后）。"
+                      "多半是新数据补全了旧记录（例如包裹的等待时间算到最新一条记录），请核对：",
+    "import.changed_more": "另外 {n} 个变化",
+    "import.changed_none": "已经完整的周和月，数字都没有因这次导入而改变。",
     "import.h.undo": "撤销一次导入",
     "import.undo_pick": "要撤销的导入",
     "import.undo_go": "撤销这次导入",
