@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import auth, sidebar, style
 from pipelines.present.i18n import t
-from pipelines.records import access
+from pipelines.records import access, audit
 
 st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", layout="wide")
 
@@ -65,4 +65,7 @@ st.session_state["view"] = sidebar.sidebar(lang, PAGE_GRAIN.get(current.url_path
 auth.signed_in_box(account, lang)
 for note in sidebar.notes():
     st.warning(note, icon=":material/link_off:")
-current.run()
+# A change made while Linli runs open names no account: its audit row says it came from a browser, not
+# from the command line (pages write in their body, never in a widget callback, so this covers them all).
+with audit.acting(audit.BROWSER if account is None else None):
+    current.run()

@@ -5,6 +5,7 @@ so an action and its audit row are stored together or not at all.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 
@@ -15,9 +16,12 @@ from pipelines.feeds import raw_table
 
 TABLE = "audit_log"
 # Who acts when a writer is given no user: the command line sets its OS account here ("os:root") for the
-# length of one command, so every change it makes is audited under it; elsewhere (the open demo) none.
+# length of one command, so every change it makes is audited under it; the dashboard sets BROWSER while
+# it runs open (no account to name), so a change made in the open demo is never taken for the command line's.
 ACTOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("linli_audit_actor", default=None)
 OS_PREFIX = "os:"
+WEB_PREFIX = "web:"
+BROWSER = WEB_PREFIX + "demo"
 # a login name that is no account, kept as this prefix and a keyed hash (records/users.py): never as typed
 UNKNOWN_PREFIX = "?"
 
@@ -27,7 +31,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
         recorded_at TIMESTAMP NOT NULL DEFAULT localtimestamp,
-        user_name VARCHAR,          -- an account; os:<account> the command line; NULL the open demo
+        user_name VARCHAR,          -- an account; os:<account> the command line; web:demo the open demo's browser; NULL unnamed
         action VARCHAR NOT NULL,    -- e.g. import, undo, rules, action.add, case.step, login.ok, login.failed
         community_id VARCHAR,
         detail VARCHAR              -- JSON: ids, counts, old/new values; never personal data
@@ -42,14 +46,27 @@ def record(con: duckdb.DuckDBPyConnection, action: str, *, user: str | None = No
                  json.dumps(detail, ensure_ascii=False, default=str) if detail else None])
 
 
+@contextlib.contextmanager
+def acting(actor: str | None):
+    """Changes made inside are audited under `actor` where their writer names no user."""
+    token = ACTOR.set(actor)
+    try:
+        yield
+    finally:
+        ACTOR.reset(token)
+
+
 def who(user_name: str | None, nobody: str, lang: str) -> str:
     """A row's user in words: an account's name, the command line with its OS account ("命令行（root）"),
-    or `nobody` (the command line before it was named, the open demo)."""
+    a browser in the open demo ("浏览器（演示）"), or `nobody` (the command line before it was named,
+    and the open demo's rows written before the browser was named)."""
     if not isinstance(user_name, str):     # NULL, or NaN from a frame
         return nobody
     if user_name.startswith(OS_PREFIX):
         account = user_name[len(OS_PREFIX):]
         return f"{nobody}（{account}）" if lang == "zh" else f"{nobody} ({account})"
+    if user_name.startswith(WEB_PREFIX):
+        return "浏览器（演示）" if lang == "zh" else "browser (demo)"
     if user_name.startswith(UNKNOWN_PREFIX):
         # the hash's first digits tell repeated tries of one typed name apart, and nothing more
         tag = user_name[len(UNKNOWN_PREFIX):][:6]
