@@ -64,7 +64,8 @@ def status_text(v: View, a, today: dt.date | None = None) -> str:
     today = today or dt.date.today()
     text = label("actions.status", a.status, v.lang)
     if a.overdue(today):
-        return f"{text} · {v.tr('gov.overdue_days', n=(today - a.due_on).days)}"
+        days = (today - a.due_on).days
+        return f"{text} · {v.tr('gov.overdue_one') if days == 1 else v.tr('gov.overdue_days', n=days)}"
     if a.status != "done" and a.due_on == today:
         return f"{text} · {v.tr('gov.due_today')}"
     return text
