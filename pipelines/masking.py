@@ -19,7 +19,13 @@ import polars as pl
 # dates, postcodes, order numbers) never match.
 # Unicode White_Space spelled out: Python's \s also takes \x1c-\x1f, Rust's does not.
 _SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_SEP = "[" + _SPACE + r".\-/_·・．／＿－‐‑–—]?"
+# Invisible characters a number copied from a web page or a chat often carries between its digits
+# (zero-width space, non-joiner, joiner, word joiner, byte-order mark): they hide nothing.
+_INVISIBLE = "\u200b-\u200d\u2060\ufeff"
+# Between two groups: one mark, with up to two spaces on either side, as hands type it
+# (139 - 1234 - 5678, 139  1234  5678).
+_GAP = "[" + _SPACE + _INVISIBLE + "]{0,2}"
+_SEP = "(?:" + _GAP + r"[.\-/_·・．／＿－‐‑–—]?" + _GAP + ")"
 _OPEN, _CLOSE = r"[(（]?", r"[)）]?"
 _COUNTRY = r"(?:" + _OPEN + r"(?:[+＋]|00)?[8８][6６]" + _CLOSE + _SEP + r")?"
 _CHECK = r"[\dXxＸｘ]"
