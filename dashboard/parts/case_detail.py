@@ -15,7 +15,7 @@ from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.effect_text import effect_of, effect_text, weeks_around
-from pipelines.present.i18n import METRICS, label, metric_name
+from pipelines.present.i18n import METRIC_KIND, METRICS, label, metric_name
 from pipelines.records.cases import STEPS
 
 
@@ -32,20 +32,42 @@ def weekly_effect(v: View, community: str, metric: str, agreed_on: dt.date):
     return effect_of(q.kpi_series(v.snap, v.scope, community, "week", start, end), metric, agreed_on, v.data_end)
 
 
+def monday_ticks(weeks: list[dt.date], most: int = 9) -> list[alt.DateTime]:
+    """Ticks on Mondays only (every k-th, so that at most `most` fit), as local dates: a tick at a
+    timestamp would land on Monday 08:00 in Beijing and drift off the week's point."""
+    k = max(1, -(-len(weeks) // most))
+    return [alt.DateTime(year=w.year, month=w.month, date=w.day) for w in weeks[::k]]
+
+
 def effect_chart(v: View, e) -> alt.Chart:
-    """Each week as a point, before and after in two colours, each side's mean as a line across it."""
-    side = {"before": v.tr("gov.effect.before"), "after": v.tr("gov.effect.after")}
-    df = pd.DataFrame([{"week": w, "value": x, "side": side["before"], "mean": e.before_mean} for w, x in e.before] +
-                      [{"week": w, "value": x, "side": side["after"], "mean": e.after_mean} for w, x in e.after])
+    """Each week as a point: before, the 8 weeks after, and the weeks since in three colours; each window's
+    mean (before, after, the latest weeks) as a line across it; the agreement day dashed."""
+    side = {"before": v.tr("gov.effect.before"), "after": v.tr("gov.effect.after"), "later": v.tr("gov.effect.later")}
+    latest = {w for w, _ in e.latest}
+    rows = [{"week": w, "value": x, "side": side["before"], "mean": e.before_mean, "window": "before"} for w, x in e.before]
+    rows += [{"week": w, "value": x, "side": side["after"], "mean": e.after_mean, "window": "after"} for w, x in e.after]
+    rows += [{"week": w, "value": x, "side": side["later"], "mean": None, "window": "later"} for w, x in e.later]
+    # the latest window's mean is drawn over its own weeks, which may reach back into the after weeks
+    rows += [{"week": w, "value": None, "side": side["later"], "mean": e.latest_mean, "window": "latest"}
+             for w, _ in sorted(e.after + list(e.later)) if w in latest]
+    df = pd.DataFrame(rows)
+    weeks = sorted({r["week"] for r in rows})
     df["week"] = pd.to_datetime(df["week"])
-    colour = alt.Color("side:N", title=None, scale=alt.Scale(domain=list(side.values()),
-                                                            range=[charts.PALETTE[5], charts.PALETTE[0]]))
-    x = alt.X("week:T", title=v.tr("gov.effect.week"), axis=alt.Axis(format="%m/%d"))
+    present = [k for k in side if any(r["window"] == k for r in rows)]
+    colours = {"before": charts.PALETTE[5], "after": charts.PALETTE[0], "later": charts.PALETTE[3]}
+    colour = alt.Color("side:N", title=None, scale=alt.Scale(domain=[side[k] for k in present],
+                                                            range=[colours[k] for k in present]))
+    fmt_day = "%-m月%-d日" if v.lang == "zh" else "%-d %b"
+    x = alt.X("week:T", title=v.tr("gov.effect.week"),
+              axis=alt.Axis(format=fmt_day, values=monday_ticks(weeks), labelAngle=0, labelOverlap="greedy"))
     name = metric_name(e.metric, v.lang)
-    points = alt.Chart(df).mark_circle(size=60).encode(
-        x=x, y=alt.Y("value:Q", title=name), color=colour,
-        tooltip=[alt.Tooltip("week:T", title=v.tr("gov.effect.week")), alt.Tooltip("value:Q", title=name)])
-    means = alt.Chart(df).mark_line(strokeWidth=2).encode(x=x, y="mean:Q", color=colour, detail="side:N")
+    y_format = ".0%" if METRIC_KIND[e.metric][0] == "rate" else ",.1~f"
+    points = alt.Chart(df.dropna(subset=["value"])).mark_circle(size=60).encode(
+        x=x, y=alt.Y("value:Q", title=name, axis=alt.Axis(format=y_format)), color=colour,
+        tooltip=[alt.Tooltip("week:T", title=v.tr("gov.effect.week"), format=fmt_day),
+                 alt.Tooltip("value:Q", title=name, format=y_format)])
+    means = alt.Chart(df.dropna(subset=["mean"])).mark_line(strokeWidth=2).encode(
+        x=x, y="mean:Q", color=colour, detail="window:N")
     agreed = alt.Chart(pd.DataFrame({"day": [pd.Timestamp(e.agreed_on)]})).mark_rule(strokeDash=[4, 3]).encode(x="day:T")
     return (points + means + agreed).properties(height=250).configure(font=charts.FONT).configure_legend(orient="top")
 
@@ -58,9 +80,13 @@ def show_effects(v: View, case) -> None:
     if case.agreed_on is None:
         st.caption(v.tr("gov.effect.not_agreed"))
         return
+    explained = False
     for metric in case.metrics:
         e = weekly_effect(v, case.community_id, metric, case.agreed_on)
         st.markdown(f"{metric_name(metric, v.lang)}：{effect_text(v, e)}")
+        if e.threshold is not None and not explained:     # the words the sentences lean on, once, where first read
+            st.caption(v.tr("gov.effect.ordinary"))
+            explained = True
         if e.before or e.after:
             st.altair_chart(effect_chart(v, e), width="stretch")
 
@@ -115,7 +141,7 @@ def edit_case(v: View, case) -> None:
         with steps, st.form(f"{k}_step"):
             step = st.selectbox(v.tr("gov.col.step"), STEPS, index=STEPS.index(case.step), key=f"{k}_step_pick",
                                 format_func=lambda s: label("cases.step", s, v.lang))
-            on = st.date_input(v.tr("gov.col.date"), value=dt.date.today(), key=f"{k}_step_on")
+            on = st.date_input(v.tr("gov.col.date"), value=dt.date.today(), key=f"{k}_step_on", format="YYYY/MM/DD", help=v.tr("date.help"))
             note = st.text_input(v.tr("gov.note"), key=f"{k}_step_note")
             if st.form_submit_button(v.tr("gov.save")):
                 save(v, "case.step", case.case_id, step, on=on, note=note or None)
@@ -125,14 +151,15 @@ def edit_case(v: View, case) -> None:
             if st.form_submit_button(v.tr("gov.add")):
                 save(v, "case.party", case.case_id, name, role or None)
         with meeting, st.form(f"{k}_meeting", clear_on_submit=True):
-            held = st.date_input(v.tr("gov.col.date"), value=dt.date.today(), key=f"{k}_meeting_on")
+            held = st.date_input(v.tr("gov.col.date"), value=dt.date.today(), key=f"{k}_meeting_on", format="YYYY/MM/DD", help=v.tr("date.help"))
             who = st.text_input(v.tr("gov.attendees"), key=f"{k}_meeting_who")
             minutes = st.text_area(v.tr("gov.minutes"), key=f"{k}_meeting_minutes")
             if st.form_submit_button(v.tr("gov.add")):
                 save(v, "case.meeting", case.case_id, held, minutes, who or None)
         with solution, st.form(f"{k}_agree"):
             text = st.text_area(v.tr("gov.col.solution"), value=case.solution or "", key=f"{k}_agree_text")
-            day = st.date_input(v.tr("gov.agreed_on"), value=case.agreed_on or dt.date.today(), key=f"{k}_agree_on")
+            day = st.date_input(v.tr("gov.agreed_on"), value=case.agreed_on or dt.date.today(), key=f"{k}_agree_on",
+                                format="YYYY/MM/DD", help=v.tr("date.help"))
             if st.form_submit_button(v.tr("gov.save")):
                 save(v, "case.agree", case.case_id, text, day)
         with more:
@@ -143,7 +170,7 @@ def edit_case(v: View, case) -> None:
                     save(v, "case.metric", case.case_id, metric)
             with st.form(f"{k}_note", clear_on_submit=True):
                 text = st.text_input(v.tr("gov.note"), key=f"{k}_note_text")
-                on = st.date_input(v.tr("gov.col.date"), value=dt.date.today(), key=f"{k}_note_on")
+                on = st.date_input(v.tr("gov.col.date"), value=dt.date.today(), key=f"{k}_note_on", format="YYYY/MM/DD", help=v.tr("date.help"))
                 if st.form_submit_button(v.tr("gov.add")):
                     save(v, "case.note", case.case_id, text, on=on)
 
@@ -151,6 +178,6 @@ def edit_case(v: View, case) -> None:
 def new_case_form(v: View) -> None:
     with st.expander(v.tr("gov.h.new_case"), icon=":material/add:"), st.form("new_case", clear_on_submit=True):
         title = st.text_input(v.tr("gov.col.case"), key="new_case_title", placeholder=v.tr("gov.case_hint"))
-        on = st.date_input(v.tr("gov.collected_on"), value=dt.date.today(), key="new_case_on")
+        on = st.date_input(v.tr("gov.collected_on"), value=dt.date.today(), key="new_case_on", format="YYYY/MM/DD", help=v.tr("date.help"))
         if st.form_submit_button(v.tr("gov.add")):
             save(v, "case.add", title, on=on)

@@ -305,5 +305,5 @@ def test_open_cases_are_in_the_workbook_with_step_solution_and_metrics(fixture_d
     # the effect, worded as the 协商议题 page words it (the method's own hand-worked test: test_effect.py):
     # the fixture's 8 weeks before 2025-04-14 hold no such complaint, so any after counts as beyond
     assert rows[1][3:6] == (dt.datetime(2025, 4, 14), "晚八点后停播", "时段外噪音投诉")
-    assert rows[1][6].startswith("时段外噪音投诉：方案前 8 周平均 0.0，方案后 8 周平均 0.2，变化 +0.2，超出平常的周波动")
+    assert rows[1][6].startswith("时段外噪音投诉：方案前 8 周平均 0.0，方案后 8 周平均 0.3，变化 +0.3，超出平常的周波动")   # 0.25 shown half up
     assert rows[1][6].endswith("方向是变差。")
