@@ -134,8 +134,10 @@ class Outputs:
         target = asked.resolve()
         words = self._protected(target)
         if words:
-            via = "" if target == asked.absolute() else f"（经链接指向《{safe_text(str(target))}》）"
-            via_en = "" if target == asked.absolute() else f" (a link to '{safe_text(str(target))}')"
+            # "through a link" only when one was followed: a relative path (../linli.duckdb) is none
+            linked = target != Path(os.path.abspath(asked))
+            via = f"（经链接指向《{safe_text(str(target))}》）" if linked else ""
+            via_en = f" (a link to '{safe_text(str(target))}')" if linked else ""
             raise OutputRefused(asked, f"它是{words[0]}{via}，写入会毁掉它", f"it is {words[1]}{via_en}; writing would destroy it",
                                 "请换一个输出文件名。", "Choose another output file name.")
         if target.is_dir():

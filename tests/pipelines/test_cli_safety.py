@@ -121,6 +121,18 @@ def test_report_through_a_symlink_or_a_hard_link_to_the_store_is_refused(store, 
     assert _contents(store) == before
 
 
+def test_a_relative_path_to_the_store_is_refused_without_calling_it_a_link(store, tmp_path, capsys, monkeypatch):
+    (store.parent / "sub").mkdir()
+    monkeypatch.chdir(store.parent / "sub")
+    assert _report(store, "../linli.duckdb") == 2
+    err = capsys.readouterr().err
+    assert "不会写入《../linli.duckdb》：它是Linli 的数据库，写入会毁掉它" in err and "经链接" not in err
+    assert _report(store, f"../{serving_dir(store).name}/../linli.duckdb.wal") == 2
+    err = capsys.readouterr().err
+    assert "Linli 数据库的日志文件（.wal），写入会毁掉它" in err and "经链接" not in err
+    assert _contents(store)[1] == [("root", "admin")]
+
+
 def test_an_existing_file_of_another_kind_is_replaced_only_with_force(store, tmp_path, capsys):
     notes = tmp_path / "会议记录.xlsx"
     notes.write_text("周一例会：讨论快递柜\n", encoding="utf-8")
