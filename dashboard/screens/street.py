@@ -45,24 +45,26 @@ if not periods:
     st.stop()
 default = s.default_period(v.grain, periods, ends)
 options = [p.isoformat() for p in reversed(periods)]
-chosen = _pick("street_period", "sp", options, default.isoformat(), v.tr("street.period"),
-               lambda p: s.period_choice_label(v.grain, dt.date.fromisoformat(p), ends, names, v.lang),
-               v.tr("street.period.help"))
+left, right = st.columns(2)
+with left:
+    chosen = _pick("street_period", "sp", options, default.isoformat(), v.tr("street.period"),
+                   lambda p: s.period_choice_label(v.grain, dt.date.fromisoformat(p), ends, names, v.lang),
+                   v.tr("street.period.help"))
+    st.caption(v.tr("street.scope", street=fmt.plain(street), n=len(members)))
 period = dt.date.fromisoformat(chosen)
-st.caption(v.tr("street.scope", street=fmt.plain(street), n=len(members)))
-
-choice = _pick("street_metric", "m", s.MEASURES, s.MEASURES[0], v.tr("street.metric"),
-               lambda m: s.measure_name(m, v.lang))
-st.caption(s.measure_text(choice, v.lang))
+with right:
+    choice = _pick("street_metric", "m", s.MEASURES, s.MEASURES[0], v.tr("street.metric"),
+                   lambda m: s.measure_name(m, v.lang))
+    st.caption(s.measure_text(choice, v.lang))
 view = s.gather_street(src, street, members, v.grain, period, choice, v.lang)
 label = fmt.period(v.grain, period, v.lang)
 
-st.subheader(v.tr("street.h.behind"))
+# who is behind comes first: a community that stopped importing is itself news for the street office
 if view.behind:
-    st.warning(v.tr("street.behind.note", period=label) + "\n\n" +
+    st.warning(f"**{v.tr('street.h.behind')}**　" + v.tr("street.behind.note", period=label) + "\n\n" +
                "\n".join(f"- {fmt.plain(line)}" for line in view.behind_lines()), icon=":material/hourglass_top:")
 else:
-    st.success(v.tr("street.behind.none", period=label))
+    st.caption(":material/check_circle: " + v.tr("street.behind.none", period=label))
 
 rows = view.rows
 st.subheader(v.tr("street.h.measure", measure=s.measure_name(choice, v.lang)))
@@ -77,10 +79,11 @@ series = {c: [float(x) for x in g["value"].dropna()] for c, g in trend.groupby("
 shown = pd.DataFrame({
     v.tr("col.rank"): ["—" if fmt.is_missing(r) else str(int(r)) for r in rows["rank"]],
     v.tr("col.community"): rows["name"].astype(str),
-    v.tr("street.col.data"): [view.state(c) for c in rows["community_id"]],
+    # what a phone shows before the table scrolls sideways: the value, its change and its trend
     v.tr("street.col.chosen", measure=s.measure_name(choice, v.lang)): [s.measure_value(choice, x, v.lang) for x in rows["value"]],
     v.tr("street.col.change"): [s.measure_change(choice, x, p, v.lang) for x, p in zip(rows["value"], rows["previous"])],
     v.tr("street.col.trend", n=s.TREND_PERIODS): [series.get(c, []) for c in rows["community_id"]],
+    v.tr("street.col.data"): [view.state(c) for c in rows["community_id"]],
     v.tr("street.col.errors"): rows["errors"].astype(int), v.tr("street.col.warnings"): rows["warnings"].astype(int),
     **{s.measure_name(m, v.lang): [s.measure_value(m, x, v.lang) for x in rows[m]] for m in s.SHOWN if m != choice}})
 st.dataframe(shown, hide_index=True, width="stretch", height=(len(shown) + 1) * ui.ROW_PX + 3,

@@ -204,7 +204,7 @@ def _grid(pdf, brief, rows) -> None:
     pdf.set_draw_color(*RULE)
     pdf.set_fill_color(255, 255, 255)   # the alerts' marker colour would otherwise fill the rows
     texts = [[str(c) for c in rows.columns]] + [[_text(v, brief.lang) for v in record] for record in rows.itertuples(index=False)]
-    weights = [max(8, min(40, max(_width(line) for row in texts for line in row[j].split("\n"))))
+    weights = [max(8, min(40, 2 + max(_width(line) for row in texts for line in row[j].split("\n"))))
                for j in range(len(rows.columns))]
     with pdf.table(col_widths=weights, line_height=5, wrapmode=WrapMode.CHAR, first_row_as_headings=True,
                    headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL), text_align="LEFT") as t:
@@ -259,12 +259,12 @@ def street_pdf_bytes(view, font: Font | None = None, today: dt.date | None = Non
     shown = pd.DataFrame({
         view.tr("col.rank"): ["—" if fmt.is_missing(x) else str(int(x)) for x in r["rank"]],
         view.tr("col.community"): r["name"].astype(str),
-        view.tr("street.col.data"): [view.state(c) for c in r["community_id"]],
         measure_name(m, lang): [measure_value(m, x, lang) for x in r["value"]],
         view.tr("street.col.change"): [measure_change(m, x, p, lang) for x, p in zip(r["value"], r["previous"])],
+        view.tr("street.col.data"): [view.state(c, short=True) for c in r["community_id"]],
         view.tr("street.col.errors"): [str(x) for x in r["errors"]],
         view.tr("street.col.warnings"): [str(x) for x in r["warnings"]],
-        **{measure_name(x, lang): [measure_value(x, y, lang) for y in r[x]] for x in SHOWN[:3] if x != m}})
+        **{measure_name(x, lang): [measure_value(x, y, lang) for y in r[x]] for x in SHOWN[:2] if x != m}})
     _grid(pdf, view, shown)
     png = street_trend_png(view, font)
     if png is not None:

@@ -165,7 +165,7 @@ def street_png_bytes(view, font: Font | None = None, today: dt.date | None = Non
         draw.rounded_rectangle((PAD, y, WIDTH - PAD, y + 118), radius=16, fill=TILE)
         draw.text((PAD + 24, y + 16), rank, font=type_(34, bold=True), fill=BLUE)
         draw.text((PAD + 150, y + 14), _wrap(draw, str(r.name), type_(36, bold=True), 480)[0], font=type_(36, bold=True), fill=INK)
-        state = view.state(r.community_id)
+        state = view.state(r.community_id, short=True)
         draw.text((PAD + 150, y + 66), _wrap(draw, state, type_(26), 480)[0], font=type_(26),
                   fill=MUTED if r.complete else AMBER)
         value = measure_value(view.measure, r.value, view.lang)

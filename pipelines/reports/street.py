@@ -20,6 +20,7 @@ from pipelines.present import format as fmt
 from pipelines.present.alerts import Alert, alerts, context_from, stale_from_freshness
 from pipelines.present.export import file_stem
 from pipelines.present.i18n import METRIC_KIND, METRICS, metric_name, t
+from pipelines.present.periods import data_end_text
 from pipelines.reports.content import _built_at as built_at
 
 TREND_PERIODS = 12
@@ -138,8 +139,11 @@ class StreetView:
         return file_stem(self.street, self.grain, self.period, self.tr("street.brief.what"), self.lang)
 
     def behind_lines(self) -> list[str]:
-        return [self.tr("street.behind.line", name=name, end=fmt.date(end, self.lang) if end else "—")
-                for _, name, end in self.behind]
+        return [self.tr("street.behind.line", name=name, end=self.end_text(end)) for _, name, end in self.behind]
+
+    def end_text(self, end: dt.datetime | None, short: bool = False) -> str:
+        """The day a community's data runs to; with the time when that is the period's last day."""
+        return "—" if end is None else data_end_text(self.grain, self.period, end, self.lang, short=short)
 
     def table(self) -> pd.DataFrame:
         """The comparison as numbers rounded as shown, with Chinese headers (the workbook's sheet)."""
@@ -162,11 +166,11 @@ class StreetView:
                self.tr("street.col.change"): kind_of(m)[0]}
         return out | {metric_name(s, lang): kind_of(s)[0] for s in SHOWN if s != m}
 
-    def state(self, community: str) -> str:
+    def state(self, community: str, short: bool = False) -> str:
         end = {c: e for c, _, e in self.behind}
         if community not in end:
             return self.tr("street.complete")
-        return self.tr("street.partial_cell", end=fmt.date(end[community], self.lang) if end[community] else "—")
+        return self.tr("street.partial_cell", end=self.end_text(end[community], short))
 
 
 def streets(communities: pd.DataFrame, lang: str) -> dict[str, list[str]]:
