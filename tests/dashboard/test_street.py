@@ -152,3 +152,16 @@ def test_the_street_brief_is_offered_named_by_street_and_period(db, offered):
     assert {"花溪街道_2025年第24周_街道对比.xlsx", "花溪街道_2025年第24周_街道对比.pdf",
             "花溪街道_2025年第24周_街道对比.png"} <= set(offered)
     assert not any(n and n.endswith(".csv") and re.search(r"[A-Za-z]_\d{4}-", n) for n in offered)
+
+
+def test_the_check_pages_briefs_are_named_in_chinese_by_community_and_period(db, offered):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"lang": "zh", "c": "A", "g": "week", "p": "2025-06-09"})
+    for key, value in auth.session_for(users.lookup(db, "gz")).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("screens/weekly.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {"A社区_2025年第24周_每周检查简报.xlsx", "A社区_2025年第24周_每周检查简报.pdf",
+            "A社区_2025年第24周_每周检查简报.png"} <= set(offered)
+    assert not [n for n in offered if n and n.startswith("brief_")]
