@@ -99,6 +99,20 @@ data_ends = _cached(snapshot_reader.data_ends)
 kpi_series = _cached(snapshot_reader.kpi_series)
 
 
+# ---- coverage: which feeds each period has (SPEC §6 "Completeness is per feed"; docstrings in the reader) ----
+
+coverage = _cached(snapshot_reader.coverage)
+
+
+period_coverage = _cached(snapshot_reader.period_coverage)
+
+
+latest_complete_periods = _cached(snapshot_reader.latest_complete_periods)
+
+
+latest_complete_period = _cached(snapshot_reader.latest_complete_period)
+
+
 street_measures = _cached(snapshot_reader.street_measures)
 
 

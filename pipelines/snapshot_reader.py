@@ -124,6 +124,88 @@ def data_ends(snap: str, scope: Scope) -> dict[str, dt.datetime]:
     return {c: pd.Timestamp(t).to_pydatetime() for c, t in zip(df["community_id"], df["data_end"]) if not pd.isna(t)}
 
 
+COVERAGE_COLUMNS = ["community_id", "feed", "period_start", "period_next", "in_use", "complete", "data_end",
+                    "last_import"]
+
+
+def coverage(snap: str, scope: Scope, grain: str) -> pd.DataFrame:
+    """Which feeds each community has brought up to each period (SPEC §6 "Completeness is per feed"), from
+    the published `coverage` table (sql/marts/coverage.sql): one row per community of `scope` × event feed ×
+    period of `grain`, ordered by community, period, feed, with columns
+
+    - community_id, feed (orders, parcels, complaints, training, jobs, feedback), period_start (date),
+      period_next (the first day after the period, a date);
+    - in_use: the community has ever imported this feed (only these decide whether a period is complete);
+    - complete: the feed is complete for the period: its data reaches the period's last day, or a file of it
+      with this community's rows was imported after the period ended. Where it is False the feed's metrics
+      for that period are not yet imported (未导入): never show them as 0 or as a change;
+    - data_end: the feed's latest event time for the community (NaT when it has none): the date it "runs to";
+    - last_import: when the latest file of the feed carrying the community's rows was imported (NaT: never).
+
+    A snapshot built before the table existed answers from the community's data end alone (every feed
+    complete where the community's data runs past the period, as the pages judged before).
+    """
+    if has_column(snap, "coverage", "complete"):
+        df = _frame(snap, """SELECT community_id, feed, period_start, period_next, in_use, complete, data_end, last_import
+                              FROM coverage WHERE list_contains(?::VARCHAR[], community_id) AND grain = ?
+                              ORDER BY community_id, period_start, feed""", [list(scope), grain])
+    else:
+        df = _frame(snap, """SELECT s.community_id, f.feed, s.period_start, s.period_next, true AS in_use,
+                                    s.data_end >= s.period_next::TIMESTAMP AS complete,
+                                    f.latest_event AS data_end, NULL::TIMESTAMP AS last_import
+                             FROM period_spine s JOIN mart_feed_freshness f USING (community_id)
+                             WHERE list_contains(?::VARCHAR[], s.community_id) AND s.grain = ?
+                             ORDER BY s.community_id, s.period_start, f.feed""", [list(scope), grain])
+    for c in ("period_start", "period_next"):
+        df[c] = pd.to_datetime(df[c]).dt.date
+    df["complete"] = df["complete"].fillna(False).astype(bool)
+    df["in_use"] = df["in_use"].fillna(False).astype(bool)
+    return df[COVERAGE_COLUMNS]
+
+
+def period_coverage(snap: str, scope: Scope, grain: str) -> pd.DataFrame:
+    """One row per community of `scope` × period of `grain`: community_id, period_start, complete (every feed
+    the community has ever imported is complete for the period) and behind: the feeds in use that are not, as
+    a list of (feed, data_end) pairs in the feed registry's order (data_end a datetime, or None)."""
+    cov = coverage(snap, scope, grain)
+    order = {kind: i for i, kind in enumerate(_event_feeds())}
+    rows = []
+    for (community, start), g in cov.groupby(["community_id", "period_start"], sort=True):
+        late = g[g["in_use"] & ~g["complete"]].sort_values("feed", key=lambda s: s.map(order))
+        rows.append((community, start, late.empty,
+                     [(f, None if pd.isna(e) else pd.Timestamp(e).to_pydatetime())
+                      for f, e in zip(late["feed"], late["data_end"])]))
+    return pd.DataFrame(rows, columns=["community_id", "period_start", "complete", "behind"])
+
+
+def latest_complete_periods(snap: str, scope: Scope, grain: str) -> dict[str, dt.date | None]:
+    """Each community of `scope` -> its latest period of `grain` complete for every feed it has imported
+    (SPEC §6: where its pages open), or None when it has none."""
+    pc = period_coverage(snap, scope, grain)
+    found: dict[str, dt.date | None] = {c: None for c in pc["community_id"].unique()}
+    for c, start in zip(pc["community_id"][pc["complete"]], pc["period_start"][pc["complete"]]):
+        found[c] = start if found[c] is None or start > found[c] else found[c]
+    return found
+
+
+def latest_complete_period(snap: str, scope: Scope, grain: str) -> dt.date | None:
+    """The latest period of `grain` that every community of `scope` holding it has complete (a community
+    whose periods stop before it does not hold it back; compare latest_complete_periods to name those that
+    are behind). With one community, that community's latest complete period. None when there is none."""
+    pc = period_coverage(snap, scope, grain)
+    if pc.empty:
+        return None
+    done = pc.groupby("period_start")["complete"].all()
+    done = done[done]
+    return None if done.empty else max(done.index)
+
+
+@functools.cache
+def _event_feeds() -> tuple[str, ...]:
+    from pipelines.feeds import FEEDS
+    return tuple(kind for kind, feed in FEEDS.items() if feed.is_event)
+
+
 def kpi_series(snap: str, scope: Scope, community: str, grain: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """period_start, metric, value for start <= period_start <= end."""
     return _frame(snap, """SELECT period_start, metric, value FROM kpi

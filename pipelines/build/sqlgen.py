@@ -50,6 +50,19 @@ def feed_latest_times() -> str:
     return "\n    UNION ALL ".join(parts)
 
 
+def event_feeds() -> str:
+    """('orders'), ('parcels'), … : every event feed, as VALUES rows."""
+    return ", ".join(f"('{kind}')" for kind, feed in FEEDS.items() if feed.is_event)
+
+
+def feed_import_rows() -> str:
+    """(community_id, feed, import_id) per event feed: which files brought rows of which community (every
+    stored version, so a file that only repeated rows it had counts too)."""
+    return "\n    UNION ALL ".join(
+        f"SELECT DISTINCT community_id, '{kind}' AS feed, _import_id AS import_id FROM raw_{kind}"
+        for kind, feed in FEEDS.items() if feed.is_event)
+
+
 def event_communities() -> str:
     return "\n    UNION ".join(["SELECT community_id FROM stg_communities"] + [
         f"SELECT community_id FROM stg_{kind}" for kind, feed in FEEDS.items() if feed.is_event])
@@ -70,6 +83,8 @@ FRAGMENTS = {
     "event_times": event_times,
     "event_communities": event_communities,
     "feed_latest_times": feed_latest_times,
+    "event_feeds": event_feeds,
+    "feed_import_rows": feed_import_rows,
     "metric_keys": metric_keys,
     "count_metrics": lambda: metrics_where(lambda m: m.unit == "count"),
     "share_metrics": lambda: metrics_where(lambda m: m.is_share),
