@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from pipelines.cli.common import db_path, ui_lang
+from pipelines.cli.common import db_path, say, ui_lang
 from pipelines.database import connect, has_table, writing
 from pipelines.errors import UserError
 from pipelines.metrics import REGISTRY
@@ -62,17 +62,19 @@ def cmd_set(args) -> int:
 
 
 def add_arguments(list_parser, set_parser) -> None:
-    list_parser.add_argument("--community")
-    list_parser.add_argument("--json", action="store_true")
-    list_parser.add_argument("--metrics", action="store_true", help="list the metrics a rule can watch")
+    list_parser.add_argument("--community", help=say("只看这个社区（编号）", "only this community (its id)"))
+    list_parser.add_argument("--json", action="store_true", help=say("输出 JSON", "print JSON"))
+    list_parser.add_argument("--metrics", action="store_true", help=say("列出规则可以监测的指标", "list the metrics a rule can watch"))
     list_parser.set_defaults(func=cmd_list)
-    set_parser.add_argument("community")
-    set_parser.add_argument("rule", help="a rule id from `linli alerts list`, or a new name")
-    set_parser.add_argument("--metric")
-    set_parser.add_argument("--when", help="above | below | rise | fall (高于/低于/上升/下降)")
-    set_parser.add_argument("--threshold", type=float)
-    set_parser.add_argument("--level", help="warning | error (提醒/严重)")
-    set_parser.add_argument("--on", dest="on", action="store_const", const="on", default=None)
-    set_parser.add_argument("--off", dest="on", action="store_const", const="off")
-    set_parser.add_argument("--default", action="store_true", help="back to the shipped rule")
+    set_parser.add_argument("community", help=say("社区编号，例如 A", "community id, e.g. A"))
+    set_parser.add_argument("rule", help=say("规则编号（见 linli alerts list），或一个新名字", "a rule id from `linli alerts list`, or a new name"))
+    set_parser.add_argument("--metric", help=say("指标，例如 parcels.overdue（新规则必填）", "the metric, e.g. parcels.overdue (a new rule needs it)"))
+    set_parser.add_argument("--when", help=say("高于/低于/上升/下降（above | below | rise | fall）",
+                                                 "above | below | rise | fall (高于/低于/上升/下降)"))
+    set_parser.add_argument("--threshold", type=float, help=say("阈值；比例写成小数，例如 0.1 即 10%%", "the threshold; shares as fractions, e.g. 0.1 for 10%%"))
+    set_parser.add_argument("--level", help=say("提醒/严重（warning | error）", "warning | error (提醒/严重)"))
+    set_parser.add_argument("--on", dest="on", action="store_const", const="on", default=None,
+                            help=say("启用这条规则", "switch the rule on"))
+    set_parser.add_argument("--off", dest="on", action="store_const", const="off", help=say("停用这条规则", "switch the rule off"))
+    set_parser.add_argument("--default", action="store_true", help=say("恢复为默认规则", "back to the shipped rule"))
     set_parser.set_defaults(func=cmd_set)

@@ -2,6 +2,7 @@
 the question it asks before it destroys something, and the one guard of every file it writes."""
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import sys
@@ -11,6 +12,31 @@ from pathlib import Path
 
 from pipelines.database import default_path
 from pipelines.errors import UserError, safe_text, ui_lang  # ui_lang: the commands' language, from here with their --db
+
+
+def say(zh: str, en: str) -> str:
+    """A help text in the commands' language (LINLI_LANG=en for English), as their messages are."""
+    return en if ui_lang() == "en" else zh
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None and ui_lang() == "zh" else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse in the commands' language, its own words too (用法, 参数, 选项); every `linli` sub-command's
+    parser is one (add_subparsers makes its parsers of the parent's class)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        if ui_lang() == "zh":
+            self._positionals.title = "参数"
+            self._optionals.title = "选项"
+            for action in self._actions:
+                if isinstance(action, argparse._HelpAction):
+                    action.help = "显示这段说明并退出"
 
 
 def db_path(args) -> Path:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pipelines.cli import alerts, records, report, serve, users
-from pipelines.cli.common import OutputRefused, Outputs, confirm, db_path, os_user, ui_lang
+from pipelines.cli.common import OutputRefused, Outputs, Parser, confirm, db_path, os_user, say, ui_lang
 from pipelines.database import DatabaseBusy, DatabaseRefused, verify
 from pipelines.errors import FileRefused, UserError, safe_text
 
@@ -154,43 +154,53 @@ def demo_end(text: str) -> dt.date:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="linli", description="Linli 邻里治理看板")
-    p.add_argument("--db", help="database path (default: $LINLI_DB or data/linli.duckdb)")
+    p = Parser(prog="linli", description=say("Linli 邻里治理看板：导入台账、构建指标、开看板、写简报。英文说明：LINLI_LANG=en linli --help",
+                                               "Linli neighbourhood dashboard: import registers, build the numbers, serve the dashboard, write briefs. Chinese help: LINLI_LANG=zh linli --help"))
+    p.add_argument("--db", help=say("数据库文件（默认：$LINLI_DB，或 data/linli.duckdb）",
+                                    "database path (default: $LINLI_DB or data/linli.duckdb)"))
     sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="write, import and build a deterministic demo data set")
-    d.add_argument("--communities", type=int, default=4)
-    d.add_argument("--weeks", type=int, default=52)
-    d.add_argument("--seed", type=int, default=7)
+    d = sub.add_parser("demo", help=say("生成、导入并构建一套固定的演示数据", "write, import and build a deterministic demo data set"))
+    d.add_argument("--communities", type=int, default=4, help=say("社区个数（默认 4）", "how many communities (default 4)"))
+    d.add_argument("--weeks", type=int, default=52, help=say("周数（默认 52）", "how many weeks (default 52)"))
+    d.add_argument("--seed", type=int, default=7, help=say("随机种子：同一个种子得到同样的数据（默认 7）",
+                                                               "random seed: the same seed gives the same data (default 7)"))
     d.add_argument("--end", type=demo_end, metavar="YYYY-MM-DD",
-                   help="the data's last day, a Sunday (default: the last Sunday before today)")
-    d.add_argument("--out", help="folder for the demo files (default: data/demo next to the database)")
-    d.add_argument("--yes", action="store_true", help="replace imported data that is not the demo's without asking")
-    d.add_argument("--force", action="store_true", help="replace files in --out that are not earlier demo files")
+                   help=say("数据的最后一天，须是星期日（默认：今天之前的最近一个星期日）",
+                             "the data's last day, a Sunday (default: the last Sunday before today)"))
+    d.add_argument("--out", help=say("演示文件放在哪个文件夹（默认：数据库旁的 data/demo）",
+                                     "folder for the demo files (default: data/demo next to the database)"))
+    d.add_argument("--yes", action="store_true", help=say("数据库里已有非演示数据时，不询问直接替换",
+                                                           "replace imported data that is not the demo's without asking"))
+    d.add_argument("--force", action="store_true", help=say("--out 里有不是演示生成的文件时，照样替换",
+                                                             "replace files in --out that are not earlier demo files"))
     d.set_defaults(func=cmd_demo)
-    i = sub.add_parser("ingest", help="validate and import files of one feed")
-    i.add_argument("kind")
-    i.add_argument("files", nargs="+")
-    i.add_argument("--show", type=int, default=20, help="how many quarantined rows to list")
-    i.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
-    i.add_argument("--profile", help="import profile to apply (default: the one whose headers the file has)")
+    i = sub.add_parser("ingest", help=say("检查并导入同一类台账的文件", "validate and import files of one feed"))
+    i.add_argument("kind", help=say("台账类型，例如 orders、parcels、complaints", "the feed, e.g. orders, parcels, complaints"))
+    i.add_argument("files", nargs="+", help=say("CSV 或 XLSX 文件", "CSV or XLSX files"))
+    i.add_argument("--show", type=int, default=20, help=say("列出多少条被隔离的行（默认 20）", "how many quarantined rows to list"))
+    i.add_argument("--sheet", help=say("Excel 工作表名称（默认：第一个工作表）", "Excel sheet name (default: the first sheet)"))
+    i.add_argument("--profile", help=say("使用哪个导入档案（默认：表头与文件相符的那个）",
+                                         "import profile to apply (default: the one whose headers the file has)"))
     i.set_defaults(func=cmd_ingest)
-    b = sub.add_parser("build", help="bring staging, marts and kpi up to date (incrementally where it can)")
-    b.add_argument("--full", action="store_true", help="rebuild everything from the stored rows")
+    b = sub.add_parser("build", help=say("把指标更新到最新（能增量就增量）",
+                                          "bring staging, marts and kpi up to date (incrementally where it can)"))
+    b.add_argument("--full", action="store_true", help=say("从已导入的全部数据重新构建", "rebuild everything from the stored rows"))
     b.set_defaults(func=cmd_build)
     serve.add_cli(sub)
-    u = sub.add_parser("undo", help="undo one import, restoring what it replaced")
-    u.add_argument("import_id", type=int)
+    u = sub.add_parser("undo", help=say("撤销一次导入，恢复它替换掉的数据", "undo one import, restoring what it replaced"))
+    u.add_argument("import_id", type=int, help=say("导入编号（见 linli imports）", "the import's number (see linli imports)"))
     u.set_defaults(func=cmd_undo)
-    sub.add_parser("imports", help="list the import history").set_defaults(func=cmd_imports)
-    r = sub.add_parser("rules", help="set a community's rules")
-    r.add_argument("community")
-    r.add_argument("--window", help="livestream window, e.g. 09:00-20:00")
-    r.add_argument("--overdue-hours", type=float)
-    r.add_argument("--from", dest="effective_from", type=_day, help="the day the community adopted them, YYYY-MM-DD")
+    sub.add_parser("imports", help=say("列出导入历史", "list the import history")).set_defaults(func=cmd_imports)
+    r = sub.add_parser("rules", help=say("设置社区规则：直播时段、包裹超时标准", "set a community's rules: livestream window, overdue limit"))
+    r.add_argument("community", help=say("社区编号，例如 A", "community id, e.g. A"))
+    r.add_argument("--window", help=say("允许直播的时段，例如 09:00-20:00", "livestream window, e.g. 09:00-20:00"))
+    r.add_argument("--overdue-hours", type=float, help=say("包裹超过多少小时未取算超时，例如 48", "hours after which a parcel is overdue, e.g. 48"))
+    r.add_argument("--from", dest="effective_from", type=_day, help=say("社区开始执行这些规则的日期，例如 2025-04-14", "the day the community adopted them, YYYY-MM-DD"))
     r.set_defaults(func=cmd_rules)
-    al = sub.add_parser("alerts", help="alert rules: thresholds on kpi metrics, per community").add_subparsers(
+    al = sub.add_parser("alerts", help=say("提醒规则：每个社区各项指标的阈值", "alert rules: thresholds on kpi metrics, per community")).add_subparsers(
         dest="alerts_command", required=True)
-    alerts.add_arguments(al.add_parser("list", help="the rules in force"), al.add_parser("set", help="change or add a rule"))
+    alerts.add_arguments(al.add_parser("list", help=say("列出正在执行的规则", "the rules in force")),
+                         al.add_parser("set", help=say("修改或新增一条规则", "change or add a rule")))
     users.add_cli(sub)
     records.add_cli(sub)   # linli actions …, linli cases …
     report.add_cli(sub)

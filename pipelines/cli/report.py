@@ -9,7 +9,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from pipelines.cli.common import Outputs, db_path, ui_lang
+from pipelines.cli.common import Outputs, db_path, say, ui_lang
 from pipelines.reports.render import FORMATS, render
 
 
@@ -29,14 +29,16 @@ def _month(text: str) -> dt.date:
 
 
 def add_cli(sub) -> None:
-    r = sub.add_parser("report", help="write the check brief of a week or a month (xlsx, pdf or png)")
-    r.add_argument("--community", required=True, help="community id, e.g. A")
+    r = sub.add_parser("report", help=say("写出一周或一个月的检查简报（xlsx、pdf 或 png）",
+                                           "write the check brief of a week or a month (xlsx, pdf or png)"))
+    r.add_argument("--community", required=True, help=say("社区编号，例如 A", "community id, e.g. A"))
     period = r.add_mutually_exclusive_group(required=True)
-    period.add_argument("--week", type=_week, help="any day of the week, YYYY-MM-DD")
-    period.add_argument("--month", type=_month, help="YYYY-MM")
-    r.add_argument("--format", required=True, choices=FORMATS)
-    r.add_argument("-o", "--output", required=True, help="the file to write")
-    r.add_argument("--force", action="store_true", help="replace an existing file even if it is not a brief of this format")
+    period.add_argument("--week", type=_week, help=say("这一周里的任意一天，例如 2025-06-02", "any day of the week, YYYY-MM-DD"))
+    period.add_argument("--month", type=_month, help=say("月份，例如 2025-06", "the month, YYYY-MM"))
+    r.add_argument("--format", required=True, choices=FORMATS, help=say("文件格式", "the file format"))
+    r.add_argument("-o", "--output", required=True, help=say("写到哪个文件", "the file to write"))
+    r.add_argument("--force", action="store_true", help=say("文件已存在且不是这种格式的简报时，照样替换",
+                                                           "replace an existing file even if it is not a brief of this format"))
     r.set_defaults(func=lambda args: cmd_report(args, Path(db_path(args))))
 
 

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.cli.common import db_path, ui_lang
+from pipelines.cli.common import db_path, say, ui_lang
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "dashboard" / "server.py"     # st.App: app.py plus the login cookie's routes
@@ -83,11 +83,14 @@ def cmd_serve(args) -> int:
 
 
 def add_cli(sub) -> None:
-    s = sub.add_parser("serve", help="start the dashboard (on this machine only unless --host says otherwise)")
-    s.add_argument("--port", type=int, default=8501)
+    s = sub.add_parser("serve", help=say("启动看板（默认只在本机可访问，除非用 --host 另行指定）",
+                                          "start the dashboard (on this machine only unless --host says otherwise)"))
+    s.add_argument("--port", type=int, default=8501, help=say("端口（默认 8501）", "the port (default 8501)"))
     s.add_argument("--host", default=LOOPBACK,
-                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the LAN, behind TLS)")
+                   help=say("监听地址（默认 127.0.0.1，只限本机；0.0.0.0 供局域网访问，须配 TLS）",
+                            "address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the LAN, behind TLS)"))
     s.add_argument("--allowed-host", action="append", metavar="NAME",
-                   help="a name or address browsers reach the dashboard by on the LAN or behind a proxy "
-                        "(repeatable; localhost and 127.0.0.1 are always allowed)")
+                   help=say("局域网或代理后面浏览器访问看板用的主机名或地址（可重复；localhost 和 127.0.0.1 总是允许）",
+                            "a name or address browsers reach the dashboard by on the LAN or behind a proxy "
+                            "(repeatable; localhost and 127.0.0.1 are always allowed)"))
     s.set_defaults(func=cmd_serve)

@@ -5,7 +5,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from pipelines.cli.common import confirm, db_path, ui_lang
+from pipelines.cli.common import confirm, db_path, say, ui_lang
 from pipelines.database import connect
 from pipelines.errors import UserError
 from pipelines.present.i18n import label
@@ -90,20 +90,25 @@ def cmd_list(args, db_path: Path) -> int:
 
 def add_cli(sub) -> None:
     """Registers `linli users add|passwd|remove|list`."""
-    users = sub.add_parser("users", help="accounts and roles (SPEC §9)")
+    users = sub.add_parser("users", help=say("账号与角色：添加、改密码、删除、列出（SPEC §9）",
+                                              "accounts and roles: add, change password, remove, list (SPEC §9)"))
     verbs = users.add_subparsers(dest="users_command", required=True)
-    a = verbs.add_parser("add", help="add an account; the password is read from standard input or asked for")
-    a.add_argument("name")
-    a.add_argument("--role", required=True, help="director, member, official or admin")
+    a = verbs.add_parser("add", help=say("添加账号；密码从标准输入读取，或在终端上询问",
+                                          "add an account; the password is read from standard input or asked for"))
+    a.add_argument("name", help=say("登录名，例如 wang_a 或 王主任", "the login name, e.g. wang_a"))
+    a.add_argument("--role", required=True, help=say("director（社区主任）、member（社区工作人员）、official（街道干部）或 admin（管理员）",
+                                                     "director, member, official or admin"))
     where = a.add_mutually_exclusive_group()
-    where.add_argument("--community", help="the community id (director, member)")
-    where.add_argument("--street", help="the street office's name (official)")
+    where.add_argument("--community", help=say("社区编号，例如 A（社区主任、社区工作人员）", "the community id (director, member)"))
+    where.add_argument("--street", help=say("街道名称，例如 金桥街道（街道干部）", "the street office's name (official)"))
     a.set_defaults(func=lambda args: cmd_add(args, db_path(args)))
-    p = verbs.add_parser("passwd", help="set a new password")
-    p.add_argument("name")
+    p = verbs.add_parser("passwd", help=say("设置新密码（用旧密码登录的会话随即失效）",
+                                             "set a new password (sessions opened with the old one end)"))
+    p.add_argument("name", help=say("登录名", "the login name"))
     p.set_defaults(func=lambda args: cmd_passwd(args, db_path(args)))
-    r = verbs.add_parser("remove", help="remove an account")
-    r.add_argument("name")
-    r.add_argument("--yes", action="store_true", help="remove the last account or the last admin without asking")
+    r = verbs.add_parser("remove", help=say("删除账号", "remove an account"))
+    r.add_argument("name", help=say("登录名", "the login name"))
+    r.add_argument("--yes", action="store_true", help=say("删除最后一个账号或最后一个管理员时不再询问",
+                                                           "remove the last account or the last admin without asking"))
     r.set_defaults(func=lambda args: cmd_remove(args, db_path(args)))
-    verbs.add_parser("list", help="list the accounts").set_defaults(func=lambda args: cmd_list(args, db_path(args)))
+    verbs.add_parser("list", help=say("列出所有账号", "list the accounts")).set_defaults(func=lambda args: cmd_list(args, db_path(args)))
