@@ -42,5 +42,18 @@ UPLOADER_ZH = """
 """
 
 
+# An empty date field says "yyyy / mm / dd" whatever the app's language (Streamlit gives its fields the
+# en-US locale); in Chinese it says 年 / 月 / 日, as a zh-CN date field does. A typed date shows as typed.
+DATE_ZH = """
+<style>
+[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"] { font-size: 0 !important; }
+[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"]::after { font-size: 0.875rem; }
+[data-testid="stDateInputField"] [data-type="year"][data-placeholder="true"]::after { content: "年"; }
+[data-testid="stDateInputField"] [data-type="month"][data-placeholder="true"]::after { content: "月"; }
+[data-testid="stDateInputField"] [data-type="day"][data-placeholder="true"]::after { content: "日"; }
+</style>
+"""
+
+
 def apply(lang: str = "zh") -> None:
-    st.html(CSS + (UPLOADER_ZH if lang == "zh" else ""))
+    st.html(CSS + (UPLOADER_ZH + DATE_ZH if lang == "zh" else ""))

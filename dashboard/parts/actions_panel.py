@@ -146,7 +146,7 @@ def _add_from_alert(v: View, alerts: list, names: dict[str, str]) -> None:
                                   format_func=lambda s: names.get(s, s), accept_new_options=True)
         left, right = st.columns(2)
         owner = left.text_input(v.tr("gov.col.owner"), key="gov_alert_owner")
-        due = right.date_input(v.tr("gov.col.due"), value=None, key="gov_alert_due")
+        due = right.date_input(v.tr("gov.col.due"), value=None, key="gov_alert_due", format="YYYY/MM/DD", help=v.tr("date.help"))
         if st.form_submit_button(v.tr("gov.add")):
             save(v, "action.add", title, metric=a.metric if a.metric in METRICS else None,
                  subject="、".join(subjects) or None, owner=owner or None, due_on=due, source="alert")
@@ -160,7 +160,7 @@ def _add_by_hand(v: View) -> None:
         left, right = st.columns(2)
         subject = left.text_input(v.tr("gov.col.subject"), key="gov_subject", help=v.tr("gov.subject_help"))
         owner = right.text_input(v.tr("gov.col.owner"), key="gov_owner")
-        due = st.date_input(v.tr("gov.col.due"), value=None, key="gov_due")
+        due = st.date_input(v.tr("gov.col.due"), value=None, key="gov_due", format="YYYY/MM/DD", help=v.tr("date.help"))
         if st.form_submit_button(v.tr("gov.add")):
             save(v, "action.add", title, metric=metric, subject=subject or None, owner=owner or None, due_on=due)
 

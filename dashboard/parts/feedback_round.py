@@ -154,7 +154,7 @@ def entry_form(v: View) -> None:
         st.markdown(f"**{v.tr('feedback.form.title', month=fmt.period('month', v.period, v.lang))}**")
         st.caption(v.tr("feedback.form.how"))
         day = st.date_input(v.tr("feedback.form.date"), value=default_day(v.period, dt.date.today()),
-                            min_value=v.period, max_value=last, format="YYYY/MM/DD",
+                            min_value=v.period, max_value=last, format="YYYY/MM/DD", help=v.tr("date.help"),
                             key=f"feedback_day_{v.community}_{v.period.isoformat()}")
         b, r, n, c = (v.tr(f"feedback.form.{k}") for k in ("building", "rating", "noise", "comment"))
         edited = st.data_editor(

@@ -238,6 +238,7 @@ STRINGS = {
     "audit.kind.failed_logins": "failed logins", "audit.kind.other": "other",
     "audit.filter.person": "By", "audit.filter.kind": "Kind", "audit.filter.days": "Dates (from / to, year/month/day)",
     "audit.filter.all": "All",
+    "date.help": "Year/month/day, e.g. 2025/06/02; or pick it from the calendar on the right.",
     "audit.filter.days_help": "Pick the first and last day, year/month/day, e.g. 2025/06/02 – 2025/06/08; one day alone shows that day.",
     "audit.shown": "{shown} of {total} entries shown.",
     "audit.limit": "Only the latest {n} entries are listed; older ones are still kept in the database.",

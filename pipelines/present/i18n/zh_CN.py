@@ -235,6 +235,7 @@ STRINGS = {
     "audit.kind.failed_logins": "登录失败", "audit.kind.other": "其他",
     "audit.filter.person": "操作人", "audit.filter.kind": "类型", "audit.filter.days": "日期（从 / 到，年/月/日）",
     "audit.filter.all": "全部",
+    "date.help": "按 年/月/日 填写，例如 2025/06/02；也可以点右边的日历图标选择。",
     "audit.filter.days_help": "按 年/月/日 选择起止日期，例如 2025/06/02 – 2025/06/08；只选一天就只看这一天。",
     "audit.shown": "显示 {shown} 条，共 {total} 条。",
     "audit.limit": "只列出最近的 {n} 条记录；更早的记录仍保存在数据库中。",
