@@ -38,17 +38,17 @@ street = (street_names[0] if len(street_names) == 1 else
           _pick("street_name", "s", street_names, street_names[0], v.tr("street.street"), fmt.plain))
 members = by_street[street]
 src = Source.for_viewer(q, v.snap, tuple(members), q.db_path())
-ends = {c: q.data_ends(v.snap, v.scope).get(c) for c in members}
+done = s.Completeness.read(src, v.grain, members)
 periods = [p for p in q.street_periods(v.snap, tuple(members), v.grain)]
 if not periods:
     st.info(v.tr("no_period"))
     st.stop()
-default = s.default_period(v.grain, periods, ends)
+default = done.default_period(periods)
 options = [p.isoformat() for p in reversed(periods)]
 left, right = st.columns(2)
 with left:
     chosen = _pick("street_period", "sp", options, default.isoformat(), v.tr("street.period"),
-                   lambda p: s.period_choice_label(v.grain, dt.date.fromisoformat(p), ends, names, v.lang),
+                   lambda p: s.period_choice_label(done, dt.date.fromisoformat(p), v.lang),
                    v.tr("street.period.help"))
     st.caption(v.tr("street.scope", street=fmt.plain(street), n=len(members)))
 period = dt.date.fromisoformat(chosen)
@@ -56,7 +56,7 @@ with right:
     choice = _pick("street_metric", "m", s.MEASURES, s.MEASURES[0], v.tr("street.metric"),
                    lambda m: s.measure_name(m, v.lang))
     st.caption(s.measure_text(choice, v.lang))
-view = s.gather_street(src, street, members, v.grain, period, choice, v.lang)
+view = s.gather_street(src, street, members, v.grain, period, choice, v.lang, done)
 label = fmt.period(v.grain, period, v.lang)
 
 # who is behind comes first: a community that stopped importing is itself news for the street office

@@ -19,7 +19,7 @@ from pipelines.periods import is_complete, period_next, period_shift
 from pipelines.present import format as fmt
 from pipelines.present.alerts import Alert, alerts, context_from, stale_from_freshness
 from pipelines.present.export import file_stem
-from pipelines.present.i18n import METRIC_KIND, METRICS, metric_name, t
+from pipelines.present.i18n import METRIC_KIND, METRICS, label, metric_name, t
 from pipelines.present.periods import data_end_text
 from pipelines.reports.content import _built_at as built_at
 
@@ -84,26 +84,57 @@ def order_text(measure: str, lang: str) -> str:
              measure=measure_name(measure, lang))
 
 
-def default_period(grain: str, periods: list[dt.date], ends: dict[str, dt.datetime | None]) -> dt.date | None:
-    """The latest period complete for more than half of the communities (all of them for one or two)."""
-    need = len(ends) // 2 + 1
-    for p in reversed(periods):
-        if sum(is_complete(grain, p, e) for e in ends.values()) >= need:
-            return p
-    return periods[-1] if periods else None
+@dataclass(frozen=True)
+class Completeness:
+    """Which of the street's communities have each period complete (SPEC §6), and where their data ends.
+
+    Per feed where the snapshot reader offers `period_coverage` (the published `coverage` table: a period
+    is complete when every feed the community uses is); else by the community's data end alone. A community
+    with no row for a period (its data stops before it) is not complete for it."""
+    grain: str
+    communities: tuple[str, ...]
+    ends: dict                 # community -> its latest event (any feed)
+    done: dict | None = None   # (community, period) -> (complete, ((feed, data end), ...)) from coverage
+
+    @classmethod
+    def read(cls, src, grain: str, communities) -> Completeness:
+        ends = {c: src("data_ends").get(c) for c in communities}
+        if not hasattr(src.queries, "period_coverage"):
+            return cls(grain, tuple(communities), ends)
+        pc = src("period_coverage", grain)
+        done = {(c, p): (bool(ok), tuple(late)) for c, p, ok, late in
+                zip(pc["community_id"], pc["period_start"], pc["complete"], pc["behind"])}
+        return cls(grain, tuple(communities), ends, done)
+
+    def complete(self, community: str, period: dt.date) -> bool:
+        if self.done is None:
+            return is_complete(self.grain, period, self.ends.get(community))
+        return self.done.get((community, period), (False, ()))[0]
+
+    def late_feeds(self, community: str, period: dt.date) -> tuple:
+        """(feed, data end) of the feeds not brought up to the period; () when the whole community is behind."""
+        return () if self.done is None else self.done.get((community, period), (False, ()))[1]
+
+    def behind(self, period: dt.date) -> list[str]:
+        return [c for c in self.communities if not self.complete(c, period)]
+
+    def default_period(self, periods: list[dt.date]) -> dt.date | None:
+        """The latest period complete for more than half of the communities (all of them for one or two):
+        one community that stopped importing does not hold the street back, nor does one ahead lead it."""
+        need = len(self.communities) // 2 + 1
+        for p in reversed(periods):
+            if len(self.communities) - len(self.behind(p)) >= need:
+                return p
+        return periods[-1] if periods else None
 
 
-def behind_of(grain: str, period: dt.date, ends: dict[str, dt.datetime | None]) -> list[str]:
-    return [c for c, e in ends.items() if not is_complete(grain, period, e)]
-
-
-def period_choice_label(grain: str, period: dt.date, ends: dict, names: dict, lang: str) -> str:
+def period_choice_label(done: Completeness, period: dt.date, lang: str) -> str:
     """A period in the picker, with how many communities it is not complete for."""
-    behind = behind_of(grain, period, ends)
-    text = fmt.period(grain, period, lang)
+    behind = done.behind(period)
+    text = fmt.period(done.grain, period, lang)
     if not behind:
         return text + t("street.period.all_complete", lang)
-    return text + t("street.period.behind", lang, n=len(behind), total=len(ends))
+    return text + t("street.period.behind", lang, n=len(behind), total=len(done.communities))
 
 
 @dataclass(frozen=True)
@@ -115,7 +146,7 @@ class StreetView:
     previous: dt.date | None
     measure: str
     rows: pd.DataFrame        # one row per community, in the one order: rank (None = not ranked), values…
-    behind: tuple[tuple[str, str, dt.datetime | None], ...]   # (community_id, name, data end) not complete
+    behind: tuple[tuple[str, str, dt.datetime | None, tuple], ...]   # (community_id, name, data end, late feeds)
     trend: pd.DataFrame       # community_id, name, period_start, value (complete periods only)
     found: dict               # community_id -> list[Alert]
     built_at: dt.datetime | None
@@ -139,7 +170,10 @@ class StreetView:
         return file_stem(self.street, self.grain, self.period, self.tr("street.brief.what"), self.lang)
 
     def behind_lines(self) -> list[str]:
-        return [self.tr("street.behind.line", name=name, end=self.end_text(end)) for _, name, end in self.behind]
+        return [self.tr("street.behind.line", name=name, end=self.end_text(end)) if not feeds else
+                self.tr("street.behind.feeds", name=name, feeds="、".join(
+                    self.tr("street.behind.feed", feed=label("kind", f, self.lang), end=self.end_text(e)) for f, e in feeds))
+                for _, name, end, feeds in self.behind]
 
     def end_text(self, end: dt.datetime | None, short: bool = False) -> str:
         """The day a community's data runs to; with the time when that is the period's last day."""
@@ -167,7 +201,7 @@ class StreetView:
         return out | {metric_name(s, lang): kind_of(s)[0] for s in SHOWN if s != m}
 
     def state(self, community: str, short: bool = False) -> str:
-        end = {c: e for c, _, e in self.behind}
+        end = {c: e for c, _, e, _ in self.behind}
         if community not in end:
             return self.tr("street.complete")
         return self.tr("street.partial_cell", end=self.end_text(end[community], short))
@@ -182,11 +216,12 @@ def streets(communities: pd.DataFrame, lang: str) -> dict[str, list[str]]:
 
 
 def gather_street(src, street: str, communities: list[str], grain: str, period: dt.date, measure: str,
-                  lang: str = "zh") -> StreetView:
+                  lang: str = "zh", done: Completeness | None = None) -> StreetView:
     """The comparison of `communities` (one street's) for the period starting on `period`."""
     names_frame = src("communities")
     names = dict(zip(names_frame["community_id"], names_frame["name"].astype(str)))
-    ends = {c: src("data_ends").get(c) for c in communities}
+    done = done or Completeness.read(src, grain, communities)
+    ends = done.ends
     periods = src("street_periods", grain)
     previous = period_shift(grain, period, -1)
     previous = previous if previous in periods else None
@@ -195,7 +230,7 @@ def gather_street(src, street: str, communities: list[str], grain: str, period: 
     before_long = src("street_measures", grain, previous) if previous else now_long.iloc[0:0]
     now = {c: dict(zip(g["measure"], g["value"])) for c, g in now_long.groupby("community_id")}
     before = {c: dict(zip(g["measure"], g["value"])) for c, g in before_long.groupby("community_id")}
-    behind = behind_of(grain, period, ends)
+    behind = done.behind(period)
     found = {c: _alerts(src, c, grain, period, ends.get(c), now.get(c, {}), before.get(c, {}), lang)
              for c in communities if c in now}
     good = kind_of(measure)[1]
@@ -215,10 +250,10 @@ def gather_street(src, street: str, communities: list[str], grain: str, period: 
     trend = src("street_series", grain, measure, first, period)
     trend = trend[trend["community_id"].isin(communities)].copy()
     trend["period_start"] = pd.to_datetime(trend["period_start"]).dt.date
-    trend = trend[[is_complete(grain, p, ends.get(c)) for c, p in zip(trend["community_id"], trend["period_start"])]]
+    trend = trend[[done.complete(c, p) for c, p in zip(trend["community_id"], trend["period_start"])]]
     trend["name"] = [names.get(c, c) for c in trend["community_id"]]
     return StreetView(lang, street, grain, period, previous, measure, rows,
-                      tuple((c, names.get(c, c), ends.get(c)) for c in communities if c in behind),
+                      tuple((c, names.get(c, c), ends.get(c), done.late_feeds(c, period)) for c in behind),
                       trend.reset_index(drop=True), found, built_at(src))
 
 

@@ -1,10 +1,11 @@
 """街道对比 as a street official sees it, on a street whose communities have data to different weeks:
-A has the newest week alone, B is complete a week less, C stopped importing two weeks before that."""
+A has the newest week alone, B runs a week less, C stopped importing two weeks before that.
+
+Completeness is the `coverage` table's (SPEC §6): a week the files were imported after is complete for the
+feeds a community has rows in; a community with no data in a week at all is behind for it."""
 from __future__ import annotations
 
-import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,11 @@ COMMUNITIES = """
 community_id,name,street,households,lat,lon
 A,A社区,花溪街道,1000,26.57,106.71
 B,B社区,花溪街道,3000,26.58,106.72
-C,C社区,花溪街道,500,26.59,106.73
+C,C社区,花溪街道,1000,26.59,106.73
 D,D社区,金桥街道,800,26.60,106.74
 """
-# Weeks (Mondays): 2 June, 9 June, 16 June, 23 June 2025. A runs to 23 June 09:00 (complete to the week
-# of 16 June), B to 16 June 09:00 (complete to 9 June), C to 9 June 08:00 (complete to 2 June), D elsewhere.
+# Weeks (Mondays): 2 June, 9 June, 16 June, 23 June 2025. A runs to 23 June 09:00 (the week of 23 June is
+# A's alone), B to 16 June 12:00, C to 9 June 08:00; D is another street's.
 COMPLAINTS = """
 complaint_id,community_id,received_at,category,source
 1,A,2025-06-03 10:00,other,hotline
@@ -39,6 +40,9 @@ complaint_id,community_id,received_at,category,source
 4,B,2025-06-12 10:00,other,hotline
 5,B,2025-06-13 10:00,other,hotline
 6,B,2025-06-16 09:00,other,hotline
+7,B,2025-06-16 10:00,other,hotline
+8,B,2025-06-16 11:00,other,hotline
+9,B,2025-06-16 12:00,other,hotline
 1,C,2025-06-05 10:00,other,hotline
 2,C,2025-06-09 08:00,other,hotline
 1,D,2025-06-24 10:00,other,hotline
@@ -100,8 +104,8 @@ def bar_order(at) -> list[str]:
 
 def test_the_street_opens_on_the_latest_week_most_of_its_communities_have_complete(db):
     at = as_official(db, m="complaints.count")
-    # the sidebar's community (A) has the week of 16 June complete, but only A: the street opens on 9 June
-    assert picker(at, "对比时段").value == "2025-06-09"
+    # the sidebar's community (A) has the week of 23 June, but A alone: the street opens on 16 June
+    assert picker(at, "对比时段").value == "2025-06-16"
     table = grid(at)
     assert list(table["社区"]) == ["B社区", "A社区", "C社区"]          # D is another street's
     # C's data ends on 9 June: listed with the day, not ranked, and never shown as complete
@@ -109,33 +113,34 @@ def test_the_street_opens_on_the_latest_week_most_of_its_communities_have_comple
     assert "C社区：数据截至2025年6月9日" in warning
     assert list(table["排名"]) == ["1", "2", "—"]
     assert list(table["本期数据"]) == ["完整", "完整", "截至2025年6月9日，不完整"]
-    assert list(table["投诉总数（所选）"]) == ["4", "2", "1"]
-    # one order: the bars run as the table does (C's partial bar says so)
-    assert bar_order(at) == ["B社区", "A社区", "C社区（不完整）"]
+    assert list(table["投诉总数（所选）"]) == ["4", "1", "—"]
+    # one order: the bars run as the table does (C has no bar: no data that week)
+    assert bar_order(at) == ["B社区", "A社区"]
 
 
 def test_any_period_can_be_picked_and_a_partial_one_says_how_many_are_missing(db):
     at = as_official(db, m="complaints.count")
     options = picker(at, "对比时段").options          # every week any community has, newest first
-    assert options[0] == "2025年第26周 · 6月23日–6月29日（3 个社区中 3 个不完整）"
-    assert options[1] == "2025年第25周 · 6月16日–6月22日（3 个社区中 2 个不完整）"
-    assert options[3] == "2025年第23周 · 6月2日–6月8日（各社区数据完整）"
-    at = picker(at, "对比时段").set_value("2025-06-16").run()
+    assert options[0] == "2025年第26周 · 6月23日–6月29日（3 个社区中 2 个不完整）"
+    assert options[1] == "2025年第25周 · 6月16日–6月22日（3 个社区中 1 个不完整）"
+    assert options[2] == "2025年第24周 · 6月9日–6月15日（各社区数据完整）"
+    at = picker(at, "对比时段").set_value("2025-06-23").run()
     table = grid(at)
     assert list(table["排名"]) == ["1", "—", "—"] and table["社区"].iloc[0] == "A社区"
     warning = "\n".join(w.value for w in at.warning)
     assert "B社区：数据截至2025年6月16日" in warning and "C社区：数据截至2025年6月9日" in warning
+    assert at.query_params["sp"] == "2025-06-23"                   # the choice stays in the URL
 
 
 def test_the_measure_says_what_it_is_and_how_the_order_runs(db):
-    at = as_official(db, m="per1k.complaints")
+    at = as_official(db, m="per1k.complaints", sp="2025-06-09")
     captions = "\n".join(c.value for c in at.caption)
-    assert "投诉数（每千户）：本期投诉总数÷社区户数×1000" in captions and "÷社区户数×1000" in captions
+    assert "投诉数（每千户）：本期投诉总数÷社区户数×1000" in captions
     assert "数值越高越需要关注" in captions
     table = grid(at)
-    # A: 2 complaints / 1,000 households = 2.00; B: 4 / 3,000 = 1.33
-    assert list(table["社区"])[:2] == ["A社区", "B社区"]
-    assert list(table["投诉数（每千户）（所选）"])[:2] == ["2.00", "1.33"]
+    # A: 2 complaints / 1,000 households = 2.00; B: 4 / 3,000 = 1.33; C: 1 / 1,000
+    assert list(table["社区"]) == ["A社区", "B社区", "C社区"]
+    assert list(table["投诉数（每千户）（所选）"]) == ["2.00", "1.33", "1.00"]
     at = as_official(db, m="complaints.count")
     assert "绝对数" in "\n".join(c.value for c in at.caption)
 
@@ -143,14 +148,14 @@ def test_the_measure_says_what_it_is_and_how_the_order_runs(db):
 def test_each_community_has_its_trend_of_complete_weeks(db):
     table = grid(as_official(db, m="complaints.count"))
     trend = dict(zip(table["社区"], table["近12期走势"]))
-    assert list(trend["A社区"]) == [1.0, 2.0] and list(trend["B社区"]) == [1.0, 4.0]
-    assert list(trend["C社区"]) == [1.0]              # its partial week is no point on its line
+    assert list(trend["A社区"]) == [1.0, 2.0, 1.0] and list(trend["B社区"]) == [1.0, 4.0, 4.0]
+    assert list(trend["C社区"]) == [1.0, 1.0]
 
 
 def test_the_street_brief_is_offered_named_by_street_and_period(db, offered):
     as_official(db, m="complaints.count")
-    assert {"花溪街道_2025年第24周_街道对比.xlsx", "花溪街道_2025年第24周_街道对比.pdf",
-            "花溪街道_2025年第24周_街道对比.png"} <= set(offered)
+    assert {"花溪街道_2025年第25周_街道对比.xlsx", "花溪街道_2025年第25周_街道对比.pdf",
+            "花溪街道_2025年第25周_街道对比.png"} <= set(offered)
     assert not any(n and n.endswith(".csv") and re.search(r"[A-Za-z]_\d{4}-", n) for n in offered)
 
 

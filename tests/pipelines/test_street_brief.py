@@ -20,7 +20,7 @@ from pipelines.reports.render import render
 from tests.conftest import Kpi, build_store
 from tests.dashboard.test_street import COMMUNITIES, COMPLAINTS
 
-WEEK = dt.date(2025, 6, 9)
+WEEK = dt.date(2025, 6, 16)
 
 
 @pytest.fixture(scope="module")
@@ -46,23 +46,25 @@ def test_the_street_brief_workbook_holds_kpi_rounded_as_shown_and_still_numbers(
     body = {r[1]: r for r in rows[top + 1:]}
     households = {"A": 1000, "B": 3000}
     for c, name in (("A", "A社区"), ("B", "B社区")):
-        now = kpi(c, "week", "2025-06-09", "complaints.count") * 1000 / households[c]
-        before = kpi(c, "week", "2025-06-02", "complaints.count") * 1000 / households[c]
+        now = kpi(c, "week", "2025-06-16", "complaints.count") * 1000 / households[c]
+        before = kpi(c, "week", "2025-06-09", "complaints.count") * 1000 / households[c]
         assert body[name][3] == round(now, 2) and isinstance(body[name][3], (int, float))
         assert body[name][4] == pytest.approx(round(now - before, 2))
     assert body["B社区"][3] == 1.33                                # 4 complaints × 1000 ÷ 3000, as the page shows
-    assert [r[0] for r in rows[top + 1:]] == [1, 2, None]          # C is not ranked: its week is partial
-    assert body["C社区"][2] == "截至2025年6月9日，不完整"
+    assert [r[1] for r in rows[top + 1:]] == ["B社区", "A社区", "C社区"]
+    assert [r[0] for r in rows[top + 1:]] == [1, 2, None]          # C is not ranked: no data that week
+    assert body["C社区"][2] == "截至2025年6月9日，不完整" and body["C社区"][3] is None
     cell = wb["街道对比"].cell(row=top + 2, column=4)
     assert cell.number_format == "0.00" and cell.data_type == "n"
     assert any("C社区：数据截至2025年6月9日" in str(r[1]) for r in rows[:top])
     trend = list(wb["近期走势"].iter_rows(values_only=True))
-    assert trend[1] == ("社区", "6月2日", "6月9日") and trend[2] == ("A社区", 1.0, 2.0)
+    assert trend[1] == ("社区", "6月2日", "6月9日", "6月16日")
+    assert trend[2] == ("B社区", 0.33, 1.33, 1.33) and trend[3] == ("A社区", 1.0, 2.0, 1.0)
 
 
 def test_the_street_brief_pdf_says_street_period_order_and_who_is_behind(db):
     text = re.sub(r"[ \x00]+", "", pdf_text(render(view(db, "complaints.count"), "pdf")))
-    assert "花溪街道·街道对比" in text and "2025年第24周" in text
+    assert "花溪街道·街道对比" in text and "2025年第25周" in text
     assert "数值越高越需要关注" in text and "C社区：数据截至2025年6月9日" in text
     assert text.index("B社区") < text.index("A社区")            # B's 4 complaints rank above A's 2
 
@@ -73,7 +75,7 @@ def test_the_street_card_is_1080_wide(db):
 
 
 def test_files_are_named_by_place_period_and_what_they_are_in_chinese(db):
-    assert view(db).stem() == "花溪街道_2025年第24周_街道对比"
+    assert view(db).stem() == "花溪街道_2025年第25周_街道对比"
     assert file_stem("B社区", "month", dt.date(2025, 6, 1), "每月检查简报") == "B社区_2025年6月_每月检查简报"
     assert file_stem('A/B:"社区"', "week", dt.date(2025, 12, 29), "每周检查简报") == "A_B_社区__2026年第1周_每周检查简报"
 

@@ -650,3 +650,5 @@ STRINGS = {
     "brief.file.week": "weekly_brief",
     "brief.file.month": "monthly_brief",
 }
+    "street.behind.feeds": "{name}: {feeds}",
+    "street.behind.feed": "{feed} data ends {end}",

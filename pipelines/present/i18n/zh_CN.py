@@ -645,3 +645,5 @@ STRINGS = {
     "brief.file.week": "每周检查简报",
     "brief.file.month": "每月检查简报",
 }
+    "street.behind.feeds": "{name}：{feeds}",
+    "street.behind.feed": "{feed}数据截至{end}",
