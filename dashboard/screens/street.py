@@ -80,12 +80,13 @@ shown = pd.DataFrame({
     v.tr("col.rank"): ["—" if fmt.is_missing(r) else str(int(r)) for r in rows["rank"]],
     v.tr("col.community"): rows["name"].astype(str),
     # what a phone shows before the table scrolls sideways: the value, its change and its trend
-    v.tr("street.col.chosen", measure=s.measure_name(choice, v.lang)): [s.measure_value(choice, x, v.lang) for x in rows["value"]],
+    v.tr("street.col.chosen", measure=s.measure_name(choice, v.lang)): [view.shown(c, choice, x) for c, x in zip(rows["community_id"], rows["value"])],
     v.tr("street.col.change"): [s.measure_change(choice, x, p, v.lang) for x, p in zip(rows["value"], rows["previous"])],
     v.tr("street.col.trend", n=s.TREND_PERIODS): [series.get(c, []) for c in rows["community_id"]],
     v.tr("street.col.data"): [view.state(c) for c in rows["community_id"]],
     v.tr("street.col.errors"): rows["errors"].astype(int), v.tr("street.col.warnings"): rows["warnings"].astype(int),
-    **{s.measure_name(m, v.lang): [s.measure_value(m, x, v.lang) for x in rows[m]] for m in s.SHOWN if m != choice}})
+    **{s.measure_name(m, v.lang): [view.shown(c, m, x) for c, x in zip(rows["community_id"], rows[m])]
+       for m in s.SHOWN if m != choice}})
 st.dataframe(shown, hide_index=True, width="stretch", height=(len(shown) + 1) * ui.ROW_PX + 3,
              column_config={v.tr("col.rank"): st.column_config.TextColumn(pinned=True, width="small"),
                             v.tr("col.community"): st.column_config.TextColumn(pinned=True),

@@ -233,7 +233,7 @@ def street_pdf_bytes(view, font: Font | None = None, today: dt.date | None = Non
     """The street comparison on A4 (pipelines/reports/street.py StreetView): the period, what the measure
     is and how the order runs, who is behind, the ranked table as the page shows it, the trend, the alerts."""
     from pipelines.reports.charts import street_trend_png
-    from pipelines.reports.street import SHOWN, measure_change, measure_name, measure_text, measure_value, order_text
+    from pipelines.reports.street import SHOWN, measure_change, measure_name, measure_text, order_text
     font = font or find()
     pdf = _Page(view, font, today or dt.date.today())
     pdf.add_page()
@@ -259,12 +259,12 @@ def street_pdf_bytes(view, font: Font | None = None, today: dt.date | None = Non
     shown = pd.DataFrame({
         view.tr("col.rank"): ["—" if fmt.is_missing(x) else str(int(x)) for x in r["rank"]],
         view.tr("col.community"): r["name"].astype(str),
-        measure_name(m, lang): [measure_value(m, x, lang) for x in r["value"]],
+        measure_name(m, lang): [view.shown(c, m, x) for c, x in zip(r["community_id"], r["value"])],
         view.tr("street.col.change"): [measure_change(m, x, p, lang) for x, p in zip(r["value"], r["previous"])],
         view.tr("street.col.data"): [view.state(c, short=True) for c in r["community_id"]],
         view.tr("street.col.errors"): [str(x) for x in r["errors"]],
         view.tr("street.col.warnings"): [str(x) for x in r["warnings"]],
-        **{measure_name(x, lang): [measure_value(x, y, lang) for y in r[x]] for x in SHOWN[:2] if x != m}})
+        **{measure_name(x, lang): [view.shown(c, x, y) for c, y in zip(r["community_id"], r[x])] for x in SHOWN[:2] if x != m}})
     _grid(pdf, view, shown)
     png = street_trend_png(view, font)
     if png is not None:

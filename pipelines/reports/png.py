@@ -145,7 +145,7 @@ def _action_line(brief: Brief, record) -> str:
 def street_png_bytes(view, font: Font | None = None, today: dt.date | None = None) -> bytes:
     """The street comparison as a share card: the period, who is behind, then each community in the one
     order with its value and change, and its alerts counted."""
-    from pipelines.reports.street import measure_change, measure_name, measure_text, measure_value
+    from pipelines.reports.street import measure_change, measure_name, measure_text
     type_ = _Type(font or find())
     canvas = Image.new("RGB", (WIDTH, 6000), PAPER)
     draw = ImageDraw.Draw(canvas)
@@ -168,7 +168,7 @@ def street_png_bytes(view, font: Font | None = None, today: dt.date | None = Non
         state = view.state(r.community_id, short=True)
         draw.text((PAD + 150, y + 66), _wrap(draw, state, type_(26), 480)[0], font=type_(26),
                   fill=MUTED if r.complete else AMBER)
-        value = measure_value(view.measure, r.value, view.lang)
+        value = view.shown(r.community_id, view.measure, r.value)
         draw.text((WIDTH - PAD - 24, y + 10), value, font=type_(44, bold=True), fill=INK, anchor="ra")
         change = measure_change(view.measure, r.value, r.previous, view.lang)
         alerts = view.tr("street.attention", name="", errors=r.errors, warnings=r.warnings).lstrip("：: ")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipelines.metrics import PER_1K_HOUSEHOLDS
-from pipelines.periods import is_complete, period_next, period_shift
+from pipelines.metrics import PER_1K_HOUSEHOLDS, REGISTRY
+from pipelines.periods import period_next, period_shift
 from pipelines.present import format as fmt
 from pipelines.present.alerts import Alert, alerts, context_from, stale_from_freshness
 from pipelines.present.export import file_stem
@@ -41,6 +41,10 @@ def kind_of(measure: str) -> tuple[str, int]:
 
 def measure_name(measure: str, lang: str) -> str:
     return t(f"street.{measure}", lang) if measure in PER_1K_HOUSEHOLDS else metric_name(measure, lang)
+
+
+def feed_of(measure: str) -> str:
+    return REGISTRY[PER_1K_HOUSEHOLDS.get(measure, measure)].feed
 
 
 def measure_value(measure: str, value, lang: str) -> str:
@@ -88,32 +92,28 @@ def order_text(measure: str, lang: str) -> str:
 class Completeness:
     """Which of the street's communities have each period complete (SPEC §6), and where their data ends.
 
-    Per feed where the snapshot reader offers `period_coverage` (the published `coverage` table: a period
-    is complete when every feed the community uses is); else by the community's data end alone. A community
-    with no row for a period (its data stops before it) is not complete for it."""
+    Per feed, from the snapshot reader's `period_coverage` (the published `coverage` table: a period is
+    complete when every feed the community uses is). A community with no row for a period (its data stops
+    before it) is not complete for it."""
     grain: str
     communities: tuple[str, ...]
-    ends: dict                 # community -> its latest event (any feed)
-    done: dict | None = None   # (community, period) -> (complete, ((feed, data end), ...)) from coverage
+    ends: dict   # community -> its latest event (any feed)
+    done: dict   # (community, period) -> (complete, ((feed, data end), ...)), from coverage
 
     @classmethod
     def read(cls, src, grain: str, communities) -> Completeness:
         ends = {c: src("data_ends").get(c) for c in communities}
-        if not hasattr(src.queries, "period_coverage"):
-            return cls(grain, tuple(communities), ends)
-        pc = src("period_coverage", grain)
+        pc = src("period_coverage", grain)   # a snapshot without the coverage table: the reader judges by data ends
         done = {(c, p): (bool(ok), tuple(late)) for c, p, ok, late in
                 zip(pc["community_id"], pc["period_start"], pc["complete"], pc["behind"])}
         return cls(grain, tuple(communities), ends, done)
 
     def complete(self, community: str, period: dt.date) -> bool:
-        if self.done is None:
-            return is_complete(self.grain, period, self.ends.get(community))
         return self.done.get((community, period), (False, ()))[0]
 
     def late_feeds(self, community: str, period: dt.date) -> tuple:
         """(feed, data end) of the feeds not brought up to the period; () when the whole community is behind."""
-        return () if self.done is None else self.done.get((community, period), (False, ()))[1]
+        return self.done.get((community, period), (False, ()))[1]
 
     def behind(self, period: dt.date) -> list[str]:
         return [c for c in self.communities if not self.complete(c, period)]
@@ -200,6 +200,19 @@ class StreetView:
                self.tr("street.col.change"): kind_of(m)[0]}
         return out | {metric_name(s, lang): kind_of(s)[0] for s in SHOWN if s != m}
 
+    def not_imported(self, community: str, measure: str) -> bool:
+        """The measure's feed is not brought up to the period for this community (SPEC §6: 未导入, never 0)."""
+        late = {c: feeds for c, _, _, feeds in self.behind}
+        if community not in late:
+            return False
+        return not late[community] or feed_of(measure) in {f for f, _ in late[community]}
+
+    def shown(self, community: str, measure: str, value) -> str:
+        """A value as the page shows it: 未导入 where its feed is not brought up to the period."""
+        if self.not_imported(community, measure):
+            return self.tr("tile.not_imported")
+        return measure_value(measure, value, self.lang)
+
     def state(self, community: str, short: bool = False) -> str:
         end = {c: e for c, _, e, _ in self.behind}
         if community not in end:
@@ -231,6 +244,9 @@ def gather_street(src, street: str, communities: list[str], grain: str, period: 
     now = {c: dict(zip(g["measure"], g["value"])) for c, g in now_long.groupby("community_id")}
     before = {c: dict(zip(g["measure"], g["value"])) for c, g in before_long.groupby("community_id")}
     behind = done.behind(period)
+    for c in behind:   # a feed not brought up to the period has counted nothing yet: no number, never 0
+        late = {f for f, _ in done.late_feeds(c, period)}
+        now[c] = {m: v for m, v in now.get(c, {}).items() if late and feed_of(m) not in late}
     found = {c: _alerts(src, c, grain, period, ends.get(c), now.get(c, {}), before.get(c, {}), lang)
              for c in communities if c in now}
     good = kind_of(measure)[1]

@@ -113,7 +113,7 @@ def test_the_street_opens_on_the_latest_week_most_of_its_communities_have_comple
     assert "C社区：数据截至2025年6月9日" in warning
     assert list(table["排名"]) == ["1", "2", "—"]
     assert list(table["本期数据"]) == ["完整", "完整", "截至2025年6月9日，不完整"]
-    assert list(table["投诉总数（所选）"]) == ["4", "1", "—"]
+    assert list(table["投诉总数（所选）"]) == ["4", "1", "未导入"]            # never 0, never blank
     # one order: the bars run as the table does (C has no bar: no data that week)
     assert bar_order(at) == ["B社区", "A社区"]
 
