@@ -11,6 +11,7 @@ from pipelines.present import format as fmt
 from pipelines.present.i18n import label, t
 
 LIMIT = 1000
+LIST_ROWS = 20
 
 lang = language()
 st.title(t("auth.page.audit", lang))
@@ -60,7 +61,14 @@ table = shown.assign(recorded_at=[fmt.datetime(x, lang) for x in shown["recorded
                              in zip(shown["user_name"], shown["action"], shown["community_id"], shown["detail"])],
                      user_name=shown["person"],
                      action=[label("auth.action", a, lang) for a in shown["action"]])
+# The newest entries as lines a person reads whole, on a phone too (a grid cuts a sentence at its column's
+# edge); all of them in the grid below, which sorts, and in its download. Names in a sentence come from
+# files and forms: escaped, they show as typed.
+st.markdown("\n".join(f"- **{when}** {fmt.plain(said)}" + (f" · {fmt.plain(where)}" if isinstance(where, str) else "")
+                       for when, said, where in zip(table["recorded_at"][:LIST_ROWS], table["detail"][:LIST_ROWS],
+                                                    table["community_id"][:LIST_ROWS])))
 columns = ["recorded_at", "detail", "user_name", "action", "community_id"]
 names = {c: v.tr(f"auth.audit.col.{c}") for c in columns}
-ui.table(v, table[columns].rename(columns=names), "audit",
-         column_config={names["detail"]: st.column_config.TextColumn(width="large")})
+with st.expander(v.tr("audit.all_in_table", n=len(table)), expanded=False, icon=":material/table:"):
+    ui.table(v, table[columns].rename(columns=names), "audit",
+             column_config={names["detail"]: st.column_config.TextColumn(width="large")})

@@ -91,6 +91,10 @@ def test_each_entry_reads_as_a_sentence_newest_first(trail_db, monkeypatch):
     assert list(table.columns) == ["时间", "内容", "操作人", "操作", "社区"]
     assert table["时间"].iloc[0] == "2025年6月4日 10:30"
     assert not any("{" in s or "action." in s for s in shown)
+    # the newest as lines read whole (a phone's grid cuts a sentence at its column's edge)
+    lines = next(m.value for m in at.markdown if m.value.startswith("- **")).split("\n")
+    assert lines[0] == "- **2025年6月4日 10:30** 王干部 把整改事项 1 改为已完成（原为待办） · A"
+    assert len(lines) == len(shown)
 
 
 def test_the_filters_narrow_the_list_by_person_kind_and_dates(trail_db, monkeypatch):

@@ -242,6 +242,7 @@ STRINGS = {
     "audit.filter.days_help": "Pick the first and last day, year/month/day, e.g. 2025/06/02 – 2025/06/08; one day alone shows that day.",
     "audit.shown": "{shown} of {total} entries shown.",
     "audit.limit": "Only the latest {n} entries are listed; older ones are still kept in the database.",
+    "audit.all_in_table": "All {n} entries: a table (sortable) and the download",
     "audit.none_match": "No entry matches. Widen the person, kind or dates.",
     "audit.say.other": "did: {action}",
     "audit.say.import": "imported the {kind} file '{file}' (import #{import_id}): {counts}",

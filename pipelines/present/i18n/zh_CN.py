@@ -239,6 +239,7 @@ STRINGS = {
     "audit.filter.days_help": "按 年/月/日 选择起止日期，例如 2025/06/02 – 2025/06/08；只选一天就只看这一天。",
     "audit.shown": "显示 {shown} 条，共 {total} 条。",
     "audit.limit": "只列出最近的 {n} 条记录；更早的记录仍保存在数据库中。",
+    "audit.all_in_table": "全部 {n} 条：表格（可排序）和下载",
     "audit.none_match": "没有符合这些条件的记录。请放宽操作人、类型或日期。",
     "audit.say.other": "进行了操作：{action}",
     "audit.say.import": "导入了{kind}文件《{file}》（第 {import_id} 次导入）：{counts}",
