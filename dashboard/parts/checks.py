@@ -19,6 +19,7 @@ from pipelines.present import format as fmt
 from pipelines.present.alerts import REPEAT_COMPLAINTS
 from pipelines.present.check_sheet import Section, check_sheet
 from pipelines.present.checklists import BY_GRAIN
+from pipelines.present.export import file_stem
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name
 from pipelines.present.periods import data_end_text
 
@@ -203,6 +204,6 @@ def closing(v: View, page_key: str, met: Meeting, sections: list[Section]) -> No
     with met.files:
         brief_buttons.render(v)   # the meeting brief: xlsx, PDF, PNG share card (pipelines/reports)
         st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",
-                           file_name=f"check_{v.grain}_{v.community}_{v.period.isoformat()}.html",
+                           file_name=file_stem(v.community_name, v.grain, v.period, v.tr(page_key), v.lang) + ".html",
                            key=f"report_{v.grain}")
         st.html(f"<p class='linli-print-hint'>{v.tr('check.print_hint')}</p>")

@@ -168,5 +168,5 @@ def test_the_check_pages_briefs_are_named_in_chinese_by_community_and_period(db,
     at.switch_page("screens/weekly.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert {"A社区_2025年第24周_每周检查简报.xlsx", "A社区_2025年第24周_每周检查简报.pdf",
-            "A社区_2025年第24周_每周检查简报.png"} <= set(offered)
-    assert not [n for n in offered if n and n.startswith("brief_")]
+            "A社区_2025年第24周_每周检查简报.png", "A社区_2025年第24周_每周检查.html"} <= set(offered)
+    assert not [n for n in offered if n and n.startswith("brief_") or n.endswith(".html") and n.startswith("check_")]
