@@ -17,10 +17,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-# The story's days count from the data's first Monday, so they move with `end` (SPEC §2: the data ends on
-# the last Sunday before the demo is run): the 09:00–20:00 livestream rule in week 14, the parcel point at the
-# community gate in week 26. Seasons (618, 双11) stay on the calendar.
-RULE_WEEK, GATE_WEEK = 14, 26
+from pipelines.demo.days import first_day, gate_point_opens, last_sunday_before, rule_adopted, today
+
 STREET = "金桥街道"
 CENTER = (26.5783, 106.7135)             # Guiyang
 
@@ -28,29 +26,6 @@ COMMUNITY_SIZES = [3000, 1800, 2400, 1200, 2100, 1500, 2700, 900]
 CARRIERS = ["中通", "圆通", "韵达", "申通", "极兔", "顺丰", "京东", "邮政"]
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林")
 GIVEN = list("芳敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华兰玉梅")
-
-
-def today() -> dt.date:
-    """The day the demo is run (tests put their own day here)."""
-    return dt.date.today()
-
-
-def last_sunday_before(today: dt.date) -> dt.date:
-    """The demo's default last day: the newest whole week before today (a Sunday gives the one before)."""
-    return today - dt.timedelta(days=today.weekday() + 1)
-
-
-def first_day(end: dt.date, weeks: int) -> dt.date:
-    """The Monday `weeks` whole weeks before the day after `end`."""
-    return end + dt.timedelta(days=1) - dt.timedelta(weeks=weeks)
-
-
-def rule_adopted(start: dt.date) -> dt.date:
-    return start + dt.timedelta(weeks=RULE_WEEK)
-
-
-def gate_point_opens(start: dt.date) -> dt.date:
-    return start + dt.timedelta(weeks=GATE_WEEK)
 
 
 @dataclass

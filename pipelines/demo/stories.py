@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from pipelines.database import has_table, writing
-from pipelines.demo.generate import gate_point_opens, rule_adopted
+from pipelines.demo.days import gate_point_opens, rule_adopted
 from pipelines.records import actions, cases
 
 DEMO_BY = "演示数据"     # who recorded them, as their history and the audit trail show it
