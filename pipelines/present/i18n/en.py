@@ -235,7 +235,7 @@ STRINGS = {
     "audit.kind.imports": "imports and undo", "audit.kind.actions": "action items", "audit.kind.cases": "cases",
     "audit.kind.alert_rules": "alert rules", "audit.kind.rules": "community rules (livestream window, overdue limit)",
     "audit.kind.profiles": "import profiles", "audit.kind.accounts": "accounts", "audit.kind.logins": "logins",
-    "audit.kind.failed_logins": "failed logins", "audit.kind.other": "other",
+    "audit.kind.failed_logins": "failed logins", "audit.kind.other": "other actions",
     "audit.filter.person": "By", "audit.filter.kind": "Kind", "audit.filter.days": "Dates (from / to, year/month/day)",
     "audit.filter.all": "All",
     "date.help": "Year/month/day, e.g. 2025/06/02; or pick it from the calendar on the right.",

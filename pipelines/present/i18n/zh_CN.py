@@ -232,7 +232,7 @@ STRINGS = {
     "audit.kind.imports": "导入与撤销", "audit.kind.actions": "整改事项", "audit.kind.cases": "协商议题",
     "audit.kind.alert_rules": "提醒规则", "audit.kind.rules": "社区规则（直播时段、超时标准）",
     "audit.kind.profiles": "导入档案", "audit.kind.accounts": "账号", "audit.kind.logins": "登录成功",
-    "audit.kind.failed_logins": "登录失败", "audit.kind.other": "其他",
+    "audit.kind.failed_logins": "登录失败", "audit.kind.other": "其他操作",
     "audit.filter.person": "操作人", "audit.filter.kind": "类型", "audit.filter.days": "日期（从 / 到，年/月/日）",
     "audit.filter.all": "全部",
     "date.help": "按 年/月/日 填写，例如 2025/06/02；也可以点右边的日历图标选择。",
