@@ -650,6 +650,6 @@ STRINGS = {
     "street.brief.unranked": "not ranked",
     "brief.file.week": "weekly_brief",
     "brief.file.month": "monthly_brief",
-}
     "street.behind.feeds": "{name}: {feeds}",
     "street.behind.feed": "{feed} data ends {end}",
+}

@@ -645,6 +645,6 @@ STRINGS = {
     "street.brief.unranked": "不排名",
     "brief.file.week": "每周检查简报",
     "brief.file.month": "每月检查简报",
-}
     "street.behind.feeds": "{name}：{feeds}",
     "street.behind.feed": "{feed}数据截至{end}",
+}
