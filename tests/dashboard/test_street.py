@@ -121,9 +121,9 @@ def test_the_street_opens_on_the_latest_week_most_of_its_communities_have_comple
 def test_any_period_can_be_picked_and_a_partial_one_says_how_many_are_missing(db):
     at = as_official(db, m="complaints.count")
     options = picker(at, "对比时段").options          # every week any community has, newest first
-    assert options[0] == "2025年第26周 · 6月23日–6月29日（3 个社区中 2 个不完整）"
-    assert options[1] == "2025年第25周 · 6月16日–6月22日（3 个社区中 1 个不完整）"
-    assert options[2] == "2025年第24周 · 6月9日–6月15日（各社区数据完整）"
+    assert options[0] == "2025年第26周 · 6月23日–6月29日（2 个社区不完整）"
+    assert options[1] == "2025年第25周 · 6月16日–6月22日（1 个社区不完整）"
+    assert options[2] == "2025年第24周 · 6月9日–6月15日（全部完整）"
     at = picker(at, "对比时段").set_value("2025-06-23").run()
     table = grid(at)
     assert list(table["排名"]) == ["1", "—", "—"] and table["社区"].iloc[0] == "A社区"

@@ -626,7 +626,7 @@ STRINGS = {
     "street.order.partial": "Communities whose data does not cover the period are not ranked; they come last, with the day their data ends.",
     "street.period": "Period compared",
     "street.period.all_complete": " (complete for every community)",
-    "street.period.behind": " ({n} of {total} communities incomplete)",
+    "street.period.behind": " ({n} of {total} incomplete)",
     "street.period.help": "Opens on the latest period complete for most of the street's communities; an incomplete period says how many communities are missing.",
     "street.street": "Street",
     "street.none": "No street recorded",
