@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.sidebar import View, current
+from dashboard.sidebar import View, behind_text, current
 from pipelines.feeds import FEEDS
 from pipelines.present import charts
 from pipelines.present import format as fmt
@@ -68,7 +68,12 @@ def freshness(v: View) -> None:
 
 
 def partial_note(v: View) -> None:
-    """A partial period says so, with the day its data runs to and what it is compared with."""
+    """A partial period says so: which feeds are not yet brought up to it and the day each runs to (SPEC §6,
+    from the coverage table), else the day the community's data runs to, and what it is compared with."""
+    if v.behind_feeds():
+        st.warning(v.tr("partial.feeds", period=fmt.period(v.grain, v.period, v.lang),
+                        feeds=behind_text(v.behind_feeds(), v.lang)), icon=":material/hourglass_top:")
+        return
     if not v.partial or v.data_end is None:
         return
     before = v.tr("partial.previous", previous=v.label(v.previous)) if v.previous else ""
@@ -81,6 +86,8 @@ def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
     start, end = v.window(TREND_PERIODS)
     series = q.kpi_series(v.snap, v.scope, v.community, v.grain, start, end)
     series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
+    # a feed not yet brought up to a period has no numbers there (SPEC §6): not 0, no change, no dip in a trend
+    series = series[[not v.feed_missing(m.split(".", 1)[0], p) for m, p in zip(series["metric"], series["period_start"])]]
     now = dict(series.loc[series["period_start"] == v.period, ["metric", "value"]].values)
     before = dict(series.loc[series["period_start"] == v.previous, ["metric", "value"]].values) if v.previous else {}
     return now, before, series
@@ -92,6 +99,10 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
     for i, metric in enumerate(metrics):
         good = METRIC_KIND[metric][1]
         trend = series.loc[series["metric"] == metric, "value"]
+        if v.feed_missing(metric.split(".", 1)[0]):
+            with cols[i % columns]:
+                not_imported(v, metric, trend)
+            continue
         delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
         unchanged = fmt.unchanged(metric, now.get(metric), before.get(metric))   # no arrow for no change
         # a partial period beside a complete one says so on the change itself
@@ -102,6 +113,17 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
                       delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
                       help=metric_help(metric, v.lang, rules), border=True, delta_description=note,
                       chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
+
+
+def not_imported(v: View, metric: str, trend: pd.Series) -> None:
+    """A tile whose feed is not yet brought up to the period: 未导入, naming the feed and the day its data runs
+    to; no change, and the trend of the periods it has (never a fall to 0)."""
+    feed = metric.split(".", 1)[0]
+    end = dict(v.behind_feeds()).get(feed)
+    help_text = (v.tr("tile.not_imported_help", feed=label("kind", feed, v.lang), end=fmt.date(end, v.lang))
+                 if end is not None else v.tr("tile.never_imported_help", feed=label("kind", feed, v.lang)))
+    st.metric(metric_name(metric, v.lang), v.tr("tile.not_imported"), help=help_text, border=True,
+              chart_data=[float(x) for x in trend if not pd.isna(x)], chart_type="line")
 
 
 def chart(v: View, figure, has_data: bool) -> None:

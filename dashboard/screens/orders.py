@@ -36,8 +36,11 @@ with right:
     ui.trend(v, series, ["orders.refund_rate"], y_format=".1%")
 
 st.subheader(v.tr("orders.h.top"))
-top = q.top_sellers(v.snap, v.scope, v.community, v.grain, v.period)
-top["channel"] = [label("channel", c, v.lang) for c in top["channel"]]
-heads = {c: v.tr(f"col.{c}") for c in top.columns}
-shown = top.assign(gmv_yuan=[fmt.value("yuan", x, v.lang) for x in top["gmv_yuan"]])
-ui.table(v, shown.rename(columns=heads), "top_sellers", download=top.rename(columns=heads), wrap=True)
+if v.feed_missing("orders"):   # not yet imported up to this period: an empty list would read as "no sales"
+    st.info(v.tr("feed.not_imported", feed=label("kind", "orders", v.lang)))
+else:
+    top = q.top_sellers(v.snap, v.scope, v.community, v.grain, v.period)
+    top["channel"] = [label("channel", c, v.lang) for c in top["channel"]]
+    heads = {c: v.tr(f"col.{c}") for c in top.columns}
+    shown = top.assign(gmv_yuan=[fmt.value("yuan", x, v.lang) for x in top["gmv_yuan"]])
+    ui.table(v, shown.rename(columns=heads), "top_sellers", download=top.rename(columns=heads), wrap=True)

@@ -22,7 +22,9 @@ with left:
     ui.trend(v, series, ["training.participants", "training.elderly_participants", "training.sessions"])
 with right:
     st.subheader(v.tr("training.h.courses"))
-    courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period)
+    # a feed not yet imported up to this period has no breakdown there (not an empty one)
+    courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period).head(
+        0 if v.feed_missing("training") else None)
     courses["course_type"] = [label("course_type", c, v.lang) for c in courses["course_type"]]
     ui.chart(v, charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
                             v.tr("chart.participants"), horizontal=True), not courses.empty)
@@ -35,7 +37,7 @@ with left:
     ui.trend(v, series, ["jobs.started", "jobs.active_at_end"])
 with right:
     st.subheader(v.tr("training.h.jobs_mix"))
-    mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period)
+    mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period).head(0 if v.feed_missing("jobs") else None)
     mix["employment_type"] = [label("employment_type", c, v.lang) for c in mix["employment_type"]]
     mix["role"] = [label("role", c, v.lang) for c in mix["role"]]
     by_type = mix.groupby("employment_type", as_index=False)["started"].sum()

@@ -1,8 +1,10 @@
 """Complete and partial periods (SPEC §6), the grain a check page works at, and URL values that name nothing.
 
-The store: A's data runs to Thursday 12 June 2025 15:00 (a pickup), so the week of 9 June and the month
-of June are partial for A and it opens on the week of 2 June and on May. B's data runs to Monday 16 June,
-so B's week of 9 June is complete.
+The store: A's parcels run to Thursday 12 June 2025 15:00 (a pickup) and were imported that afternoon, so
+the week of 9 June and the month of June are partial for A (SPEC §6: its parcels are not brought up to them)
+and it opens on the week of 2 June and on May. The orders file, A's to 10 June and B's to Monday 16 June, was
+imported on Monday 16 June at noon, after the week of 9 June ended: that week is complete for both feeds'
+orders, and for B (no parcels) complete; June is not (its orders run to 16 June, imported before June ended).
 """
 from __future__ import annotations
 
@@ -38,13 +40,24 @@ K1,A,P1,中通,2025-06-11 09:00,2025-06-12 15:00
 
 WEEK_23 = "2025年第23周 · 6月2日–6月8日"
 WEEK_24 = "2025年第24周 · 6月9日–6月15日"
-PARTIAL = "（数据截至6月12日，不完整）"
+PARTIAL = " · 不完整"
+IMPORTED_AT = {"communities": "2025-05-01 09:00", "points": "2025-05-01 09:00", "orders": "2025-06-16 12:00",
+               "parcels": "2025-06-12 16:00"}
 
 
 @pytest.fixture(scope="module")
 def thursday_db(tmp_path_factory):
-    return build_store(tmp_path_factory.mktemp("thursday"), {
+    import duckdb
+
+    from pipelines.build.runner import build
+    db = build_store(tmp_path_factory.mktemp("thursday"), {
         "communities": COMMUNITIES, "points": POINTS, "orders": ORDERS, "parcels": PARCELS})
+    con = duckdb.connect(str(db))   # when a director would have imported each file (the store stamps the clock)
+    for kind, at in IMPORTED_AT.items():
+        con.execute("UPDATE imports SET imported_at = ?::TIMESTAMP WHERE kind = ?", [at, kind])
+    con.close()
+    build(db, full=True)
+    return db
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +84,7 @@ def test_the_month_opens_on_the_latest_complete_month():
 def test_the_partial_week_can_be_chosen_and_is_labelled_with_its_data_end():
     at = open_page("overview", c="A", g="week", p="2025-06-09")
     assert at.caption[0].value == f"A社区 · {WEEK_24}{PARTIAL}"
-    assert any("6月12日" in w and "不完整" in w for w in warnings(at))
+    assert any("还不完整：快递包裹数据截至2025年6月12日。" in w for w in warnings(at))
     assert at.query_params["p"] in ("2025-06-09", ["2025-06-09"])   # the URL keeps the chosen period
     assert not any("网址" in w for w in warnings(at))                 # and a known one gives no note
 
@@ -95,17 +108,17 @@ def test_a_partial_tile_says_its_change_is_against_a_complete_period():
 def test_the_monthly_check_of_a_partial_month_says_so_and_is_not_all_clear():
     at = open_page("monthly", c="A", g="month", p="2025-06-01")
     assert at.caption[0].value == f"A社区 · 2025年6月{PARTIAL}"
-    assert any("2025年6月的数据只到2025年6月12日" in w and "上期（2025年5月）是完整的" in w for w in warnings(at))
+    assert any("2025年6月还不完整：订单数据截至2025年6月10日；快递包裹数据截至2025年6月12日。" in w for w in warnings(at))
     assert not [s.value for s in at.success if s.value == t("alerts.none", "zh")]
     assert any("尚不完整" in i.value for i in at.info)
 
 
 def test_the_street_ranking_marks_a_partial_community_beside_a_complete_one():
-    at = open_page("street", c="A", g="week", p="2025-06-09")
-    table = at.table[0].value.set_index("社区")      # a full table (st.table), cells Markdown-escaped
-    assert table.loc["A社区", "本期数据"] == "截至6月12日，不完整"
+    at = open_page("street", c="A", g="week", p="2025-06-09", sp="2025-06-09")   # the street's own period
+    table = at.dataframe[0].value.set_index("社区")
+    assert table.loc["A社区", "本期数据"] == "截至2025年6月12日，不完整"
     assert table.loc["B社区", "本期数据"] == "完整"
-    assert any("A社区" in w and "B社区" not in w and "不完整" in w for w in warnings(at))
+    assert any("A社区：快递包裹数据截至2025年6月12日" in w and "B社区" not in w for w in warnings(at))
 
 
 def test_an_unknown_period_in_the_url_is_named_with_what_is_shown_instead():
