@@ -22,6 +22,8 @@ from pipelines.reports.street import measure_name, measure_text, order_text, sho
 FORMATS = {"count": "#,##0", "yuan": "#,##0.00", "rate": "0.0%", "hours": "0.0", "per1k": "0.00"}
 CHANGE_FORMATS = {"count": "+#,##0;-#,##0;0", "yuan": "+#,##0.00;-#,##0.00;0.00", "rate": "+0.0%;-0.0%;0.0%",
                   "hours": "+0.0;-0.0;0.0", "per1k": "+0.00;-0.00;0.00"}
+# the street sheet rounds sums of money to whole yuan, as its page shows them (¥9.34万, never cents)
+STREET_FORMATS = {"yuan": "#,##0"}
 HEAD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="F3F6F9")
 
@@ -161,7 +163,8 @@ def street_workbook_bytes(view) -> bytes:
         for j, (name, v) in enumerate(zip(frame.columns, record), start=1):
             c = ws.cell(row=i, column=j, value=_cell(v))
             if name in kinds:
-                c.number_format = (CHANGE_FORMATS if name == view.tr("street.col.change") else FORMATS).get(kinds[name], "General")
+                formats = CHANGE_FORMATS if name == view.tr("street.col.change") else FORMATS | STREET_FORMATS
+                c.number_format = formats.get(kinds[name], "General")
     _widths(ws)
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 24
