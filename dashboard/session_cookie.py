@@ -123,7 +123,9 @@ def unsign(value: str | None) -> str | None:
 def safe_next(target: str | None) -> str:
     """A path on this server to go back to after login: never another site (`//evil`, `https://…`,
     `/\\evil`) nor one of these routes."""
-    if not target or any(ord(c) < 0x20 for c in target) or "\\" in target:
+    # '//' first, on the text as given: urlsplit reads '///evil' as no host and the path '/evil', while a
+    # browser follows it to evil
+    if not target or any(ord(c) < 0x20 for c in target) or "\\" in target or target.startswith("//"):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//") \
@@ -250,6 +252,14 @@ def _cookie_of(headers: dict[str, str]) -> str | None:
     return jar[COOKIE].value if COOKIE in jar else None
 
 
+def _is_media(path: str) -> bool:
+    """A path of Streamlit's media route: /media/…, or under server.baseUrlPath (a config file or
+    STREAMLIT_SERVER_BASE_URL_PATH may set one for a proxy's /linli/, moving the route to /linli/media/)."""
+    from streamlit import config
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return path.startswith("/media/") or (bool(base) and path.startswith(f"/{base}/media/"))
+
+
 class Guard:
     """In front of Streamlit, two checks no Streamlit setting gives:
 
@@ -269,7 +279,7 @@ class Guard:
             if "origin" in headers and not _same_origin(headers):
                 await send({"type": "websocket.close", "code": 1008})
                 return
-        elif scope["type"] == "http" and scope.get("path", "").startswith("/media/"):
+        elif scope["type"] == "http" and _is_media(scope.get("path", "")):
             from starlette.concurrency import run_in_threadpool
             headers = _headers(scope)
             # the store is read off the event loop: a slow disk must not stall every other tab

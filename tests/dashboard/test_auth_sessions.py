@@ -224,6 +224,8 @@ def test_the_cookie_is_signed_and_a_changed_one_is_refused():
     ("/weekly?c=A&g=week", "/weekly?c=A&g=week"), ("/", "/"), (None, "/"), ("", "/"),
     ("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/\\evil.example", "/"), ("weekly", "/"),
     ("javascript:alert(1)", "/"), ("/_linli/logout", "/"), ("/a\r\nSet-Cookie: x=1", "/"),
+    # urlsplit reads '///evil' as an empty host and the path '/evil'; a browser goes to evil
+    ("///evil.example/x", "/"), ("////evil.example", "/"), ("/_linli/../_linli/logout", "/"),
 ])
 def test_after_login_the_browser_goes_back_only_to_a_page_of_this_server(target, expected):
     assert session_cookie.safe_next(target) == expected
@@ -309,7 +311,7 @@ def test_a_websocket_from_another_sites_page_is_refused_before_streamlit_sees_it
     assert reached == ["websocket", "websocket"]
 
 
-def _get_media(guard, cookie: str | None) -> tuple[list[str], list[dict]]:
+def _get_media(guard, cookie: str | None, path: str = "/media/abc.csv") -> tuple[list[str], list[dict]]:
     reached: list[str] = []
     sent: list[dict] = []
 
@@ -323,7 +325,7 @@ def _get_media(guard, cookie: str | None) -> tuple[list[str], list[dict]]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
     headers = [(b"host", b"127.0.0.1:8501")] + ([(b"cookie", cookie.encode())] if cookie else [])
-    asyncio.run(session_cookie.Guard(streamlit)({"type": "http", "method": "GET", "path": "/media/abc.csv",
+    asyncio.run(session_cookie.Guard(streamlit)({"type": "http", "method": "GET", "path": path,
                                                  "headers": headers, "query_string": b""}, receive, send))
     return reached, sent
 
@@ -344,3 +346,18 @@ def test_download_links_stay_open_while_the_dashboard_runs_open(tmp_path, monkey
     monkeypatch.setenv("LINLI_DB", str(tmp_path / "none.duckdb"))     # a true first run
     monkeypatch.setattr(session_cookie, "_open_cache", [0.0, False])
     assert _get_media(None, None)[0] == ["/media/abc.csv"]
+
+
+def test_a_download_link_under_a_base_url_path_needs_a_session_too(store, clock, monkeypatch):
+    """server.baseUrlPath (a config file's or STREAMLIT_SERVER_BASE_URL_PATH, for a proxy's /linli/) moves
+    Streamlit's media route to /linli/media/: it was served to anyone holding the link."""
+    from streamlit import config
+    monkeypatch.setattr(session_cookie, "_open_cache", [0.0, False])
+    real = config.get_option
+    monkeypatch.setattr(config, "get_option", lambda key: "/linli/" if key == "server.baseUrlPath" else real(key))
+    reached, sent = _get_media(None, None, "/linli/media/abc.csv")
+    assert reached == [] and sent[0]["status"] == 403
+    sid = session_cookie.SESSIONS.redeem(session_cookie.SESSIONS.ticket("dir_x", users.lookup(store, "dir_x").changed_at))
+    good = f"{session_cookie.COOKIE}={session_cookie.sign(sid)}"
+    assert _get_media(None, good, "/linli/media/abc.csv")[0] == ["/linli/media/abc.csv"]
+    assert _get_media(None, None, "/linli/weekly")[0] == ["/linli/weekly"]      # pages are the gate's to refuse
