@@ -99,14 +99,12 @@ def behind_text(behind, lang: str) -> str:
 
 def coverage_of(snap: str, scope: tuple, community: str, grain: str) -> tuple[dict, dict]:
     """(missing, behind) of View for one community and grain, from the coverage table."""
-    cov = q.coverage(snap, scope, grain)
-    cov = cov[cov["community_id"] == community]
+    cov = q.coverage(snap, scope, grain, community)
     missing: dict = {}
     for start, feed in zip(cov["period_start"][~cov["complete"]], cov["feed"][~cov["complete"]]):
         missing.setdefault(start, set()).add(feed)
     missing = {start: frozenset(missing.get(start, ())) for start in cov["period_start"].unique()}
-    pc = q.period_coverage(snap, scope, grain)
-    pc = pc[pc["community_id"] == community]
+    pc = q.period_coverage(snap, scope, grain, community)
     behind = {start: tuple(late) for start, late in zip(pc["period_start"], pc["behind"]) if late}
     return missing, behind
 

@@ -128,10 +128,10 @@ COVERAGE_COLUMNS = ["community_id", "feed", "period_start", "period_next", "in_u
                     "last_import"]
 
 
-def coverage(snap: str, scope: Scope, grain: str) -> pd.DataFrame:
+def coverage(snap: str, scope: Scope, grain: str, community: str | None = None) -> pd.DataFrame:
     """Which feeds each community has brought up to each period (SPEC §6 "Completeness is per feed"), from
-    the published `coverage` table (sql/marts/coverage.sql): one row per community of `scope` × event feed ×
-    period of `grain`, ordered by community, period, feed, with columns
+    the published `coverage` table (sql/marts/coverage.sql): one row per community of `scope` (only
+    `community`, when given) × event feed × period of `grain`, ordered by community, period, feed, with columns
 
     - community_id, feed (orders, parcels, complaints, training, jobs, feedback), period_start (date),
       period_next (the first day after the period, a date);
@@ -148,14 +148,16 @@ def coverage(snap: str, scope: Scope, grain: str) -> pd.DataFrame:
     if has_column(snap, "coverage", "complete"):
         df = _frame(snap, """SELECT community_id, feed, period_start, period_next, in_use, complete, data_end, last_import
                               FROM coverage WHERE list_contains(?::VARCHAR[], community_id) AND grain = ?
-                              ORDER BY community_id, period_start, feed""", [list(scope), grain])
+                                AND (?::VARCHAR IS NULL OR community_id = ?)
+                              ORDER BY community_id, period_start, feed""", [list(scope), grain, community, community])
     else:
         df = _frame(snap, """SELECT s.community_id, f.feed, s.period_start, s.period_next, true AS in_use,
                                     s.data_end >= s.period_next::TIMESTAMP AS complete,
                                     f.latest_event AS data_end, NULL::TIMESTAMP AS last_import
                              FROM period_spine s JOIN mart_feed_freshness f USING (community_id)
                              WHERE list_contains(?::VARCHAR[], s.community_id) AND s.grain = ?
-                             ORDER BY s.community_id, s.period_start, f.feed""", [list(scope), grain])
+                               AND (?::VARCHAR IS NULL OR s.community_id = ?)
+                             ORDER BY s.community_id, s.period_start, f.feed""", [list(scope), grain, community, community])
     for c in ("period_start", "period_next"):
         df[c] = pd.to_datetime(df[c]).dt.date
     df["complete"] = df["complete"].fillna(False).astype(bool)
@@ -163,11 +165,12 @@ def coverage(snap: str, scope: Scope, grain: str) -> pd.DataFrame:
     return df[COVERAGE_COLUMNS]
 
 
-def period_coverage(snap: str, scope: Scope, grain: str) -> pd.DataFrame:
-    """One row per community of `scope` × period of `grain`: community_id, period_start, complete (every feed
-    the community has ever imported is complete for the period) and behind: the feeds in use that are not, as
-    a list of (feed, data_end) pairs in the feed registry's order (data_end a datetime, or None)."""
-    cov = coverage(snap, scope, grain)
+def period_coverage(snap: str, scope: Scope, grain: str, community: str | None = None) -> pd.DataFrame:
+    """One row per community of `scope` (only `community`, when given) × period of `grain`: community_id,
+    period_start, complete (every feed the community has ever imported is complete for the period) and behind:
+    the feeds in use that are not, as a list of (feed, data_end) pairs in the feed registry's order (data_end a
+    datetime, or None)."""
+    cov = coverage(snap, scope, grain, community)
     order = {kind: i for i, kind in enumerate(_event_feeds())}
     rows = []
     for (community, start), g in cov.groupby(["community_id", "period_start"], sort=True):

@@ -154,3 +154,5 @@ def test_the_latest_complete_period_per_community_and_for_several(snap):
 def test_scope_limits_what_is_read(snap):
     assert set(sr.coverage(snap, ("B",), "week")["community_id"]) == {"B"}
     assert sr.coverage(snap, (), "week").empty
+    assert set(sr.coverage(snap, ("A", "B"), "week", "B")["community_id"]) == {"B"}
+    assert list(sr.period_coverage(snap, ("A", "B"), "week", "A")["period_start"]) == [W1, W2, W3]
