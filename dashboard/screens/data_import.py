@@ -128,6 +128,7 @@ def run(upload: browser_upload.Upload, kind: str, profile) -> None:
     if outcome.report is not None:     # a refused file keeps its preview: its mapping may be what to fix
         st.session_state.setdefault(DONE, set()).add(upload.digest)
     st.session_state["import_toast"] = outcome
+    st.session_state["import_scroll"] = True
     st.rerun()     # the sidebar and every query then read the new build
 
 
@@ -196,11 +197,24 @@ def show_changed(outcome) -> None:
             st.markdown("\n".join(f"- {line}" for line in lines[12:]))
 
 
+# Brings the results heading into view after an import: the button was far down the page, under the
+# file's preview, which the import removes. Fixed text, no input in it.
+SCROLL_TO_RESULTS = """<script>
+(function find(tries) {
+  const el = document.getElementById("import-results");
+  if (el) { el.scrollIntoView({block: "start", behavior: "smooth"}); return; }
+  if (tries > 0) setTimeout(() => find(tries - 1), 100);
+})(30);
+</script>"""
+
+
 def results() -> None:
     done = st.session_state.get(RESULTS) or []
     if not done:
         return
-    st.subheader(tr("import.h.results"))
+    st.subheader(tr("import.h.results"), anchor="import-results")
+    if st.session_state.get("import_scroll"):     # dropped once the page has drawn without a rerun after it
+        st.html(SCROLL_TO_RESULTS, unsafe_allow_javascript=True)
     waiting = q.quarantine(v.snap, v.scope) if v is not None else pd.DataFrame()
     for i, outcome in enumerate(done):
         if outcome.refused is not None:
@@ -276,6 +290,7 @@ if files and not pending:      # every file in the uploader is imported: a fresh
     st.session_state[UPLOADER] = st.session_state.get(UPLOADER, 0) + 1
     st.session_state[DONE] = set()
     st.rerun()
+st.session_state.pop("import_scroll", None)
 if (toast := st.session_state.pop("import_toast", None)) is not None:     # seen wherever the page is scrolled to
     st.toast(fmt.plain(toast.report.summary(lang) if toast.report else toast.refused.message(lang)),
              icon=":material/task_alt:" if toast.report else ":material/error:")

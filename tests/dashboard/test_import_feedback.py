@@ -76,6 +76,8 @@ def test_import_shows_the_result_on_top_names_the_moved_numbers_and_clears_the_p
     assert not [d for d in at.dataframe if "行号" in d.value.columns]
     assert not [b for b in at.button if b.key and b.key.startswith("imp_") and b.key.endswith("_go")]
     assert at.file_uploader[0].value in (None, [])
+    # and the page scrolls to it: the button was far down, under the preview the import removed
+    assert any("scrollIntoView" in h.proto.body and "import-results" in h.proto.body for h in at.get("html"))
     order = [type(e).__name__ for e in at.main]
     assert order.index("Success") < next(i for i, e in enumerate(at.main) if e in list(at.file_uploader))
 
