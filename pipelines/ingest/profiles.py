@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -203,10 +204,17 @@ def _file_name(name: str) -> str:
     return stem[:80] + ".toml"
 
 
+def _key(text: str) -> str:
+    """How a name is compared: in any case, and full-width letters and digits as their plain forms
+    (ｎｙｃ３１１ reads as the shipped nyc311 wherever a name is listed)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def _same(name: str) -> str:
-    """Names that would be one file (a/b and a_b; A and a on a case-blind disk) are one name."""
+    """Names that would be one file (a/b and a_b; A and a on a case-blind disk; nyc311 and ｎｙｃ３１１)
+    are one name."""
     try:
-        return _file_name(name)[:-5].casefold()
+        return _key(_file_name(name)[:-5])
     except UserError:
         return ""
 
@@ -239,14 +247,14 @@ def _refuse_personal(p: Profile) -> None:
 
 def _taken(db_path, name: str) -> Profile | str | None:
     """The shipped or saved profile (or the unreadable file) a new name would collide with."""
-    key = _file_name(name)[:-5].casefold()      # an empty name is refused here
+    key = _key(_file_name(name)[:-5])      # an empty name is refused here
     profiles, _ = _load_all(db_path)
     for p in profiles:
-        if key in {_same(p.name), _same(p.label), *([p.path.stem.casefold()] if p.path else [])} - {""}:
+        if key in {_same(p.name), _same(p.label), *([_key(p.path.stem)] if p.path else [])} - {""}:
             return p
     for folder in (user_dir(db_path), SHIPPED):
         for path in folder.glob("*.toml") if folder.is_dir() else []:
-            if path.stem.casefold() == key:
+            if _key(path.stem) == key:
                 return path.name
     return None
 

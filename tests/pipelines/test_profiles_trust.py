@@ -131,6 +131,16 @@ def test_names_that_become_one_file_name_are_one_name(tmp_path):
     assert profiles.find(db, "a/b").columns == {"团购群": ("seller_id",)}
 
 
+@pytest.mark.parametrize("look_alike", ["ｎｙｃ311", "nyc３１１", "ＮＹＣ３１１"])
+def test_a_full_width_look_alike_of_a_shipped_name_is_refused(tmp_path, look_alike):
+    """Full-width letters and digits read as the shipped nyc311 on the page and in --profile's list."""
+    db = tmp_path / "t.duckdb"
+    with pytest.raises(UserError) as err:
+        profiles.save(db, replace(a_profile(), name=look_alike), user="dir_a", communities=("A",))
+    assert "随 Linli 提供的“nyc311”" in err.value.zh
+    assert not (tmp_path / "profiles").exists() or not list((tmp_path / "profiles").iterdir())
+
+
 @pytest.mark.parametrize("header", ["13912345678", "联系 139-1234-5678", "110101199003074578"])
 def test_a_profile_whose_headers_hold_personal_numbers_is_refused(tmp_path, header):
     p = replace(a_profile(), headers=("订单号", header), columns={header: ("seller_id",)})
