@@ -96,10 +96,11 @@ def _actions(con, cid: str, noise_case: int, parcel_case: int, live_building: st
     # in the week before the last complete one (the demo's last week is partial): the weekly check's
     # default week then shows them as last week's actions
     met = end - dt.timedelta(days=end.weekday() + 15)
+    # due this week and next (the data ends last Sunday): open, not yet overdue; the third is overdue
     add(con, cid, "联系东门驿站高峰期加派人手，清理超时包裹", metric="parcels.overdue", subject=f"{cid}-P1",
-        owner="驿站负责人", due_on=met + dt.timedelta(days=7), source="alert", user=DEMO_BY, at=_at(met, 16))
+        owner="驿站负责人", due_on=end + dt.timedelta(days=4), source="alert", user=DEMO_BY, at=_at(met, 16))
     add(con, cid, "快递柜满格时提醒快递员改投大门口代收点", metric="parcels.peak_occupancy_ratio", subject=f"{cid}-P2",
-        owner="物业服务中心", due_on=met + dt.timedelta(days=14), user=DEMO_BY, at=_at(met, 16))
+        owner="物业服务中心", due_on=end + dt.timedelta(days=11), user=DEMO_BY, at=_at(met, 16))
     late = add(con, cid, "银发触网课程加开周六班", metric="training.attendance_rate", owner="社工",
                due_on=met - dt.timedelta(days=3), user=DEMO_BY, at=_at(met - dt.timedelta(days=20)))
     actions.update_action(con, late, status="in_progress", user=DEMO_BY, at=_at(met - dt.timedelta(days=10)))

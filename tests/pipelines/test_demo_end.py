@@ -74,6 +74,9 @@ def test_the_stories_move_with_the_data(pinned):
     actions = pinned.execute("SELECT status, created_at FROM action_items").fetchall()
     assert {s for s, _ in actions} == {"open", "in_progress", "done"}
     assert max(c for _, c in actions).date() <= dt.date(2026, 11, 29)
+    # the open items fall due after the data's end (this week and next), so the demo is not overdue at once
+    due = pinned.execute("SELECT due_on FROM action_items WHERE status = 'open' ORDER BY 1").fetchall()
+    assert due == [(dt.date(2026, 12, 4),), (dt.date(2026, 12, 11),)]
 
 
 def test_end_must_be_a_sunday(tmp_path, capsys):
