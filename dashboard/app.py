@@ -13,6 +13,23 @@ st.set_page_config(page_title="邻里治理看板 Linli", page_icon="🏘️", l
 # Wider only while open: a collapsed sidebar slides out by its own width, so a min-width on it left a
 # 30 px strip over the page on phones (and the first tap on » hit the resize handle).
 st.html("<style>section[data-testid='stSidebar'][data-collapsed='false'] { min-width: 330px; }</style>")
+# On a phone the open sidebar covers 330 of 390 px. Streamlit closes it after a page link only when the
+# browser's user agent says "mobile" (not a narrow browser, a tablet, or a phone asking for the desktop
+# site); this closes it on any screen narrow enough that it lies over the page. Fixed text, no input in it.
+st.html("""<script>
+if (!window.linliClosesSidebar) {
+  window.linliClosesSidebar = true;
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest('[data-testid="stSidebarNavLink"]');
+    if (!link || !window.matchMedia("(max-width: 768px)").matches) return;
+    requestAnimationFrame(() => {
+      const open = document.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (open && close) close.click();
+    });
+  }, true);
+}
+</script>""", unsafe_allow_javascript=True)
 lang = sidebar.language()
 style.apply(lang)   # print (no sidebar, tables whole), phone rules, the uploader's words: dashboard/style.py
 account = auth.gate(lang)      # the login page (and a stop) without a valid session; the demo banner while open

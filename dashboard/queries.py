@@ -281,6 +281,9 @@ def save_alert_rule(community: str, rule_id: str, user: str | None = None, **cha
 followup_complaints = _cached(snapshot_reader.followup_complaints)
 
 
+recent_complaints = _cached(snapshot_reader.recent_complaints)
+
+
 # ---- governance records: action items and consultation cases (H2) ----
 # Read from the store, not the snapshot: a record is a few small rows that must show the moment it
 # is saved, and republishing the whole snapshot (every mart, seconds on a year of data) for each

@@ -419,6 +419,22 @@ def followup_complaints(snap, scope, community, end: dt.date, limit: int = 200) 
                   [end, list(scope), community, end, limit], macros=True)
 
 
+def recent_complaints(snap, scope, community, end: dt.datetime, limit: int = 20) -> pd.DataFrame:
+    """The latest complaints received before `end`, newest first: when, which building, what kind, and
+    whether (and when) each was resolved by then, for a member checking last night's on a phone."""
+    if not has_column(snap, "mart_complaints_followup", "complaint_id"):
+        return pd.DataFrame(columns=["complaint_id", "received_at", "building_id", "building_name", "category",
+                                     "outside_hours", "resolved_at"])
+    return _frame(snap, """SELECT f.complaint_id, f.received_at, f.building_id,
+                                  coalesce(b.name, f.building_id) AS building_name, f.category, f.outside_hours,
+                                  CASE WHEN f.resolved_at < ?::TIMESTAMP THEN f.resolved_at END AS resolved_at
+                           FROM mart_complaints_followup f LEFT JOIN stg_buildings b USING (community_id, building_id)
+                           WHERE list_contains(?::VARCHAR[], f.community_id) AND f.community_id = ?
+                             AND f.received_at < ?::TIMESTAMP
+                           ORDER BY f.received_at DESC, f.complaint_id DESC LIMIT ?""",
+                  [end, list(scope), community, end, limit])
+
+
 def feedback_buildings(snap, scope, community, grain, period) -> pd.DataFrame:
     """Each building's feedback beside its noise complaints, the one that needs attention first: the
     highest dissatisfied share, then the most heard at night, then the most complaints."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +23,7 @@ FIT_ROWS, ROW_PX = 25, 35   # st.dataframe's row height; longer lists scroll ins
 # Up to this many rows a table is static and wraps its cells: st.dataframe is a canvas grid that cannot
 # wrap, and at 390 px it hid every column past the third behind a sideways scroll.
 WRAP_ROWS = 120   # a busy week's overdue list (116 in the 双11 week) stays whole
+NUMBER_UNIT = re.compile(r"(\d) (?=\S)")
 
 
 def page_view() -> View | None:
@@ -50,7 +52,8 @@ def header(v: View, page_key: str) -> None:
 
 
 def freshness(v: View) -> None:
-    """How recent each feed's data is: its latest event and its last import (SPEC §6)."""
+    """How recent each feed's data is: one short line (the days the feeds run to), each feed's latest
+    event and last import behind one tap (SPEC §6). Written out, the list took a whole phone screen."""
     fresh = q.feed_freshness(v.snap, v.scope, v.community)
     if fresh.empty:
         return
@@ -64,7 +67,11 @@ def freshness(v: View) -> None:
     parts = [v.tr("fresh.feed", feed=label("kind", r.feed, v.lang), latest=when(r.latest_event),
                   imported=fmt.date(None if fmt.is_missing(r.last_import) else pd.Timestamp(r.last_import), v.lang))
              for r in fresh.itertuples(index=False)]
-    st.caption(v.tr("fresh.title") + v.tr("fresh.sep").join(parts))
+    days = sorted({pd.Timestamp(x).date() for x in fresh["latest_event"] if not fmt.is_missing(x)})
+    span = "—" if not days else fmt.day_short(days[0], v.lang) if len(days) == 1 else \
+        f"{fmt.day_short(days[0], v.lang)}–{fmt.day_short(days[-1], v.lang)}"
+    with st.expander(v.tr("fresh.short", span=span, n=len(parts)), icon=":material/update:"):
+        st.caption(v.tr("fresh.sep").join(parts))
 
 
 def partial_note(v: View) -> None:
@@ -93,26 +100,51 @@ def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
     return now, before, series
 
 
+def topic_rows(metrics: list[str], columns: int) -> list[list[str]]:
+    """The tiles in rows of up to `columns`, a topic (orders, parcels, ...) never split over two rows
+    when it fits in one: on a phone each row wraps to two a row, so a topic stays together there too."""
+    rows: list[list[str]] = []
+    for metric in metrics:
+        topic = metric.split(".")[0]
+        last = rows[-1] if rows else None
+        same = last is not None and last[-1].split(".")[0] == topic
+        rest = sum(1 for m in metrics if m.split(".")[0] == topic) - (sum(1 for m in last if m.split(".")[0] == topic)
+                                                                     if same else 0)
+        if last is not None and len(last) < columns and (same or len(last) + rest <= columns):
+            last.append(metric)
+        else:
+            rows.append([metric])
+    return rows
+
+
 def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataFrame, columns: int = 4) -> None:
-    cols = st.columns(columns)
+    """The period's numbers as tiles. Row by row (Streamlit stacks columns on a phone, so tiles placed
+    column by column read 订单数, 超时包裹, 参与人数 there); style.py makes them compact, two a row."""
     rules = q.rules(v.snap, v.scope, v.community)   # definitions name the community's own window and limit
-    for i, metric in enumerate(metrics):
-        good = METRIC_KIND[metric][1]
-        trend = series.loc[series["metric"] == metric, "value"]
-        if v.feed_missing(metric.split(".", 1)[0]):
-            with cols[i % columns]:
-                not_imported(v, metric, trend)
-            continue
-        delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
-        unchanged = fmt.unchanged(metric, now.get(metric), before.get(metric))   # no arrow for no change
-        # a partial period beside a complete one says so on the change itself
-        note = v.tr("delta.partial") if delta is not None and v.partial else None
-        with cols[i % columns]:
-            st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
-                      delta=delta, delta_arrow="off" if unchanged else "auto",
-                      delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
-                      help=metric_help(metric, v.lang, rules), border=True, delta_description=note,
-                      chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
+    with st.container(key=f"linli_tiles_{'_'.join(m.split('.')[0] for m in metrics[:1])}_{len(metrics)}"):
+        for row in topic_rows(metrics, columns):
+            cols = st.columns(columns)
+            for col, metric in zip(cols, row):
+                with col:
+                    tile(v, metric, now, before, series, rules)
+
+
+def tile(v: View, metric: str, now: dict, before: dict, series: pd.DataFrame, rules: dict) -> None:
+    good = METRIC_KIND[metric][1]
+    trend = series.loc[series["metric"] == metric, "value"]
+    if v.feed_missing(metric.split(".", 1)[0]):
+        not_imported(v, metric, trend)
+        return
+    delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
+    unchanged = fmt.unchanged(metric, now.get(metric), before.get(metric))   # no arrow for no change
+    # a partial period beside a complete one says so on the change itself; with per-feed coverage a shown
+    # change is between two periods its feed has complete, so it needs no such word
+    note = v.tr("delta.partial") if delta is not None and v.partial and not v.missing else None
+    st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
+              delta=delta, delta_arrow="off" if unchanged else "auto",
+              delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
+              help=metric_help(metric, v.lang, rules), border=True, delta_description=note,
+              chart_data=[0.0 if pd.isna(x) else float(x) for x in trend], chart_type="line")
 
 
 def not_imported(v: View, metric: str, trend: pd.Series) -> None:
@@ -134,12 +166,13 @@ def chart(v: View, figure, has_data: bool) -> None:
         st.info(v.tr("chart.empty"))
 
 
-def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f") -> None:
-    """Lines of some kpi metrics over the recent periods, one line per metric, named in the UI language."""
+def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f", y_title: str | None = None) -> None:
+    """Lines of some kpi metrics over the recent periods, one line per metric, named in the UI language.
+    Metrics on one chart share one axis, so they share one unit, named by `y_title`."""
     df = with_period_labels(v, series[series["metric"].isin(metrics)].dropna(subset=["value"]))
     df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
-    chart(v, charts.lines(df, "period_label", "value", "series", v.tr("chart.period"), v.tr("chart.value"),
-                          v.tr("chart.series"), y_format=y_format, order="period_start"), not df.empty)
+    chart(v, charts.lines(df, "period_label", "value", "series", v.tr("chart.period"),
+                          y_title or v.tr("chart.value"), v.tr("chart.series"), y_format=y_format, order="period_start"), not df.empty)
 
 
 def with_period_labels(v: View, df: pd.DataFrame) -> pd.DataFrame:
@@ -199,13 +232,19 @@ def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = Non
         return
     if full or wrap and len(df) <= WRAP_ROWS:
         # st.table renders Markdown in every cell: names and ids from imported files are escaped to show as typed
-        st.table(readable(v, df).rename(columns=fmt.plain).map(lambda x: fmt.plain(x) if isinstance(x, str) else x),
+        st.table(readable(v, df).rename(columns=fmt.plain).map(lambda x: whole(fmt.plain(x)) if isinstance(x, str) else x),
                  hide_index=True)
     else:   # tall enough for every row up to a screenful; a scroll box only for long lists
         st.dataframe(df, hide_index=True, width="stretch", column_config=column_config,
                      height=min(FIT_ROWS, len(df) + 1) * ROW_PX + 3)
     download_csv(v.tr("download"), df if download is None else download,
                  f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
+
+
+def whole(text: str) -> str:
+    """A number and its unit held together ("167.2 小时" never breaks between them); style.py keeps
+    Chinese words whole, so a cell breaks only where a reader would."""
+    return NUMBER_UNIT.sub("\\1\u00a0", text)
 
 
 def readable(v: View, df: pd.DataFrame) -> pd.DataFrame:

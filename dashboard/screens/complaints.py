@@ -1,19 +1,56 @@
-"""噪音投诉: trend by category, noise by hour with the allowed window, repeat buildings, resolution, backlog."""
+"""噪音投诉: what needs attention first, the numbers, the latest complaints one by one, then trend by
+category, noise by hour with the allowed window, repeat buildings, resolution and backlog."""
+import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
 from dashboard.parts import checks, ui
+from pipelines.personal import mask_text
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.i18n import label, metric_name
 
+RECENT = 20   # about last night's on a busy evening; the rest of the period is in the charts and lists below
+
 v = ui.start("page.complaints")
 now, before, series = ui.period_values(v)
+# Alerts first: on a phone they started 2.8 screens down, under eight tiles.
+ui.alert_box(v, now, before, only={"complaints.noise_outside_hours", "complaints.repeat_buildings",
+                                   "complaints.open_at_end", "complaints.parcel_pileup"})
 ui.tiles(v, ["complaints.count", "complaints.noise", "complaints.noise_outside_hours",
              "complaints.noise_per_1k_households", "complaints.parcel_pileup", "complaints.median_resolution_hours",
              "complaints.open_at_end", "complaints.repeat_buildings"], now, before, series)
-ui.alert_box(v, now, before, only={"complaints.noise_outside_hours", "complaints.repeat_buildings",
-                                   "complaints.open_at_end", "complaints.parcel_pileup"})
+
+
+def when(ts) -> str:
+    """"12月6日 23:10": the year is the page's."""
+    ts = pd.Timestamp(ts).to_pydatetime()
+    return f"{fmt.day_short(ts, v.lang)} {ts:%H:%M}"
+
+
+st.subheader(v.tr("complaints.h.recent"))
+recent = q.recent_complaints(v.snap, v.scope, v.community, v.period_end, RECENT)
+names = [mask_text("—" if fmt.is_missing(b) else b) for b in recent["building_name"]]
+resolved = [None if fmt.is_missing(r) else r for r in recent["resolved_at"]]
+shown = pd.DataFrame({
+    v.tr("col.received_at"): [when(x) for x in recent["received_at"]],
+    v.tr("col.building_name"): names,
+    v.tr("col.category"): [label("category", c, v.lang) for c in recent["category"]],
+    v.tr("col.handled"): [v.tr("complaints.recent.open") if r is None else
+                          v.tr("complaints.recent.done", when=when(r)) for r in resolved],
+})
+# the download keeps times as times
+raw = pd.DataFrame({
+    v.tr("col.complaint_id"): [mask_text(c) for c in recent["complaint_id"]],
+    v.tr("col.received_at"): pd.to_datetime(recent["received_at"]).values,
+    v.tr("col.building_name"): names,
+    v.tr("col.category"): shown[v.tr("col.category")].values,
+    v.tr("col.outside_hours"): [v.tr("yes") if x else v.tr("no") for x in recent["outside_hours"]],
+    v.tr("col.resolved_at"): pd.to_datetime(recent["resolved_at"]).values,
+})
+if not recent.empty:
+    st.caption(v.tr("complaints.recent.caption", n=len(recent)))
+ui.table(v, shown, v.tr("complaints.file.recent"), download=raw, full=True)
 
 rules = q.rules(v.snap, v.scope, v.community)
 start, end = v.window(ui.TREND_PERIODS)
@@ -55,5 +92,7 @@ with left:
                                                                  ["building_id", "complaints", "outside_hours"]})
     ui.table(v, buildings, "noise_buildings", wrap=True)
 with right:
+    # one unit per axis: the backlog counts complaints, the resolution time is in hours
     st.subheader(v.tr("complaints.h.resolution"))
-    ui.trend(v, series, ["complaints.open_at_end", "complaints.median_resolution_hours"], y_format=",.1f")
+    ui.trend(v, series, ["complaints.open_at_end"], y_title=v.tr("chart.complaints"))
+    ui.trend(v, series, ["complaints.median_resolution_hours"], y_format=",.1f", y_title=v.tr("chart.hours"))
