@@ -30,6 +30,29 @@ def build_store(folder: Path, feeds: dict[str, str]) -> Path:
     return db
 
 
+def private_copy(built: Path, db: Path, snapshots: bool = False) -> Path:
+    """A copy of a module's built store at `db` (and its snapshot folder), for a test that changes or
+    tries to destroy it."""
+    import shutil
+
+    from pipelines.build.runner import serving_dir
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(built, db)
+    if snapshots:
+        shutil.copytree(serving_dir(built), serving_dir(db))
+    return db
+
+
+def rows(db: Path, sql: str, params=None) -> list[tuple]:
+    """What a query finds in the store, read on a read-only connection of its own, closed after."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 class Kpi:
     def __init__(self, db: Path):
         con = duckdb.connect(str(db), read_only=True)

@@ -1,7 +1,10 @@
 """A small built store for page tests: the hand-worked kpi fixture, with map coordinates."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from tests.conftest import build_store
 from tests.pipelines import test_kpi as fx
@@ -11,6 +14,21 @@ building_id,community_id,name,households,lat,lon
 B1,A,1栋,100,26.5770,106.7100
 B2,A,2栋,100,26.5775,106.7108
 """
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+def open_import_page(account=None, **params: str) -> AppTest:
+    """数据导入 on the store LINLI_DB names, in Chinese: signed in as `account` (users.Account), or as the
+    open demo without one; `params`, more of the URL's query."""
+    from dashboard import auth
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": "zh", **params})
+    for key, value in (auth.session_for(account).items() if account is not None else ()):
+        at.session_state[key] = value
+    at.run()
+    return at.switch_page("screens/data_import.py").run()
+
+
 POINTS = """
 point_id,community_id,name,kind,capacity,lat,lon
 PA,A,东门驿站,station,4,26.5768,106.7112

@@ -6,16 +6,13 @@ Recognising the file looks at its first rows only (xlsx.read_rows); the whole sh
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import xlsx
 from tests.conftest import build_store
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+from tests.dashboard.conftest import open_import_page
 
 
 @pytest.fixture()
@@ -55,10 +52,7 @@ def test_an_uploaded_workbook_is_read_once_across_reruns(db, monkeypatch):
     # the names the readers call them by
     monkeypatch.setattr("pipelines.ingest.readers.read_sheet", counted_sheet)
     monkeypatch.setattr("pipelines.ingest.xlsx.read_rows", counted_rows)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update({"lang": "zh"})
-    at.run()
-    at.switch_page("screens/data_import.py").run()
+    at = open_import_page()
     at.file_uploader[0].set_value(("快递.xlsx", _parcels_workbook(), "application/vnd.ms-excel")).run()
     assert not at.exception and not at.error
     assert len(at.dataframe[1].value) == 10        # the preview of the first rows is shown

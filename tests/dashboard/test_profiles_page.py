@@ -8,21 +8,17 @@ import hashlib
 import re
 import tomllib
 from dataclasses import replace
-from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth
 from pipelines.ingest import profiles
 from pipelines.records import users
-from tests.conftest import build_store
-from tests.dashboard.conftest import BUILDINGS
+from tests.conftest import build_store, rows
+from tests.dashboard.conftest import BUILDINGS, open_import_page
 from tests.pipelines import test_kpi as fx
 from tests.pipelines.test_profiles_trust import A_FILE, B_FILE, a_profile
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PASSWORD = "correct horse 9"
 COMMUNITIES = """
 community_id,name,street,households
@@ -44,12 +40,7 @@ def db(tmp_path, monkeypatch):
 
 
 def import_page(db, name: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update({"lang": "zh"})
-    for key, value in auth.session_for(users.lookup(db, name)).items():
-        at.session_state[key] = value
-    at.run()
-    return at.switch_page("screens/data_import.py").run()
+    return open_import_page(users.lookup(db, name))
 
 
 def upload(at: AppTest, name: str, data: bytes) -> str:
@@ -68,14 +59,6 @@ def will_apply(at: AppTest) -> str:
                 if "导入档案" in c.value and ("将使用" in c.value or "不使用" in c.value))
 
 
-def stored(db, sql: str) -> list:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 A_EXPORT = (A_FILE + "A3,A,S1,团购,2025-06-04 10:00,9,已退款,一群\n").encode()
 
 
@@ -87,7 +70,7 @@ def test_as_director_sees_and_gets_his_profile_and_the_rows_its_filter_skipped(d
     assert not at.exception and not at.error
     assert any("新增 2" in s.value for s in at.success)
     assert any("导入档案“快团团”的筛选跳过了 1 行：“状态”列不是已支付" in unescaped(c.value) for c in at.caption)
-    assert stored(db, "SELECT order_id, community_id, seller_id FROM cur_orders WHERE order_id LIKE 'A%' ORDER BY 1") == [
+    assert rows(db, "SELECT order_id, community_id, seller_id FROM cur_orders WHERE order_id LIKE 'A%' ORDER BY 1") == [
         ("A1", "A", "一群"), ("A2", "A", "一群")]
 
 
@@ -100,7 +83,7 @@ def test_bs_director_is_not_offered_as_profile_and_imports_his_own_file(db):
     assert "快团团" not in at.selectbox(key=f"{key}_profile").options
     at.button(key=f"{key}_go").click().run()
     assert not at.exception and not at.error
-    assert stored(db, "SELECT order_id, community_id FROM cur_orders WHERE order_id LIKE 'B%' ORDER BY 1") == [
+    assert rows(db, "SELECT order_id, community_id FROM cur_orders WHERE order_id LIKE 'B%' ORDER BY 1") == [
         ("B1", "B"), ("B2", "B")]
 
 
@@ -134,7 +117,7 @@ def test_saving_on_the_page_is_for_the_savers_community_and_never_over_another(d
     at.button(key=f"{key}_save").click().run()
     saved = tomllib.loads((db.parent / "profiles" / "B团购.toml").read_text(encoding="utf-8"))
     assert (saved["community"], saved["saved_by"], saved["columns"]["跟团号"]) == ("B", "dir_b", "order_id")
-    assert stored(db, "SELECT user_name, community_id FROM audit_log WHERE action = 'profile.save' ORDER BY seq") == [
+    assert rows(db, "SELECT user_name, community_id FROM audit_log WHERE action = 'profile.save' ORDER BY seq") == [
         ("dir_a", "A"), ("dir_b", "B")]
 
 

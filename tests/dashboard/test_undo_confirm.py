@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from pipelines.present.i18n import t
-from tests.conftest import build_store
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+from tests.conftest import build_store, rows
+from tests.dashboard.conftest import open_import_page
 
 
 @pytest.fixture()
@@ -25,15 +22,11 @@ def db(tmp_path, monkeypatch):
 
 
 def status(db: Path) -> str:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("SELECT status FROM imports WHERE import_id = 1").fetchone()[0]
+    return rows(db, "SELECT status FROM imports WHERE import_id = 1")[0][0]
 
 
 def test_one_click_asks_and_only_the_confirm_undoes(db):
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update({"lang": "zh"})
-    at.run()
-    at.switch_page("screens/data_import.py").run()
+    at = open_import_page()
     at.selectbox(key="undo_pick").set_value(1).run()
     at.button(key="undo_go").click().run()
     assert not at.exception

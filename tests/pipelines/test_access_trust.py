@@ -4,9 +4,7 @@ admin (item 10). Real rows in a real store."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
-import duckdb
 import pytest
 
 from pipelines.database import writing
@@ -15,7 +13,7 @@ from pipelines.ingest.store import import_file, undo
 from pipelines.records import alert_rules
 from pipelines.records.access import NotAllowed
 from pipelines.records.users import Account
-from tests.conftest import build_store, write
+from tests.conftest import build_store, private_copy, rows, write
 from tests.dashboard.test_access import access_db, db, open_as  # noqa: F401  (fixtures of the access pages)
 from tests.pipelines import test_kpi as fx
 
@@ -37,17 +35,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def store(built, tmp_path):
-    copy = tmp_path / "t.duckdb"
-    shutil.copy(built, copy)
-    return copy
-
-
-def rows(db_path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+    return private_copy(built, tmp_path / "t.duckdb")
 
 
 # ---- item 9: alert rules are the director's (and an admin's) ------------------------------------------

@@ -24,7 +24,7 @@ from pipelines.cli.main import main
 from pipelines.ingest.profiles import user_dir
 from pipelines.personal import create_key, key_path
 from pipelines.records import users
-from tests.conftest import build_store
+from tests.conftest import build_store, private_copy
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
 
@@ -46,11 +46,7 @@ def built(tmp_path_factory):
 @pytest.fixture
 def store(built, tmp_path):
     """A private copy (the test may try to destroy it) with its snapshot folder."""
-    db = tmp_path / "data" / "linli.duckdb"
-    db.parent.mkdir()
-    shutil.copy(built, db)
-    shutil.copytree(serving_dir(built), serving_dir(db))
-    return db
+    return private_copy(built, tmp_path / "data" / "linli.duckdb", snapshots=True)
 
 
 def _contents(db: Path) -> tuple:

@@ -9,7 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.build.runner import build
@@ -18,7 +17,7 @@ from pipelines.database import connect, transaction
 from pipelines.demo.generate import foreign_imports, run_demo
 from pipelines.ingest.store import import_file, set_rules
 from pipelines.records import alert_rules
-from tests.conftest import build_store, write
+from tests.conftest import build_store, rows, write
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
 
@@ -42,16 +41,8 @@ def db(tmp_path):
     return db
 
 
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def _imports(db: Path) -> list[tuple]:
-    return _query(db, "SELECT import_id, file_name FROM imports ORDER BY 1")
+    return rows(db, "SELECT import_id, file_name FROM imports ORDER BY 1")
 
 
 def _demo(db: Path, tmp_path: Path, *more: str, stdin=None, monkeypatch) -> int:
@@ -102,12 +93,12 @@ def test_demo_over_its_own_data_or_a_new_store_asks_nothing(tmp_path, monkeypatc
 def test_demo_keeps_the_rules_and_alert_rules_of_every_community(db, tmp_path, monkeypatch):
     rules = "SELECT community_id, window_start::VARCHAR, window_end::VARCHAR, overdue_hours FROM community_rules ORDER BY 1"
     alerts = "SELECT community_id, rule_id, threshold FROM alert_rules ORDER BY 1, 2"
-    assert _query(db, rules) == [("A", "08:00:00", "21:30:00", 12.0), ("Z", "07:00:00", "19:00:00", 30.0)]
+    assert rows(db, rules) == [("A", "08:00:00", "21:30:00", 12.0), ("Z", "07:00:00", "19:00:00", 30.0)]
     assert _demo(db, tmp_path, "--yes", monkeypatch=monkeypatch) == 0
-    assert _query(db, rules) == [("A", "08:00:00", "21:30:00", 12.0), ("Z", "07:00:00", "19:00:00", 30.0)]
-    assert _query(db, alerts) == [("A", "noise_outside", 4.0), ("Z", "overdue", 3.0)]
+    assert rows(db, rules) == [("A", "08:00:00", "21:30:00", 12.0), ("Z", "07:00:00", "19:00:00", 30.0)]
+    assert rows(db, alerts) == [("A", "noise_outside", 4.0), ("Z", "overdue", 3.0)]
     # the rules' history (with A's adoption day) is the one they had, the demo added none over them
-    assert _query(db, "SELECT community_id, effective_from::VARCHAR FROM community_rules_history ORDER BY 1") == [
+    assert rows(db, "SELECT community_id, effective_from::VARCHAR FROM community_rules_history ORDER BY 1") == [
         ("A", "2025-03-01"), ("Z", None)]
 
 
@@ -115,7 +106,7 @@ def test_a_demo_community_without_rules_gets_the_demos_window_rule(tmp_path):
     db = tmp_path / "linli.duckdb"
     set_rules(db, "Z", "07:00", "19:00", 30)
     run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None)
-    assert _query(db, "SELECT community_id, window_start::VARCHAR, window_end::VARCHAR FROM community_rules ORDER BY 1") == [
+    assert rows(db, "SELECT community_id, window_start::VARCHAR, window_end::VARCHAR FROM community_rules ORDER BY 1") == [
         ("A", "09:00:00", "20:00:00"), ("Z", "07:00:00", "19:00:00")]
 
 
@@ -125,14 +116,14 @@ def test_a_rule_changed_after_a_demo_reaches_the_next_build(db, tmp_path, monkey
     assert _demo(db, tmp_path, "--yes", monkeypatch=monkeypatch) == 0
     set_rules(db, "A", None, None, 1)
     assert build(db).mode == "incremental"
-    assert _query(db, "SELECT overdue_hours FROM community_rules_effective WHERE community_id = 'A'") == [(1.0,)]
+    assert rows(db, "SELECT overdue_hours FROM community_rules_effective WHERE community_id = 'A'") == [(1.0,)]
 
 
 # ---- 2c: an import id names one file ----------------------------------------------------------------
 
 def _audited_ids(db: Path) -> list[int]:
-    rows = _query(db, "SELECT detail FROM audit_log WHERE action IN ('import', 'undo') ORDER BY seq")
-    return [json.loads(d)["import_id"] for (d,) in rows]
+    found = rows(db, "SELECT detail FROM audit_log WHERE action IN ('import', 'undo') ORDER BY seq")
+    return [json.loads(d)["import_id"] for (d,) in found]
 
 
 def test_the_first_import_after_a_demo_reset_takes_a_new_id(db, tmp_path, monkeypatch):

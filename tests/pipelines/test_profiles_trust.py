@@ -11,7 +11,6 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -19,19 +18,11 @@ from pipelines.cli.main import main
 from pipelines.errors import UserError
 from pipelines.ingest import profiles
 from pipelines.ingest.store import import_file
-from tests.conftest import write
+from tests.conftest import rows, write
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 NYC = REALDATA / "nyc311_noise" / "311_Service_Requests_2022-05-01_0000-0206.csv"
 needs_realdata = pytest.mark.skipif(not NYC.is_file(), reason="the real data samples are not on this machine")
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 # ---- item 7: a profile belongs to a community ------------------------------------------------------

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import io
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from pipelines.database import reading, writing
 from pipelines.errors import UserError
 from pipelines.records import users
-from tests.conftest import build_store
+from tests.conftest import build_store, private_copy, rows
 
 COMMUNITIES = """
 community_id,name,street,households,lat,lon
@@ -35,17 +34,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def db(built, tmp_path):
-    copy = tmp_path / "t.duckdb"
-    shutil.copy(built, copy)
-    return copy
-
-
-def rows(db, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+    return private_copy(built, tmp_path / "t.duckdb")
 
 
 def run_threads(n: int, work) -> list[BaseException]:
