@@ -90,6 +90,14 @@ def short_label(grain: str, start: dt.date, partial: bool, lang: str) -> str:
     return t("period.incomplete", lang, period=name) if partial else name
 
 
+def picker_label(grain: str, start: dt.date, partial: bool, lang: str) -> str:
+    """A period as the sidebar's picker shows it. The picker is one line of about 200 px: it cut
+    "2026年第49周 · 11月30日–12月6日 · 不完整" before its last word, so an incomplete week drops its dates
+    there (2026年第49周（不完整）); the line under the picker says what is incomplete."""
+    name = fmt.period(grain, start, lang)
+    return t("period.picker_incomplete", lang, period=name.split(" · ")[0]) if partial else name
+
+
 def behind_text(behind, lang: str) -> str:
     """订单数据截至1月4日、培训签到数据截至1月1日: each feed behind and the day its data runs to."""
     return t("behind.sep", lang).join(
@@ -227,7 +235,7 @@ def sidebar(lang: str, page_grain: str | None = None) -> View | None:
     def shown(p: str) -> str:
         start = dt.date.fromisoformat(p)
         if start in missing:   # short: the long "data to …" label was cut in the sidebar
-            return short_label(grain, start, bool(behind.get(start)), lang)
+            return picker_label(grain, start, bool(behind.get(start)), lang)
         return period_label(grain, start, data_end, lang)
 
     chosen = st.sidebar.selectbox(t("side.period", lang), options, key="w_period", placeholder=t("placeholder", lang),

@@ -145,8 +145,8 @@ def test_the_incomplete_week_is_labelled_naming_the_feeds_behind_and_their_dates
 def test_the_picker_offers_every_week_with_short_labels_and_says_it_can_be_searched():
     at = open_page("overview", c="A", g="week")
     picker = at.sidebar.selectbox[1]
-    assert picker.options == [f"{W3_NAME} · 不完整", W2_NAME, "2025年第23周 · 6月2日–6月8日"]   # as shown
-    assert picker.format_func(W3) == f"{W3_NAME} · 不完整"          # short: not cut in the sidebar
+    assert picker.options == ["2025年第25周（不完整）", W2_NAME, "2025年第23周 · 6月2日–6月8日"]   # as shown
+    assert picker.format_func(W3) == "2025年第25周（不完整）"     # short: a longer label was cut in the sidebar
     assert picker.format_func(W2) == W2_NAME
     assert "共 3 期" in picker.help
 

@@ -92,15 +92,16 @@ def test_the_partial_week_can_be_chosen_and_is_labelled_with_its_data_end():
 def test_the_period_picker_marks_the_partial_period():
     at = open_page("overview", c="A", g="month")
     picker = at.sidebar.selectbox[1]
-    assert picker.format_func("2025-06-01") == f"2025年6月{PARTIAL}"
+    assert picker.format_func("2025-06-01") == "2025年6月（不完整）"
     assert picker.format_func("2025-05-01") == "2025年5月"
 
 
-def test_a_partial_tile_says_its_change_is_against_a_complete_period():
+def test_a_tile_of_a_feed_complete_in_a_partial_week_shows_its_change_plainly():
     at = open_page("overview", c="A", g="week", p="2025-06-09")
-    tile = next(m for m in at.metric if m.label == "订单数")
+    tile = next(m for m in at.metric if m.label == "订单数")      # orders are complete for the week: parcels are not
     assert (tile.value, tile.delta) == ("1", "0")                 # 1 order, as many as the week before
-    assert tile.proto.delta_description == t("delta.partial", "zh")
+    assert tile.proto.delta_description == ""
+    assert next(m for m in at.metric if m.label == "到件数").value == "未导入"
     complete = next(m for m in open_page("overview", c="A", g="week").metric if m.label == "订单数")
     assert complete.proto.delta_description == ""
 

@@ -176,6 +176,7 @@ STRINGS = {
     "street.per1k.jobs": "Jobs started per 1,000 households",
     "period.partial": "{period} (data to {end}, incomplete)",
     "period.incomplete": "{period} · incomplete",
+    "period.picker_incomplete": "{period} (incomplete)",
     "behind.feed": "{feed} data to {end}",
     "behind.none": "no {feed} data yet",
     "behind.sep": "; ",

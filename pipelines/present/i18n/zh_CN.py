@@ -173,6 +173,7 @@ STRINGS = {
     "street.per1k.jobs": "新就业人数（每千户）",
     "period.partial": "{period}（数据截至{end}，不完整）",
     "period.incomplete": "{period} · 不完整",
+    "period.picker_incomplete": "{period}（不完整）",
     "behind.feed": "{feed}数据截至{end}",
     "behind.none": "{feed}尚无数据",
     "behind.sep": "；",
