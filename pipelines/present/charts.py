@@ -137,11 +137,14 @@ def capacity_bars(df: pd.DataFrame, name: str, peak: str, capacity: str, x_title
                   cap_title: str) -> alt.Chart:
     """A row per point (its name stays on one line on a phone): the peak as a bar, the capacity as a tick."""
     base = alt.Chart(df).encode(y=alt.Y(f"{name}:N", title=None, axis=alt.Axis(labelLimit=150, labelFontSize=12)))
+    # the axis runs past the larger of peak and capacity: a capacity tick at the axis' end was cut in half
+    most = pd.concat([pd.to_numeric(df[peak], errors="coerce"), pd.to_numeric(df[capacity], errors="coerce")]).max()
+    scale = alt.Scale(domain=[0, float(most) * 1.08]) if pd.notna(most) and most > 0 else alt.Undefined
     bar = base.mark_bar(color=PALETTE[0], size=22).encode(
-        x=alt.X(f"{peak}:Q", title=peak_title, axis=_count_axis(df, peak)),
+        x=alt.X(f"{peak}:Q", title=peak_title, axis=_count_axis(df, peak), scale=scale),
         tooltip=[alt.Tooltip(f"{name}:N", title=x_title), alt.Tooltip(f"{peak}:Q", title=peak_title),
                  alt.Tooltip(f"{capacity}:Q", title=cap_title)])
-    tick = base.mark_tick(color="#b5485d", thickness=3, size=30).encode(x=alt.X(f"{capacity}:Q"))
+    tick = base.mark_tick(color="#b5485d", thickness=3, size=30).encode(x=alt.X(f"{capacity}:Q", scale=scale))
     return _style(alt.layer(bar, tick), max(120, 40 * df[name].nunique() + 50))
 
 
@@ -251,14 +254,28 @@ def marked_line(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, or
 
 
 def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, cat_title: str, value_title: str,
-                 group_title: str, group_order: list, y_format: str = ",.0f") -> alt.Chart:
-    """Horizontal bars, one row per category, one bar per group (this month, last month, a year ago):
-    long Chinese labels stay readable on a phone."""
-    chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=140)),
-        yOffset=alt.YOffset(f"{group}:N", sort=group_order),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=y_format)),
-        color=alt.Color(f"{group}:N", title=group_title, sort=group_order, scale=alt.Scale(range=PALETTE)),
+                 group_title: str, group_order: list, y_format: str = ",.0f", width: int = 250) -> alt.Chart:
+    """One small panel per category, each on its own scale, one bar per group (this month, last month, a
+    year ago) with its value written at its end: on one shared axis 出席人数 90 left 时段外 1 a sliver.
+    A fixed width (a faceted chart cannot stretch) that fits a 390 px phone with its labels."""
+    base = alt.Chart(df).encode(
+        y=alt.Y(f"{group}:N", title=None, sort=group_order, axis=None),
+        x=alt.X(f"{value}:Q", title=None, axis=None, scale=alt.Scale(domainMin=0, nice=False)),
         tooltip=[alt.Tooltip(f"{category}:N", title=cat_title), alt.Tooltip(f"{group}:N", title=group_title),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=y_format)])
-    return _style(chart, max(160, 46 * df[category].nunique()) + 50 + LEGEND_PX)
+    bars = base.mark_bar(size=12).encode(
+        color=alt.Color(f"{group}:N", title=group_title, sort=group_order, scale=alt.Scale(range=PALETTE)))
+    text = base.mark_text(align="left", dx=3, fontSize=11, font=FONT, color="#323f4b").encode(
+        text=alt.Text(f"{value}:Q", format=y_format))
+    rows = max(1, df[group].nunique())
+    chart = alt.layer(bars, text).properties(width=width, height=16 * rows + 4)
+    order = list(dict.fromkeys(df[category]))
+    faceted = chart.facet(row=alt.Row(f"{category}:N", title=None, sort=order,
+                                      header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
+                                                        labelOrient="top", labelFontSize=12, labelFont=FONT,
+                                                        labelColor="#323f4b")),
+                          spacing=4).resolve_scale(x="independent")
+    return (faceted.configure(font=FONT)
+            .configure_legend(labelFont=FONT, titleFont=FONT, orient="bottom", columns=3, labelLimit=160,
+                              symbolLimit=0)
+            .configure_view(strokeWidth=0))
