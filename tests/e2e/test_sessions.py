@@ -6,6 +6,7 @@ Every wait is for a condition (a heading, a cookie, the script's run state), nev
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -139,14 +140,23 @@ def _wait_cookie(context, present: bool) -> None:
         context.pages[0].wait_for_timeout(100)   # lets the browser work; the loop waits for the cookie itself
 
 
-def test_a_login_survives_a_reload_and_a_second_tab_and_its_cookie_is_httponly_and_strict(served, browser):
+@contextlib.contextmanager
+def _signed_in(served, browser, name: str):
+    """A fresh browser context signed in as `name` on the overview, its cookie set; closed after."""
     context = browser.new_context()
     try:
         page = context.new_page()
         page.goto(f"{served['url']}/?lang=zh", timeout=WAIT_MS)
-        _login(page, "dir_a")
+        _login(page, name)
         _heading(page, t("page.overview", "zh"))
         _wait_cookie(context, present=True)
+        yield context, page
+    finally:
+        context.close()
+
+
+def test_a_login_survives_a_reload_and_a_second_tab_and_its_cookie_is_httponly_and_strict(served, browser):
+    with _signed_in(served, browser, "dir_a") as (context, page):
         cookie = _session_cookie(context)
         assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
         assert page.evaluate("document.cookie").find(COOKIE) == -1        # no page script can read it
@@ -160,8 +170,6 @@ def test_a_login_survives_a_reload_and_a_second_tab_and_its_cookie_is_httponly_a
         second.goto(f"{served['url']}/monthly?lang=zh", timeout=WAIT_MS)
         _heading(second, t("page.monthly", "zh"))
         assert second.get_by_text("已登录：dir_a").count() == 1
-    finally:
-        context.close()
 
 
 def test_a_deep_link_opened_while_logged_out_lands_on_that_page_after_login(served, browser):
@@ -177,13 +185,7 @@ def test_a_deep_link_opened_while_logged_out_lands_on_that_page_after_login(serv
 
 
 def test_logout_ends_the_session_so_a_reload_shows_the_login_page(served, browser):
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"{served['url']}/?lang=zh", timeout=WAIT_MS)
-        _login(page, "dir_x")
-        _heading(page, t("page.overview", "zh"))
-        _wait_cookie(context, present=True)
+    with _signed_in(served, browser, "dir_x") as (context, page):
         stolen = _session_cookie(context)
         page.get_by_role("button", name=t("auth.logout", "zh")).click()
         _heading(page, LOGIN_TITLE)
@@ -201,18 +203,10 @@ def test_logout_ends_the_session_so_a_reload_shows_the_login_page(served, browse
             _heading(replay, LOGIN_TITLE)
         finally:
             other.close()
-    finally:
-        context.close()
 
 
 def test_a_new_password_ends_the_session_opened_with_the_old_one(served, browser):
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"{served['url']}/?lang=zh", timeout=WAIT_MS)
-        _login(page, "mem_a")
-        _heading(page, t("page.overview", "zh"))
-        _wait_cookie(context, present=True)
+    with _signed_in(served, browser, "mem_a") as (_, page):
         changed = subprocess.run(served["linli"] + ["users", "passwd", "mem_a"], env=served["env"], cwd=ROOT,
                                  input="a brand new secret 2\n", check=False, capture_output=True, text=True)
         assert changed.returncode == 0, changed.stderr
@@ -225,8 +219,6 @@ def test_a_new_password_ends_the_session_opened_with_the_old_one(served, browser
             if page.locator("h1").first.inner_text().strip() == LOGIN_TITLE:
                 break
             assert time.monotonic() < deadline, "the old password's session still lets the viewer in"
-    finally:
-        context.close()
 
 
 def test_a_download_link_works_in_the_session_and_not_for_anyone_else_holding_it(served, browser):
