@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from pipelines.cli.common import db_path, say, ui_lang
+from pipelines.errors import UserError, safe_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "dashboard" / "server.py"     # st.App: app.py plus the login cookie's routes
@@ -26,10 +27,39 @@ def allowed_hosts(host: str, extra: list[str] | tuple[str, ...] = ()) -> list[st
     the list is empty, which lets a hostile page rebind its own DNS name to this machine and drive the
     dashboard from the resident's browser; so the list is never empty: this machine's own names, the
     address it listens on, and the names a LAN install is reached by (`--allowed-host`)."""
+    for name in extra:
+        _refuse_open_host(name)
     names = ["localhost", LOOPBACK]
     if host not in WILDCARDS and host not in names:
         names.append(host)
     return names + [n for n in extra if n and n not in names]
+
+
+def _is_address(name: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_open_host(name: str) -> None:
+    """`--allowed-host '*'` (Streamlit's "any host") would undo the list, and a URL or a name with a
+    port never matches a Host header, so the dashboard would refuse every browser for no reason said."""
+    shown = safe_text(name)
+    if name.strip() in ("*", "*.", ""):
+        raise UserError(f"--allowed-host 不能是“{shown}”：它会允许任何主机名访问看板，任何网页都可以借 DNS 重绑定"
+                        "操作这台机器上的看板。请写出浏览器访问看板时用的名称或地址，例如 linli.example.lan 或 192.168.1.5。",
+                        f"--allowed-host cannot be '{shown}': it lets any host name reach the dashboard, so any web "
+                        "page could drive it through DNS rebinding. Give the name or address browsers use, e.g. "
+                        "linli.example.lan or 192.168.1.5.")
+    if not _is_address(name) and any(mark in name for mark in ("/", ":", "@", "[", "]")):
+        raise UserError(f"--allowed-host 只写主机名或地址，不带 http://、端口或路径：“{shown}”不会与任何浏览器的请求相符。"
+                        "例如写 linli.example.lan，而不是 http://linli.example.lan:8501/。",
+                        f"--allowed-host takes a host name or address only, without http://, a port or a path: "
+                        f"'{shown}' would match no browser's request. E.g. linli.example.lan, not "
+                        "http://linli.example.lan:8501/.")
 
 
 def streamlit_options(host: str, port: int, extra_hosts: list[str] | tuple[str, ...] = ()) -> dict[str, str | list[str]]:
@@ -66,6 +96,7 @@ def streamlit_command(host: str, port: int, extra_hosts: list[str] | tuple[str, 
 
 def cmd_serve(args) -> int:
     from pipelines.build.runner import build, snapshot_is_stale
+    allowed_hosts(args.host, args.allowed_host or ())      # a refused name is said before anything runs
     if snapshot_is_stale(db_path(args)):
         print("正在构建看板数据……" if ui_lang() == "zh" else "Building the dashboard data…")
         build(db_path(args))

@@ -11,6 +11,7 @@ import pytest
 from pipelines.build import runner
 from pipelines.cli import main as cli
 from pipelines.cli import serve
+from pipelines.errors import UserError
 
 
 def test_the_server_runs_with_these_settings_and_no_others():
@@ -34,6 +35,16 @@ def test_the_host_names_a_browser_may_use_are_never_left_open():
     cmd = serve.streamlit_command("0.0.0.0", 9000, ["linli.example.org"])
     flags = [cmd[i + 1] for i, part in enumerate(cmd) if part == "--server.allowedHosts"]
     assert flags == ["localhost", "127.0.0.1", "linli.example.org"]
+
+
+@pytest.mark.parametrize("name,says", [
+    ("*", "任何主机名"), (" * ", "任何主机名"), ("http://linli.lan:8501/", "不带 http://"), ("linli.lan:8501", "不带 http://"),
+    ("[::1]", "不带 http://")])
+def test_an_allowed_host_that_opens_everything_or_matches_nothing_is_refused(name, says):
+    with pytest.raises(UserError) as err:
+        serve.allowed_hosts("0.0.0.0", ["linli.lan", name])
+    assert says in err.value.zh and "--allowed-host" in err.value.en
+    assert serve.allowed_hosts("0.0.0.0", ["*.linli.lan", "::1"])[-2:] == ["*.linli.lan", "::1"]
 
 
 class Became(BaseException):
