@@ -171,6 +171,10 @@ def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.
     Metrics on one chart share one axis, so they share one unit, named by `y_title`."""
     df = with_period_labels(v, series[series["metric"].isin(metrics)].dropna(subset=["value"]))
     df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
+    feeds = {m.split(".", 1)[0] for m in metrics}
+    if df.empty and len(feeds) == 1 and v.feed_missing(next(iter(feeds))):   # never imported: not "nothing to draw"
+        st.info(v.tr("feed.not_imported", feed=label("kind", next(iter(feeds)), v.lang)))
+        return
     chart(v, charts.lines(df, "period_label", "value", "series", v.tr("chart.period"),
                           y_title or v.tr("chart.value"), v.tr("chart.series"), y_format=y_format, order="period_start"), not df.empty)
 
@@ -210,7 +214,9 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None, fo
     """The period's alerts under a heading (or a reassurance that there are none); returns them."""
     st.subheader(v.tr("alerts.title"))
     found = [a for a in (period_alerts(v, now, before) if found is None else found) if only is None or a.metric in only]
-    if not found and v.partial:   # a quiet partial period is not a quiet period
+    if not found and v.behind_feeds():   # a quiet partial period is not a quiet period: say which feeds lag
+        st.info(v.tr("alerts.none_behind", feeds=behind_text(v.behind_feeds(), v.lang)))
+    elif not found and v.partial:
         st.info(v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)
                                          if v.data_end else "—"))
     elif not found:

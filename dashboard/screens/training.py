@@ -22,14 +22,16 @@ with left:
     ui.trend(v, series, ["training.participants", "training.elderly_participants", "training.sessions"])
 with right:
     st.subheader(v.tr("training.h.courses"))
-    # a feed not yet imported up to this period has no breakdown there (not an empty one)
-    courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period).head(
-        0 if v.feed_missing("training") else None)
+    courses = q.training_courses(v.snap, v.scope, v.community, v.grain, v.period)
     courses["course_type"] = [label("course_type", c, v.lang) for c in courses["course_type"]]
-    ui.chart(v, charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
-                            v.tr("chart.participants"), horizontal=True), not courses.empty)
-ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses",
-         wrap=True)
+    if v.feed_missing("training"):   # not yet imported up to this period: no breakdown, not an empty one
+        st.info(v.tr("feed.not_imported", feed=label("kind", "training", v.lang)))
+    else:
+        ui.chart(v, charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
+                                v.tr("chart.participants"), horizontal=True), not courses.empty)
+if not v.feed_missing("training"):
+    ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses",
+             wrap=True)
 
 left, right = st.columns(2)
 with left:
@@ -37,14 +39,18 @@ with left:
     ui.trend(v, series, ["jobs.started", "jobs.active_at_end"])
 with right:
     st.subheader(v.tr("training.h.jobs_mix"))
-    mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period).head(0 if v.feed_missing("jobs") else None)
+    mix = q.jobs_mix(v.snap, v.scope, v.community, v.grain, v.period)
     mix["employment_type"] = [label("employment_type", c, v.lang) for c in mix["employment_type"]]
     mix["role"] = [label("role", c, v.lang) for c in mix["role"]]
     by_type = mix.groupby("employment_type", as_index=False)["started"].sum()
-    ui.chart(v, charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),
-                            v.tr("chart.started"), horizontal=True), not by_type.empty)
+    if v.feed_missing("jobs"):
+        st.info(v.tr("feed.not_imported", feed=label("kind", "jobs", v.lang)))
+    else:
+        ui.chart(v, charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),
+                                v.tr("chart.started"), horizontal=True), not by_type.empty)
 heads = {"employment_type": v.tr("col.employment_type"), "role": v.tr("col.role"),
          "started": v.tr("col.started"), "via_training": v.tr("col.via_training"),
          "median_monthly_income_yuan": metric_name("jobs.median_monthly_income_yuan", v.lang)}
 shown = mix.assign(median_monthly_income_yuan=[fmt.value("yuan", x, v.lang) for x in mix["median_monthly_income_yuan"]])
-ui.table(v, shown.rename(columns=heads), "jobs_mix", download=mix.rename(columns=heads), wrap=True)
+if not v.feed_missing("jobs"):
+    ui.table(v, shown.rename(columns=heads), "jobs_mix", download=mix.rename(columns=heads), wrap=True)

@@ -157,6 +157,14 @@ def test_orders_page_says_the_week_is_not_imported_rather_than_listing_no_seller
     assert any(i.value == t("feed.not_imported", "zh", feed="订单") for i in at.info)
 
 
+def test_training_page_and_its_alerts_name_what_is_not_imported():
+    at = open_page("training", c="A", g="week", p=W3)
+    infos = [i.value for i in at.info]
+    assert t("feed.not_imported", "zh", feed="培训签到") in infos      # not "no data to draw"
+    assert t("chart.empty", "zh") not in infos
+    assert t("alerts.none_behind", "zh", feeds="订单数据截至2025年6月14日；培训签到数据截至2025年6月11日") in infos
+
+
 def test_in_english_too():
     at = open_page("overview", lang="en", c="A", g="week", p=W3)
     orders = next(m for m in at.metric if m.label == "Orders")

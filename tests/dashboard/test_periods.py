@@ -111,7 +111,7 @@ def test_the_monthly_check_of_a_partial_month_says_so_and_is_not_all_clear():
     assert at.caption[0].value == f"A社区 · 2025年6月{PARTIAL}"
     assert any("2025年6月还不完整：订单数据截至2025年6月10日；快递包裹数据截至2025年6月12日。" in w for w in warnings(at))
     assert not [s.value for s in at.success if s.value == t("alerts.none", "zh")]
-    assert any("尚不完整" in i.value for i in at.info)
+    assert any("本期还不完整（订单数据截至2025年6月10日；快递包裹数据截至2025年6月12日）" in i.value for i in at.info)
 
 
 def test_the_street_ranking_marks_a_partial_community_beside_a_complete_one():

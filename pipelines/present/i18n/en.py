@@ -187,6 +187,7 @@ STRINGS = {
     "tile.not_imported_help": "{feed} data runs only to {end} and has not been imported up to the end of this period, so no number is shown (it is not 0). Import a new {feed} file on the Data import page to update it.",
     "tile.never_imported_help": "This community has not imported any {feed} data, so no number is shown (it is not 0). Import a {feed} file on the Data import page to show it.",
     "feed.not_imported": "{feed} data has not been imported up to the end of this period: nothing to show for it yet.",
+    "alerts.none_behind": "This period is not complete yet ({feeds}); nothing in the data so far needs attention. Look again once the data is in.",
     "partial.note": "Data for {period} runs only to {end}: the period is incomplete and the numbers below stop at that day.",
     "partial.previous": " The previous period it is compared with ({previous}) is complete: read the changes with care.",
     "delta.partial": "period incomplete",

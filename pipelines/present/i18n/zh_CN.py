@@ -184,6 +184,7 @@ STRINGS = {
     "tile.not_imported_help": "{feed}数据只到{end}，还没有导入到本期末，所以这里不显示数字（不是 0）。在“数据导入”页导入新的{feed}文件后即更新。",
     "tile.never_imported_help": "本社区还没有导入过{feed}数据，所以这里不显示数字（不是 0）。在“数据导入”页导入{feed}文件后即显示。",
     "feed.not_imported": "{feed}数据还没有导入到本期末，这里暂无本期内容。",
+    "alerts.none_behind": "本期还不完整（{feeds}）；已有的数据中没有发现需要关注的事项，数据到齐后请再看一次。",
     "partial.note": "{period}的数据只到{end}，本期还不完整：下面的数字只统计到这一天。",
     "partial.previous": "与之对比的上期（{previous}）是完整的，变化仅供参考。",
     "delta.partial": "本期不完整",
