@@ -61,3 +61,20 @@ def _walk(node):
         return
     for key in sorted(children):
         yield from _walk(children[key])
+
+
+def test_backlog_and_resolution_time_are_drawn_on_axes_of_their_own_units():
+    import json
+    at = open_page("complaints", "zh", c="A", g="week", p="2025-06-02")
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        text = json.dumps(spec, ensure_ascii=False)
+        if "数值" in text:   # the shared "value" axis 办结与积压 had, counts and hours on one scale
+            titles.append("数值")
+        for layer in [spec, *spec.get("layer", [])]:
+            y = layer.get("encoding", {}).get("y", {})
+            if y.get("title"):
+                titles.append(y["title"])
+    assert "数值" not in titles, titles
+    assert t("chart.hours", "zh") in titles and t("chart.complaints", "zh") in titles, titles

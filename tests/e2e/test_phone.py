@@ -125,3 +125,22 @@ def test_on_a_phone_table_cells_keep_their_words_whole(server, browser):  # noqa
         assert widths["doc"] <= PHONE["width"] and widths["main"] <= PHONE["width"], widths
     finally:
         page.close()
+
+
+def test_on_a_phone_data_up_to_is_one_line_with_each_feed_behind_a_tap(server, browser):  # noqa: F811
+    page = _phone(browser)
+    try:
+        page.goto(f"{server['url']}/?lang=zh", timeout=WAIT_MS)
+        _settle(page)
+        line = page.locator('[data-testid="stExpander"] summary').filter(has_text="数据截至").first
+        line.wait_for(timeout=WAIT_MS)
+        box = line.bounding_box()
+        assert box["height"] < 60, box   # one short line; the list of six feeds took a whole screen
+        details = page.locator('[data-testid="stExpander"]').filter(has_text="数据截至").first
+        assert not details.get_by_text("最近导入").first.is_visible()
+        line.tap()
+        _wait_for(page, "() => [...document.querySelectorAll('[data-testid=\"stExpander\"] p')]"
+                        ".some(p => p.offsetHeight > 0 && p.innerText.includes('最近导入'))",
+                  "tapping 数据截至 did not show each feed's latest record and import")
+    finally:
+        page.close()
