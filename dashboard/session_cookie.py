@@ -196,6 +196,10 @@ _open_cache: list = [0.0, False]
 # store_state's answers besides the two message keys; named, so that no comparison in the dashboard
 # reads like a role test (the policy alone names roles)
 RUNS_OPEN, HAS_ACCOUNTS = "open", "accounts"
+# The stores this process has seen holding accounts. Moving the whole data folder away (store and
+# snapshots both gone) looks like a first run; a server that has seen accounts there knows better and
+# stays closed until it is restarted, so nobody can import into a new, account-less store in its place.
+_HAD_ACCOUNTS: set[str] = set()
 
 
 def store_state(db: Path) -> str:
@@ -204,9 +208,13 @@ def store_state(db: Path) -> str:
     "accounts" when they exist, else why they cannot be read ("auth.store_missing": data is served
     but the store is gone; "auth.store_unreadable"). Both of the last fail closed. DatabaseBusy passes."""
     if not db.exists():
-        return "auth.store_missing" if serving_dir(db).exists() else RUNS_OPEN
+        gone = serving_dir(db).exists() or str(db.resolve()) in _HAD_ACCOUNTS
+        return "auth.store_missing" if gone else RUNS_OPEN
     try:
-        return HAS_ACCOUNTS if users.accounts_exist(db) else RUNS_OPEN
+        if users.accounts_exist(db):
+            _HAD_ACCOUNTS.add(str(db.resolve()))
+            return HAS_ACCOUNTS
+        return RUNS_OPEN
     except (FileRefused, OSError):
         return "auth.store_unreadable"
 

@@ -162,6 +162,17 @@ def test_a_store_that_cannot_be_read_shows_no_page_either(store):
     assert not at.title and not at.metric and not at.text_input
 
 
+def test_a_data_folder_moved_away_while_serving_is_no_first_run(store):
+    # store and snapshots both gone looks like a first run; a server that saw accounts there stays closed
+    assert login(fresh(), "dir_x").title[0].value == t("page.overview", "zh")
+    store.unlink()
+    shutil.rmtree(serving_dir(store))
+    auth._accounts_exist.clear()
+    at = fresh()
+    assert [e.value for e in at.error] == [t("auth.store_missing", "zh", db=plain("t.duckdb"))]
+    assert t("auth.demo_banner", "zh") not in shown(at) and not at.title
+
+
 def test_only_a_true_first_run_with_no_store_and_no_snapshot_is_the_open_demo(store):
     store.unlink()
     shutil.rmtree(serving_dir(store))
