@@ -10,7 +10,7 @@ from pipelines.present import format as fmt
 v = ui.start("page.parcels")
 now, before, series = ui.period_values(v)
 ui.tiles(v, ["parcels.arrived", "parcels.picked_up", "parcels.median_dwell_hours", "parcels.overdue",
-             "parcels.overdue_rate", "parcels.peak_occupancy_ratio"], now, before, series, columns=3)
+             "parcels.overdue_rate", "parcels.peak_occupancy_ratio"], now, before, series)   # 4 + 2: two a row on a phone
 ui.alert_box(v, now, before, only={"parcels.overdue", "parcels.peak_occupancy_ratio", "complaints.parcel_pileup"})
 
 left, right = st.columns(2)
