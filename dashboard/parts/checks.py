@@ -6,6 +6,7 @@ own details are in dashboard/screens/weekly.py and monthly.py."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -13,7 +14,7 @@ import streamlit as st
 
 from dashboard import queries as q
 from dashboard.parts import actions_panel, alert_rules_editor, brief_buttons, ui
-from dashboard.sidebar import View
+from dashboard.sidebar import View, behind_text
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import REPEAT_COMPLAINTS
@@ -39,34 +40,78 @@ def _change(now: dict, before: dict, m: str) -> float | None:
     return None if a is None or b is None else a - b
 
 
+def _absent(v: View, m: str, start: dt.date | None) -> bool:
+    """The metric's feed is not brought up to that period (SPEC §6): 未导入 there, not 0 and no change."""
+    return start is not None and v.feed_missing(m.split(".", 1)[0], start)
+
+
+def _of(v: View, values: dict | None, m: str, start: dt.date | None) -> dict:
+    """`values` without the metric where its feed is not imported to `start` (a kpi 0 is not a number)."""
+    return {} if values is None or _absent(v, m, start) else values
+
+
+def not_imported_note(v: View, m: str) -> str:
+    """Why a metric reads 未导入 in the chosen period: its feed and the day that feed's data runs to."""
+    feed = m.split(".", 1)[0]
+    end = dict(v.behind_feeds()).get(feed)
+    return (v.tr("tile.not_imported_help", feed=label("kind", feed, v.lang), end=fmt.date(end, v.lang))
+            if end is not None else v.tr("tile.never_imported_help", feed=label("kind", feed, v.lang)))
+
+
+def not_imported_caption(v: View, metrics: list[str]) -> str:
+    """未导入 in the numbers says what; this says which feeds and the day each one's data runs to ("" if none)."""
+    used = {m.split(".", 1)[0] for m in metrics}
+    behind = [b for b in v.behind_feeds() if b[0] in used]
+    return v.tr("check.not_imported", feeds=behind_text(behind, v.lang)) if behind else ""
+
+
 def numbers(v: View, metrics: list[str], now: dict, before: dict, year_ago: dict | None = None,
-            rules: dict | None = None) -> pd.DataFrame:
-    """The check sheet as numbers (a rate as 0.75, money in yuan), which is what a spreadsheet can add up."""
+            rules: dict | None = None, ago: dt.date | None = None) -> pd.DataFrame:
+    """The check sheet as numbers (a rate as 0.75, money in yuan), which is what a spreadsheet can add up.
+    A metric whose feed is not imported to a period has no number there (an empty cell, never 0) and no
+    change; the note column says 未导入 and why."""
+    cur = {m: _of(v, now, m, v.period) for m in metrics}
+    prev = {m: _of(v, before, m, v.previous) for m in metrics}
     cols = {
         v.tr("col.metric"): [metric_name(m, v.lang) for m in metrics],
         v.tr("col.unit"): [v.tr(f"unit.{METRIC_KIND[m][0]}") for m in metrics],
-        v.tr("col.value"): pd.array([value_of(now, m) for m in metrics], dtype="Float64"),
-        v.tr("col.previous"): pd.array([value_of(before, m) for m in metrics], dtype="Float64"),
-        v.tr("col.change"): pd.array([_change(now, before, m) for m in metrics], dtype="Float64"),
+        v.tr("col.value"): pd.array([value_of(cur[m], m) for m in metrics], dtype="Float64"),
+        v.tr("col.previous"): pd.array([value_of(prev[m], m) for m in metrics], dtype="Float64"),
+        v.tr("col.change"): pd.array([_change(cur[m], prev[m], m) for m in metrics], dtype="Float64"),
     }
     if year_ago is not None:
-        cols[v.tr("col.year_ago")] = pd.array([value_of(year_ago, m) for m in metrics], dtype="Float64")
-        cols[v.tr("col.change_year")] = pd.array([_change(now, year_ago, m) for m in metrics], dtype="Float64")
+        ya = {m: _of(v, year_ago, m, ago) for m in metrics}
+        cols[v.tr("col.year_ago")] = pd.array([value_of(ya[m], m) for m in metrics], dtype="Float64")
+        cols[v.tr("col.change_year")] = pd.array([_change(cur[m], ya[m], m) for m in metrics], dtype="Float64")
+    cols[v.tr("col.note")] = [f"{v.tr('tile.not_imported')}：{not_imported_note(v, m)}" if _absent(v, m, v.period)
+                              else "" for m in metrics]
     cols[v.tr("col.definition")] = [metric_help(m, v.lang, rules) for m in metrics]
     return pd.DataFrame(cols)
 
 
 def shown_numbers(v: View, metrics: list[str], now: dict, before: dict, year_ago: dict | None = None,
-                  rules: dict | None = None) -> pd.DataFrame:
+                  rules: dict | None = None, ago: dt.date | None = None) -> pd.DataFrame:
+    """The numbers as the page and the printed sheet show them: 未导入 where the feed is not brought up to
+    the period (never 0), and then no change; a previous period not imported is 未导入 too."""
+    gone = v.tr("tile.not_imported")
+
+    def shown(m: str, values: dict | None, start: dt.date | None) -> str:
+        return gone if _absent(v, m, start) else fmt.value(m, (values or {}).get(m), v.lang)
+
+    def change(m: str, other: dict | None, start: dt.date | None) -> str:
+        if _absent(v, m, v.period) or _absent(v, m, start):
+            return "—"
+        return fmt.delta(m, now.get(m), (other or {}).get(m), v.lang) or "—"
+
     cols = {
         v.tr("col.metric"): [metric_name(m, v.lang) for m in metrics],
-        v.tr("col.value"): [fmt.value(m, now.get(m), v.lang) for m in metrics],
-        v.tr("col.previous"): [fmt.value(m, before.get(m), v.lang) for m in metrics],
-        v.tr("col.change"): [fmt.delta(m, now.get(m), before.get(m), v.lang) or "—" for m in metrics],
+        v.tr("col.value"): [shown(m, now, v.period) for m in metrics],
+        v.tr("col.previous"): [shown(m, before, v.previous) for m in metrics],
+        v.tr("col.change"): [change(m, before, v.previous) for m in metrics],
     }
     if year_ago is not None:
-        cols[v.tr("col.year_ago")] = [fmt.value(m, year_ago.get(m), v.lang) for m in metrics]
-        cols[v.tr("col.change_year")] = [fmt.delta(m, now.get(m), year_ago.get(m), v.lang) or "—" for m in metrics]
+        cols[v.tr("col.year_ago")] = [shown(m, year_ago, ago) for m in metrics]
+        cols[v.tr("col.change_year")] = [change(m, year_ago, ago) for m in metrics]
     cols[v.tr("col.definition")] = [metric_help(m, v.lang, rules) for m in metrics]
     return pd.DataFrame(cols)
 
@@ -105,14 +150,19 @@ def show(v: View, section: Section, name: str, download: pd.DataFrame | None = N
         return
     table = section.table
     if len(table) <= LONG_ROWS:
-        ui.table(v, table, name, download=download, full=True)
+        ui.table(v, table, name, download=download, full=True, what=short_title(section.title))
         return
     _static(v, table.head(LONG_ROWS))
     with st.expander(v.tr("check.more_rows", n=fmt.number(len(table) - LONG_ROWS, v.lang),
                           total=fmt.number(len(table), v.lang))):
         _static(v, table.iloc[LONG_ROWS:])
     ui.download_csv(v.tr("download"), table if download is None else download,
-                    f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
+                    ui.csv_name(v, short_title(section.title)), key=f"dl_{name}")
+
+
+def short_title(title: str) -> str:
+    """超时包裹清单 of 超时包裹清单（116 件）: a file name says what the list is, not its count or its rule."""
+    return re.split(r"[（(]", title, maxsplit=1)[0].strip() or title
 
 
 def _static(v: View, df: pd.DataFrame) -> None:
@@ -164,6 +214,7 @@ class Meeting:
     found: list
     sheet: pd.DataFrame
     files: object
+    note: str = ""     # which feeds the numbers' 未导入 stand for, and the day each runs to
 
 
 def meeting(v: View, now: dict, before: dict, rules: dict, year_ago: dict | None = None,
@@ -174,11 +225,15 @@ def meeting(v: View, now: dict, before: dict, rules: dict, year_ago: dict | None
     st.subheader(v.tr("check.h.numbers"))
     if ago is not None:
         st.caption(v.tr("check.year_ago_is", period=v.label(ago)))
-    sheet = shown_numbers(v, metrics, now, before, year_ago, rules)
+    sheet = shown_numbers(v, metrics, now, before, year_ago, rules, ago)
     definition = v.tr("col.definition")
     # the definitions make every row three lines tall on a phone: one tap away here, whole in the sheet and CSV
     ui.table(v, sheet.drop(columns=[definition]), f"check_{v.grain}",
-             download=numbers(v, metrics, now, before, year_ago, rules), full=True)
+             download=numbers(v, metrics, now, before, year_ago, rules, ago), full=True,
+             what=v.tr("check.h.numbers"))
+    note = not_imported_caption(v, metrics)
+    if note:
+        st.caption(note)
     with st.expander(v.tr("check.definitions"), icon=":material/help_outline:"):
         st.markdown("\n".join(f"- **{fmt.plain(m)}**：{fmt.plain(d)}" if v.lang == "zh" else
                                f"- **{fmt.plain(m)}**: {fmt.plain(d)}"
@@ -187,7 +242,7 @@ def meeting(v: View, now: dict, before: dict, rules: dict, year_ago: dict | None
     actions_panel.actions_panel(v, found)   # 整改事项 (SPEC §8): last week's, each item's status, new ones
     files = st.container()
     st.header(v.tr("check.h.details"))
-    return Meeting(found, sheet, files)
+    return Meeting(found, sheet, files, note)
 
 
 def closing(v: View, page_key: str, met: Meeting, sections: list[Section]) -> None:
@@ -200,7 +255,7 @@ def closing(v: View, page_key: str, met: Meeting, sections: list[Section]) -> No
                v.tr("col.change_year")}
     page = check_sheet(title, v.label(), v.tr("alerts.title"), [(a.level, a.text) for a in met.found] or [quiet],
                        sections, SIGNATURE[v.lang],
-                       first=[Section(v.tr("check.h.numbers"), met.sheet, numeric, v.tr("table.empty"))])
+                       first=[Section(v.tr("check.h.numbers"), met.sheet, numeric, v.tr("table.empty"), met.note)])
     with met.files:
         brief_buttons.render(v)   # the meeting brief: xlsx, PDF, PNG share card (pipelines/reports)
         st.download_button(v.tr("download.report"), page.encode("utf-8"), mime="text/html",

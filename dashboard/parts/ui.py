@@ -13,7 +13,7 @@ from pipelines.feeds import FEEDS
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import Context, alerts, context_from, stale_from_freshness
-from pipelines.present.export import csv_bytes
+from pipelines.present.export import csv_bytes, file_stem
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name, t
 from pipelines.present.periods import data_end_text
 
@@ -227,12 +227,14 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None, fo
 
 
 def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = None,
-          download: pd.DataFrame | None = None, full: bool = False, wrap: bool = False) -> None:
+          download: pd.DataFrame | None = None, full: bool = False, wrap: bool = False,
+          what: str | None = None) -> None:
     """A table and its CSV download; `download` holds the same rows as numbers where `df` shows "1.01万".
     A table without rows is a note (Streamlit would draw an empty grid saying "empty").
     `full`: every row and every word, no scroll box (check pages, and what Ctrl+P prints).
     `wrap`: the same for a table of up to WRAP_ROWS rows (the data pages, read on phones); a longer one
-    keeps the grid, which can sort and scroll."""
+    keeps the grid, which can sort and scroll.
+    `what`: what the download holds, for its file name (else the catalog's file.<name>, else `name`)."""
     if df.empty:
         st.info(v.tr("table.empty"))
         return
@@ -243,8 +245,22 @@ def table(v: View, df: pd.DataFrame, name: str, column_config: dict | None = Non
     else:   # tall enough for every row up to a screenful; a scroll box only for long lists
         st.dataframe(df, hide_index=True, width="stretch", column_config=column_config,
                      height=min(FIT_ROWS, len(df) + 1) * ROW_PX + 3)
-    download_csv(v.tr("download"), df if download is None else download,
-                 f"{name}_{v.community}_{v.period.isoformat()}.csv", key=f"dl_{name}")
+    download_csv(v.tr("download"), df if download is None else download, csv_name(v, what or file_what(v, name)),
+                 key=f"dl_{name}")
+
+
+def file_what(v: View, name: str) -> str:
+    """What a table's download holds, in the UI language (file.<name> in the catalogs), else `name` as given."""
+    try:
+        return v.tr(f"file.{name}")
+    except KeyError:
+        return name
+
+
+def csv_name(v: View, what: str) -> str:
+    """A3社区_2026年第48周_超时包裹清单.csv: the community, the period and what it holds, so a file forwarded
+    to a chat says what it is (check_week_A_2026-11-23.csv said none of it to a reader of Chinese)."""
+    return file_stem(v.community_name, v.grain, v.period, what, v.lang) + ".csv"
 
 
 def whole(text: str) -> str:

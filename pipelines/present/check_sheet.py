@@ -27,6 +27,7 @@ class Section:
     table: pd.DataFrame
     numeric_columns: set[str]
     empty_note: str     # what an empty section says (no overdue parcel is news worth printing)
+    note: str = ""      # a line under the table (which feeds a 未导入 stands for, and the day each runs to)
 
 
 def _table(section: Section) -> str:
@@ -38,7 +39,8 @@ def _table(section: Section) -> str:
                         else f"<td>{html.escape(str(r[c]))}</td>" for c in section.table.columns)
         rows.append(f"<tr>{cells}</tr>")
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in section.table.columns)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    note = f"<p class='sub'>{html.escape(section.note)}</p>" if section.note else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
 
 
 def check_sheet(title: str, subtitle: str, alerts_title: str, alerts: list[tuple[str, str]],
