@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipelines.present import format as fmt
 from pipelines.present.alerts import Alert
 from pipelines.present.i18n import t
 
@@ -30,10 +31,20 @@ class Headline:
     good: int              # 1 higher is better, -1 lower is better, 0 neither
     value: float | None
     previous: float | None
+    # the metric's feed is not brought up to the period (SPEC §6): 未导入, not 0 and no change; `value` is None
+    not_imported: bool = False
 
     @property
     def change(self) -> float | None:
         return None if self.value is None or self.previous is None else self.value - self.previous
+
+    def shown(self, lang: str) -> str:
+        """The value as the brief prints it: 未导入 where the feed is not imported (never 0)."""
+        return t("tile.not_imported", lang) if self.not_imported else fmt.value(self.metric, self.value, lang)
+
+    def shown_change(self, lang: str) -> str | None:
+        """The change as printed (+1, −¥50.00), or None: none where either period has no number."""
+        return None if self.not_imported else fmt.delta(self.metric, self.value, self.previous, lang)
 
 
 @dataclass(frozen=True)

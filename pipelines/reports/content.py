@@ -20,7 +20,7 @@ from pipelines.periods import is_complete, period_last_day, period_next, period_
 from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from, stale_from_freshness
 from pipelines.present.checklists import BY_GRAIN  # the check pages' own lists of numbers
-from pipelines.present.i18n import METRIC_KIND, metric_name, t
+from pipelines.present.i18n import METRIC_KIND, label, metric_name, t
 from pipelines.present.periods import period_label
 from pipelines.records import alert_rules
 from pipelines.reports.brief import CARD, TREND_PERIODS, Brief, Headline, Table
@@ -92,11 +92,16 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     previous = periods[i - 1] if i > 0 else None
     series = src("kpi_series", community, grain, periods[max(0, i - TREND_PERIODS + 1)], start)
     series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
+    missing, behind = _coverage(src, community, grain, start)
+    # a feed not brought up to a period has no numbers there (SPEC §6): kpi's 0 is not shown, compared,
+    # charted or alerted on, as the pages do (dashboard/parts/ui.py period_values)
+    series = series[[m.split(".", 1)[0] not in missing.get(p, ()) for m, p in zip(series["metric"], series["period_start"])]]
     now = dict(series.loc[series["period_start"] == start, ["metric", "value"]].values)
     before = dict(series.loc[series["period_start"] == previous, ["metric", "value"]].values) if previous else {}
     metrics = BY_GRAIN[grain]
     headlines = tuple(Headline(m, metric_name(m, lang), METRIC_KIND[m][0], METRIC_KIND[m][1],
-                               _value(now, m), _value(before, m)) for m in metrics)
+                               _value(now, m), _value(before, m), m.split(".", 1)[0] in missing.get(start, ()))
+                      for m in metrics)
     end = period_next(grain, start)
     peaks = src("point_peaks", community, grain, start)
     buildings = src("noise_buildings", community, grain, start)
@@ -106,11 +111,29 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     notes = ()
     if not is_complete(grain, start, data_end) and data_end is not None:
         notes = (t("brief.partial", lang, end=fmt.datetime(data_end, lang)),)
+    used = {m.split(".", 1)[0] for m in metrics}
+    late = [(f, e) for f, e in behind if f in used]
+    if late:   # which feeds the 未导入 numbers stand for, and the day each one's data runs to
+        notes += (t("check.not_imported", lang, feeds=t("behind.sep", lang).join(
+            t("behind.feed", lang, feed=label("kind", f, lang), end=fmt.date(e, lang)) if e is not None
+            else t("behind.none", lang, feed=label("kind", f, lang)) for f, e in late)),)
     return Brief(lang, community, str(row["name"]), grain, start, period_label(grain, start, data_end, lang),
                  period_label(grain, previous, data_end, lang) if previous else None,
-                 not is_complete(grain, start, data_end), headlines, card, tuple(found), series,
+                 not is_complete(grain, start, data_end) or bool(behind), headlines, card, tuple(found), series,
                  _details(grain, peaks, buildings, overdue, lang), actions_table(src, community, lang, today),
                  cases_table(src, community, lang), _built_at(src), notes)
+
+
+def _coverage(src: Source, community: str, grain: str, start: dt.date) -> tuple[dict, list]:
+    """(period -> the feeds not complete for it, [(feed, data end)] of the feeds in use behind at `start`)
+    from the coverage table (snapshot_reader.coverage, period_coverage)."""
+    cov = src("coverage", grain, community)
+    missing: dict = {}
+    for p, feed in zip(cov["period_start"][~cov["complete"]], cov["feed"][~cov["complete"]]):
+        missing.setdefault(p, set()).add(feed)
+    pc = src("period_coverage", grain, community)
+    behind = [late for p, late in zip(pc["period_start"], pc["behind"]) if p == start]
+    return missing, list(behind[0]) if behind else []
 
 
 def _built_at(src: Source) -> dt.datetime | None:

@@ -97,9 +97,10 @@ def _tiles(draw, brief: Brief, type_, top: int) -> int:
             name_font = type_(34)
             name = _wrap(draw, h.name, name_font, w - 56)[0]
             draw.text((x + 28, y + 24), name, font=name_font, fill=MUTED)
-            draw.text((x + 28, y + 74), fmt.value(h.metric, h.value, brief.lang), font=type_(76, bold=True), fill=INK)
-            change = fmt.delta(h.metric, h.value, h.previous, brief.lang)
-            text = brief.tr("brief.vs_previous", change=change) if change is not None else brief.tr("brief.no_previous")
+            draw.text((x + 28, y + 74), h.shown(brief.lang), font=type_(76, bold=True), fill=INK)
+            change = h.shown_change(brief.lang)
+            text = (brief.tr("brief.vs_previous", change=change) if change is not None
+                    else "" if h.not_imported else brief.tr("brief.no_previous"))   # 未导入 says it: no change
             draw.text((x + 28, y + 176), text, font=type_(30), fill=_colour(h))
         y += tile_h + GAP
     return y - GAP

@@ -95,10 +95,14 @@ def _summary(wb: Workbook, brief: Brief) -> None:
                       brief.tr("col.change"), brief.tr("brief.col.metric_key")])
     for h in brief.headlines:
         row += 1
-        values = [h.name, brief.tr(f"unit.{h.kind}"), h.value, h.previous, h.change, h.metric]
+        # 未导入 as text where the feed is not imported (an empty cell read as "nothing happened"); no change
+        values = [h.name, brief.tr(f"unit.{h.kind}"), h.shown(brief.lang) if h.not_imported else h.value,
+                  h.previous, h.change, h.metric]
         for j, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=j, value=_cell(v))
-            if j in (3, 4):
+            if j == 3 and h.not_imported:
+                c.alignment = Alignment(horizontal="right")
+            elif j in (3, 4):
                 c.number_format = FORMATS.get(h.kind, "General")
             elif j == 5:
                 c.number_format = CHANGE_FORMATS.get(h.kind, "General")
