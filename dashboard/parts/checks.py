@@ -60,8 +60,10 @@ def not_imported_note(v: View, m: str) -> str:
 
 def not_imported_caption(v: View, metrics: list[str]) -> str:
     """未导入 in the numbers says what; this says which feeds and the day each one's data runs to ("" if none)."""
-    used = {m.split(".", 1)[0] for m in metrics}
+    used = list(dict.fromkeys(m.split(".", 1)[0] for m in metrics))
     behind = [b for b in v.behind_feeds() if b[0] in used]
+    # a feed never imported holds no period back, but its metrics read 未导入 too: say it has no data yet
+    behind += [(f, None) for f in used if v.feed_missing(f) and f not in dict(behind)]
     return v.tr("check.not_imported", feeds=behind_text(behind, v.lang)) if behind else ""
 
 

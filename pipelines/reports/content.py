@@ -111,8 +111,10 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     notes = ()
     if not is_complete(grain, start, data_end) and data_end is not None:
         notes = (t("brief.partial", lang, end=fmt.datetime(data_end, lang)),)
-    used = {m.split(".", 1)[0] for m in metrics}
+    used = list(dict.fromkeys(m.split(".", 1)[0] for m in metrics))
     late = [(f, e) for f, e in behind if f in used]
+    # a feed never imported holds no period back, but its metrics read 未导入 too: say it has no data yet
+    late += [(f, None) for f in used if f in missing.get(start, ()) and f not in dict(late)]
     if late:   # which feeds the 未导入 numbers stand for, and the day each one's data runs to
         notes += (t("check.not_imported", lang, feeds=t("behind.sep", lang).join(
             t("behind.feed", lang, feed=label("kind", f, lang), end=fmt.date(e, lang)) if e is not None

@@ -84,3 +84,13 @@ def test_a_data_page_s_download_is_named_from_the_catalog(downloads):
     assert downloads["dl_point_occupancy"][0] == "A社区_2025年第24周_代收点占用.csv"
     open_page("parcels", lang="en", c="A", g="week", p=W2)
     assert downloads["dl_point_occupancy"][0].endswith("_Point occupancy.csv")
+
+
+def test_the_monthly_check_names_every_feed_behind_and_one_never_imported(downloads):
+    at = open_page("monthly", c="A", g="month")
+    shown = numbers_table(at)
+    assert list(shown.loc["订单数", ["本期", "变化"]]) == ["未导入", "—"]
+    assert list(shown.loc["新就业人数", ["本期", "变化"]]) == ["未导入", "—"]
+    assert ("“未导入”的指标没有本期数字（不是 0），也不与上期比较：订单数据截至2025年6月14日；快递包裹数据截至2025年6月22日；"
+            "投诉数据截至2025年6月22日；培训签到数据截至2025年6月11日；就业安置尚无数据。导入后即更新。") in [c.value for c in at.caption]
+    assert downloads["dl_check_month"][0] == "A社区_2025年6月_本期数字.csv"
