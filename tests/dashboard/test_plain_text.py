@@ -155,6 +155,6 @@ def test_downloads_hold_numbers_where_the_page_shows_words(downloads):
     (table,) = [t for t in (cells(data) for _, data in downloads if not data.startswith(b"<!doctype html>"))
                 if t and t[0][:2] == ["指标", "单位"]]
     header, rows = table[0], {r[0]: r for r in table[1:]}
-    assert header == ["指标", "单位", "本期", "上期", "变化", "定义"]
+    assert header == ["指标", "单位", "本期", "上期", "变化", "说明", "定义"]   # 说明: why a number is 未导入
     assert rows["峰值占用率"][2] == "1.5"                        # 150.0% on screen
     assert rows["成交额"][1:3] == ["元", "110.0"]                 # ¥110 on screen: O1's 100 and O9's 10
