@@ -69,14 +69,19 @@ def _section(pdf: _Page, title: str) -> None:
     pdf.ln(1.5)
 
 
-def _heading(pdf: _Page, brief: Brief) -> None:
+def _title(pdf: _Page, title: str, label: str) -> None:
+    """A brief's title and its period, then small grey type for the lines that follow."""
     pdf.set_font("cjk", "B", 18)
     pdf.set_text_color(*INK)
-    pdf.multi_cell(0, 9, brief.title, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, title, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", "", 12)
-    pdf.cell(0, 7, brief.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", "", 9)
     pdf.set_text_color(*MUTED)
+
+
+def _heading(pdf: _Page, brief: Brief) -> None:
+    _title(pdf, brief.title, brief.label)
     parts = [brief.tr("brief.meta.previous") + "：" + (brief.previous_label or "—")]
     if brief.built_at:
         parts.append(brief.tr("brief.meta.built") + " " + fmt.datetime(brief.built_at, brief.lang))
@@ -237,13 +242,7 @@ def street_pdf_bytes(view, font: Font | None = None, today: dt.date | None = Non
     font = font or find()
     pdf = _Page(view, font, today or dt.date.today())
     pdf.add_page()
-    pdf.set_font("cjk", "B", 18)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(0, 9, view.title, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("cjk", "", 12)
-    pdf.cell(0, 7, view.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("cjk", "", 9)
-    pdf.set_text_color(*MUTED)
+    _title(pdf, view.title, view.label)
     order = order_text(view.measure, view.lang) + (" " + view.tr("street.order.partial") if view.behind else "")
     for line in (measure_text(view.measure, view.lang), order):
         pdf.multi_cell(0, 5, line, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -53,13 +53,7 @@ def png_bytes(brief: Brief, font: Font | None = None, today: dt.date | None = No
     actions = brief.actions.frame
     items = [(BLUE, _action_line(brief, r)) for r in actions.itertuples(index=False)]
     y = _list(draw, brief.tr("brief.card.actions"), items, MAX_ACTIONS, brief, type_, y + GAP, brief.tr("brief.no_actions"))
-    made = fmt.date(today or dt.date.today(), brief.lang)
-    y += GAP
-    draw.text((PAD, y), brief.tr("brief.card.footer", made=made), font=type_(26), fill=MUTED)
-    y += 26 + PAD
-    out = io.BytesIO()
-    canvas.crop((0, 0, WIDTH, y)).save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    return _finish(canvas, draw, type_, y, brief.tr, brief.lang, today)
 
 
 def _header(draw, brief: Brief, type_) -> int:
@@ -176,9 +170,14 @@ def street_png_bytes(view, font: Font | None = None, today: dt.date | None = Non
         draw.text((WIDTH - PAD - 24, y + 70), f"{view.tr('street.col.change')} {change} · {alerts}", font=type_(24),
                   fill=MUTED, anchor="ra")
         y += 118 + 16
-    made = fmt.date(today or dt.date.today(), view.lang)
+    return _finish(canvas, draw, type_, y, view.tr, view.lang, today)
+
+
+def _finish(canvas, draw, type_, y: int, tr, lang: str, today: dt.date | None) -> bytes:
+    """The card's foot (the day it was made) and the canvas cut to what was drawn, as PNG bytes."""
+    made = fmt.date(today or dt.date.today(), lang)
     y += GAP
-    draw.text((PAD, y), view.tr("brief.card.footer", made=made), font=type_(26), fill=MUTED)
+    draw.text((PAD, y), tr("brief.card.footer", made=made), font=type_(26), fill=MUTED)
     y += 26 + PAD
     out = io.BytesIO()
     canvas.crop((0, 0, WIDTH, y)).save(out, format="PNG", optimize=True)
