@@ -8,6 +8,20 @@ import duckdb
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes():
+    """argon2 at its smallest cost for the tests run in this process: hashing and checking a password is
+    the same code, only cheaper (the default takes ~50 ms and 64 MiB a call, and the suite makes
+    hundreds). Processes the tests start (the CLI, the served dashboard) keep the real parameters."""
+    from argon2 import PasswordHasher
+
+    from pipelines.records import users
+    real = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    users._hasher = real
+
+
 @pytest.fixture(autouse=True)
 def _private_key(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LINLI_KEY_FILE", str(tmp_path_factory.getbasetemp() / "person.key"))
