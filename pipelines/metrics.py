@@ -174,6 +174,11 @@ def metric(key: str) -> Metric:
     return REGISTRY[key]
 
 
+def feed_of(key: str) -> str:
+    """The feed a metric is counted from (its number is 未导入 where that feed is)."""
+    return REGISTRY[key].feed
+
+
 def marts() -> list[str]:
     """The period marts `kpi` joins, in registry order."""
     return list(dict.fromkeys(m.mart for m in REGISTRY.values()))

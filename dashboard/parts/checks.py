@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import queries as q
 from dashboard.parts import actions_panel, alert_rules_editor, brief_buttons, ui
 from dashboard.sidebar import View, behind_text
+from pipelines.metrics import feed_of
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import REPEAT_COMPLAINTS
@@ -42,7 +43,7 @@ def _change(now: dict, before: dict, m: str) -> float | None:
 
 def _absent(v: View, m: str, start: dt.date | None) -> bool:
     """The metric's feed is not brought up to that period (SPEC §6): 未导入 there, not 0 and no change."""
-    return start is not None and v.feed_missing(m.split(".", 1)[0], start)
+    return start is not None and v.feed_missing(feed_of(m), start)
 
 
 def _of(v: View, values: dict | None, m: str, start: dt.date | None) -> dict:
@@ -52,7 +53,7 @@ def _of(v: View, values: dict | None, m: str, start: dt.date | None) -> dict:
 
 def not_imported_note(v: View, m: str) -> str:
     """Why a metric reads 未导入 in the chosen period: its feed and the day that feed's data runs to."""
-    feed = m.split(".", 1)[0]
+    feed = feed_of(m)
     end = dict(v.behind_feeds()).get(feed)
     return (v.tr("tile.not_imported_help", feed=label("kind", feed, v.lang), end=fmt.date(end, v.lang))
             if end is not None else v.tr("tile.never_imported_help", feed=label("kind", feed, v.lang)))
@@ -60,7 +61,7 @@ def not_imported_note(v: View, m: str) -> str:
 
 def not_imported_caption(v: View, metrics: list[str]) -> str:
     """未导入 in the numbers says what; this says which feeds and the day each one's data runs to ("" if none)."""
-    used = list(dict.fromkeys(m.split(".", 1)[0] for m in metrics))
+    used = list(dict.fromkeys(feed_of(m) for m in metrics))
     behind = [b for b in v.behind_feeds() if b[0] in used]
     # a feed never imported holds no period back, but its metrics read 未导入 too: say it has no data yet
     behind += [(f, None) for f in used if v.feed_missing(f) and f not in dict(behind)]

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import queries as q
 from dashboard.sidebar import View, behind_text, current
 from pipelines.feeds import FEEDS
+from pipelines.metrics import feed_of
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import Context, alerts, context_from, stale_from_freshness
@@ -94,7 +95,7 @@ def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
     series = q.kpi_series(v.snap, v.scope, v.community, v.grain, start, end)
     series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
     # a feed not yet brought up to a period has no numbers there (SPEC §6): not 0, no change, no dip in a trend
-    series = series[[not v.feed_missing(m.split(".", 1)[0], p) for m, p in zip(series["metric"], series["period_start"])]]
+    series = series[[not v.feed_missing(feed_of(m), p) for m, p in zip(series["metric"], series["period_start"])]]
     now = dict(series.loc[series["period_start"] == v.period, ["metric", "value"]].values)
     before = dict(series.loc[series["period_start"] == v.previous, ["metric", "value"]].values) if v.previous else {}
     return now, before, series
@@ -132,7 +133,7 @@ def tiles(v: View, metrics: list[str], now: dict, before: dict, series: pd.DataF
 def tile(v: View, metric: str, now: dict, before: dict, series: pd.DataFrame, rules: dict) -> None:
     good = METRIC_KIND[metric][1]
     trend = series.loc[series["metric"] == metric, "value"]
-    if v.feed_missing(metric.split(".", 1)[0]):
+    if v.feed_missing(feed_of(metric)):
         not_imported(v, metric, trend)
         return
     delta = fmt.delta(metric, now.get(metric), before.get(metric), v.lang)
@@ -150,7 +151,7 @@ def tile(v: View, metric: str, now: dict, before: dict, series: pd.DataFrame, ru
 def not_imported(v: View, metric: str, trend: pd.Series) -> None:
     """A tile whose feed is not yet brought up to the period: 未导入, naming the feed and the day its data runs
     to; no change, and the trend of the periods it has (never a fall to 0)."""
-    feed = metric.split(".", 1)[0]
+    feed = feed_of(metric)
     end = dict(v.behind_feeds()).get(feed)
     help_text = (v.tr("tile.not_imported_help", feed=label("kind", feed, v.lang), end=fmt.date(end, v.lang))
                  if end is not None else v.tr("tile.never_imported_help", feed=label("kind", feed, v.lang)))
@@ -171,7 +172,7 @@ def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.
     Metrics on one chart share one axis, so they share one unit, named by `y_title`."""
     df = with_period_labels(v, series[series["metric"].isin(metrics)].dropna(subset=["value"]))
     df["series"] = [metric_name(m, v.lang) for m in df["metric"]]
-    feeds = {m.split(".", 1)[0] for m in metrics}
+    feeds = {feed_of(m) for m in metrics}
     if df.empty and len(feeds) == 1 and v.feed_missing(next(iter(feeds))):   # never imported: not "nothing to draw"
         st.info(v.tr("feed.not_imported", feed=label("kind", next(iter(feeds)), v.lang)))
         return

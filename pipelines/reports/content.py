@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipelines import snapshot_reader
 from pipelines.errors import UserError
+from pipelines.metrics import feed_of
 from pipelines.periods import is_complete, period_last_day, period_next, period_start
 from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from, stale_from_freshness
@@ -95,12 +96,12 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     missing, behind = _coverage(src, community, grain, start)
     # a feed not brought up to a period has no numbers there (SPEC §6): kpi's 0 is not shown, compared,
     # charted or alerted on, as the pages do (dashboard/parts/ui.py period_values)
-    series = series[[m.split(".", 1)[0] not in missing.get(p, ()) for m, p in zip(series["metric"], series["period_start"])]]
+    series = series[[feed_of(m) not in missing.get(p, ()) for m, p in zip(series["metric"], series["period_start"])]]
     now = dict(series.loc[series["period_start"] == start, ["metric", "value"]].values)
     before = dict(series.loc[series["period_start"] == previous, ["metric", "value"]].values) if previous else {}
     metrics = BY_GRAIN[grain]
     headlines = tuple(Headline(m, metric_name(m, lang), METRIC_KIND[m][0], METRIC_KIND[m][1],
-                               _value(now, m), _value(before, m), m.split(".", 1)[0] in missing.get(start, ()))
+                               _value(now, m), _value(before, m), feed_of(m) in missing.get(start, ()))
                       for m in metrics)
     end = period_next(grain, start)
     peaks = src("point_peaks", community, grain, start)
@@ -111,7 +112,7 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     notes = ()
     if not is_complete(grain, start, data_end) and data_end is not None:
         notes = (t("brief.partial", lang, end=fmt.datetime(data_end, lang)),)
-    used = list(dict.fromkeys(m.split(".", 1)[0] for m in metrics))
+    used = list(dict.fromkeys(feed_of(m) for m in metrics))
     late = [(f, e) for f, e in behind if f in used]
     # a feed never imported holds no period back, but its metrics read 未导入 too: say it has no data yet
     late += [(f, None) for f in used if f in missing.get(start, ()) and f not in dict(late)]
