@@ -19,7 +19,8 @@ import streamlit as st
 from dashboard import queries as q
 from pipelines.periods import GRAINS, is_complete, latest_complete, period_next
 from pipelines.present import format as fmt
-from pipelines.present.i18n import LANGS, label, t
+from pipelines.present.coverage import behind_text, missing_by_period
+from pipelines.present.i18n import LANGS, t
 from pipelines.present.periods import period_label
 
 
@@ -98,20 +99,9 @@ def picker_label(grain: str, start: dt.date, partial: bool, lang: str) -> str:
     return t("period.picker_incomplete", lang, period=name.split(" · ")[0]) if partial else name
 
 
-def behind_text(behind, lang: str) -> str:
-    """订单数据截至1月4日、培训签到数据截至1月1日: each feed behind and the day its data runs to."""
-    return t("behind.sep", lang).join(
-        t("behind.feed", lang, feed=label("kind", feed, lang), end=fmt.date(end, lang)) if end is not None
-        else t("behind.none", lang, feed=label("kind", feed, lang)) for feed, end in behind)
-
-
 def coverage_of(snap: str, scope: tuple, community: str, grain: str) -> tuple[dict, dict]:
     """(missing, behind) of View for one community and grain, from the coverage table."""
-    cov = q.coverage(snap, scope, grain, community)
-    missing: dict = {}
-    for start, feed in zip(cov["period_start"][~cov["complete"]], cov["feed"][~cov["complete"]]):
-        missing.setdefault(start, set()).add(feed)
-    missing = {start: frozenset(missing.get(start, ())) for start in cov["period_start"].unique()}
+    missing = missing_by_period(q.coverage(snap, scope, grain, community))
     pc = q.period_coverage(snap, scope, grain, community)
     behind = {start: tuple(late) for start, late in zip(pc["period_start"], pc["behind"]) if late}
     return missing, behind

@@ -14,13 +14,14 @@ import streamlit as st
 
 from dashboard import queries as q
 from dashboard.parts import actions_panel, alert_rules_editor, brief_buttons, ui
-from dashboard.sidebar import View, behind_text
+from dashboard.sidebar import View
 from pipelines.metrics import feed_of
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import REPEAT_COMPLAINTS
 from pipelines.present.check_sheet import Section, check_sheet
 from pipelines.present.checklists import BY_GRAIN
+from pipelines.present.coverage import behind_text, not_imported
 from pipelines.present.export import file_stem
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name
 from pipelines.present.periods import data_end_text
@@ -61,10 +62,7 @@ def not_imported_note(v: View, m: str) -> str:
 
 def not_imported_caption(v: View, metrics: list[str]) -> str:
     """未导入 in the numbers says what; this says which feeds and the day each one's data runs to ("" if none)."""
-    used = list(dict.fromkeys(feed_of(m) for m in metrics))
-    behind = [b for b in v.behind_feeds() if b[0] in used]
-    # a feed never imported holds no period back, but its metrics read 未导入 too: say it has no data yet
-    behind += [(f, None) for f in used if v.feed_missing(f) and f not in dict(behind)]
+    behind = not_imported(metrics, v.behind_feeds(), v.missing.get(v.period, ()))
     return v.tr("check.not_imported", feeds=behind_text(behind, v.lang)) if behind else ""
 
 

@@ -8,12 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.sidebar import View, behind_text, current
+from dashboard.sidebar import View, current
 from pipelines.feeds import FEEDS
 from pipelines.metrics import feed_of
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.alerts import Context, alerts, context_from, stale_from_freshness
+from pipelines.present.coverage import behind_text
 from pipelines.present.export import csv_bytes, file_stem
 from pipelines.present.i18n import METRIC_KIND, label, metric_help, metric_name, t
 from pipelines.present.periods import data_end_text

@@ -21,7 +21,8 @@ from pipelines.periods import is_complete, period_last_day, period_next, period_
 from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from, stale_from_freshness
 from pipelines.present.checklists import BY_GRAIN  # the check pages' own lists of numbers
-from pipelines.present.i18n import METRIC_KIND, label, metric_name, t
+from pipelines.present.coverage import behind_text, missing_by_period, not_imported
+from pipelines.present.i18n import METRIC_KIND, metric_name, t
 from pipelines.present.periods import period_label
 from pipelines.records import alert_rules
 from pipelines.reports.brief import CARD, TREND_PERIODS, Brief, Headline, Table
@@ -112,14 +113,9 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     notes = ()
     if not is_complete(grain, start, data_end) and data_end is not None:
         notes = (t("brief.partial", lang, end=fmt.datetime(data_end, lang)),)
-    used = list(dict.fromkeys(feed_of(m) for m in metrics))
-    late = [(f, e) for f, e in behind if f in used]
-    # a feed never imported holds no period back, but its metrics read 未导入 too: say it has no data yet
-    late += [(f, None) for f in used if f in missing.get(start, ()) and f not in dict(late)]
+    late = not_imported(metrics, behind, missing.get(start, ()))
     if late:   # which feeds the 未导入 numbers stand for, and the day each one's data runs to
-        notes += (t("check.not_imported", lang, feeds=t("behind.sep", lang).join(
-            t("behind.feed", lang, feed=label("kind", f, lang), end=fmt.date(e, lang)) if e is not None
-            else t("behind.none", lang, feed=label("kind", f, lang)) for f, e in late)),)
+        notes += (t("check.not_imported", lang, feeds=behind_text(late, lang)),)
     return Brief(lang, community, str(row["name"]), grain, start, period_label(grain, start, data_end, lang),
                  period_label(grain, previous, data_end, lang) if previous else None,
                  not is_complete(grain, start, data_end) or bool(behind), headlines, card, tuple(found), series,
@@ -130,10 +126,7 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
 def _coverage(src: Source, community: str, grain: str, start: dt.date) -> tuple[dict, list]:
     """(period -> the feeds not complete for it, [(feed, data end)] of the feeds in use behind at `start`)
     from the coverage table (snapshot_reader.coverage, period_coverage)."""
-    cov = src("coverage", grain, community)
-    missing: dict = {}
-    for p, feed in zip(cov["period_start"][~cov["complete"]], cov["feed"][~cov["complete"]]):
-        missing.setdefault(p, set()).add(feed)
+    missing = missing_by_period(src("coverage", grain, community))
     pc = src("period_coverage", grain, community)
     behind = [late for p, late in zip(pc["period_start"], pc["behind"]) if p == start]
     return missing, list(behind[0]) if behind else []
