@@ -23,7 +23,6 @@ from pipelines.present.format import plain
 from pipelines.present.i18n import t
 from pipelines.records import access, users
 
-IDLE = session_cookie.IDLE
 # How stale an account may be in this process: a removed user is shut out within this time.
 ACCOUNT_TTL = dt.timedelta(seconds=10)
 USER, STAMP, SEEN, OPENED, NOTE = "auth_user", "auth_stamp", "auth_seen", "auth_opened", "auth_note"
@@ -144,7 +143,7 @@ def _restore() -> None:
 
 
 def _current(db: str) -> users.Account | None:
-    """The session's account if it is still valid: known, same password, used within IDLE (the server's
+    """The session's account if it is still valid: known, same password, used within session_cookie.IDLE (the server's
     row says so for a cookie's session, shared by its tabs), at most 12 hours old."""
     if not st.session_state.get(USER):
         _restore()
@@ -159,8 +158,7 @@ def _current(db: str) -> users.Account | None:
             return None
     else:
         seen, opened = st.session_state.get(SEEN), st.session_state.get(OPENED)
-        at = users.now()
-        if seen is None or opened is None or at - seen > IDLE or at - opened > session_cookie.LONGEST:
+        if seen is None or opened is None or session_cookie.expired(seen, opened, users.now()):
             _forget("auth.timed_out")
             return None
     account = _lookup(db, name)

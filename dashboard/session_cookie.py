@@ -35,6 +35,11 @@ COOKIE = "linli_session"
 IDLE = dt.timedelta(minutes=30)
 LONGEST = dt.timedelta(hours=12)
 TICKET_LIFE = dt.timedelta(minutes=1)
+
+
+def expired(seen: dt.datetime, opened: dt.datetime, at: dt.datetime) -> bool:
+    """A session unused for IDLE, or opened more than LONGEST ago, is over: a cookie's and a tab's alike."""
+    return at - seen > IDLE or at - opened > LONGEST
 TICKET_ROUTE = "/_linli/session"
 LOGOUT_ROUTE = "/_linli/logout"
 
@@ -88,7 +93,7 @@ class Sessions:
             at = users.now()
             if row.ended:
                 return None, "auth.ended"
-            if at - row.seen > IDLE or at - row.opened > LONGEST:
+            if expired(row.seen, row.opened, at):
                 row.ended = True
                 return None, "auth.timed_out"
             row.seen = at
