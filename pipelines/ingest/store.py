@@ -311,10 +311,21 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     step(0.05, "read")
     # a profile by name, a Profile, or else the first the importer's own, shipped or common ones whose
     # headers the file has (never another community's)
-    from pipelines.ingest.profiles import candidates, find, skipped
+    from pipelines.ingest.profiles import candidates, find
     chosen = find(db_path, profile, allowed_communities) if isinstance(profile, str) else profile
     raw = read_table(path, kind, sheet=sheet, display_name=name, profile=chosen,
                      candidates=() if chosen else candidates(db_path, kind, allowed_communities))
+    return import_table(db_path, raw, progress=progress, user=user, allowed_communities=allowed_communities)
+
+
+def import_table(db_path: str | Path, raw, progress=None, user: str | None = None,
+                 allowed_communities=None) -> ImportReport:
+    """Import a table already read (readers.RawTable) as one transaction: the second half of import_file,
+    for callers that hold the rows in memory (the demo writes its files and imports them without reading
+    them back). Raises FileRefused (nothing written)."""
+    from pipelines.ingest.profiles import skipped
+    step = progress or (lambda fraction, text: None)
+    name = raw.file_name
     kind = raw.kind
     feed = FEEDS[kind]
     con = connect(db_path)
