@@ -263,11 +263,28 @@ _feed(Feed("feedback", "噪音反馈", "Noise feedback", (
                                      "building_id": ("buildings", ("community_id", "building_id"))},
     period_times=("surveyed_on",)))
 
+_feed(Feed("coop", "合作社账目", "Co-op books", (
+    _c("entry_id", ID, True, ["流水号", "记账编号", "凭证号", "编号", "序号"]),
+    COMMUNITY,
+    _c("booked_on", DATE, True, ["记账日期", "日期", "入账日期", "发生日期"]),
+    _c("kind", ENUM, True, ["类型", "收支类型", "科目", "项目类型"], enum={
+        "sale": _w("销售收入", "Sale", "销售", "收入", "货款"),
+        "cost": _w("成本支出", "Cost", "成本", "支出", "费用"),
+        "fund_spend": _w("公共基金支出", "Fund spending", "基金支出", "公益基金支出", "公共基金"),
+        "rent": _w("代收点租金", "Parcel-point rent", "租金", "代收点租金收入")}),
+    _c("amount_yuan", FLOAT, True, ["金额", "金额(元)", "金额（元）", "发生额", "amount"], non_negative=True),
+    _c("member_id", ID, aliases=["社员编号", "社员", "生产者编号", "社员id"]),
+    _c("seller_id", ID, aliases=["商户编号", "团长编号", "商户", "缴租商户"]),
+    _c("purpose", TEXT, aliases=["用途", "摘要", "说明", "备注", "事由"]),
+), key=("community_id", "entry_id"), references={"community_id": ("communities", ("community_id",)),
+                                  "seller_id": ("sellers", ("community_id", "seller_id"))},
+    person_column="member_id", period_times=("booked_on",)))
+
 # Feed names a user may type instead of the canonical ones (linli ingest 订单 7月.csv).
 KIND_ALIASES = {"订单": "orders", "快递": "parcels", "包裹": "parcels", "投诉": "complaints", "培训": "training",
                 "签到": "training", "就业": "jobs", "社区": "communities", "楼栋": "buildings", "代收点": "points",
                 "驿站": "points", "商户": "sellers", "团长": "sellers", "反馈": "feedback", "回访": "feedback",
-                "噪音反馈": "feedback"}
+                "噪音反馈": "feedback", "合作社": "coop", "合作社账目": "coop", "账目": "coop"}
 
 
 def resolve_kind(kind: str) -> str:

@@ -160,6 +160,37 @@ _m('feedback.late_noise_share', 'rate', -1, 'mart_feedback_period', 'late_noise_
    '夜间听到噪音占比', '本期回答了“夜间是否听到直播噪音”的反馈中，回答“是”的比例。',
    'Heard late-night noise', 'Of the period\'s responses that answered the late-noise question, the share answering yes.')
 
+_m('coop.sales_yuan', 'yuan', 1, 'mart_coop_period', 'sales_yuan',
+   '合作社销售收入', '记账日期在本期的“销售收入”流水金额之和（元）。',
+   'Co-op sales', 'Sum of the amounts of sale bookings dated in the period (yuan).')
+_m('coop.costs_yuan', 'yuan', -1, 'mart_coop_period', 'costs_yuan',
+   '合作社成本支出', '记账日期在本期的“成本支出”流水金额之和（元）。',
+   'Co-op costs', 'Sum of the amounts of cost bookings dated in the period (yuan).')
+_m('coop.profit_yuan', 'yuan', 1, 'mart_coop_period', 'profit_yuan',
+   '合作社利润', '合作社销售收入 − 合作社成本支出（元），亏损为负数。',
+   'Co-op profit', 'Co-op sales − co-op costs (yuan); a loss is negative.')
+_m('coop.members_share_yuan', 'yuan', 1, 'mart_coop_period', 'members_share_yuan',
+   '社员分成', '利润为正时，按本期第一天执行的分配比例中社员所占的百分比计算（默认 70%，四舍五入到分）；亏损或为零时为 0。',
+   'Members\' share', 'The members\' percent of the profit when it is positive (the split in force on the period\'s first day, default 70 %, rounded to the fen), else 0.')
+_m('coop.coop_share_yuan', 'yuan', 1, 'mart_coop_period', 'coop_share_yuan',
+   '合作社留存', '利润 − 社员分成 − 公共基金计提（亏损由合作社承担，可为负数）。',
+   'Co-op\'s share', 'Profit − members\' share − fund accrued (a loss falls to the cooperative, so it can be negative).')
+_m('coop.fund_accrued_yuan', 'yuan', 1, 'mart_coop_period', 'fund_accrued_yuan',
+   '公共基金计提', '利润为正时，按本期第一天执行的分配比例中公共基金所占的百分比计算（默认 10%，四舍五入到分）；亏损或为零时为 0。',
+   'Fund accrued', 'The fund\'s percent of the profit when it is positive (the split in force on the period\'s first day, default 10 %, rounded to the fen), else 0.')
+_m('coop.fund_spent_yuan', 'yuan', 0, 'mart_coop_period', 'fund_spent_yuan',
+   '公共基金支出', '记账日期在本期的“公共基金支出”流水金额之和（元）。',
+   'Fund spent', 'Sum of the amounts of fund spending bookings dated in the period (yuan).')
+_m('coop.fund_balance_yuan', 'yuan', 1, 'mart_coop_period', 'fund_balance_yuan',
+   '公共基金余额', '从本社区第一个同类期间（周或月）起到本期为止，公共基金累计计提 − 累计支出（元）；支出超过结余时为负数。',
+   'Fund balance', 'Fund accrued minus spent over every period of this grain from the community\'s first through this one (yuan); negative when spending outran it.')
+_m('coop.active_members', 'count', 1, 'mart_coop_period', 'active_members',
+   '有销售的社员', '本期有“销售收入”流水的不同社员数。',
+   'Members with sales', 'Distinct members with a sale booking in the period.')
+_m('coop.rent_yuan', 'yuan', 0, 'mart_coop_period', 'rent_yuan',
+   '代收点租金', '记账日期在本期的“代收点租金”流水金额之和（元）。',
+   'Parcel-point rent', 'Sum of the amounts of rent bookings dated in the period (yuan).')
+
 METRICS: list[str] = list(REGISTRY)
 
 # The counts 街道对比 also compares per 1,000 households, so that communities of different sizes compare:

@@ -23,3 +23,9 @@ REPEAT_COMPLAINTS = 2
 # A parcel point's peak stock ÷ capacity at which it is full: above it the point holds more parcels than
 # it can (a point's state, the map's colour), and the over-capacity alert's default threshold.
 FULL_CAPACITY = 1.0
+# The cooperative's split where a community adopted none (SPEC §5): members, cooperative, fund, in percent.
+# A community's own adoptions: pipelines/records/coop_split.py; applied per period by sql/marts/mart_coop_period.sql.
+COOP_SPLIT = (70, 20, 10)
+# The cooperative's booked sales and its shop's orders (channel coop_store) of a period differ by more than
+# this share of the orders: the books and the shop do not agree (sql/marts/mart_coop_reconcile.sql).
+COOP_RECONCILE_SHARE = 0.05

@@ -48,8 +48,11 @@ def changed_since(con, last_seq: int) -> tuple[list[int], list[str]]:
     """Imports applied or undone after last_seq, and communities whose rules changed."""
     imports = [r[0] for r in con.execute(
         "SELECT import_id FROM imports WHERE import_id > ? OR undone_seq > ?", [last_seq, last_seq]).fetchall()]
+    # a new split of the cooperative's profit (records/coop_split.py) moves every later period's shares and the
+    # fund's running balance: its community is recomputed from the beginning, as for a change of rules
     rules = [r[0] for r in con.execute(
-        "SELECT community_id FROM community_rules WHERE changed_seq > ?", [last_seq]).fetchall()]
+        """SELECT community_id FROM community_rules WHERE changed_seq > ?
+           UNION SELECT community_id FROM coop_split WHERE changed_seq > ?""", [last_seq, last_seq]).fetchall()]
     return imports, rules
 
 

@@ -96,7 +96,8 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
         with transaction(con):
             seq = scalar(con.execute("""SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports),
                                                 (SELECT coalesce(max(undone_seq), 0) FROM imports),
-                                                (SELECT coalesce(max(changed_seq), 0) FROM community_rules))"""))
+                                                (SELECT coalesce(max(changed_seq), 0) FROM community_rules),
+                                                (SELECT coalesce(max(changed_seq), 0) FROM coop_split))"""))
             state = first(con.execute("SELECT last_seq, digest FROM build_state"))
             scopes: dict[str, str | None] = {}
             if full or state is None or state[1] != digest or not _all_built(con, models):

@@ -12,7 +12,7 @@ import re
 
 from pipelines.feeds import FEEDS
 from pipelines.metrics import PER_1K_HOUSEHOLDS, REGISTRY, marts
-from pipelines.rule_defaults import DEFAULT_RULES, REPEAT_COMPLAINTS
+from pipelines.rule_defaults import COOP_RECONCILE_SHARE, COOP_SPLIT, DEFAULT_RULES, REPEAT_COMPLAINTS
 
 PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
 PERIOD_KEY = "(community_id, grain, period_start)"
@@ -92,6 +92,10 @@ FRAGMENTS = {
     "rules.window_end": lambda: f"TIME '{DEFAULT_RULES['window_end']:%H:%M}'",
     "rules.overdue_hours": lambda: f"{float(DEFAULT_RULES['overdue_hours']):g}",
     "repeat_complaints": lambda: f"{int(REPEAT_COMPLAINTS)}",
+    "coop_split.members_pct": lambda: f"{COOP_SPLIT[0]}::DECIMAL(5, 2)",
+    "coop_split.coop_pct": lambda: f"{COOP_SPLIT[1]}::DECIMAL(5, 2)",
+    "coop_split.fund_pct": lambda: f"{COOP_SPLIT[2]}::DECIMAL(5, 2)",
+    "coop_reconcile_share": lambda: f"{float(COOP_RECONCILE_SHARE):g}",
     "per_1k_measures": lambda: ", ".join(f"('{k}', '{m}')" for k, m in PER_1K_HOUSEHOLDS.items()),
 }
 

@@ -77,6 +77,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE TABLE IF NOT EXISTS community_rules (
             community_id VARCHAR PRIMARY KEY, window_start TIME, window_end TIME, overdue_hours DOUBLE)""")
+    # the cooperative's split, one row per adoption (pipelines/records/coop_split.py): a kept record the build reads
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS coop_split (
+            community_id VARCHAR NOT NULL, effective_from DATE NOT NULL, members_pct DECIMAL(5, 2) NOT NULL,
+            coop_pct DECIMAL(5, 2) NOT NULL, fund_pct DECIMAL(5, 2) NOT NULL, changed_seq BIGINT NOT NULL,
+            changed_by VARCHAR, changed_at TIMESTAMP NOT NULL)""")
     for kind, feed in FEEDS.items():
         cols = ", ".join(f"{c.name} {c.sql_type}" for c in feed.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
@@ -118,6 +124,7 @@ def _highest_import_seq(con: duckdb.DuckDBPyConnection) -> int:
     found = []
     for table, column, expr in [("imports", "import_id", "max(import_id)"), ("imports", "undone_seq", "max(undone_seq)"),
                                 ("community_rules", "changed_seq", "max(changed_seq)"),
+                                ("coop_split", "changed_seq", "max(changed_seq)"),
                                 (audit.TABLE, "detail", ("max(TRY_CAST(json_extract_string(TRY_CAST(detail AS JSON), "
                                                          "'$.import_id') AS BIGINT))"))]:
         if column in _columns(con, table):

@@ -31,6 +31,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # admin's): a rule decides what every colleague is alerted to, so a member reads them and does not
     # change them. pipelines/records/alert_rules.py asks this row on every write, not only the editor.
     "alert_rules": frozenset({OPEN, "admin", "director"}),
+    # 合作社分配比例: money paid out to producers and the fund, decided by the committee (issue 20)
+    "coop_split": frozenset({OPEN, "admin", "director"}),
 }
 # Roles whose writes may touch any community; every other role writes to its own community alone.
 ANY_COMMUNITY = frozenset({OPEN, "admin"})
@@ -44,6 +46,7 @@ ACTION_WORDS = {
     "audit": ("查看操作记录", "read the audit trail"), "import": ("导入或撤销数据", "import or undo data"),
     "actions": ("修改整改事项", "change action items"), "cases": ("修改协商议题", "change consultation cases"),
     "feedback": ("录入居民回访", "enter the feedback round"), "alert_rules": ("修改提醒规则", "change alert rules"),
+    "coop_split": ("修改合作社分配比例", "change the cooperative's split"),
 }
 
 

@@ -14,4 +14,6 @@ KEPT_TABLES: tuple[str, ...] = ("audit_log", "users", "login_failures",
                                "alert_rules", "alert_rules_history", "community_rules_history",
                                # governance records: pipelines/records/actions.py, pipelines/records/cases.py
                                "action_items", "action_items_history", "consult_cases", "consult_parties",
-                               "consult_meetings", "consult_metrics", "consult_timeline", "consult_history")
+                               "consult_meetings", "consult_metrics", "consult_timeline", "consult_history",
+                               # the cooperative's split, one row per adoption (pipelines/records/coop_split.py)
+                               "coop_split")

@@ -26,6 +26,7 @@ EXPECTED = {
     "cases":       (True, True, True, True, False),
     "feedback":    (True, True, True, True, False),
     "alert_rules": (True, True, True, False, False),
+    "coop_split":  (True, True, True, False, False),   # issue 20: the split is money paid out, the director's
 }
 STAMP = dt.datetime(2025, 6, 1)
 ACCOUNTS = {
