@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import statistics
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
 
+from pipelines.build.runner import build
+from pipelines.records.coop_split import set_split
 from tests.conftest import build_store
 
 HOUR = dt.timedelta(hours=1)
@@ -73,7 +76,14 @@ def _data(rng: random.Random) -> dict[str, str]:
         feedback.append(f"F{i},{rng.choice('AB')},{_time(rng).date()},{rng.choice(['', 'B1', 'B2'])},"
                         f"{rng.choice(['满意', '一般', '不满意', 'dissatisfied'])},{rng.choice(['', '是', '否'])},"
                         f"{rng.choice(['', '晚上十点还在直播', '还行'])}")
+    coop = ["entry_id,community_id,booked_on,kind,amount_yuan,member_id,seller_id,purpose"]
+    for i in range(90):
+        kind = rng.choice(["sale", "sale", "sale", "cost", "cost", "fund_spend", "rent"])
+        member = rng.choice(["", "M1", "M2", "M3", "M4"]) if kind == "sale" else ""
+        coop.append(f"E{i},{rng.choice('AB')},{_time(rng).date()},{kind},{rng.randint(0, 40000) / 100},{member},"
+                    f"{rng.choice(['S1', 'S2']) if kind == 'rent' else ''},{rng.choice(['', '雨棚', '书架'])}")
     return {
+        "coop": "\n".join(coop) + "\n",
         "communities": "community_id,name,households\nA,A社区,1234\nB,B社区,\n",
         "buildings": "building_id,community_id\nB1,A\nB2,A\nB3,A\nB1,B\nB2,B\nB3,B\n",
         "feedback": "\n".join(feedback) + "\n",
@@ -106,7 +116,37 @@ def _rate(num, den):
     return num / den if den else None
 
 
-def reference(rows: dict, households: dict, capacity: dict) -> dict:
+FEN = Decimal("0.01")
+
+
+def _split_on(adopted: list[tuple], community: str, day: dt.date) -> tuple[Decimal, Decimal, Decimal]:
+    """SPEC §5: the split in force on `day` — the latest adoption on or before it (adopted: (community, from,
+    members, coop, fund) in the order recorded), else members 70, cooperative 20, fund 10."""
+    found = (Decimal(70), Decimal(20), Decimal(10))
+    latest = None
+    for c, since, m, co, f in adopted:
+        if c == community and since <= day and (latest is None or since >= latest):
+            latest, found = since, (Decimal(str(m)), Decimal(str(co)), Decimal(str(f)))
+    return found
+
+
+def _coop(rows: list[dict], start: dt.date, nxt: dt.date, split) -> dict:
+    """The coop.* metrics of one period but the balance, in exact decimals (SPEC §5; shares to the fen)."""
+    money = lambda kind: sum((Decimal(str(r["amount_yuan"])) for r in rows
+                              if r["kind"] == kind and start <= r["booked_on"] < nxt), Decimal(0))
+    sales, costs = money("sale"), money("cost")
+    profit = sales - costs
+    part = lambda pct: (profit * pct / 100).quantize(FEN, ROUND_HALF_UP) if profit > 0 else Decimal(0)
+    members, fund = part(split[0]), part(split[2])
+    return {"coop.sales_yuan": sales, "coop.costs_yuan": costs, "coop.profit_yuan": profit,
+            "coop.members_share_yuan": members, "coop.fund_accrued_yuan": fund,
+            "coop.coop_share_yuan": profit - members - fund, "coop.fund_spent_yuan": money("fund_spend"),
+            "coop.active_members": len({r["member_id"] for r in rows if r["kind"] == "sale" and r["member_id"]
+                                        and start <= r["booked_on"] < nxt}),
+            "coop.rent_yuan": money("rent")}
+
+
+def reference(rows: dict, households: dict, capacity: dict, adopted: list[tuple] = ()) -> dict:
     """kpi as SPEC §5 words it, one period at a time."""
     out = {}
     for c in sorted({r["community_id"] for feed in rows.values() for r in feed}):
@@ -116,11 +156,13 @@ def reference(rows: dict, households: dict, capacity: dict) -> dict:
         t = [r for r in rows["training"] if r["community_id"] == c]
         j = [r for r in rows["jobs"] if r["community_id"] == c]
         f = [r for r in rows["feedback"] if r["community_id"] == c]
+        books = [r for r in rows["coop"] if r["community_id"] == c]
         as_ts = lambda d: d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time())
         times = ([r["ordered_at"] for r in o] + [r["arrived_at"] for r in p] +
                  [r["picked_up_at"] for r in p if r["picked_up_at"]] + [r["received_at"] for r in q] +
                  [r["resolved_at"] for r in q if r["resolved_at"]] + [as_ts(r["session_date"]) for r in t] +
-                 [as_ts(r["started_on"]) for r in j] + [as_ts(r["surveyed_on"]) for r in f])
+                 [as_ts(r["started_on"]) for r in j] + [as_ts(r["surveyed_on"]) for r in f] +
+                 [as_ts(r["booked_on"]) for r in books])
         if not times:
             continue
         data_end = max(max(r["arrived_at"], r["picked_up_at"] or r["arrived_at"]) for r in p) if p else None
@@ -129,6 +171,7 @@ def reference(rows: dict, households: dict, capacity: dict) -> dict:
             if r["status"] != "cancelled":
                 first_order.setdefault(r["seller_id"], r["ordered_at"])
         for grain in ("week", "month"):
+            balance = Decimal(0)
             for start, nxt in _periods(min(times), max(times), grain):
                 s, e = dt.datetime.combine(start, dt.time()), dt.datetime.combine(nxt, dt.time())
                 within = lambda x: x is not None and s <= as_ts(x) < e
@@ -198,6 +241,9 @@ def reference(rows: dict, households: dict, capacity: dict) -> dict:
                 v["feedback.responses"] = len(pf)
                 v["feedback.dissatisfied_share"] = _rate(len([r for r in pf if r["rating"] == "dissatisfied"]), len(pf))
                 v["feedback.late_noise_share"] = _rate(len([r for r in asked if r["late_noise"]]), len(asked))
+                v.update(_coop(books, start, nxt, _split_on(list(adopted), c, start)))
+                balance += v["coop.fund_accrued_yuan"] - v["coop.fund_spent_yuan"]
+                v["coop.fund_balance_yuan"] = balance
                 for metric, value in v.items():
                     out[(c, grain, start, metric)] = value
     return out
@@ -211,16 +257,24 @@ def _rows(con, table: str) -> list[dict]:
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_sql_kpi_equals_a_naive_reading_of_the_spec(tmp_path, seed):
-    db = build_store(tmp_path, _data(random.Random(seed)))
+    rng = random.Random(seed)
+    db = build_store(tmp_path, _data(rng))
+    # the cooperative of A changes its split twice in the period (SPEC §5: a period takes the one of its first day)
+    adopted = [("A", (START + dt.timedelta(days=rng.randrange(70))).date(), *rng.choice(splits)) for splits in
+               [[(60, 30, 10), (55.5, 34.5, 10)], [(80, 0, 20), (33.33, 33.33, 33.34)]]]
+    for community, since, *parts in adopted:
+        set_split(db, community, *parts, effective_from=since)
+    build(db)
     con = duckdb.connect(str(db), read_only=True)
-    rows = {k: _rows(con, f"cur_{k}") for k in ("orders", "parcels", "complaints", "training", "jobs", "feedback")}
+    rows = {k: _rows(con, f"cur_{k}") for k in ("orders", "parcels", "complaints", "training", "jobs", "feedback",
+                                                "coop")}
     kpi = {(c, g, p, m): v for c, g, p, m, v in con.execute("SELECT * FROM kpi").fetchall()}
     con.close()
-    expected = reference(rows, {"A": 1234}, {"A": {"P1": 7, "P2": 3}})
+    expected = reference(rows, {"A": 1234}, {"A": {"P1": 7, "P2": 3}}, adopted)
     assert set(kpi) == set(expected)
     for key, want in expected.items():
         got = kpi[key]
         if want is None:
             assert got is None, key
         else:
-            assert got == pytest.approx(want, rel=1e-9, abs=1e-9), key
+            assert got == pytest.approx(float(want), rel=1e-9, abs=1e-9), key
