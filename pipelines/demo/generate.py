@@ -10,6 +10,8 @@ training cohorts followed by placements, and elderly participation rising.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,8 @@ import numpy as np
 import polars as pl
 
 from pipelines.demo.days import first_day, gate_point_opens, last_sunday_before, rule_adopted, today
+from pipelines.demo.tables import csv_cells, table_in_memory
+from pipelines.demo.workbook import workbook
 
 STREET = "金桥街道"
 CENTER = (26.5783, 106.7135)             # Guiyang
@@ -37,10 +41,15 @@ class Community:
     lon: float
 
 
+def community_id(i: int) -> str:
+    """A … Z, then AA, AB, …: the benchmarks grow a street office past 26 communities (bench/scale.py)."""
+    return chr(ord("A") + i) if i < 26 else community_id(i // 26 - 1) + chr(ord("A") + i % 26)
+
+
 def _communities(n: int) -> list[Community]:
     out = []
     for i in range(n):
-        letter = chr(ord("A") + i)
+        letter = community_id(i)
         ring, angle = 1 + i // 6, (i % 6) * np.pi / 3
         out.append(Community(letter, f"{letter}社区", COMMUNITY_SIZES[i % len(COMMUNITY_SIZES)],
                              round(CENTER[0] + 0.009 * ring * np.sin(angle), 6),
@@ -98,7 +107,7 @@ def plain_write(path: Path, data: bytes, kind: str) -> Path:
 
 class DemoWriter:
     def __init__(self, out_dir: Path, communities: list[Community], days: int, seed: int, write=plain_write,
-                 start: dt.date | None = None):
+                 start: dt.date | None = None, keep_cells: bool = False):
         self.start = start or first_day(last_sunday_before(today()), days // 7)
         self.out = out_dir
         self.write = write
@@ -106,6 +115,8 @@ class DemoWriter:
         self.days = days
         self.rng = np.random.default_rng(seed)
         self.files: list[tuple[str, Path]] = []
+        # each CSV's cells as the importer reads them (pipelines/demo/tables.py), by the path written
+        self.cells: dict[Path, tuple] | None = {} if keep_cells else None
         self.sellers: dict[str, pl.DataFrame] = {}
         self.buildings: dict[str, list[str]] = {}
 
@@ -115,22 +126,15 @@ class DemoWriter:
         if title:
             text = title + "\n" + text
         data = ("\ufeff" + text).encode("utf-8") if encoding == "utf-8-sig" else text.encode(encoding)
-        self.files.append((kind, self.write(self.out / name, data, "csv")))
+        path = self.write(self.out / name, data, "csv")
+        self.files.append((kind, path))
+        if self.cells is not None:
+            self.cells[path] = (name, kind, csv_cells(frame), 2 if title else 1, encoding,
+                                hashlib.sha256(data).hexdigest())
 
     def _xlsx(self, kind: str, name: str, frame: pl.DataFrame, title: str | None = None) -> None:
-        import io
-
-        import openpyxl
-        wb = openpyxl.Workbook(write_only=True)
-        ws = wb.create_sheet("Sheet1")
-        if title:
-            ws.append([title])
-        ws.append(frame.columns)
-        for row in frame.iter_rows():
-            ws.append(list(row))
-        data = io.BytesIO()
-        wb.save(data)
-        self.files.append((kind, self.write(self.out / name, data.getvalue(), "xlsx")))
+        rows = itertools.chain([[title]] if title else [], [frame.columns], frame.iter_rows())
+        self.files.append((kind, self.write(self.out / name, workbook(rows), "xlsx")))
 
     # --- reference feeds ------------------------------------------------------------------
     def references(self) -> None:
@@ -175,7 +179,7 @@ class DemoWriter:
     def orders(self) -> None:
         rng, days = self.rng, np.arange(self.days)
         factor = _day_factor(self.start, days)
-        channels = np.array(["团购", "直播", "合作社", "本地平台", "其他"])
+        channels = ["团购", "直播", "合作社", "本地平台", "其他"]
         kind_for = {"团购": "group_buy", "直播": "livestream", "合作社": "coop", "本地平台": "shop", "其他": "shop"}
         hours = {"团购": _hours((8, 1.0), (9, 1.2), (20, 1.4), (21, 1.6)),
                  "直播": _hours((19, 1.5), (20, 2.0), (21, 2.4), (22, 1.8), (23, 0.8), night=0.1),
@@ -187,19 +191,21 @@ class DemoWriter:
             n = day_idx.size
             share_live = 0.25 + 0.10 * day_idx / max(1, self.days)
             u = rng.random(n)
-            ch = np.where(u < share_live, "直播", np.where(u < share_live + 0.45, "团购",
-                          np.where(u < share_live + 0.57, "合作社", np.where(u < share_live + 0.68, "本地平台", "其他"))))
+            # channels, sellers and statuses as codes, turned into text by polars at the end (a Python
+            # string per cell cost most of the writing)
+            ch = np.select([u < share_live, u < share_live + 0.45, u < share_live + 0.57, u < share_live + 0.68],
+                           [1, 0, 2, 3], 4)
             ts = np.empty(n, dtype="datetime64[s]")
-            sellers = np.empty(n, dtype=object)
+            sellers = np.empty(n, dtype=np.int64)
             amount = np.empty(n)
-            table = self.sellers[c.cid]
-            for name in channels:
-                m = ch == name
+            table = self.sellers[c.cid].with_row_index("_i")
+            for k, name in enumerate(channels):
+                m = ch == k
                 if not m.any():
                     continue
                 ts[m] = _times(rng, self.start, day_idx[m], hours[name])
                 pool = table.filter(pl.col("kind") == kind_for[name])
-                ids = pool["seller_id"].to_numpy()
+                ids = pool["_i"].to_numpy().astype(np.int64)
                 start_day = np.array([(d - self.start).days for d in pool["started_on"]])
                 weights = 1.0 / np.arange(1, ids.size + 1) ** 0.8
                 pick = rng.choice(ids.size, size=int(m.sum()), p=weights / weights.sum())
@@ -208,13 +214,15 @@ class DemoWriter:
                 sellers[m] = ids[pick]
                 mean = {"团购": 3.3, "直播": 3.9, "合作社": 3.6, "本地平台": 3.5, "其他": 3.2}[name]
                 amount[m] = np.round(rng.lognormal(mean, 0.6, size=int(m.sum())), 2)
-            status = rng.choice(["已支付", "已退款", "已取消"], size=n, p=[0.92, 0.05, 0.03])
+            statuses = pl.Series(["已支付", "已退款", "已取消"])
+            status = rng.choice(statuses.len(), size=n, p=[0.92, 0.05, 0.03])   # the draw of rng.choice(statuses)
             order = np.argsort(ts, kind="stable")
             frame = pl.DataFrame({
-                "订单号": [f"{c.cid}{i:07d}" for i in range(n)], "社区编号": c.cid,
-                "团长编号": sellers[order].tolist(), "渠道": ch[order].tolist(),
+                "订单号": pl.select(pl.lit(c.cid) + pl.int_range(n).cast(pl.Utf8).str.zfill(7)).to_series(),
+                "社区编号": c.cid,
+                "团长编号": table["seller_id"].gather(sellers[order]), "渠道": pl.Series(channels).gather(ch[order]),
                 "下单时间": ts[order].astype("datetime64[us]"), "实付金额": amount[order],
-                "件数": rng.integers(1, 6, size=n), "状态": status.tolist()})
+                "件数": rng.integers(1, 6, size=n), "状态": statuses.gather(status)})
             frame = frame.with_columns(pl.col("下单时间").dt.strftime("%Y/%-m/%-d %H:%M"))
             self._csv("orders", f"{c.name}_订单导出.csv", frame, "gb18030", title=f"{c.name}团购与直播订单导出")
 
@@ -231,8 +239,8 @@ class DemoWriter:
             arrived = _times(rng, self.start, day_idx, _hours((9, 1.0), (10, 1.6), (14, 1.2), (15, 1.4), floor=0.5, night=0.0))
             after_gate = day_idx >= gate_day
             u = rng.random(n)
-            point = np.where(after_gate, np.where(u < 0.55, "P3", np.where(u < 0.85, "P1", "P2")),
-                             np.where(u < 0.72, "P1", "P2"))
+            point = np.where(after_gate, np.where(u < 0.55, 2, np.where(u < 0.85, 0, 1)),   # P1, P2, P3 as 0, 1, 2
+                             np.where(u < 0.72, 0, 1))
             dwell_h = rng.lognormal(np.log(np.where(after_gate, 5.0, 9.0)), 1.05, size=n)
             picked = arrived + (dwell_h * 3600).astype("timedelta64[s]")
             hour = (picked.astype("datetime64[h]") - picked.astype("datetime64[D]")).astype(int)
@@ -242,15 +250,25 @@ class DemoWriter:
                 np.timedelta64(7, "h")
             picked = np.where(late, next_morning.astype("datetime64[s]") +
                               rng.integers(0, 7200, size=n).astype("timedelta64[s]"), picked)
-            picked_text = np.where(picked >= end, "", np.datetime_as_string(picked, unit="s"))
-            picked_text = np.char.replace(picked_text.astype(str), "T", " ")
             order = np.argsort(arrived, kind="stable")
+            carrier = rng.integers(0, len(CARRIERS), size=n)   # the draw rng.choice(CARRIERS, size=n) makes
+            # built column by column in polars: a Python string per cell cost most of the demo's writing
+            seconds = pl.Datetime("us")
             frame = pl.DataFrame({
-                "parcel_id": [f"YT{c.cid}{i:08d}" for i in range(n)], "community_id": c.cid,
-                "point_id": [f"{c.cid}-{p}" for p in point[order]],
-                "carrier": rng.choice(CARRIERS, size=n).tolist(),
-                "arrived_at": np.char.replace(np.datetime_as_string(arrived[order], unit="s").astype(str), "T", " "),
-                "picked_up_at": picked_text[order]})
+                "parcel_id": pl.int_range(n, eager=True).cast(pl.Utf8).str.zfill(8),
+                "point": pl.Series(point[order], dtype=pl.Int64), "carrier": pl.Series(carrier, dtype=pl.Int64),
+                "arrived_at": pl.Series(arrived[order].astype("datetime64[us]"), dtype=seconds),
+                "picked_up_at": pl.Series(picked[order].astype("datetime64[us]"), dtype=seconds)})
+            frame = frame.select(
+                (pl.lit(f"YT{c.cid}") + pl.col("parcel_id")).alias("parcel_id"),
+                pl.lit(c.cid).alias("community_id"),
+                pl.col("point").replace_strict([0, 1, 2], [f"{c.cid}-P1", f"{c.cid}-P2", f"{c.cid}-P3"],
+                                               return_dtype=pl.Utf8).alias("point_id"),
+                pl.col("carrier").replace_strict(list(range(len(CARRIERS))), CARRIERS, return_dtype=pl.Utf8),
+                pl.col("arrived_at").dt.strftime("%Y-%m-%d %H:%M:%S"),
+                # a parcel picked up after the data's end is still in stock on its last day
+                pl.when(pl.col("picked_up_at") < pl.lit(end.astype("datetime64[us]").item(), dtype=seconds))
+                .then(pl.col("picked_up_at").dt.strftime("%Y-%m-%d %H:%M:%S")).otherwise(pl.lit("")).alias("picked_up_at"))
             self._csv("parcels", f"{c.name}_驿站出入库.csv", frame, "utf-8")
 
     # --- complaints -----------------------------------------------------------------------
@@ -396,17 +414,21 @@ class DemoWriter:
 
 
 def write_demo_files(out_dir: Path, communities: int, weeks: int, seed: int,
-                     write=plain_write, end: dt.date | None = None) -> list[tuple[str, Path]]:
-    """`end`: the data's last day (a Sunday); by default the last Sunday before today."""
+                     write=plain_write, end: dt.date | None = None, cells: dict | None = None) -> list[tuple[str, Path]]:
+    """`end`: the data's last day (a Sunday); by default the last Sunday before today. `cells`, when
+    given, receives each CSV's cells by its path (DemoWriter.cells), for importing without reading back."""
     out_dir.mkdir(parents=True, exist_ok=True)
     end = end or last_sunday_before(today())
-    w = DemoWriter(out_dir, _communities(communities), weeks * 7, seed, write, start=first_day(end, weeks))
+    w = DemoWriter(out_dir, _communities(communities), weeks * 7, seed, write, start=first_day(end, weeks),
+                   keep_cells=cells is not None)
     w.references()
     w.orders()
     w.parcels()
     w.complaints()
     w.training_and_jobs()
     w.feedback(seed)
+    if cells is not None:
+        cells.update(w.cells)
     return w.files
 
 
@@ -422,25 +444,36 @@ def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7
     touched, so a refused file costs nothing imported. `end`: the data's last day, by default the last
     Sunday before today, so that the demo's newest week is last week whenever it is run."""
     from pipelines.build.runner import build
-    from pipelines.ingest.store import import_file
 
     t0 = time.perf_counter()
     db_path = Path(db_path)
     out = Path(out_dir) if out_dir else db_path.parent / "demo"
     end = end or last_sunday_before(today())
     start = first_day(end, weeks)
-    files = write_demo_files(out, communities, weeks, seed, write, end=end)
+    cells: dict[Path, tuple] = {}
+    files = write_demo_files(out, communities, weeks, seed, write, end=end, cells=cells)
     say(f"演示文件已写入 {out}（{len(files)} 个，用时 {time.perf_counter() - t0:.1f} 秒）")
     if _start_afresh(db_path):
         say("已保留数据库里的整改事项、协商议题、规则、账号和操作记录；导入的数据重新生成。")
     for kind, path in files:
-        report = import_file(db_path, kind, path)
+        report = _import(db_path, kind, path, cells.pop(path, None))
         say("  " + report.summary("zh"))
     _mark_demo_imports(db_path)
     _window_rules(db_path, communities, start)
     _governance_stories(db_path, communities, start, weeks)
     result = build(db_path)
     say(f"构建完成：kpi {result.kpi_rows} 行（构建 {result.seconds:.1f} 秒），总用时 {time.perf_counter() - t0:.1f} 秒。")
+
+
+def _import(db_path: Path, kind: str, path: Path, cells: tuple | None):
+    """A CSV the demo just wrote is imported from the cells it holds (pipelines/demo/tables.py), unless a
+    saved import profile would take the file's headers (then the importer reads the file, profile and all);
+    an .xlsx is read back (small, and its cells come back typed by the workbook)."""
+    from pipelines.ingest.profiles import candidates, choose
+    from pipelines.ingest.store import import_file, import_table
+    if cells is None or choose(candidates(db_path, kind), list(cells[2].columns)) is not None:
+        return import_file(db_path, kind, path)
+    return import_table(db_path, table_in_memory(*cells))
 
 
 def _window_rules(db_path: Path, communities: int, start: dt.date) -> None:
