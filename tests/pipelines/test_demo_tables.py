@@ -28,7 +28,8 @@ def written(tmp_path_factory):
 def test_every_csv_and_only_the_csvs_are_held(written):
     _, files, cells = written
     assert sorted(p.name for p in cells) == sorted(p.name for _, p in files if p.suffix == ".csv")
-    assert {cells[p][1] for _, p in files if p in cells} == {
+    # (and any feed a later demo module adds as a CSV: it goes the same way)
+    assert {cells[p][1] for _, p in files if p in cells} >= {
         "buildings", "sellers", "orders", "parcels", "jobs", "feedback"}
 
 
