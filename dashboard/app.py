@@ -35,7 +35,7 @@ style.apply(lang)   # print (no sidebar, tables whole), phone rules, the uploade
 account = auth.gate(lang)      # the login page (and a stop) without a valid session; the demo banner while open
 role = access.role_of(account)
 # The check pages work at one grain each; the sidebar shows that grain while one of them is open.
-PAGE_GRAIN = {"weekly": "week", "monthly": "month"}
+PAGE_GRAIN = {"weekly": "week", "monthly": "month", "coop": "month"}   # 合作社: the books are kept by the month
 
 
 # Who sees which page: the access policy's rows (pipelines/records/access.py). A page left out of a
@@ -64,6 +64,7 @@ current = st.navigation(sections({
         page("screens/parcels.py", "page.parcels", ":material/package_2:", EVERYONE),
         page("screens/complaints.py", "page.complaints", ":material/volume_up:", EVERYONE),
         page("screens/training.py", "page.training", ":material/school:", EVERYONE),
+        page("screens/coop.py", "page.coop_books", ":material/storefront:", EVERYONE),
         page("screens/map.py", "page.map", ":material/map:", EVERYONE),
     ],
     t("nav.section.check", lang): [

@@ -363,3 +363,45 @@ def taken_response_ids(snap: str, scope: Scope, community: str, prefix: str) -> 
         except duckdb.CatalogException:   # a store from before the feedback feed
             return set()
     return {r[0] for r in rows}
+
+
+# ---- the cooperative's books on 合作社 (issue 20) ----
+
+coop_period = _cached(snapshot_reader.coop_period)
+
+
+coop_fund_ledger = _cached(snapshot_reader.coop_fund_ledger)
+
+
+coop_statements = _cached(snapshot_reader.coop_statements)
+
+
+coop_reconcile = _cached(snapshot_reader.coop_reconcile)
+
+
+coop_rent = _cached(snapshot_reader.coop_rent)
+
+
+def coop_splits(snap: str, scope: Scope, community: str) -> list[tuple]:
+    """The community's split adoptions as the store holds them now, newest first: (effective_from, members,
+    coop, fund) each; empty where none was set (the default 70/20/10 applies) or while the store is busy."""
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    return _coop_splits(str(db_path()), community)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _coop_splits(db: str, community: str) -> list[tuple]:
+    from pipelines.records import coop_split
+    with reading(db) as con:
+        if con is None:
+            return []
+        try:
+            rows = coop_split.splits(con, community)
+        except duckdb.CatalogException:   # a store from before the cooperative's books
+            return []
+
+    def field(row, name):
+        return row[name] if isinstance(row, dict) else getattr(row, name)
+    return [(field(r, "effective_from"), field(r, "members_pct"), field(r, "coop_pct"), field(r, "fund_pct"))
+            for r in rows]

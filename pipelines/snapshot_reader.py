@@ -457,3 +457,54 @@ def community_buildings(snap, scope, community) -> pd.DataFrame:
 
 def _ids(own: tuple[int, ...] | None) -> list[int] | None:
     return None if own is None else list(own)
+
+
+# ---- the cooperative's books (SPEC §3 coop, §5 coop.*; the marts are sql/marts/mart_coop_*.sql) ----
+
+def coop_period(snap, scope, community, grain, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The books per period from `start` to `end` (both period starts): sales, costs, the three shares,
+    the fund and the split used."""
+    return _frame(snap, """SELECT period_start, sales_yuan, costs_yuan, profit_yuan, members_share_yuan, coop_share_yuan,
+                                  fund_accrued_yuan, fund_spent_yuan, fund_balance_yuan, active_members, rent_yuan,
+                                  members_pct, coop_pct, fund_pct
+                           FROM mart_coop_period
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ?
+                             AND period_start BETWEEN ? AND ? ORDER BY period_start""",
+                  [list(scope), community, grain, start, end])
+
+
+def coop_fund_ledger(snap, scope, community, end: dt.date) -> pd.DataFrame:
+    """Every entry of the public fund before `end` (the day after the period), oldest first, each with the
+    balance after it: the month's accrual, each payment with its purpose."""
+    return _frame(snap, """SELECT day, kind, amount_yuan, purpose, entry_id, balance_yuan FROM mart_coop_fund_ledger
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND day < ?
+                           ORDER BY day, kind = 'spent', entry_id NULLS FIRST""",
+                  [list(scope), community, end])
+
+
+def coop_statements(snap, scope, community, month: dt.date) -> pd.DataFrame:
+    """Each producer's line of the month: their sales and their part of the members' share, largest first."""
+    return _frame(snap, """SELECT member_id, sales_yuan, share_yuan FROM mart_coop_statements
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND month = ?
+                           ORDER BY share_yuan DESC, member_id""",
+                  [list(scope), community, month])
+
+
+def coop_reconcile(snap, scope, community, grain, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The books' sales beside the paid orders of channel coop_store, per period from `start` to `end`."""
+    return _frame(snap, """SELECT period_start, coop_sales_yuan, coop_store_orders_yuan, difference_yuan,
+                                  difference_share, over_threshold
+                           FROM mart_coop_reconcile
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ? AND grain = ?
+                             AND period_start BETWEEN ? AND ? ORDER BY period_start""",
+                  [list(scope), community, grain, start, end])
+
+
+def coop_rent(snap, scope, community, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Rent per seller per month for the months starting in [start, end): booked, and whether the seller
+    was active (an active seller without rent is the row to follow up)."""
+    return _frame(snap, """SELECT month, seller_id, rent_yuan, has_rent, active FROM mart_coop_rent
+                           WHERE list_contains(?::VARCHAR[], community_id) AND community_id = ?
+                             AND month >= ? AND month < ?
+                           ORDER BY month, has_rent, seller_id""",
+                  [list(scope), community, start, end])

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.parts import checks, feedback_round, ui
+from dashboard.parts import checks, coop_books, feedback_round, ui
 from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present.check_sheet import Section
@@ -52,7 +52,7 @@ def sections(v: View, now: dict, before: dict, series: pd.DataFrame, year_ago: d
     follow = checks.followup_tables(v)
     for i, (s, raw) in enumerate(follow):
         checks.show(v, s, f"check_followup_{i}", raw)
-    return [s for s, _ in follow]
+    return [s for s, _ in follow] + [coop_books.fund_check(v)]   # the public fund: what it paid for, its balance
 
 
 v, now, before, series, rules = checks.opening("month", "page.monthly")

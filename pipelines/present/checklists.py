@@ -11,5 +11,6 @@ MONTHLY = ["complaints.noise", "complaints.noise_outside_hours", "complaints.noi
            "complaints.median_resolution_hours", "parcels.overdue_rate", "parcels.peak_occupancy_ratio",
            "training.sessions", "training.attendance_rate", "training.participants", "training.elderly_participants",
            "jobs.started", "jobs.active_at_end", "jobs.via_training_share", "jobs.median_monthly_income_yuan",
-           "orders.count", "orders.gmv_yuan", "orders.active_sellers", "orders.new_sellers", "orders.refund_rate"]
+           "orders.count", "orders.gmv_yuan", "orders.active_sellers", "orders.new_sellers", "orders.refund_rate",
+           "coop.fund_spent_yuan", "coop.fund_balance_yuan"]   # the public fund: what it paid for, what it holds
 BY_GRAIN = {"week": WEEKLY, "month": MONTHLY}

@@ -22,6 +22,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "pages": EVERYONE,                                      # the data pages, the checks, cases, glossary
     "street": frozenset({OPEN, "admin", "official"}),       # 街道对比: needs more than one community in scope
     "audit": frozenset({OPEN, "admin", "director"}),        # 操作记录: a director her community's, an admin all
+    # 合作社: the books (each producer's earnings, each seller's rent, the reconciliation) are the director's;
+    # the public fund's ledger is on "pages", open to every role of the community (issue 20)
+    "coop_books": frozenset({OPEN, "admin", "director"}),
     # writes
     "import": frozenset({OPEN, "admin", "director"}),       # 数据导入: imports, undo, the quarantine
     "actions": COMMUNITY_STAFF,                             # 整改事项: add, change status
@@ -44,6 +47,7 @@ SEES = {OPEN: "all", **{role: kind or "all" for role, kind in ROLES.items()}}
 ACTION_WORDS = {
     "pages": ("查看页面", "read the pages"), "street": ("街道对比", "compare the street's communities"),
     "audit": ("查看操作记录", "read the audit trail"), "import": ("导入或撤销数据", "import or undo data"),
+    "coop_books": ("查看合作社账目", "read the cooperative's books"),
     "actions": ("修改整改事项", "change action items"), "cases": ("修改协商议题", "change consultation cases"),
     "feedback": ("录入居民回访", "enter the feedback round"), "alert_rules": ("修改提醒规则", "change alert rules"),
     "coop_split": ("修改合作社分配比例", "change the cooperative's split"),

@@ -18,6 +18,7 @@ from pipelines import snapshot_reader
 from pipelines.errors import UserError
 from pipelines.metrics import feed_of
 from pipelines.periods import is_complete, period_last_day, period_next, period_start
+from pipelines.present import coop
 from pipelines.present import format as fmt
 from pipelines.present.alerts import alerts, context_from, stale_from_freshness
 from pipelines.present.checklists import BY_GRAIN  # the check pages' own lists of numbers
@@ -116,10 +117,12 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     late = not_imported(metrics, behind, missing.get(start, ()))
     if late:   # which feeds the 未导入 numbers stand for, and the day each one's data runs to
         notes += (t("check.not_imported", lang, feeds=behind_text(late, lang)),)
+    coop_sheet, coop_note = _coop(src, community, grain, start, "coop" in missing.get(start, ()), lang)
+    notes += coop_note
     return Brief(lang, community, str(row["name"]), grain, start, period_label(grain, start, data_end, lang),
                  period_label(grain, previous, data_end, lang) if previous else None,
                  not is_complete(grain, start, data_end) or bool(behind), headlines, card, tuple(found), series,
-                 _details(grain, peaks, buildings, overdue, lang), actions_table(src, community, lang, today),
+                 _details(grain, peaks, buildings, overdue, lang) + coop_sheet, actions_table(src, community, lang, today),
                  cases_table(src, community, lang), _built_at(src), notes)
 
 
@@ -172,6 +175,32 @@ def _details(grain: str, peaks: pd.DataFrame, buildings: pd.DataFrame, overdue: 
                               tr("col.outside_hours"): pd.array(buildings["outside_hours"], dtype="Int64")})
         out.append(Table(tr("brief.sheet.buildings"), frame))
     return tuple(out)
+
+
+def _coop(src: Source, community: str, grain: str, start: dt.date, absent: bool, lang: str):
+    """The monthly brief's cooperative (issue 20): a sheet of the month's books (sales, costs, profit, the three
+    shares with the split used, the fund and each payment with its purpose and date) and a line with the
+    fund's month-end balance and what it paid for. Nothing for a week, nor where the coop feed is not
+    imported to the month (its numbers read 未导入 in the headlines, and that note names the feed)."""
+    if grain != "month" or absent:
+        return (), ()
+    books = src("coop_period", community, grain, start, start)
+    if books.empty:
+        return (), ()
+    row = books.iloc[0]
+    spends = coop.month_spends(src("coop_fund_ledger", community, period_next(grain, start)), start)
+    members, share, fund = coop.split_of(row.to_dict())
+    split = t("brief.coop.split", lang, members=coop.pct(members), coop=coop.pct(share), fund=coop.pct(fund))
+    column = {"coop.members_share_yuan": "members_share_yuan"}
+    items = [(metric_name(m, lang), row[m.split(".")[1]], split if m in column else "") for m in coop.BOOK_METRICS]
+    items += [(t("brief.coop.spend_item", lang, purpose=coop.purpose_text("spent", p, d, lang)), a,
+               fmt.date(pd.Timestamp(d).date(), lang)) for p, a, d in
+              zip(spends["purpose"], spends["amount_yuan"], spends["day"])]
+    frame = pd.DataFrame({t("coop.col.item", lang): [i for i, _, _ in items],
+                          t("coop.col.amount", lang): pd.array([None if fmt.is_missing(a) else round(float(a), 2)
+                                                                for _, a, _ in items], dtype="Float64"),
+                          t("coop.col.note", lang): [n for _, _, n in items]})
+    return (Table(t("brief.sheet.coop_books", lang), frame),), (coop.fund_sentence(row["fund_balance_yuan"], spends, lang),)
 
 
 def snapshot_of(db: Path) -> str:

@@ -27,13 +27,13 @@ community_id,name,street,households,lat,lon
 A,A社区,金桥街道,2000,26.57,106.71
 B,B社区,花溪街道,1000,26.58,106.72
 """
-ALL_PAGES = ["overview", "orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "cases", "street",
+ALL_PAGES = ["overview", "orders", "parcels", "complaints", "training", "coop", "map", "weekly", "monthly", "cases", "street",
              "data_import", "audit", "glossary"]
 TITLE = {"overview": "page.overview", "orders": "page.orders", "parcels": "page.parcels", "complaints": "page.complaints",
-         "training": "page.training", "map": "page.map", "weekly": "page.weekly", "monthly": "page.monthly",
+         "training": "page.training", "coop": "page.coop_books", "map": "page.map", "weekly": "page.weekly", "monthly": "page.monthly",
          "cases": "page.cases", "street": "page.street", "data_import": "page.import", "audit": "auth.page.audit", "glossary": "page.glossary"}
 # account -> (role, its communities, a community it must never see, the pages its navigation holds)
-READ = ["overview", "orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "cases", "glossary"]
+READ = ["overview", "orders", "parcels", "complaints", "training", "coop", "map", "weekly", "monthly", "cases", "glossary"]
 ACCOUNTS = {
     "dir_a": ("director", ["A"], "B", READ + ["data_import", "audit"]),
     "mem_b": ("member", ["B"], "A", READ),

@@ -124,6 +124,9 @@ def test_check_pages_list_every_number_as_kpi_has_it(grain, period, fixture_db):
     assert len(table) >= 15
     for _, row in table.iterrows():
         metric = names[row["指标"]]
+        if metric.startswith("coop."):   # the fixture imports no books: the fund reads 未导入, not kpi's 0
+            assert row["本期"] == "未导入"
+            continue
         assert row["本期"].replace("\xa0", " ") == fmt.value(metric, values[metric], "zh")   # tables keep "72.0 小时" whole
     assert at.get("download_button")
 

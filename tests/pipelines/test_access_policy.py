@@ -21,6 +21,7 @@ EXPECTED = {
     "pages":       (True, True, True, True, True),
     "street":      (True, True, False, False, True),
     "audit":       (True, True, True, False, False),
+    "coop_books":  (True, True, True, False, False),   # issue 20: members and officials read the fund's ledger only
     "import":      (True, True, True, False, False),
     "actions":     (True, True, True, True, False),
     "cases":       (True, True, True, True, False),
