@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.demo import coop as coop_books
 from pipelines.demo.days import first_day, gate_point_opens, last_sunday_before, rule_adopted, today
 from pipelines.demo.tables import csv_cells, table_in_memory
 from pipelines.demo.workbook import workbook
@@ -427,6 +428,7 @@ def write_demo_files(out_dir: Path, communities: int, weeks: int, seed: int,
     w.complaints()
     w.training_and_jobs()
     w.feedback(seed)
+    coop_books.write(w)   # community A's 社区手工坊 (pipelines/demo/coop.py)
     if cells is not None:
         cells.update(w.cells)
     return w.files
@@ -460,6 +462,7 @@ def run_demo(db_path: Path, communities: int = 4, weeks: int = 52, seed: int = 7
         say("  " + report.summary("zh"))
     _mark_demo_imports(db_path)
     _window_rules(db_path, communities, start)
+    coop_books.adopt_splits(db_path, start)
     _governance_stories(db_path, communities, start, weeks)
     result = build(db_path)
     say(f"构建完成：kpi {result.kpi_rows} 行（构建 {result.seconds:.1f} 秒），总用时 {time.perf_counter() - t0:.1f} 秒。")
