@@ -19,7 +19,7 @@ from pathlib import Path
 from pipelines.build import increment
 from pipelines.build.models import Model, grain_audit, load_checks, load_models, macros_sql
 from pipelines.database import transaction
-from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema
+from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema, forget_changes
 from pipelines.sqlrows import first, scalar
 
 KEEP_SNAPSHOTS = 3
@@ -109,6 +109,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
             increment.drop_scratch(con)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])
+            forget_changes(con, seq)     # taken in: the next increment starts after them
         kpi_rows = scalar(con.execute("SELECT count(*) FROM kpi"))
         snapshot = (current_snapshot(db_path) if mode == "unchanged" and current_snapshot(db_path)
                     else _publish(con, db_path, [m.name for m in models if m.published] + list(PUBLISHED_EXTRA)))
@@ -166,7 +167,7 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, di
     if not imports and not rule_changes:
         return "unchanged", {m.name: "false" for m in models}
     staging = [m for m in models if m.kind == "staging"]
-    refreshed = increment.refresh_staging(con, staging, imports, rule_changes)
+    refreshed = increment.refresh_staging(con, staging, last_seq, rule_changes)
     early, late = increment.full_models_by_phase(models)
     for m in early:   # small models over whole tables: recomputed outright, before any shadowing
         _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
@@ -178,6 +179,13 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, di
                 continue   # staging refreshed above, full recomputed above, views compute themselves
             # the temp table shadows the stored one, so the models after it read the recomputed rows
             _run(con, m, f"CREATE TEMP TABLE {m.name} AS {m.sql}")
+            if increment.replaces_by_key(m):
+                keys = ", ".join(m.grain)
+                _run(con, m, f"CREATE TEMP TABLE {increment.recomputed(m)} AS SELECT {keys} FROM temp.main.{m.name} "
+                             f'UNION SELECT {keys} FROM "{db}".main.{m.name} AS x WHERE {increment.in_range("x", m)}')
+                _run(con, m, f'DELETE FROM "{db}".main.{m.name} AS x WHERE {increment.swapped("x", m)}')
+                _run(con, m, f'INSERT INTO "{db}".main.{m.name} SELECT * FROM temp.main.{m.name}')
+                continue
             _run(con, m, f'DELETE FROM "{db}".main.{m.name} AS x WHERE {increment.in_range("x", m)}')
             _run(con, m, f'INSERT INTO "{db}".main.{m.name} SELECT * FROM temp.main.{m.name} AS x '
                          f'WHERE {increment.in_range("x", m)}')

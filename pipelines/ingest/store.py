@@ -1,10 +1,14 @@
 """The store: every version of every imported row, the import history, quarantine, undo.
 
-Rows are never updated or deleted. Each import appends the rows that are new or
-changed, tagged with its import id; the current version of a key is the one from
-the latest import that has not been undone (`cur_<feed>` views). Undo therefore
-restores exactly what the import replaced. One import is one transaction, so a
-crash or kill at any moment leaves the store as it was before it.
+Stored rows are never deleted. Each import appends the rows that are new or changed
+(raw_<feed>), tagged with its import id, and notes the rows it brought unchanged by key
+alone (seen_<feed>): a weekly cumulative export then costs a key per old row, not a copy.
+The current version of a key is the one from the latest import that has not been undone
+(the rule of sql/store/current_version.sql); it is kept in cur_<feed>, a table that an
+import and an undo bring up to date for the keys they touch, and every key whose current
+row changed is logged with the import's or undo's number (cur_changes_<feed>), so a build
+refreshes those keys alone. Undo therefore restores exactly what the import replaced. One
+import is one transaction, so a crash or kill at any moment leaves the store as it was.
 """
 from __future__ import annotations
 
@@ -35,8 +39,24 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 
 # 1: rows keyed by their id alone (before Linli kept community-scoped keys, row keys in quarantine,
-#    person links and the key's fingerprint). 2: now.
-SCHEMA_VERSION = 2
+#    person links and the key's fingerprint). 2: every row of every import stored, current rows a view
+#    ranking them all. 3: now (current rows kept in a table, unchanged rows noted by key).
+SCHEMA_VERSION = 3
+
+
+def seen_table(kind: str) -> str:
+    """The rows an import brought unchanged: key, import, row, and the stored row holding their values."""
+    return f"seen_{kind}"
+
+
+def changes_table(kind: str) -> str:
+    """The keys whose current row an import or undo changed, with its number: what the next build refreshes."""
+    return f"cur_changes_{kind}"
+
+
+def versions_view(kind: str) -> str:
+    """Every version of every key, stored or seen, with the import that brought it."""
+    return f"versions_{kind}"
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -87,13 +107,27 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         cols = ", ".join(f"{c.name} {c.sql_type}" for c in feed.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
                     f"({cols}, _import_id INTEGER NOT NULL, _row INTEGER, _hash VARCHAR, _extra VARCHAR)")
+        key_cols = ", ".join(f"{k} {feed.column(k).sql_type}" for k in feed.key)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {seen_table(kind)} "
+                    f"({key_cols}, _import_id INTEGER NOT NULL, _row INTEGER, _src_import INTEGER NOT NULL)")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {changes_table(kind)} ({key_cols}, seq BIGINT NOT NULL)")
         # columns a feed gained later (parcels.building_id, _extra, _person): a store written before has none
-        have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' "
-                                          "AND table_name = ?", [raw_table(kind)]).fetchall()}
-        for name, sql_type in [*((c.name, c.sql_type) for c in feed.columns), ("_extra", "VARCHAR"), ("_person", "VARCHAR")]:
-            if name not in have:
-                con.execute(f"ALTER TABLE {raw_table(kind)} ADD COLUMN {name} {sql_type}")
-        con.execute(f"CREATE OR REPLACE VIEW cur_{kind} AS {current_rows_sql(kind)}")
+        current_is_table = _is_table(con, f"cur_{kind}")
+        for table in [raw_table(kind)] + ([f"cur_{kind}"] if current_is_table else []):
+            have = _columns(con, table)
+            for name, sql_type in [*((c.name, c.sql_type) for c in feed.columns), ("_extra", "VARCHAR"),
+                                   ("_person", "VARCHAR")]:
+                if name not in have:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
+        if not current_is_table:
+            # a new store, or one whose current rows were a view ranking every version (schema 2): the
+            # table holds the same rows, by the same rule, once
+            con.execute(f"DROP VIEW IF EXISTS cur_{kind}")
+            con.execute(f"CREATE TABLE cur_{kind} AS {current_rows_sql(kind)}")
+        keys = ", ".join(feed.key)
+        con.execute(f"CREATE OR REPLACE VIEW {versions_view(kind)} AS "
+                    f"SELECT {keys}, _import_id FROM {raw_table(kind)} "
+                    f"UNION ALL SELECT {keys}, _import_id FROM {seen_table(kind)}")
     # Every import, undo and rule change takes a number from one sequence, so a build can ask
     # "what changed since the number I last saw" (see build.py).
     con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS undone_seq INTEGER")
@@ -106,9 +140,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE person_links ADD COLUMN IF NOT EXISTS ident_kind VARCHAR")
     if version == 1:
         _migrate_1_to_2(con)
-    # Every stored row's key, across feeds: quarantine_open asks "did a later import supply this row?".
+    # Every stored or seen row's key, across feeds: quarantine_open asks "did a later import supply this row?".
     con.execute("CREATE OR REPLACE VIEW raw_keys AS " + " UNION ALL ".join(
-        f"SELECT '{kind}' AS kind, {row_key_sql(kind)} AS row_key, _import_id FROM {raw_table(kind)}" for kind in FEEDS))
+        f"SELECT '{kind}' AS kind, {row_key_sql(kind)} AS row_key, _import_id FROM {versions_view(kind)}"
+        for kind in FEEDS))
     if version < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
@@ -132,6 +167,11 @@ def _highest_import_seq(con: duckdb.DuckDBPyConnection) -> int:
     if not found:
         return 0
     return int(scalar(con.execute(f"SELECT coalesce(max(n), 0) FROM ({' UNION ALL '.join(found)})")))
+
+
+def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(scalar(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
+                                   "AND database_name = current_database() AND table_name = ?", [name])))
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -168,15 +208,51 @@ def _db_name(con: duckdb.DuckDBPyConnection) -> str:
 CURRENT_VERSION_SQL = Path(__file__).resolve().parents[2] / "sql" / "store" / "current_version.sql"
 
 
-def current_rows_sql(kind: str, raw_rows: str | None = None) -> str:
+def current_rows_sql(kind: str, versions_where: str = "true") -> str:
     """The current version of each key of a feed: the rule of sql/store/current_version.sql with the feed's names.
 
-    `raw_rows` names the stored rows to choose from (an incremental build passes a view of the touched
-    keys' rows); raw_<feed> by default.
+    `versions_where` picks the versions to choose from (the keys an undo touched, or every version but one
+    import's); it appears twice in the result, so its parameters are bound twice.
     """
-    names = {"raw_rows": raw_rows or raw_table(kind), "feed_key": ", ".join(FEEDS[kind].key)}
+    key = FEEDS[kind].key
+    names = {"raw_rows": raw_table(kind), "seen_rows": seen_table(kind), "feed_key": ", ".join(key),
+             "versions_where": versions_where,
+             "key_match": " AND ".join(f"r.{k} IS NOT DISTINCT FROM w.{k}" for k in key)}
     template = CURRENT_VERSION_SQL.read_text(encoding="utf-8")
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: names[m.group(1)], template)
+
+
+def recompute_current(con, kind: str, versions_where: str, params: list, seq: int) -> int:
+    """Run the current-version rule over the keys with a version (or current row) `versions_where` picks,
+    replace the current rows that differ and log those keys under `seq`. Returns how many keys' current rows
+    changed. `params` are bound to each of the two places `versions_where` goes."""
+    key = ", ".join(FEEDS[kind].key)
+    match = lambda a, b: " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in FEEDS[kind].key)  # noqa: E731
+    # the current table's own keys too: relinking rewrites a person id that is part of a key (training), so a
+    # key can vanish from every version while its old current row is still there
+    con.execute(f"CREATE OR REPLACE TEMP TABLE touched_keys AS SELECT {key} FROM {versions_view(kind)} "
+                f"WHERE {versions_where} UNION SELECT {key} FROM cur_{kind} WHERE {versions_where}", params * 2)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE recomputed AS "
+                f"{current_rows_sql(kind, f'({key}) IN (SELECT ({key}) FROM touched_keys)')}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE moved AS
+                    SELECT t.* FROM touched_keys t
+                    LEFT JOIN cur_{kind} c ON {match('c', 't')} LEFT JOIN recomputed n ON {match('n', 't')}
+                    WHERE c._import_id IS DISTINCT FROM n._import_id OR c._row IS DISTINCT FROM n._row
+                       OR c._hash IS DISTINCT FROM n._hash""")
+    moved = scalar(con.execute("SELECT count(*) FROM moved"))
+    if moved:
+        con.execute(f"DELETE FROM cur_{kind} c USING moved t WHERE {match('c', 't')}")
+        con.execute(f"INSERT INTO cur_{kind} BY NAME SELECT n.* FROM recomputed n SEMI JOIN moved t ON {match('n', 't')}")
+        con.execute(f"INSERT INTO {changes_table(kind)} SELECT {key}, ? FROM moved", [seq])
+    for temp in ("touched_keys", "recomputed", "moved"):
+        con.execute(f"DROP TABLE temp.main.{temp}")
+    return moved
+
+
+def forget_changes(con, upto_seq: int) -> None:
+    """After a build has taken them in: the logged changes up to its number are done with."""
+    for kind in FEEDS:
+        con.execute(f"DELETE FROM {changes_table(kind)} WHERE seq <= ?", [upto_seq])
 
 
 @dataclass
@@ -409,9 +485,10 @@ def _refuse_foreign_rows(con, raw, allowed) -> None:
 SCOPE_COLUMNS = ("name", "street")
 
 
-def _scope_rows(con, raw_rows: str | None = None, params: list | None = None) -> dict[str, tuple]:
-    """community id -> (name, street) as current (or as current would be over `raw_rows`)."""
-    sql = f"SELECT community_id, {', '.join(SCOPE_COLUMNS)} FROM ({current_rows_sql('communities', raw_rows)})"
+def _scope_rows(con, versions_where: str | None = None, params: list | None = None) -> dict[str, tuple]:
+    """community id -> (name, street) as current (or as current would be over the versions `versions_where` picks)."""
+    source = f"({current_rows_sql('communities', versions_where)})" if versions_where else "cur_communities"
+    sql = f"SELECT community_id, {', '.join(SCOPE_COLUMNS)} FROM {source}"
     return {r[0]: tuple(r[1:]) for r in con.execute(sql, params or []).fetchall()}
 
 
@@ -464,7 +541,7 @@ def _refuse_scope_undo(con, kind: str, import_id: int, allowed) -> None:
     if kind != "communities" or allowed is None:
         return
     before = _scope_rows(con)
-    after = _scope_rows(con, f"(SELECT * FROM {raw_table('communities')} WHERE _import_id <> ?)", [import_id])
+    after = _scope_rows(con, "_import_id <> ?", [import_id, import_id])
     moved = [c for c in before.keys() | after.keys() if before.get(c) != after.get(c)]
     if not moved:
         return
@@ -527,17 +604,32 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.*, md5({row_text}) AS _hash,
-               c._hash AS _old_hash
+               c._hash AS _old_hash, c._import_id AS _cur_import
         FROM incoming_df i LEFT JOIN cur_{feed.name} c ON {key_join}""")
     con.unregister("incoming_df")
     counts = first(con.execute("""SELECT count(*) FILTER (WHERE _old_hash IS NULL),
                                    count(*) FILTER (WHERE _old_hash IS NOT NULL AND _old_hash <> _hash),
                                    count(*) FILTER (WHERE _old_hash = _hash) FROM incoming"""))
     report.rows_new, report.rows_replaced, report.rows_unchanged = counts
-    # Unchanged rows are stored too: the import brought them, so undoing an earlier import that
-    # brought them first must leave them current (undo is "as if that import never happened").
+    changed = "_old_hash IS DISTINCT FROM _hash"
+    keys = ", ".join(feed.key)
+    # A row brought unchanged is noted by key: undoing an earlier import that brought it first must leave it
+    # current (undo is "as if that import never happened"). Feeds with person ids store it whole, as before:
+    # after an undo, person ids are worked out again by replaying every applied import's stored rows.
+    stored = "true" if feed.person_column else changed
     con.execute(f"""INSERT INTO {raw_table(feed.name)} ({', '.join(cols)}, _import_id, _row, _hash, _extra, _person)
-                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra, _person FROM incoming""", [import_id])
+                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra, _person FROM incoming WHERE {stored}""",
+                [import_id])
+    if not feed.person_column:
+        con.execute(f"""INSERT INTO {seen_table(feed.name)} ({keys}, _import_id, _row, _src_import)
+                        SELECT {keys}, ?, _row, _cur_import FROM incoming WHERE NOT ({changed})""", [import_id])
+    if report.rows_replaced:
+        con.execute(f"""DELETE FROM cur_{feed.name} c USING incoming i
+                        WHERE {key_join} AND i._old_hash IS NOT NULL AND i._old_hash <> i._hash""")
+    con.execute(f"""INSERT INTO cur_{feed.name} ({', '.join(cols)}, _import_id, _row, _hash, _extra, _person)
+                    SELECT {', '.join(cols)}, ?, _row, _hash, _extra, _person FROM incoming WHERE {changed}""",
+                [import_id])
+    con.execute(f"INSERT INTO {changes_table(feed.name)} SELECT {keys}, ? FROM incoming WHERE {changed}", [import_id])
     con.execute("DROP TABLE incoming")
     rejected = rejected.sort(ROW)
     if rejected.height:
@@ -580,8 +672,13 @@ def undo(db_path: str | Path, import_id: int, user: str | None = None, allowed_c
         with transaction(con):
             con.execute("""UPDATE imports SET status = 'undone', undone_at = now()::TIMESTAMP,
                                   undone_seq = nextval('import_seq') WHERE import_id = ?""", [import_id])
+            seq = scalar(con.execute("SELECT undone_seq FROM imports WHERE import_id = ?", [import_id]))
+            recompute_current(con, row[2], "_import_id = ?", [import_id], seq)
             # person ids of later imports may have leant on links this import made
             if relink(con):
+                for kind, feed in FEEDS.items():    # rewritten in place: their current copies follow
+                    if feed.person_column:
+                        recompute_current(con, kind, "true", [], seq)
                 con.execute("DROP TABLE IF EXISTS build_state")    # those rows are no undone import's: build in full
             audit.record_import(con, "undo", row[2], import_id, user=user, file=row[1])
         return row[1]

@@ -210,9 +210,10 @@ def test_each_kind_is_stored_as_it_says(store):
 def test_the_current_version_rule_is_the_sql_file_with_the_feeds_names():
     sql = current_rows_sql("training")
     assert "{{" not in sql
-    assert "FROM raw_training r" in sql
-    assert "PARTITION BY community_id, session_id, participant_id ORDER BY r._import_id DESC, r._row DESC" in sql
-    assert "FROM touched_rows r" in current_rows_sql("orders", "touched_rows")
+    assert "FROM raw_training WHERE true" in sql and "FROM seen_training WHERE true" in sql
+    assert "PARTITION BY community_id, session_id, participant_id ORDER BY _import_id DESC, _row DESC" in sql
+    assert sql.count("_import_id = ?") == 0
+    assert current_rows_sql("orders", "_import_id = ?").count("_import_id = ?") == 2
 
 
 def test_open_at_a_periods_end(store):
@@ -253,7 +254,7 @@ def test_the_incremental_build_reads_the_parcel_data_end_from_the_model(store):
     try:
         ends = increment._parcel_data_end(con)
         waited = con.execute("SELECT waited_hours FROM mart_overdue_parcels").fetchall()
-        k2 = con.execute("SELECT waited_hours FROM int_parcels_flagged WHERE parcel_id = 'K2'").fetchone()[0]
+        k2 = con.execute("SELECT waited_hours FROM int_parcels WHERE parcel_id = 'K2'").fetchone()[0]
     finally:
         con.close()
     assert {c: str(t) for c, t in ends.items()} == {"A": "2025-06-03 09:00:00"}
@@ -287,7 +288,12 @@ def test_an_incremental_audit_reads_the_rows_the_build_wrote():
         ("A", "week", dt.date(2025, 6, 9), 2)]     # not May's week before the range, not untouched B
     assert len(con.execute(grain_audit(period)).fetchall()) == 3    # a full build reads them all
     since_keyed_without_time = Model("m", SQL_DIR / "m.sql", "", "since", ("community_id", "v"), True, "period_start")
-    assert increment.audit_scope(since_keyed_without_time, set()) is None
+    # keyed without its time: the rows whose key the build recomputed or found in range (the runner keeps them)
+    con.execute("CREATE TEMP TABLE recomputed_m AS SELECT 'A' AS community_id, 1 AS v")
+    scope = increment.audit_scope(since_keyed_without_time, set())
+    assert con.execute(grain_audit(since_keyed_without_time, scope)).fetchall() == []
+    con.execute("INSERT INTO m VALUES ('A', 'week', DATE '2025-06-09', 1)")   # key (A, 1) again, once before the range
+    assert [r[:3] for r in con.execute(grain_audit(since_keyed_without_time, scope)).fetchall()] == [("A", 1, 2)]
     staging = Model("stg_orders", SQL_DIR / "staging" / "stg_orders.sql", "", "staging",
                     ("community_id", "order_id"), False, "orders")
     assert increment.audit_scope(staging, set()) == "false"       # not refreshed: as the last build left it

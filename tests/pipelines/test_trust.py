@@ -521,7 +521,7 @@ def test_a_store_of_the_previous_schema_is_migrated(tmp_path):
     con.execute("ALTER TABLE quarantine DROP COLUMN row_key")
     con.close()
     build(db)
-    assert rows(db, "SELECT value FROM linli_meta WHERE name = 'schema_version'") == [("2",)]
+    assert rows(db, "SELECT value FROM linli_meta WHERE name = 'schema_version'") == [("3",)]
     assert rows(db, "SELECT row_key FROM quarantine") == [("A\x1f2",)]
     assert rows(db, "SELECT community_id, complaint_id FROM cur_complaints ORDER BY 1") == [("A", "1"), ("B", "1")]
     import_file(db, "complaints", write(tmp_path / "fix.csv", "编号,社区编号,受理时间,类型\n2,A,2025-06-04 10:00,其他\n"))
