@@ -57,9 +57,9 @@ def event_feeds() -> str:
 
 def feed_import_rows() -> str:
     """(community_id, feed, import_id) per event feed: which files brought rows of which community (every
-    stored version, so a file that only repeated rows it had counts too)."""
+    stored or seen version, so a file that only repeated rows it had counts too)."""
     return "\n    UNION ALL ".join(
-        f"SELECT DISTINCT community_id, '{kind}' AS feed, _import_id AS import_id FROM raw_{kind}"
+        f"SELECT DISTINCT community_id, '{kind}' AS feed, _import_id AS import_id FROM versions_{kind}"
         for kind, feed in FEEDS.items() if feed.is_event)
 
 

@@ -12,7 +12,6 @@ import json
 import duckdb
 
 from pipelines.database import has_table
-from pipelines.feeds import raw_table
 
 TABLE = "audit_log"
 # Who acts when a writer is given no user: the command line sets its OS account here ("os:root") for the
@@ -77,8 +76,8 @@ def who(user_name: str | None, nobody: str, lang: str) -> str:
 
 
 def import_communities(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> list[str]:
-    """The communities an import's rows belong to, stored or quarantined: whose trail it is part of."""
-    rows = con.execute(f"""SELECT community_id FROM {raw_table(kind)} WHERE _import_id = ? AND community_id IS NOT NULL
+    """The communities an import's rows belong to, stored, seen unchanged or quarantined: whose trail it is part of."""
+    rows = con.execute(f"""SELECT community_id FROM versions_{kind} WHERE _import_id = ? AND community_id IS NOT NULL
                            UNION SELECT json_extract_string(raw, '$.community_id') FROM quarantine
                            WHERE import_id = ? AND json_extract_string(raw, '$.community_id') IS NOT NULL
                            ORDER BY 1""", [import_id, import_id]).fetchall()

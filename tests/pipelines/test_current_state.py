@@ -115,3 +115,19 @@ def test_random_imports_and_undos_match_the_rule_worked_from_the_files(tmp_path)
         for imp in sorted(applied):
             expected.update({k: float(v) for k, v in files[imp].items()})
         assert current(db) == expected, f"step {step}"
+
+
+def test_an_import_that_only_repeated_rows_is_still_its_communitys(tmp_path):
+    """Its rows are seen, not stored: the audit trail and the feed's coverage still count it for community A."""
+    from pipelines.records import audit
+    db = tmp_path / "t.duckdb"
+    import_file(db, "orders", write(tmp_path / "1.csv", [("O1", 10)]))
+    again = import_file(db, "orders", write(tmp_path / "2.csv", [("O1", 10), ("O1", 10)]))   # other bytes, same row
+    assert again.rows_unchanged == 1 and q(db, "SELECT count(*) FROM raw_orders") == [(1,)]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert audit.import_communities(con, "orders", again.import_id) == ["A"]
+    finally:
+        con.close()
+    build(db)
+    assert q(db, f"SELECT count(*) FROM versions_orders WHERE _import_id = {again.import_id}") == [(1,)]
