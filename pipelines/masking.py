@@ -69,6 +69,18 @@ def mask(text: pl.Expr) -> pl.Expr:
     return text
 
 
+def mask_where_held(values: pl.Series) -> pl.Series:
+    """mask over a column, run on the cells that hold a number only (in registers a few in a hundred):
+    a cell without one comes out of mask as it went in, so the result is the same, without four
+    replacements over every cell."""
+    held = values.str.contains(PERSONAL_VALUE).fill_null(False)
+    idx = held.arg_true()
+    if idx.len() == 0:
+        return values
+    masked = pl.select(mask(pl.lit(values.gather(idx)))).to_series()
+    return values.clone().scatter(idx, masked)
+
+
 def mask_text(text: str) -> str:
     """One text with its phone and ID-card numbers masked, the rest as written:
     139/1234/5678 -> 139****5678, 11010519491231002x -> 110***********002x."""

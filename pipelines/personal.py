@@ -29,7 +29,7 @@ from pipelines.errors import FileRefused, safe_text
 # (errors.safe_text masks too, and this module needs errors); callers reach them here, with the rest.
 mask, mask_text, contains_personal = masking.mask, masking.mask_text, masking.contains_personal
 holds_personal_value, is_bare_identifier = masking.holds_personal_value, masking.is_bare_identifier
-is_identifier = masking.is_identifier
+is_identifier, mask_where_held = masking.is_identifier, masking.mask_where_held
 
 MIN_KEY_BYTES = 16
 _FULLWIDTH = {ord(f): ord(h) for f, h in zip("０１２３４５６７８９Ｘｘ＋－　（）", "0123456789Xx+- ()")}

@@ -46,8 +46,10 @@ def protect(con, raw: RawTable) -> Protection:
         result.fingerprint = fp
     hasher = personal.Hasher(key)
     for c in hashed:
-        frame = frame.with_columns(pl.when(holds[c]).then(pl.col(c).map_elements(hasher.token, return_dtype=pl.Utf8))
-                                   .otherwise(pl.col(c)).alias(c))
+        # the keyed hash (Python, one call a value) for the cells that hold a number only, not the whole column
+        idx = holds[c].arg_true()
+        tokens = pl.Series(c, [hasher.token(v) for v in frame[c].gather(idx).to_list()], dtype=pl.Utf8)
+        frame = frame.with_columns(frame[c].clone().scatter(idx, tokens))
     result.hashed_columns = [raw.mapping.get(c, c) for c in hashed]
     if needs_person:
         frame = _person_ids(con, frame, raw, person, holds[person], hasher, result)

@@ -73,11 +73,22 @@ def _slow_timestamp(text: pl.Series) -> pl.Series:
 FAST_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
+def _formats_for(text: pl.Series) -> tuple[str, ...]:
+    """FAST_FORMATS with the one the column's first value is written in first: an export writes every
+    row alike, so one pass usually parses all. The formats match disjoint texts (each must match the
+    whole text), so their order changes which pass parses a value, never what it parses to."""
+    sample = text.drop_nulls().head(1)
+    for fmt in FAST_FORMATS:
+        if sample.len() and sample.str.strptime(pl.Datetime("us"), fmt, strict=False).is_not_null().all():
+            return (fmt, *(f for f in FAST_FORMATS if f != fmt))
+    return FAST_FORMATS
+
+
 def timestamp(text: pl.Series) -> pl.Series:
     """Parse every form of SPEC §3; common exports take a fast path, the rest the general one."""
     text = text.str.strip_chars()
     parsed = pl.Series(text.name, [None] * len(text), dtype=pl.Datetime("us"))
-    for fmt in FAST_FORMATS:
+    for fmt in _formats_for(text):
         todo = parsed.is_null() & text.is_not_null()
         if not todo.any():
             break
@@ -103,8 +114,37 @@ def number(text: pl.Expr) -> pl.Expr:
 
 
 def integer(text: pl.Expr) -> pl.Expr:
-    value = number(text)
+    return _whole(number(text))
+
+
+def _whole(value: pl.Expr) -> pl.Expr:
     return pl.when(value == value.round(0)).then(value.cast(pl.Int64, strict=False))
+
+
+def number_values(text: pl.Series) -> pl.Series:
+    """number() over a column: a cell that is a plain number already (most are) is cast as it stands;
+    only the others go through the cleaning. A text that casts contains none of the characters the
+    cleaning removes, nor 万, so cast and cleaning agree on it."""
+    direct = text.cast(pl.Float64, strict=False)
+    todo = direct.is_null() & text.is_not_null() & (text != "")
+    if not todo.any():
+        return direct
+    idx = todo.arg_true()
+    return direct.scatter(idx, pl.select(number(pl.lit(text.gather(idx)))).to_series())
+
+
+def integer_values(text: pl.Series) -> pl.Series:
+    return pl.select(_whole(pl.lit(number_values(text)))).to_series().alias(text.name)
+
+
+def by_distinct(text: pl.Series, parser, dtype: pl.DataType) -> pl.Series:
+    """`parser` (an expression of the text) applied to each distinct value once and spread back: an
+    enumeration column holds a handful of spellings over a million rows."""
+    distinct = text.drop_nulls().unique()
+    if distinct.len() * 2 > text.len():
+        return pl.select(parser(pl.lit(text))).to_series().alias(text.name)
+    parsed = pl.select(parser(pl.lit(distinct))).to_series()
+    return text.replace_strict(distinct, parsed, default=None, return_dtype=dtype)
 
 
 def _word(text: pl.Expr) -> pl.Expr:

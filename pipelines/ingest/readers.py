@@ -41,6 +41,7 @@ from pipelines.ingest.headers import normalize_header
 from pipelines.ingest.xlsx import read_sheet
 
 HEADER_SCAN_ROWS = 30
+HEAD_CHARS = 200_000    # the header row is looked for in the first rows, all within this many characters
 ROW = "_row"
 EXTRA = "_extra"
 MAX_FILE_BYTES = int(float(os.environ.get("LINLI_MAX_FILE_MB", "200")) * (1 << 20))
@@ -203,7 +204,7 @@ def _find_header(rows: list[list[object]], index: dict[str, str], header_at: int
 
 
 def _head(text: str, delimiter: str) -> tuple[list[list[object]], list[int]]:
-    reader = csv.reader(io.StringIO(text[:200000]), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text[:HEAD_CHARS]), delimiter=delimiter)
     rows: list[list[object]] = []
     offsets: list[int] = []   # physical line where each record ends
     try:
@@ -217,8 +218,23 @@ def _head(text: str, delimiter: str) -> tuple[list[list[object]], list[int]]:
     return rows, offsets
 
 
+def _utf8_body(data: bytes, text: str, encoding: str) -> bytes:
+    """The file as UTF-8 bytes for polars: the bytes as read when they are UTF-8 already (decoding
+    them only proved it), else the decoded text encoded once. Never a StringIO, which polars would
+    copy to a str and encode again."""
+    if encoding == "UTF-8":
+        return data
+    if encoding == "UTF-8 (BOM)":
+        return data[3:]
+    return text.encode("utf-8")
+
+
 def _read_csv_text(text: str, file_name: str, index: dict[str, str],
-                   header_at: int | None = None) -> tuple[list[str], pl.DataFrame, int]:
+                   header_at: int | None = None, body: bytes | None = None) -> tuple[list[str], pl.DataFrame, int]:
+    """`text`: the file's beginning (the header is looked for there); `body`: the whole file as UTF-8
+    bytes (None: `text` is the whole file)."""
+    if body is None:
+        body = text.encode("utf-8")
     # The separator is the one under which a header row is recognised best, not the most frequent
     # character: Chinese free text is full of "，" and amounts of ",".
     best = (-1, ",", [], [])
@@ -241,12 +257,13 @@ def _read_csv_text(text: str, file_name: str, index: dict[str, str],
         return [], pl.DataFrame(), -1
     h = _find_header(head_rows, index, header_at)
     if delimiter == "，":
-        text, delimiter = text.replace("，", ","), ","
+        # UTF-8 is self-synchronising: replacing the bytes of "，" replaces exactly its characters
+        body, delimiter = body.replace("，".encode(), b","), ","
     lines_before = offsets[h - 1] if h > 0 else 0
-    body = text.split("\n", lines_before)[-1] if lines_before else text
     try:
-        frame = pl.read_csv(io.StringIO(body), separator=delimiter, infer_schema=False, has_header=True,
-                            truncate_ragged_lines=True)
+        # skip_lines skips physical lines, as splitting the text at its first `lines_before` newlines did
+        frame = pl.read_csv(body, separator=delimiter, infer_schema=False, has_header=True,
+                            truncate_ragged_lines=True, skip_lines=lines_before)
     except Exception as exc:  # polars raises several types for broken CSV
         raise FileRefused(file_name, f"CSV 格式无法解析：{exc}。请检查引号和分隔符。",
                           f"the CSV cannot be parsed: {exc}. Check quotes and separators.") from None
@@ -378,8 +395,11 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
         else:
             _refuse_other_formats(data, file_name)
             text, encoding = decode_bytes(data, file_name)
-            del data
-            headers, frame, header_row = _read_csv_text(text, file_name, scan, header_at)
+            body = _utf8_body(data, text, encoding)
+            head = text[:HEAD_CHARS]
+            del data, text
+            headers, frame, header_row = _read_csv_text(head, file_name, scan, header_at, body)
+            del body
     except LooksLikeData as exc:
         raise _no_header_row(file_name, feed, exc.row) from None
     # Headers are data too: a phone or ID number in one is masked before anything shows, stores
@@ -423,17 +443,43 @@ def _blank_placeholders(text: pl.Expr, kind: str) -> pl.Expr:
     return pl.when(text.is_in(spellings)).then(None).otherwise(text)
 
 
-def _cleaned(frame: pl.DataFrame, src: str, is_id: bool) -> pl.Expr:
+NEUTRALISED = "^\\s*'[=+\\-@]"
+# strip_chars() takes Unicode White_Space, which is what \s means to polars' (Rust's) regex
+EDGE_SPACE = r"^\s|\s$"
+
+
+def _cleaning_needs(frame: pl.DataFrame, columns: dict[str, bool]) -> dict[str, tuple[bool, bool, bool]]:
+    """Per source column (name -> is an id column): does it hold (control characters, a neutralised
+    cell, a cell with surrounding spaces)? One regex pass over each column asks all three at once, all
+    columns in parallel; only a column that holds one of them is asked which (most hold none)."""
+    if not columns:
+        return {}
+    def control(src: str) -> str:
+        return ID_CONTROL if columns[src] else CONTROL
+    anything = frame.select([pl.col(src).str.contains(f"{control(src)}|{NEUTRALISED}|{EDGE_SPACE}").any().alias(src)
+                             for src in columns]).row(0, named=True)
+    some = [src for src in columns if anything[src]]
+    which = frame.select([e for src in some for e in (
+        pl.col(src).str.contains(control(src)).any().alias(f"{src}\x00c"),
+        pl.col(src).str.contains(NEUTRALISED).any().alias(f"{src}\x00q"),
+        pl.col(src).str.contains(EDGE_SPACE).any().alias(f"{src}\x00s"))]).row(0, named=True) if some else {}
+    return {src: (bool(which[f"{src}\x00c"]), bool(which[f"{src}\x00q"]), bool(which[f"{src}\x00s"]))
+            if src in some else (False, False, False) for src in columns}
+
+
+def _cleaned(frame: pl.DataFrame, src: str, is_id: bool, needs: tuple[bool, bool, bool] | None = None) -> pl.Expr:
     """A column without control characters and surrounding spaces. Each costly pass runs only on
     a column that needs it (most need none): a whole-column check is several times cheaper."""
-    col = frame[src]
+    if needs is None:
+        needs = _cleaning_needs(frame, {src: is_id})[src]
     text = pl.col(src)
-    pattern = ID_CONTROL if is_id else CONTROL
-    if col.str.contains(pattern).any():
-        text = text.str.replace_all(pattern, "")
-    text = text.str.strip_chars()
+    if needs[0]:
+        text = text.str.replace_all(ID_CONTROL if is_id else CONTROL, "")
+    # a control character gone may leave spaces at an edge; a neutralised cell may start with spaces
+    if any(needs):
+        text = text.str.strip_chars()
     # A cell our own fix-file download neutralised ('=…, '-5) reads back as it was.
-    if col.str.contains("^\\s*'[=+\\-@]").any():
+    if needs[1]:
         text = text.str.replace(r"^'([=+\-@])", "$1")
     return text
 
@@ -475,8 +521,10 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     else:
         row_numbers = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True).alias(ROW)
     is_id = {name: feed.column(name).kind == ID for name in selected}
-    out = frame.select([_cleaned(frame, src, is_id[name]).alias(name) for name, src in selected.items()])
-    out = out.select([_blank_placeholders(pl.col(name), feed.column(name).kind).alias(name) for name in selected])
+    needs = _cleaning_needs(frame, {**{src: False for src in extra.values()},
+                                    **{src: is_id[name] for name, src in selected.items()}})
+    out = frame.select([_blank_placeholders(_cleaned(frame, src, is_id[name], needs[src]), feed.column(name).kind)
+                        .alias(name) for name, src in selected.items()])
     for col in feed.columns:
         if col.name not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
@@ -484,7 +532,7 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     # unless they are identifiers (a phone list under an unknown header): those are dropped.
     dropped_by_value = [h for h, src in extra.items() if _mostly_identifiers(frame[src])]
     kept = {h: src for h, src in extra.items() if h not in dropped_by_value}
-    extras = frame.select([_cleaned(frame, src, False).alias(h) for h, src in kept.items()])
+    extras = frame.select([_cleaned(frame, src, False, needs[src]).alias(h) for h, src in kept.items()])
     # Free text: phone and ID numbers inside are masked. Id columns are left for the store, which
     # replaces such values with keyed hashes (distinct ids stay distinct). A typed column (time,
     # number, enumeration) holding one is a bad value: its row is quarantined, and the quarantine
@@ -498,9 +546,9 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
         for c, n in hits.items():
             if n:
                 masked[header_of(c)] = n
-    out = out.with_columns([personal.mask(pl.col(c)).alias(c) for c in text_cols
-                            if mapping.get(c, c) in masked])
-    extras = extras.with_columns([personal.mask(pl.col(c)).alias(c) for c in extras.columns if c in masked])
+    # only the cells that hold a number go through the masker's four replacements
+    out = out.with_columns([personal.mask_where_held(out[c]) for c in text_cols if mapping.get(c, c) in masked])
+    extras = extras.with_columns([personal.mask_where_held(extras[c]) for c in extras.columns if c in masked])
     extra_json = (extras.select(pl.struct(pl.all()).struct.json_encode().alias(EXTRA))[EXTRA]
                   if extras.width else pl.lit(None, dtype=pl.Utf8).alias(EXTRA))
     out = out.with_columns(row_numbers, extra_json)
@@ -513,7 +561,8 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     if sources:
         keep = keep | pl.col("_has_person")
     mask_keep = out.select(keep.alias("k"))["k"]
-    out = out.filter(mask_keep)
+    if not mask_keep.all():          # a copy of every column only when a blank line is there to drop
+        out = out.filter(mask_keep)
     if identifiers is not None:
         identifiers = [ids for ids, k in zip(identifiers, mask_keep) if k]
     return RawTable(file_name, kind, out.select([*feed.names, ROW, EXTRA]), header_row, encoding,
