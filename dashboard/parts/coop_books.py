@@ -127,9 +127,7 @@ def rent(v: View) -> None:
                  wrap=True)
 
 
-def fen(x) -> str:
-    """¥1,234.50: money to the fen, as a statement or a receipt shows it."""
-    return "—" if fmt.is_missing(x) else f"¥{float(x):,.2f}"
+fen = coop.money   # ¥1,234.50: money to the fen, as a statement or a receipt shows it
 
 
 def signed(x, lang: str) -> str:
@@ -145,9 +143,8 @@ def fund_section(v: View) -> Section:
     note = ""
     if not books.empty:
         r = books.iloc[0]
-        note = v.tr("check.coop_fund.balance", balance=fmt.value("yuan", r["fund_balance_yuan"], v.lang),
-                    accrued=fmt.value("yuan", r["fund_accrued_yuan"], v.lang),
-                    spent=fmt.value("yuan", r["fund_spent_yuan"], v.lang))
+        note = v.tr("check.coop_fund.balance", balance=fen(r["fund_balance_yuan"]), accrued=fen(r["fund_accrued_yuan"]),
+                    spent=fen(r["fund_spent_yuan"]))
     return Section(v.tr("check.h.coop_fund"), spends, {v.tr("coop.col.amount")}, v.tr("check.coop_fund.none"), note)
 
 

@@ -26,6 +26,11 @@ def _money(x) -> float | None:
     return None if fmt.is_missing(x) else round(float(x), 2)
 
 
+def money(x) -> str:
+    """¥2,222.27: the fund's money to the fen wherever it is named (¥2,222 or ¥1.52万 hides what a receipt shows)."""
+    return "—" if fmt.is_missing(x) else ("-" if float(x) < 0 else "") + f"¥{abs(float(x)):,.2f}"
+
+
 def purpose_text(kind: str, purpose, day, lang: str) -> str:
     """A payment's purpose as booked (masked on import); an accrual names the month whose profit it is."""
     if kind == "accrued":
@@ -132,15 +137,15 @@ def spends_frame(spends: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({tr("coop.col.day"): [fmt.date(_day(d), lang) for d in spends["day"]],
                          tr("coop.col.purpose"): [purpose_text("spent", p, d, lang)
                                                   for p, d in zip(spends["purpose"], spends["day"])],
-                         tr("coop.col.amount"): [fmt.value("yuan", x, lang) for x in spends["amount_yuan"]]})
+                         tr("coop.col.amount"): [money(x) for x in spends["amount_yuan"]]})
 
 
 def fund_sentence(balance, spends: pd.DataFrame, lang: str) -> str:
-    """公共基金月末余额 ¥1.52万；本月支出：门口代收点雨棚 ¥6,800（2026年6月29日）。"""
-    shown = fmt.value("yuan", balance, lang)
+    """公共基金月末余额 ¥15,210.46；本月支出：门口代收点雨棚 ¥6,800.00（2026年6月29日）。"""
+    shown = money(balance)
     if spends.empty:
         return t("brief.coop.fund_none", lang, balance=shown)
-    items = [t("brief.coop.spend", lang, purpose=purpose_text("spent", p, d, lang), amount=fmt.value("yuan", a, lang),
+    items = [t("brief.coop.spend", lang, purpose=purpose_text("spent", p, d, lang), amount=money(a),
                date=fmt.date(_day(d), lang)) for p, a, d in zip(spends["purpose"], spends["amount_yuan"], spends["day"])]
     return t("brief.coop.fund", lang, balance=shown, spent=t("brief.coop.sep", lang).join(items))
 
