@@ -286,3 +286,18 @@ def test_undo_of_a_coop_import_gives_back_the_books_before_it(tmp_path):
     undo(db, report.import_id)
     build(db)
     assert Kpi(db).values == before.values
+
+
+def test_a_gbk_register_with_other_headers_and_chinese_dates_imports(tmp_path):
+    text = ("社区手工坊2025年6月流水账\n凭证号,社区编号,日期,科目,发生额,社员,摘要\n"
+            "V1,A,2025年6月3日,销售,88.8,M1,\nV2,A,2025/6/4,费用,8.8,,快递\nV3,A,2025-06-05,公共基金,10,,雨棚\n")
+    db = tmp_path / "gbk.duckdb"
+    import_file(db, "communities", write(tmp_path / "c.csv", "community_id,name\nA,A社区\n"))
+    report = import_file(db, "合作社", write(tmp_path / "流水.csv", text, encoding="gbk"))
+    assert report.rows_new == 3 and report.quarantined == []
+    build(db)
+    assert rows(db, "SELECT entry_id, booked_on::VARCHAR, kind, amount_yuan::DOUBLE, member_id, purpose FROM stg_coop "
+                    "ORDER BY entry_id") == [("V1", "2025-06-03", "sale", 88.8, "M1", None),
+                                             ("V2", "2025-06-04", "cost", 8.8, None, "快递"),
+                                             ("V3", "2025-06-05", "fund_spend", 10.0, None, "雨棚")]
+    assert Kpi(db)("A", "month", "2025-06-01", "coop.fund_balance_yuan") == pytest.approx(8.0 - 10)
