@@ -41,7 +41,8 @@ KINDS = {
     "full": ("TABLE", "recomputed outright on every build (small tables): before the period models, or after them "
                       "when it reads one (increment.full_models_by_phase)"),
     "period": ("TABLE", "rows from each touched community's first changed week or month on are recomputed"),
-    "since": ("TABLE", "rows whose named time is at or after each touched community's first changed time are recomputed"),
+    "since": ("TABLE", "rows whose named time is at or after each touched community's first changed time are recomputed; "
+                       "keyed without that time (one row per parcel), every row recomputed replaces its stored one"),
 }
 HEADER_KEYS = ("kind", "grain", "published")
 PERIOD_GRAIN = ("community_id", "grain", "period_start")   # what increment.in_range selects a period model's rows by

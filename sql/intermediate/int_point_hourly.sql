@@ -16,11 +16,11 @@ hours AS (
 moves AS (
     -- a parcel counts in stock at full hour t when arrived_at <= t and it is not picked up by t;
     -- moves before the first hour land on it (an incremental build starts mid-history with stock on hand)
-    SELECT p.community_id, p.point_id, greatest(ceil_hour(p.arrived_at), s.first_hour) AS hour, 1 AS delta
-    FROM stg_parcels p JOIN span s USING (community_id)
+    SELECT p.community_id, p.point_id, greatest(p.in_hour, s.first_hour) AS hour, 1 AS delta
+    FROM int_parcels p JOIN span s USING (community_id)
     UNION ALL
-    SELECT p.community_id, p.point_id, greatest(ceil_hour(p.picked_up_at), s.first_hour), -1
-    FROM stg_parcels p JOIN span s USING (community_id) WHERE p.picked_up_at IS NOT NULL
+    SELECT p.community_id, p.point_id, greatest(p.out_hour, s.first_hour), -1
+    FROM int_parcels p JOIN span s USING (community_id) WHERE p.picked_up_at IS NOT NULL
 ),
 moves_by_hour AS (
     SELECT community_id, point_id, hour, sum(delta) AS delta FROM moves GROUP BY ALL

@@ -3,15 +3,15 @@
 -- published: yes
 -- one row per community × grain × period (spine), parcel metrics of SPEC §5
 WITH arrivals AS (
-    SELECT community_id, g.grain, period_start(g.grain, arrived_at) AS period_start,
+    SELECT community_id, g.grain, CASE g.grain WHEN 'week' THEN arrived_week ELSE arrived_month END AS period_start,
            count(*) AS arrived, count(*) FILTER (WHERE is_overdue) AS overdue
-    FROM int_parcels_flagged CROSS JOIN (VALUES ('week'), ('month')) g(grain)
+    FROM int_parcels CROSS JOIN (VALUES ('week'), ('month')) g(grain)
     GROUP BY ALL
 ),
 pickups AS (
-    SELECT community_id, g.grain, period_start(g.grain, picked_up_at) AS period_start,
+    SELECT community_id, g.grain, CASE g.grain WHEN 'week' THEN picked_up_week ELSE picked_up_month END AS period_start,
            count(*) AS picked_up, median(dwell_hours) AS median_dwell_hours
-    FROM stg_parcels CROSS JOIN (VALUES ('week'), ('month')) g(grain)
+    FROM int_parcels CROSS JOIN (VALUES ('week'), ('month')) g(grain)
     WHERE picked_up_at IS NOT NULL
     GROUP BY ALL
 ),

@@ -1,0 +1,26 @@
+-- kind: since arrived_at
+-- grain: community_id, parcel_id
+-- published: no
+-- one row per parcel with everything the parcel marts derive from it, worked out once: the week and month its
+-- arrival and its pickup fall in, dwell and waited hours, the overdue flag (SPEC §5 parcels.overdue), and the
+-- full hours it enters and leaves its point's stock (int_point_hourly). The marts read this, not stg_parcels.
+-- A parcel still waiting has waited until the community's data end (int_parcel_data_end), which moves with
+-- each import: an incremental build replaces the row of every parcel it recomputed, not only those that arrived
+-- in its range (pipelines/build/runner.py, a since model keyed without its time).
+WITH final AS (
+    SELECT p.community_id, p.parcel_id, p.point_id, p.carrier, p.building_id, p.arrived_at, p.picked_up_at,
+           p.dwell_hours,
+           coalesce(p.dwell_hours, hours_between(p.arrived_at, e.data_end)) AS waited_hours,
+           p.picked_up_at IS NULL AS still_waiting,
+           coalesce(p.dwell_hours, hours_between(p.arrived_at, e.data_end)) > r.overdue_hours AS is_overdue,
+           period_start('week', p.arrived_at) AS arrived_week,
+           period_start('month', p.arrived_at) AS arrived_month,
+           period_start('week', p.picked_up_at) AS picked_up_week,
+           period_start('month', p.picked_up_at) AS picked_up_month,
+           ceil_hour(p.arrived_at) AS in_hour,
+           ceil_hour(p.picked_up_at) AS out_hour
+    FROM stg_parcels p
+    JOIN community_rules_effective r USING (community_id)
+    JOIN int_parcel_data_end e USING (community_id)
+)
+SELECT * FROM final
