@@ -81,7 +81,7 @@ def statements(v: View) -> None:
         return
     raw = coop.statements_frame(rows, v.lang)
     sales, share, of = v.tr("coop.col.sales"), v.tr("coop.col.share"), v.tr("coop.col.share_of")
-    st.caption(v.tr("coop.statements.total", total=fmt.value("yuan", rows["share_yuan"].sum(), v.lang),
+    st.caption(v.tr("coop.statements.total", total=fen(rows["share_yuan"].sum()),
                     n=fmt.number(len(rows), v.lang)))
     shown = raw.assign(**{sales: [fen(x) for x in raw[sales]], share: [fen(x) for x in raw[share]],
                           of: [fmt.value("rate", x, v.lang) for x in raw[of]]})

@@ -193,9 +193,10 @@ def test_a_community_without_books_reads_not_imported_not_zero(coop_db, download
     assert shown[metric_name("coop.fund_balance_yuan", "zh")] == "未导入"
     assert "¥0.00" not in shown.values() and "0" not in shown.values()
     note = t("feed.not_imported", "zh", feed="合作社账目")
-    # the two trends, the split chart, the ledger, the statements, the check and the rent: none reads "nothing"
-    assert [i.value for i in at.info].count(note) == 7
-    assert t("chart.empty", "zh") not in [i.value for i in at.info]
+    # said once, under the fund's tiles; no chart or list below it (none would read "nothing" either)
+    assert [i.value for i in at.info].count(note) == 1
+    assert t("chart.empty", "zh") not in [i.value for i in at.info] and not at.table
+    assert not [h for h in at.subheader if "台账" in h.value or "对账单" in h.value]
     assert not [n for n, _ in downloads if n.endswith(".csv")]
 
 
