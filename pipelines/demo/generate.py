@@ -117,7 +117,8 @@ class DemoWriter:
         self.rng = np.random.default_rng(seed)
         self.files: list[tuple[str, Path]] = []
         # each CSV's cells as the importer reads them (pipelines/demo/tables.py), by the path written
-        self.cells: dict[Path, tuple] | None = {} if keep_cells else None
+        self.keep_cells = keep_cells
+        self.cells: dict[Path, tuple] = {}     # empty unless kept: the street's cells would take ~0.5 GB
         self.sellers: dict[str, pl.DataFrame] = {}
         self.buildings: dict[str, list[str]] = {}
 
@@ -129,7 +130,7 @@ class DemoWriter:
         data = ("\ufeff" + text).encode("utf-8") if encoding == "utf-8-sig" else text.encode(encoding)
         path = self.write(self.out / name, data, "csv")
         self.files.append((kind, path))
-        if self.cells is not None:
+        if self.keep_cells:
             self.cells[path] = (name, kind, csv_cells(frame), 2 if title else 1, encoding,
                                 hashlib.sha256(data).hexdigest())
 
