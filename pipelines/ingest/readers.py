@@ -164,6 +164,17 @@ def _column_text(values: list[object]) -> list[str | None] | pl.Series:
         kinds = set(map(type, values)) - {type(None)}
     if kinds == {dt.datetime}:
         return pl.Series(values, dtype=pl.Datetime("us")).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
+    if dt.date in kinds and kinds <= {dt.datetime, dt.date, str} and {v for v in values if type(v) is str} <= {""}:
+        # calamine gives a date-time at midnight as a date: those cells read as dates, "" stays "",
+        # each as _cell_text writes it, without a Python call per cell
+        types = list(map(type, values))
+        is_date = pl.Series([t is dt.date for t in types])
+        is_empty = pl.Series([t is str for t in types])
+        stamps = pl.Series([None if t is str else v for t, v in zip(types, values)], dtype=pl.Datetime("us"),
+                           strict=False)
+        return pl.select(pl.when(pl.lit(is_empty)).then(pl.lit(""))
+                         .when(pl.lit(is_date)).then(pl.lit(stamps).dt.to_string("%Y-%m-%d"))
+                         .otherwise(pl.lit(stamps).dt.to_string("%Y-%m-%d %H:%M:%S%.f"))).to_series()
     return [_cell_text(v) for v in values]
 
 
