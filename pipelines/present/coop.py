@@ -127,7 +127,8 @@ def month_spends(ledger: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     """The fund's payments booked in the month (ledger rows of kind 'spent')."""
     days = [_day(d) for d in ledger["day"]]
     end = period_next("month", month)
-    keep = [k == "spent" and month <= d < end for k, d in zip(ledger["kind"], days)]
+    keep = pd.Series([k == "spent" and month <= d < end for k, d in zip(ledger["kind"], days)], index=ledger.index,
+                     dtype=bool)   # a plain [] would pick no columns of an empty ledger, not no rows
     return ledger[keep]
 
 

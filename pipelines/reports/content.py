@@ -188,7 +188,10 @@ def _coop(src: Source, community: str, grain: str, start: dt.date, absent: bool,
     if books.empty:
         return (), ()
     row = books.iloc[0]
-    spends = coop.month_spends(src("coop_fund_ledger", community, period_next(grain, start)), start)
+    ledger = src("coop_fund_ledger", community, period_next(grain, start))
+    if ledger.empty and not any(row[k] for k in ("sales_yuan", "costs_yuan", "rent_yuan")):
+        return (), ()   # before the cooperative's first entry: no books to print, not a month of zeros
+    spends = coop.month_spends(ledger, start)
     members, share, fund = coop.split_of(row.to_dict())
     split = t("brief.coop.split", lang, members=coop.pct(members), coop=coop.pct(share), fund=coop.pct(fund))
     column = {"coop.members_share_yuan": "members_share_yuan"}

@@ -58,3 +58,9 @@ def test_no_cooperative_sheet_or_note_where_no_books_were_imported(coop_db):  # 
 def test_a_weekly_brief_has_no_cooperative_sheet(coop_db):  # noqa: F811
     brief = gather(Source.for_operator(coop_db), "A", "week", dt.date(2025, 6, 16))
     assert "合作社" not in load_workbook(io.BytesIO(workbook_bytes(brief))).sheetnames
+
+
+def test_no_cooperative_sheet_before_the_books_start(coop_db):  # noqa: F811
+    brief = gather(Source.for_operator(coop_db), "A", "month", dt.date(2025, 4, 1))
+    assert not [n for n in brief.notes if "公共基金" in n]
+    assert "合作社" not in load_workbook(io.BytesIO(workbook_bytes(brief))).sheetnames

@@ -13,6 +13,7 @@ Community A's books, default split 70/20/10 (no adoption recorded):
 - Against the co-op store: May 300 paid orders = 300 booked; June paid orders 100 (O3), booked 90: −10,
   10.0 % > 5 %, an alert.
 - June's active sellers: S1 (O3), S2 (O5), S3 (O4); rent booked from S2 only -> S1 and S3 are listed.
+April 2025 has an order (O0) and no books yet: the page says the fund has no entries, the check lists none.
 Community B imported no books: its coop numbers read 未导入.
 """
 from __future__ import annotations
@@ -45,6 +46,7 @@ S1,B,shop
 """
 ORDERS = """
 order_id,community_id,seller_id,channel,ordered_at,amount_yuan,status
+O0,A,S2,团购,2025-04-20 10:00,40,已支付
 O1,A,S1,合作社,2025-05-05 10:00,300,已支付
 O2,A,S2,团购,2025-05-06 09:00,50,已支付
 O3,A,S1,合作社,2025-06-10 10:00,100,已支付
@@ -231,3 +233,13 @@ def test_june_is_the_month_the_page_opens_on(coop_db, downloads):
     at.run()
     at.switch_page("screens/coop.py").run()
     assert at.caption[0].value.endswith("2025年6月")
+
+
+def test_a_month_before_the_first_entry_says_the_fund_has_none(coop_db, downloads):
+    at = open_as(coop_db, "dir_a", period="2025-04-01")
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("coop.ledger.empty", "zh") in [i.value for i in at.info]
+    assert tiles(at)[metric_name("coop.fund_balance_yuan", "zh")] == "¥0.00"
+    at = open_as(coop_db, "dir_a", page="monthly", period="2025-04-01")
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("check.coop_fund.none", "zh") in [s.value for s in at.success]

@@ -65,3 +65,10 @@ def test_the_check_against_the_co_op_store_says_which_way_it_went():
 
 def test_money_is_to_the_fen_with_the_sign_before_it():
     assert [coop.money(x) for x in (15210.456, -2347.5, 0, None)] == ["¥15,210.46", "-¥2,347.50", "¥0.00", "—"]
+
+
+def test_a_month_before_the_first_entry_has_no_payments():
+    empty = LEDGER.iloc[0:0]
+    assert list(coop.month_spends(empty, dt.date(2026, 3, 1)).columns) == list(LEDGER.columns)
+    assert coop.fund_sentence(0.0, coop.month_spends(empty, dt.date(2026, 3, 1)), "zh") == "公共基金月末余额 ¥0.00；本月没有支出。"
+    assert coop.spends_frame(coop.month_spends(empty, dt.date(2026, 3, 1)), "zh").empty
