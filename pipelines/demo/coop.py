@@ -108,7 +108,7 @@ def write(writer) -> None:
     if path is None or COMMUNITY not in writer.sellers:
         return
     end = writer.start + dt.timedelta(days=writer.days - 1)
-    kept = getattr(writer, "cells", {}).get(path)   # the writer's own cells of the file: no reading back
+    kept = (getattr(writer, "cells", None) or {}).get(path)   # the writer's own cells of the file, if it kept them
     orders = read_orders(Path(path), kept[2] if kept else None)
     rows = entries(orders, writer.sellers[COMMUNITY], writer.start, end, np.random.default_rng(20))
     if not rows:   # a demo too short to reach the books' first month
