@@ -15,10 +15,10 @@ from pipelines.present import format as fmt
 from pipelines.present.i18n import METRICS, en, metric_help, metric_name, t, zh_CN
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ["overview", "orders", "parcels", "complaints", "training", "map", "weekly", "monthly", "street",
+PAGES = ["overview", "orders", "parcels", "complaints", "training", "coop", "map", "weekly", "monthly", "street",
          "data_import", "glossary"]
 TITLE_KEY = {"overview": "page.overview", "orders": "page.orders", "parcels": "page.parcels",
-             "complaints": "page.complaints", "training": "page.training", "map": "page.map",
+             "complaints": "page.complaints", "training": "page.training", "coop": "page.coop_books", "map": "page.map",
              "weekly": "page.weekly", "monthly": "page.monthly", "street": "page.street",
              "data_import": "page.import", "glossary": "page.glossary"}
 
