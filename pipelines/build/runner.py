@@ -19,12 +19,13 @@ from pathlib import Path
 from pipelines.build import increment
 from pipelines.build.models import Model, grain_audit, load_checks, load_models, macros_sql
 from pipelines.database import transaction
+from pipelines.forecast import run as forecast_run
 from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema, forget_changes
 from pipelines.sqlrows import first, scalar
 
 KEEP_SNAPSHOTS = 3
 # Besides the published models, the dashboard reads these store tables (never raw rows).
-PUBLISHED_EXTRA = ("imports", "quarantine")
+PUBLISHED_EXTRA = ("imports", "quarantine") + forecast_run.TABLES   # the forecast step's (pipelines/forecast/run.py)
 
 
 def _drop_other_kind(con, m: Model) -> None:
@@ -106,6 +107,7 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
             else:
                 mode, scopes = _build_incremental(con, models, state[0])
             audit_failures(con, models, scopes)
+            forecast_run.run(con, only_missing=mode == "unchanged")   # after kpi: 14 days ahead and its backtest
             increment.drop_scratch(con)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])

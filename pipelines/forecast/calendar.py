@@ -1,0 +1,47 @@
+"""The festival calendar (festivals.csv, shipped with the package) and a community's own events.
+
+A festival's effect on parcels reaches past its last day (parcels arrive a few days after the orders), so
+each occurrence covers its days and TAIL days after; the forecast learns an uplift per day counted from the
+occurrence's last day (pipelines/forecast/model.py).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+FESTIVALS = Path(__file__).with_name("festivals.csv")
+# days after a festival's last day that its parcels still arrive (the demo's lag is 3; couriers run late)
+TAIL = 6
+EVENT_KIND = "community"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    name: str
+    kind: str          # festivals of one kind may learn from each other (major_sale, minor_sale, holiday, community)
+    starts_on: dt.date
+    ends_on: dt.date
+
+    def offset(self, day: dt.date) -> int | None:
+        """The day counted from the last day (0 on it, negative before), or None outside its reach."""
+        if self.starts_on <= day <= self.ends_on + dt.timedelta(days=TAIL):
+            return (day - self.ends_on).days
+        return None
+
+
+def festivals(path: Path = FESTIVALS) -> list[Occurrence]:
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return [Occurrence(r["name"], r["kind"], dt.date.fromisoformat(r["starts_on"]),
+                           dt.date.fromisoformat(r["ends_on"])) for r in rows]
+
+
+def community_occurrences(con, community_id: str) -> list[Occurrence]:
+    """The community's own events (pipelines/records/events.py); none where the table was never made."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'community_events'").fetchone()[0]:
+        return []
+    rows = con.execute("SELECT name, kind, starts_on, ends_on FROM community_events WHERE community_id = ?",
+                       [community_id]).fetchall()
+    return [Occurrence(n, k or EVENT_KIND, s, e) for n, k, s, e in rows]

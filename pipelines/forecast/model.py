@@ -1,0 +1,185 @@
+"""The forecast model and its baselines, on one daily series: numpy only, no fitting library.
+
+    forecast(day) = level × weekday profile[weekday] × festival uplift(day)
+
+- the festival uplift of a day is learned from past festival days: for each day of a past occurrence
+  (calendar.Occurrence), its value against what the weeks before the occurrence expected (their level ×
+  profile), summed per day counted from the occurrence's last day; from the same festival's past years where
+  there are any, else from past festivals of its kind (so the first 双11 in the data learns from 618), and
+  pulled towards 1 by one ordinary day's worth of weight, so a few noisy days cannot swing it;
+- the profile is the last 8 weeks' mean per weekday (festival days divided by their uplift), against their
+  overall mean, pulled towards flat by one day's weight per weekday;
+- the level is the last 4 weeks' values over what the profile and uplifts expected of them.
+
+Measured against the two baselines SPEC §10 names (pipelines/forecast/run.py): the same weekday last week,
+and the mean of the last four same weekdays; both taken from the last observed days before the origin.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipelines.forecast.calendar import Occurrence
+
+PROFILE_DAYS = 56
+LEVEL_DAYS = 28
+MIN_HISTORY = 28        # days a series needs before it is forecast (the 4-week baseline needs them too)
+
+
+def weekday(day: dt.date | np.datetime64) -> int:
+    return int((np.datetime64(day, "D").astype("int64") + 3) % 7)   # 1970-01-01 was a Thursday
+
+
+@dataclass
+class Series:
+    start: dt.date
+    values: np.ndarray          # one value per day from start, no gaps
+
+    def __post_init__(self):
+        self.values = np.asarray(self.values, dtype=float)
+        n = self.values.size
+        self.weekdays = (np.arange(n) + weekday(self.start)) % 7
+
+    def day(self, i: int) -> dt.date:
+        return self.start + dt.timedelta(days=int(i))
+
+
+class Model:
+    """The series with its festival days found and, per past occurrence, what its days held against what the
+    weeks before it expected; `predict` then uses only what happened up to the origin."""
+
+    def __init__(self, series: Series, occurrences: list[Occurrence], source: Model | None = None):
+        """`source`: a model of the same occurrences whose festival days teach the uplift instead of this series'
+        own (a point's parcels learn from the community's: a point opened or closed mid-festival moves parcels
+        between points, not in or out of the community)."""
+        self.s = series
+        self.source = source
+        n = series.values.size
+        self.occurrences = occurrences
+        # per day, the (occurrence, offset) pairs that reach it, for any day up to a year past the data
+        self.tags: dict[int, list[tuple[int, int]]] = {}
+        first, last = series.start, series.day(n + 400)
+        for k, occ in enumerate(occurrences):
+            if occ.ends_on + dt.timedelta(days=30) < first or occ.starts_on > last:
+                continue
+            d = max(occ.starts_on, first)
+            while (off := occ.offset(d)) is not None and d <= last:
+                self.tags.setdefault((d - first).days, []).append((k, off))
+                d += dt.timedelta(days=1)
+        self.festive = np.zeros(n, dtype=bool)
+        for i in self.tags:
+            if i < n:
+                self.festive[i] = True
+        self.samples = self._samples()
+
+    def _plain_profile(self, lo: int, hi: int) -> np.ndarray | None:
+        """Weekday profile over indices lo..hi-1, ordinary days only; None with too few of them."""
+        v, wd, ok = self.s.values[lo:hi], self.s.weekdays[lo:hi], ~self.festive[lo:hi]
+        if ok.sum() < 14:
+            return None
+        return _profile(v[ok], wd[ok], np.ones(int(ok.sum())))
+
+    def _samples(self) -> list[tuple[int, int, int, float, float]]:
+        """(occurrence, offset, day index, value, expected) for every festival day the data holds whose occurrence
+        has four ordinary weeks before it to set what a day would have held without it."""
+        out = []
+        v, wd = self.s.values, self.s.weekdays
+        by_occ: dict[int, list[tuple[int, int]]] = {}
+        for i, pairs in self.tags.items():
+            if i < v.size:
+                for k, off in pairs:
+                    by_occ.setdefault(k, []).append((i, off))
+        for k, days in by_occ.items():
+            begin = min(i for i, _ in days)
+            lo = begin - PROFILE_DAYS
+            if begin - LEVEL_DAYS < 0:
+                continue
+            prof = self._plain_profile(max(lo, 0), begin)
+            if prof is None:
+                continue
+            ok = ~self.festive[begin - LEVEL_DAYS:begin]
+            base = prof[wd[begin - LEVEL_DAYS:begin]]
+            if not ok.any() or base[ok].sum() <= 0:
+                continue
+            level = v[begin - LEVEL_DAYS:begin][ok].sum() / base[ok].sum()
+            out += [(k, off, i, v[i], level * prof[wd[i]]) for i, off in days]
+        return out
+
+    def uplifts(self, origin: int) -> dict[tuple[int, int], float]:
+        """Per (occurrence, offset) that reaches a day, its uplift as learned from days up to index `origin`."""
+        if self.source is not None:
+            return self.source.uplifts((self.s.day(origin) - self.source.s.start).days)
+        seen = [x for x in self.samples if x[2] <= origin]
+        sums: dict[tuple[str, int], list[float]] = {}
+        for k, off, _, value, expected in seen:
+            occ = self.occurrences[k]
+            for key in (("name", occ.name, off), ("kind", occ.kind, off)):
+                acc = sums.setdefault(key, [0.0, 0.0, 0])
+                acc[0] += value
+                acc[1] += expected
+                acc[2] += 1
+        out = {}
+        for pairs in self.tags.values():
+            for k, off in pairs:
+                occ = self.occurrences[k]
+                acc = sums.get(("name", occ.name, off)) or sums.get(("kind", occ.kind, off))
+                if acc is None or acc[1] <= 0:
+                    out[(k, off)] = 1.0
+                    continue
+                weight = acc[1] / acc[2]    # one ordinary day's worth
+                out[(k, off)] = (acc[0] + weight) / (acc[1] + weight)
+        return out
+
+    def factor(self, i: int, uplift: dict) -> float:
+        f = 1.0
+        for pair in self.tags.get(i, ()):
+            f *= uplift.get(pair, 1.0)
+        return f
+
+    def predict(self, origin: int, horizon: int = 14) -> np.ndarray | None:
+        """Days origin+1 .. origin+horizon from the values up to index `origin`; None with too short a history."""
+        if origin + 1 < MIN_HISTORY:
+            return None
+        v, wd = self.s.values, self.s.weekdays
+        uplift = self.uplifts(origin)
+        lo = max(0, origin + 1 - PROFILE_DAYS)
+        f = np.array([self.factor(i, uplift) for i in range(lo, origin + 1)])
+        prof = _profile(v[lo:origin + 1], wd[lo:origin + 1], f)
+        l0 = origin + 1 - LEVEL_DAYS
+        expected = (prof[wd[l0:origin + 1]] * f[l0 - lo:]).sum()
+        level = v[l0:origin + 1].sum() / expected if expected > 0 else 0.0
+        ahead = np.arange(origin + 1, origin + 1 + horizon)
+        return np.array([level * prof[(wd[0] + i) % 7] * self.factor(int(i), uplift) for i in ahead])
+
+
+def _profile(values: np.ndarray, weekdays: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Mean per weekday of value ÷ festival factor, against the overall mean, each weekday pulled towards flat by
+    one day's weight (a weekday seen once in a sparse count series says little); mean 1."""
+    adj = values / np.where(factors > 0, factors, 1.0)
+    mean = adj.mean() if adj.size else 0.0
+    if mean <= 0:
+        return np.ones(7)
+    sums = np.bincount(weekdays, weights=adj, minlength=7)
+    counts = np.bincount(weekdays, minlength=7)
+    prof = (sums + mean) / ((counts + 1) * mean)
+    return prof / prof.mean()
+
+
+def same_weekday_last_week(values: np.ndarray, origin: int, horizon: int = 14) -> np.ndarray | None:
+    """Each day ahead as the latest observed day of its weekday (a week back for days 1–7, two for 8–14)."""
+    if origin + 1 < 7:
+        return None
+    return np.array([values[origin + h - 7 * -(-h // 7)] for h in range(1, horizon + 1)])
+
+
+def mean_last_four(values: np.ndarray, origin: int, horizon: int = 14) -> np.ndarray | None:
+    """Each day ahead as the mean of the latest four observed days of its weekday."""
+    if origin + 1 < 28:
+        return None
+    out = []
+    for h in range(1, horizon + 1):
+        last = origin + h - 7 * -(-h // 7)
+        out.append(values[[last - 7 * j for j in range(4)]].mean())
+    return np.array(out)
