@@ -40,7 +40,7 @@ def festivals(path: Path = FESTIVALS) -> list[Occurrence]:
 
 def community_occurrences(con, community_id: str) -> list[Occurrence]:
     """The community's own events (pipelines/records/events.py); none where the table was never made."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'community_events'").fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'community_events'").fetchall()[0][0]:
         return []
     rows = con.execute("SELECT name, kind, starts_on, ends_on FROM community_events WHERE community_id = ?",
                        [community_id]).fetchall()

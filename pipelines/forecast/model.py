@@ -56,6 +56,7 @@ class Model:
         between points, not in or out of the community)."""
         self.s = series
         self.source = source
+        self._cache: dict[int, dict] = {}
         n = series.values.size
         self.occurrences = occurrences
         # per day, the (occurrence, offset) pairs that reach it, for any day up to a year past the data
@@ -111,6 +112,12 @@ class Model:
         """Per (occurrence, offset) that reaches a day, its uplift as learned from days up to index `origin`."""
         if self.source is not None:
             return self.source.uplifts((self.s.day(origin) - self.source.s.start).days)
+        if origin in self._cache:    # the community's model answers each of its points at the same origins
+            return self._cache[origin]
+        self._cache[origin] = self._uplifts(origin)
+        return self._cache[origin]
+
+    def _uplifts(self, origin: int) -> dict[tuple[int, int], float]:
         seen = [x for x in self.samples if x[2] <= origin]
         sums: dict[tuple[str, int], list[float]] = {}
         for k, off, _, value, expected in seen:

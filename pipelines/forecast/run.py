@@ -246,5 +246,5 @@ def run(con, only_missing: bool = False) -> None:
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     if only_missing and set(TABLES) <= have:
         return
-    made_at = con.execute("SELECT localtimestamp").fetchone()[0]
+    made_at = con.execute("SELECT localtimestamp").fetchall()[0][0]
     write(con, compute(con, made_at))
