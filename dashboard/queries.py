@@ -20,6 +20,7 @@ from dashboard.auth import viewer
 from pipelines import snapshot_reader
 from pipelines.build.runner import current_snapshot
 from pipelines.database import default_path, reading, writing
+from pipelines.forecast import read as forecast_read
 from pipelines.records import access
 
 Scope = tuple[str, ...]
@@ -405,3 +406,14 @@ def _coop_splits(db: str, community: str) -> list[tuple]:
         return row[name] if isinstance(row, dict) else getattr(row, name)
     return [(field(r, "effective_from"), field(r, "members_pct"), field(r, "coop_pct"), field(r, "fund_pct"))
             for r in rows]
+
+
+# ---- 未来两周: the forecast tables of the snapshot (pipelines/forecast/read.py, bound parameters) ----
+
+point_outlook = _cached(forecast_read.point_outlook)
+
+
+forecast_accuracy = _cached(forecast_read.accuracy)
+
+
+community_forecast = _cached(forecast_read.community_forecast)

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.parts import ui
+from dashboard.parts import outlook, ui
 from pipelines.present import charts
 from pipelines.present import format as fmt
 
@@ -51,6 +51,8 @@ daily = q.point_daily(v.snap, v.scope, v.community, v.period, v.period_end)
 daily["day"] = pd.to_datetime(daily["day"])
 ui.chart(v, charts.lines(daily, "day", "peak_ratio", "name", v.tr("chart.day"), v.tr("chart.ratio"),
                          v.tr("chart.point"), y_format=".0%"), not daily.empty)
+
+outlook.show(v)   # 未来两周: the next 14 days after the data end, whatever period is chosen
 
 st.subheader(v.tr("parcels.h.overdue"))
 overdue = q.overdue_parcels(v.snap, v.scope, v.community, v.period, v.period_end)

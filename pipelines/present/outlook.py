@@ -112,3 +112,53 @@ def accuracy_words(row, lang: str = "zh") -> str:
     better = f"{round((1 - model / base) * 100):d}%" if base > 0 else "—"
     return t("forecast.accuracy", lang, weeks=weeks, mae=_mae_words(metric, model, lang),
              baseline=t(f"forecast.baseline.{best}", lang), better=better)
+
+
+def band_chart(outlook: pd.DataFrame, day_title: str, ratio_title: str, point_title: str):
+    """Each point's expected peak occupancy per day (a line), its 80 % band (shaded) and capacity (the rule at
+    100 %)."""
+    import altair as alt
+
+    from pipelines.present.charts import FONT, LEGEND_PX, PALETTE
+
+    df = pd.DataFrame({"day": pd.to_datetime(outlook["day"]), "point": outlook["name"].astype(str),
+                       "ratio": outlook["expected_ratio"], "low": outlook["lower_peak"] / outlook["capacity"],
+                       "high": outlook["upper_peak"] / outlook["capacity"]})
+    color = alt.Color("point:N", title=point_title, scale=alt.Scale(range=PALETTE))
+    x = alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d"))
+    band = alt.Chart(df).mark_area(opacity=0.18).encode(x=x, y=alt.Y("low:Q"), y2="high:Q", color=color)
+    line = alt.Chart(df).mark_line(point=True).encode(
+        x=x, y=alt.Y("ratio:Q", title=ratio_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domainMin=0)),
+        color=color, tooltip=[alt.Tooltip("day:T", title=day_title, format="%Y-%m-%d"),
+                              alt.Tooltip("point:N", title=point_title),
+                              alt.Tooltip("ratio:Q", title=ratio_title, format=".0%")])
+    rule = alt.Chart(pd.DataFrame({"y": [FULL_CAPACITY]})).mark_rule(color="#b5485d", strokeDash=[4, 3]).encode(y="y:Q")
+    return (alt.layer(band, line, rule).properties(height=240 + LEGEND_PX).configure(font=FONT)
+            .configure_legend(orient="bottom", columns=2, labelLimit=160).configure_view(strokeWidth=0))
+
+
+def outlook_table(outlook: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(shown, raw): per point × day the expected peak against capacity, the band and the chance of going over."""
+    cols = [t(f"outlook.col.{k}", lang) for k in ("day", "point", "expected_peak", "band", "capacity", "ratio",
+                                                   "chance", "arrived")]
+    raw = pd.DataFrame(dict(zip(cols, [[_day(d) for d in outlook["day"]], outlook["name"], outlook["expected_peak"],
+                                       [f"{lo:.0f}–{hi:.0f}" if not fmt.is_missing(lo) else "—"
+                                        for lo, hi in zip(outlook["lower_peak"], outlook["upper_peak"])],
+                                       outlook["capacity"], outlook["expected_ratio"], outlook["chance_over"],
+                                       outlook["arrived"]])))
+    shown = raw.copy()
+    shown[cols[0]] = [fmt.day_short(d, lang) for d in raw[cols[0]]]
+    shown[cols[2]] = [fmt.number(x, lang) for x in raw[cols[2]]]
+    shown[cols[4]] = [fmt.number(x, lang) for x in raw[cols[4]]]
+    shown[cols[5]] = [fmt.value("rate", x, lang) for x in raw[cols[5]]]
+    shown[cols[6]] = [fmt.value("rate", x, lang) if not fmt.is_missing(x) else "—" for x in raw[cols[6]]]
+    shown[cols[7]] = [fmt.number(x, lang) if not fmt.is_missing(x) else "—" for x in raw[cols[7]]]
+    return shown, raw
+
+
+def noise_sentence(noise: pd.DataFrame, lang: str = "zh") -> str | None:
+    """Livestream noise complaints expected, summed by week (the first 7 days ahead, then the next 7)."""
+    if noise is None or noise.empty:
+        return None
+    v = list(noise["value"])
+    return t("outlook.noise", lang, week1=fmt.number(sum(v[:7]), lang), week2=fmt.number(sum(v[7:14]), lang))
