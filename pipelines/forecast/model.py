@@ -5,10 +5,12 @@
 - the festival uplift of a day is learned from past festival days: for each day of a past occurrence
   (calendar.Occurrence), its value against what the weeks before the occurrence expected (their level ×
   profile), summed per day counted from the occurrence's last day; from the same festival's past years where
-  there are any, else from past festivals of its kind (so the first 双11 in the data learns from 618), and
-  pulled towards 1 by one ordinary day's worth of weight, so a few noisy days cannot swing it;
+  there are any, else from past festivals of its kind (so the first 双11 in the data learns from 618); in a
+  count series pulled towards 1 by PRIOR_COUNT counts, so a handful of complaints on a festival day cannot
+  swing it while thousands of parcels are barely touched;
 - the profile is the last 8 weeks' mean per weekday (festival days divided by their uplift), against their
-  overall mean, pulled towards flat by one day's weight per weekday;
+  overall mean; in a count series each weekday is pulled towards flat by 1/mean days (a weekday's mean of a
+  few complaints is mostly noise, of hundreds of parcels hardly any);
 - the level is the last 4 weeks' values over what the profile and uplifts expected of them.
 
 Measured against the two baselines SPEC §10 names (pipelines/forecast/run.py): the same weekday last week,
@@ -26,6 +28,8 @@ from pipelines.forecast.calendar import Occurrence
 PROFILE_DAYS = 56
 LEVEL_DAYS = 28
 MIN_HISTORY = 28        # days a series needs before it is forecast (the 4-week baseline needs them too)
+PRIOR_COUNT = 10.0      # counts of an ordinary day's worth that a learned uplift starts from
+MAX_PRIOR_DAYS = 8.0
 
 
 def weekday(day: dt.date | np.datetime64) -> int:
@@ -50,12 +54,14 @@ class Model:
     """The series with its festival days found and, per past occurrence, what its days held against what the
     weeks before it expected; `predict` then uses only what happened up to the origin."""
 
-    def __init__(self, series: Series, occurrences: list[Occurrence], source: Model | None = None):
+    def __init__(self, series: Series, occurrences: list[Occurrence], source: Model | None = None,
+                 counts: bool = True):
         """`source`: a model of the same occurrences whose festival days teach the uplift instead of this series'
         own (a point's parcels learn from the community's: a point opened or closed mid-festival moves parcels
         between points, not in or out of the community)."""
         self.s = series
         self.source = source
+        self.counts = counts      # a count series (parcels, complaints), not a ratio (peak occupancy)
         self._cache: dict[int, dict] = {}
         n = series.values.size
         self.occurrences = occurrences
@@ -80,7 +86,7 @@ class Model:
         v, wd, ok = self.s.values[lo:hi], self.s.weekdays[lo:hi], ~self.festive[lo:hi]
         if ok.sum() < 14:
             return None
-        return _profile(v[ok], wd[ok], np.ones(int(ok.sum())))
+        return _profile(v[ok], wd[ok], np.ones(int(ok.sum())), self.counts)
 
     def _samples(self) -> list[tuple[int, int, int, float, float]]:
         """(occurrence, offset, day index, value, expected) for every festival day the data holds whose occurrence
@@ -135,8 +141,8 @@ class Model:
                 if acc is None or acc[1] <= 0:
                     out[(k, off)] = 1.0
                     continue
-                weight = acc[1] / acc[2]    # one ordinary day's worth
-                out[(k, off)] = (acc[0] + weight) / (acc[1] + weight)
+                prior = PRIOR_COUNT if self.counts else 0.0
+                out[(k, off)] = (acc[0] + prior) / (acc[1] + prior)
         return out
 
     def factor(self, i: int, uplift: dict) -> float:
@@ -153,7 +159,7 @@ class Model:
         uplift = self.uplifts(origin)
         lo = max(0, origin + 1 - PROFILE_DAYS)
         f = np.array([self.factor(i, uplift) for i in range(lo, origin + 1)])
-        prof = _profile(v[lo:origin + 1], wd[lo:origin + 1], f)
+        prof = _profile(v[lo:origin + 1], wd[lo:origin + 1], f, self.counts)
         l0 = origin + 1 - LEVEL_DAYS
         expected = (prof[wd[l0:origin + 1]] * f[l0 - lo:]).sum()
         level = v[l0:origin + 1].sum() / expected if expected > 0 else 0.0
@@ -161,16 +167,18 @@ class Model:
         return np.array([level * prof[(wd[0] + i) % 7] * self.factor(int(i), uplift) for i in ahead])
 
 
-def _profile(values: np.ndarray, weekdays: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """Mean per weekday of value ÷ festival factor, against the overall mean, each weekday pulled towards flat by
-    one day's weight (a weekday seen once in a sparse count series says little); mean 1."""
+def _profile(values: np.ndarray, weekdays: np.ndarray, factors: np.ndarray, counts: bool = True) -> np.ndarray:
+    """Mean per weekday of value ÷ festival factor, against the overall mean (mean 1); in a count series each
+    weekday is pulled towards flat by 1/mean days (at most MAX_PRIOR_DAYS)."""
     adj = values / np.where(factors > 0, factors, 1.0)
     mean = adj.mean() if adj.size else 0.0
     if mean <= 0:
         return np.ones(7)
+    prior = min(MAX_PRIOR_DAYS, 1.0 / mean) if counts else 0.0
     sums = np.bincount(weekdays, weights=adj, minlength=7)
-    counts = np.bincount(weekdays, minlength=7)
-    prof = (sums + mean) / ((counts + 1) * mean)
+    seen = np.bincount(weekdays, minlength=7)
+    prof = (sums + prior * mean) / np.maximum((seen + prior) * mean, 1e-12)
+    prof = np.where(seen + prior > 0, prof, 1.0)
     return prof / prof.mean()
 
 

@@ -192,7 +192,7 @@ def compute(con, made_at: dt.datetime, until: dt.date | None = None,
             occurrences[cid] = festivals + calendar.community_occurrences(con, cid)
             total = _community_arrivals([x[3] for x in series if x[0] == cid and x[2] == ARRIVED])
             sources[cid] = Model(total, occurrences[cid]) if total is not None else None
-        model = Model(s, occurrences[cid], sources[cid] if metric in (ARRIVED, PEAK) else None)
+        model = Model(s, occurrences[cid], sources[cid] if metric in (ARRIVED, PEAK) else None, counts=metric != PEAK)
         rows = backtest(model, origins)
         key = {"community_id": cid, "subject": subject, "metric": metric}
         bt += [{**key, **r} for r in rows]
