@@ -20,17 +20,20 @@ sums AS (
            count(DISTINCT member_id) FILTER (WHERE kind = 'sale') AS active_members
     FROM rows_in_period GROUP BY ALL
 ),
-split AS (
+adoptions AS (
     -- the latest adoption on or before the period's first day (of two on one day, the later recorded),
     -- else the default of pipelines/rule_defaults.py
     SELECT s.community_id, s.grain, s.period_start,
            coalesce(c.members_pct, {{ coop_split.members_pct }}) AS members_pct,
            coalesce(c.coop_pct, {{ coop_split.coop_pct }}) AS coop_pct,
-           coalesce(c.fund_pct, {{ coop_split.fund_pct }}) AS fund_pct
+           coalesce(c.fund_pct, {{ coop_split.fund_pct }}) AS fund_pct,
+           row_number() OVER (PARTITION BY s.community_id, s.grain, s.period_start
+                              ORDER BY c.effective_from DESC NULLS LAST, c.changed_seq DESC NULLS LAST) AS newest
     FROM period_spine s
     LEFT JOIN coop_split c ON c.community_id = s.community_id AND c.effective_from <= s.period_start
-    QUALIFY row_number() OVER (PARTITION BY s.community_id, s.grain, s.period_start
-                               ORDER BY c.effective_from DESC NULLS LAST, c.changed_seq DESC NULLS LAST) = 1
+),
+split AS (
+    SELECT community_id, grain, period_start, members_pct, coop_pct, fund_pct FROM adoptions WHERE newest = 1
 ),
 books AS (
     SELECT p.*, coalesce(m.sales, 0)::DECIMAL(38, 4) AS sales, coalesce(m.costs, 0)::DECIMAL(38, 4) AS costs,
@@ -39,9 +42,11 @@ books AS (
     FROM split p LEFT JOIN sums m USING (community_id, grain, period_start)
 ),
 shares AS (
+    -- profit × percent is the part in fen (yuan × percent ÷ 100 × 100): rounded half up to a whole fen, exact in
+    -- any engine's decimals (no scale beyond the product's six)
     SELECT *, sales - costs AS profit,
-           CASE WHEN sales > costs THEN round((sales - costs) * members_pct * 0.01, 2) ELSE 0 END AS members_share,
-           CASE WHEN sales > costs THEN round((sales - costs) * fund_pct * 0.01, 2) ELSE 0 END AS fund_accrued
+           CASE WHEN sales > costs THEN round((sales - costs) * members_pct, 0) * 0.01 ELSE 0 END AS members_share,
+           CASE WHEN sales > costs THEN round((sales - costs) * fund_pct, 0) * 0.01 ELSE 0 END AS fund_accrued
     FROM books
 ),
 final AS (
