@@ -38,7 +38,7 @@ def show(v: View) -> None:
         st.success(v.tr("outlook.no_risk"))
     else:
         st.markdown(fmt.plain(v.tr("outlook.risk_days", days="；".join(
-            f"{name} {outlook.day_range([pd.Timestamp(d).date() for d in g['day']], v.lang)}"
+            f"{name} {outlook.days_words([pd.Timestamp(d).date() for d in g['day']], v.lang)}"
             for name, g in risky.groupby("name", sort=True)))))
     ui.chart(v, outlook.band_chart(points, v.tr("outlook.col.day"), v.tr("outlook.col.ratio"),
                                    v.tr("outlook.col.point")), True)

@@ -32,6 +32,11 @@ def day_range(days: list[dt.date], lang: str = "zh") -> str:
     return f"{fmt.day_short(first, lang)} – {fmt.day_short(last, lang)}"
 
 
+def days_words(days: list[dt.date], lang: str = "zh") -> str:
+    """Days as their runs: 11月4日、11月11日–13日 (a range only where the days follow one another)."""
+    return _joined([day_range(run, lang) for run in _runs(days)], lang)
+
+
 def _runs(days: list[dt.date]) -> list[list[dt.date]]:
     out: list[list[dt.date]] = []
     for d in sorted(days):
