@@ -88,3 +88,29 @@ def test_each_workbook_reads_as_its_openpyxl_twin(written, tmp_path, monkeypatch
                 assert getattr(mine, name) == getattr(twin, name), (path.name, name)
         if kind == "complaints":   # date-time cells come back as date-times, not serial numbers
             assert mine.frame["received_at"].str.contains(r"^2026-\d\d-\d\d \d\d:\d\d:\d\d").all()
+
+
+def test_a_saved_profile_that_takes_the_demos_headers_still_applies(tmp_path):
+    """The cells go straight to the importer only when no import profile would take the file: a profile
+    someone saved for these headers is applied as `linli ingest` would apply it, by reading the file."""
+    import duckdb
+
+    from pipelines.demo.generate import run_demo
+    from pipelines.ingest import profiles
+    db = tmp_path / "linli.duckdb"
+    headers = ("订单号", "社区编号", "团长编号", "渠道", "下单时间", "实付金额", "件数", "状态")
+    fields = ("order_id", "community_id", "seller_id", "channel", "ordered_at", "amount_yuan", "item_count", "status")
+    # every row read through it is a livestream order, whatever its 渠道 says
+    profiles.save(db, profiles.Profile(name="全是直播", kind="orders", headers=headers,
+                                       columns={h: (f,) for h, f in zip(headers, fields) if h != "渠道"},
+                                       constants={"channel": "直播"}))
+    run_demo(db, communities=1, weeks=3, seed=7, out_dir=str(tmp_path / "demo"), say=lambda _: None,
+             end=dt.date(2026, 11, 29))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        channels = con.execute("SELECT DISTINCT channel FROM raw_orders").fetchall()
+        parcels = con.execute("SELECT count(*) FROM raw_parcels").fetchone()[0]
+    finally:
+        con.close()
+    assert channels == [("livestream",)]
+    assert parcels > 1000          # the other files came from their cells as usual
