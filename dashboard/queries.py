@@ -417,3 +417,39 @@ forecast_accuracy = _cached(forecast_read.accuracy)
 
 
 community_forecast = _cached(forecast_read.community_forecast)
+
+
+# ---- the report to the street office on 每周检查 / 每月检查 and 街道对比 (issue 19 item 5) ----
+# Read from the store, as the governance records are: a saved report shows at once, without a build.
+
+BUSY = "busy"
+
+
+def reports_of(snap: str, scope: Scope, communities: tuple[str, ...], grain: str, period) -> dict | str:
+    """community -> its stored report (records/reports.Report) for the period, of the communities asked for that
+    the viewer may read; BUSY while an import or build holds the store."""
+    allowed = _narrowed(snap, scope)
+    return _reports_of(str(db_path()), tuple(c for c in communities if c in allowed), grain, period)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _reports_of(db: str, communities: tuple[str, ...], grain: str, period) -> dict | str:
+    from pipelines.records import reports
+    with reading(db) as con:
+        if con is None:
+            return BUSY if Path(db).exists() else {}
+        return reports.of_period(con, list(communities), grain, period)
+
+
+def save_report(snap: str, scope: Scope, community: str, grain: str, period, text: str, status: str):
+    """The report saved (or marked sent) with its history and audit row, if the policy lets the viewer write
+    this community's report (access.NotAllowed otherwise, before the store is opened)."""
+    from pipelines.records import reports
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    account = viewer()
+    access.require(account, "reports", community)
+    with writing(db_path()) as con:
+        saved = reports.save(con, community, grain, period, text, status, account=account)
+    _reports_of.clear()
+    return saved

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.parts import checks, coop_books, feedback_round, ui
+from dashboard.parts import checks, coop_books, feedback_round, report_draft, ui
 from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present.check_sheet import Section
@@ -60,4 +60,5 @@ ago, year_ago = _same_period_last_year(v)
 met = checks.meeting(v, now, before, rules, year_ago, ago)
 shown = sections(v, now, before, series, year_ago)
 shown += feedback_round.render(v, now, before, series)   # 回访, beside the complaints
+report_draft.render(v)   # 报告街道: the report to the street office, drafted from these numbers
 checks.closing(v, "page.monthly", met, shown)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.parts import brief_buttons, ui
+from dashboard.parts import brief_buttons, report_draft, ui
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.reports import street as s
@@ -104,4 +104,5 @@ for r in rows.sort_values(["errors", "warnings"], ascending=False, kind="stable"
         if not items:
             st.success(v.tr("alerts.none"))
 
+report_draft.street_list(v, members, names, period)   # who sent the period's report, to read
 brief_buttons.street(v, view)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import queries as q
-from dashboard.parts import checks, outlook
+from dashboard.parts import checks, outlook, report_draft
 from dashboard.sidebar import View
 from pipelines.present import format as fmt
 from pipelines.present.alerts import point_state
@@ -75,4 +75,5 @@ def sections(v: View) -> list[Section]:
 v, now, before, series, rules = checks.opening("week", "page.weekly")
 met = checks.meeting(v, now, before, rules)
 outlook.show(v)   # 未来两周: before the breach, not after it
+report_draft.render(v)   # 报告街道: the report to the street office, drafted from these numbers
 checks.closing(v, "page.weekly", met, sections(v))

@@ -36,6 +36,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "alert_rules": frozenset({OPEN, "admin", "director"}),
     # 合作社分配比例: money paid out to producers and the fund, decided by the committee (issue 20)
     "coop_split": frozenset({OPEN, "admin", "director"}),
+    # 报告草稿: the report sent upward in the community's name is the director's to save and mark sent (issue 19);
+    # who reads it follows SEES (the community's roles, the street's officials)
+    "reports": frozenset({OPEN, "admin", "director"}),
 }
 # Roles whose writes may touch any community; every other role writes to its own community alone.
 ANY_COMMUNITY = frozenset({OPEN, "admin"})
@@ -51,6 +54,7 @@ ACTION_WORDS = {
     "actions": ("修改整改事项", "change action items"), "cases": ("修改协商议题", "change consultation cases"),
     "feedback": ("录入居民回访", "enter the feedback round"), "alert_rules": ("修改提醒规则", "change alert rules"),
     "coop_split": ("修改合作社分配比例", "change the cooperative's split"),
+    "reports": ("保存或发送社区报告", "save or send the community's report"),
 }
 
 

@@ -16,4 +16,7 @@ KEPT_TABLES: tuple[str, ...] = ("audit_log", "users", "login_failures",
                                "action_items", "action_items_history", "consult_cases", "consult_parties",
                                "consult_meetings", "consult_metrics", "consult_timeline", "consult_history",
                                # the cooperative's split, one row per adoption (pipelines/records/coop_split.py)
-                               "coop_split")
+                               "coop_split",
+                               # the reports to the street office (pipelines/records/reports.py), and the
+                               # deliveries of the scheduled briefs (pipelines/reports/deliver.py)
+                               "reports", "reports_history", "deliveries")

@@ -75,6 +75,9 @@ class Brief:
     cases: Table
     built_at: dt.datetime | None
     notes: tuple[str, ...] = field(default=())
+    # the report to the street office (issue 19): the text the community saved, else the draft
+    # (pipelines/reports/draft.py); None where it was not asked for (an English brief, a test's brief)
+    report: str | None = None
 
     @property
     def title(self) -> str:

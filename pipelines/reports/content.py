@@ -119,11 +119,17 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
         notes += (t("check.not_imported", lang, feeds=behind_text(late, lang)),)
     coop_sheet, coop_note = _coop(src, community, grain, start, "coop" in missing.get(start, ()), lang)
     notes += coop_note
-    return Brief(lang, community, str(row["name"]), grain, start, period_label(grain, start, data_end, lang),
+    brief = Brief(lang, community, str(row["name"]), grain, start, period_label(grain, start, data_end, lang),
                  period_label(grain, previous, data_end, lang) if previous else None,
                  not is_complete(grain, start, data_end) or bool(behind), headlines, card, tuple(found), series,
                  _details(grain, peaks, buildings, overdue, lang) + coop_sheet, actions_table(src, community, lang, today),
                  cases_table(src, community, lang), _built_at(src), notes)
+    if lang != "zh":   # the report goes to the street office in Chinese; an English brief carries none
+        return brief
+    from dataclasses import replace
+
+    from pipelines.reports.draft_data import report_text
+    return replace(brief, report=report_text(src, brief, today))
 
 
 def _coverage(src: Source, community: str, grain: str, start: dt.date) -> tuple[dict, list]:

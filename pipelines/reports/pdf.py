@@ -33,6 +33,7 @@ def pdf_bytes(brief: Brief, font: Font | None = None, today: dt.date | None = No
     _charts(pdf, brief, font)
     _records(pdf, brief, brief.tr("brief.h.actions"), brief.actions, brief.tr("brief.no_actions"))
     _records(pdf, brief, brief.tr("brief.h.cases"), brief.cases, brief.tr("brief.no_cases"))
+    _report(pdf, brief)
     _signature(pdf, brief)
     out = io.BytesIO()
     pdf.output(out)
@@ -223,6 +224,17 @@ def _text(value, lang: str) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return fmt.date(value, lang)
     return str(value)
+
+
+def _report(pdf: _Page, brief: Brief) -> None:
+    """The report to the street office (saved, else drafted), in small type so the brief stays within two pages."""
+    if not brief.report:
+        return
+    _section(pdf, brief.tr("brief.h.report"))
+    pdf.set_font("cjk", "", 8.5)
+    pdf.set_text_color(*INK)
+    text = "\n".join(line for line in brief.report.splitlines() if line.strip())
+    pdf.multi_cell(0, 4.2, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _signature(pdf: _Page, brief: Brief) -> None:

@@ -35,9 +35,21 @@ def workbook_bytes(brief: Brief) -> bytes:
     _alerts(wb, brief)
     for table in (brief.actions, brief.cases, *brief.details):
         _table(wb, table, brief)
+    _report(wb, brief)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _report(wb: Workbook, brief: Brief) -> None:
+    """The report to the street office, a paragraph a row (saved, else drafted)."""
+    if not brief.report:
+        return
+    ws = _sheet(wb, brief.tr("brief.sheet.report"))
+    for i, para in enumerate((p for p in brief.report.split("\n\n") if p.strip()), start=1):
+        c = ws.cell(row=i, column=1, value=neutralise(para))
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 100
 
 
 def _cell(value):

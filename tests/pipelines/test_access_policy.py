@@ -28,6 +28,7 @@ EXPECTED = {
     "feedback":    (True, True, True, True, False),
     "alert_rules": (True, True, True, False, False),
     "coop_split":  (True, True, True, False, False),   # issue 20: the split is money paid out, the director's
+    "reports":     (True, True, True, False, False),   # issue 19: the report sent upward is the director's
 }
 STAMP = dt.datetime(2025, 6, 1)
 ACCOUNTS = {

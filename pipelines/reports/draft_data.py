@@ -1,0 +1,71 @@
+"""What the drafted report reads beyond the brief: the community's action items and open cases as stored
+now (with each case's effect as the brief words it), the street's name, and next week from the `forecast`
+tables when the snapshot holds them. draft.py turns it into text without reading anything."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipelines.database import reading
+from pipelines.present.i18n import label
+from pipelines.records import actions, cases
+from pipelines.reports.brief import Brief
+from pipelines.reports.draft import ActionLine, CaseLine, DraftInput, Outlook, draft
+
+
+def _outlook(src, brief: Brief) -> Outlook | None:
+    """The 7 days ahead, where the forecast starts within a week of the period's end (an old period's report
+    has no "next week" to forecast); None when the snapshot has no forecast table."""
+    from pipelines.forecast import read
+    from pipelines.periods import period_next
+    from pipelines.present import outlook as words
+    if not read._has(src.snap, "forecast"):
+        return None
+    points = read.point_outlook(src.snap, src.scope, brief.community)
+    noise = read.community_forecast(src.snap, src.scope, brief.community, "complaints.noise")
+    days = sorted({pd.Timestamp(x).date() for x in list(points["day"]) + list(noise["day"])})
+    end = period_next(brief.grain, brief.period)
+    if not days or not (end <= days[0] <= end + dt.timedelta(days=7)):
+        return None
+    week = set(days[:7])
+    near = points[[pd.Timestamp(x).date() in week for x in points["day"]]]
+    rules = src.alert_rules(brief.community)
+    breaches = tuple(a.text for a in words.breach_alerts(near, "zh", rules))
+    busiest = None
+    if not near.empty and near["expected_ratio"].notna().any():
+        top = near.loc[near["expected_ratio"].idxmax()]
+        busiest = (str(top["name"]), pd.Timestamp(top["day"]).date(), float(top["expected_ratio"]))
+    v = list(noise["value"])[:7]
+    noise_line = f"直播噪音投诉预计约{round(sum(v)):d}件。" if v else None
+    return Outlook(days[0], breaches, busiest, noise_line)
+
+
+def draft_input(src, brief: Brief, today: dt.date | None = None) -> DraftInput:
+    today = today or dt.date.today()
+    with reading(src.db) as con:
+        items = [] if con is None else actions.actions(con, [brief.community])
+        found = [] if con is None else [c for c in cases.cases(con, [brief.community]) if c.step != "closed"]
+    from pipelines.reports.record_tables import _effects
+    lines = tuple(ActionLine(a.title, a.owner, a.due_on, a.status,
+                             a.updated_at.date() if a.status == "done" else None) for a in items)
+    case_lines = tuple(CaseLine(c.title, label("cases.step", c.step, "zh"), c.agreed_on, c.solution,
+                                _effects(src, brief.community, c, "zh")) for c in found)
+    comms = src("communities")
+    row = comms[comms["community_id"] == brief.community]
+    street = None
+    if not row.empty and "street" in row.columns and isinstance(row.iloc[0]["street"], str):
+        street = row.iloc[0]["street"].removesuffix("街道办事处").removesuffix("街道")
+    return DraftInput(brief, street, lines, case_lines, today, _outlook(src, brief))
+
+
+def drafted(src, brief: Brief, today: dt.date | None = None) -> str:
+    return draft(draft_input(src, brief, today))
+
+
+def report_text(src, brief: Brief, today: dt.date | None = None) -> str:
+    """What the briefs carry: the text the community saved for the period, else the draft."""
+    from pipelines.records import reports
+    with reading(src.db) as con:
+        saved = reports.get(con, brief.community, brief.grain, brief.period)
+    return saved.text if saved is not None else drafted(src, brief, today)
