@@ -453,3 +453,23 @@ def save_report(snap: str, scope: Scope, community: str, grain: str, period, tex
         saved = reports.save(con, community, grain, period, text, status, account=account)
     _reports_of.clear()
     return saved
+
+
+def community_events(snap: str, scope: Scope, community: str) -> list[dict]:
+    """The community's own events (pipelines/records/events.py), read from the store so an addition shows at once."""
+    from pipelines.records import events
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    with reading(db_path()) as con:
+        return [] if con is None else events.events(con, community)
+
+
+def save_community_event(snap: str, scope: Scope, community: str, name: str, starts_on, ends_on) -> dict:
+    """Add an event for the forecasts: the policy first (community_events), then the viewer's scope."""
+    from pipelines.records import events
+    account = viewer()
+    access.require(account, "community_events", community)
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    with writing(db_path()) as con:
+        return events.add_in(con, community, name, starts_on, ends_on, account=account)

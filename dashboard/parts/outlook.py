@@ -7,9 +7,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from dashboard import queries as q
 from dashboard.parts import ui
 from dashboard.sidebar import View
+from pipelines.errors import UserError
 from pipelines.present import format as fmt
 from pipelines.present import outlook
 
@@ -55,3 +57,36 @@ def show(v: View) -> None:
                       what=v.tr(f"outlook.what.{WHAT[r['metric']]}"), words=outlook.accuracy_words(r, v.lang))
                  for _, r in acc.iterrows() if r["metric"] in WHAT]
         st.markdown("\n".join(f"- {line}" for line in lines))
+    events_form(v)
+
+
+def events_form(v: View) -> None:
+    """The community's own events the forecasts read (a market day, a renovation): listed for everyone, added by
+    whom the policy lets (community_events: the director, an admin, the open demo)."""
+    with st.expander(v.tr("outlook.events.h")):
+        st.caption(v.tr("outlook.events.caption"))
+        found = q.community_events(v.snap, v.scope, v.community)
+        for e in found:
+            st.markdown(fmt.plain(v.tr("outlook.events.item", name=e["name"],
+                                       days=outlook.day_range([e["starts_on"], e["ends_on"]], v.lang))))
+        if not found:
+            st.info(v.tr("outlook.events.none"))
+        if not auth.can("community_events"):   # the write asks the policy again
+            return
+        with st.form("outlook_event", clear_on_submit=True):
+            name = st.text_input(v.tr("outlook.events.name"), key="outlook_event_name")
+            left, right = st.columns(2)
+            start = left.date_input(v.tr("outlook.events.from"), value=None, key="outlook_event_from",
+                                    format="YYYY/MM/DD", help=v.tr("date.help"))
+            end = right.date_input(v.tr("outlook.events.to"), value=None, key="outlook_event_to",
+                                   format="YYYY/MM/DD", help=v.tr("date.help"))
+            if st.form_submit_button(v.tr("outlook.events.add")):
+                if start is None:
+                    st.error(v.tr("outlook.events.no_date"))
+                    return
+                try:
+                    q.save_community_event(v.snap, v.scope, v.community, name, start, end or start)
+                except UserError as exc:
+                    st.error(exc.message(v.lang))
+                    return
+                st.success(v.tr("outlook.events.saved", name=fmt.plain(name.strip())))

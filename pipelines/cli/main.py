@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.cli import alerts, coop, lake, records, report, serve, users
+from pipelines.cli import alerts, coop, events, lake, records, report, serve, users
 from pipelines.cli.common import OutputRefused, Outputs, Parser, confirm, db_path, os_user, say, ui_lang
 from pipelines.database import DatabaseBusy, DatabaseRefused, verify
 from pipelines.errors import FileRefused, UserError, safe_text
@@ -204,6 +204,7 @@ def parser() -> argparse.ArgumentParser:
     users.add_cli(sub)
     records.add_cli(sub)   # linli actions …, linli cases …
     coop.add_cli(sub)      # linli coop split …
+    events.add_cli(sub)    # linli events add|list|remove (the forecasts' community events)
     lake.add_cli(sub)      # linli lake export DIR
     report.add_cli(sub)
     return p

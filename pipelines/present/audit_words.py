@@ -25,6 +25,7 @@ KINDS = {
     "alert_rule.set": "alert_rules", "alert_rule.reset": "alert_rules",
     "user.add": "accounts", "user.passwd": "accounts", "user.remove": "accounts",
     "login.ok": "logins", "login.failed": "failed_logins",
+    "community_event.add": "rules", "community_event.remove": "rules",
 }
 KIND_ORDER = ("imports", "actions", "cases", "alert_rules", "rules", "profiles", "accounts", "logins",
               "failed_logins", "other")
@@ -244,5 +245,10 @@ _SAY = {
     "user.remove": lambda d, lang: t("audit.say.user.remove", lang, name=d["name"]),
     "login.ok": lambda d, lang: t("audit.say.login.ok", lang),
     "login.failed": _login_failed,
+    # a community's own events for the forecasts (pipelines/records/events.py)
+    "community_event.add": lambda d, lang: t("audit.say.community_event.add", lang, name=d["name"],
+                                             start=_day(d["starts_on"], lang), end=_day(d["ends_on"], lang)),
+    "community_event.remove": lambda d, lang: t("audit.say.community_event.remove", lang, name=d["name"],
+                                                start=_day(d["starts_on"], lang), end=_day(d["ends_on"], lang)),
 }
 WORDED = frozenset(_SAY)

@@ -39,6 +39,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # 报告草稿: the report sent upward in the community's name is the director's to save and mark sent (issue 19);
     # who reads it follows SEES (the community's roles, the street's officials)
     "reports": frozenset({OPEN, "admin", "director"}),
+    # a community's own events the forecasts read (a market day, a renovation; issue 19): like its rules
+    "community_events": frozenset({OPEN, "admin", "director"}),
 }
 # Roles whose writes may touch any community; every other role writes to its own community alone.
 ANY_COMMUNITY = frozenset({OPEN, "admin"})
@@ -55,6 +57,7 @@ ACTION_WORDS = {
     "feedback": ("录入居民回访", "enter the feedback round"), "alert_rules": ("修改提醒规则", "change alert rules"),
     "coop_split": ("修改合作社分配比例", "change the cooperative's split"),
     "reports": ("保存或发送社区报告", "save or send the community's report"),
+    "community_events": ("修改社区活动", "change the community's events"),
 }
 
 

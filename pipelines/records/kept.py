@@ -19,4 +19,6 @@ KEPT_TABLES: tuple[str, ...] = ("audit_log", "users", "login_failures",
                                "coop_split",
                                # the reports to the street office (pipelines/records/reports.py), and the
                                # deliveries of the scheduled briefs (pipelines/reports/deliver.py)
-                               "reports", "reports_history", "deliveries")
+                               "reports", "reports_history", "deliveries",
+                               # a community's own events for the forecasts (pipelines/records/events.py)
+                               "community_events")

@@ -85,3 +85,46 @@ def test_pages_show_the_next_two_weeks_and_the_alert_before_the_breach(outlook_d
     text = "\n".join(m.value for m in at.markdown)
     assert "有风险的日子：东门驿站 11月4日、11月11日。" in text   # two runs, not one range
     assert "过去 3 周，预测模型（平均差 0 件）没有比“按上周同日”（平均差 0 件）更准" in text
+
+
+def test_community_events_add_list_remove_and_reach_the_forecast(outlook_db, tmp_path, monkeypatch):
+    import shutil
+
+    from pipelines.build.runner import build
+    from pipelines.errors import UserError
+    from pipelines.forecast import calendar
+    from pipelines.records import access, events
+    from pipelines.records.users import Account
+
+    db = tmp_path / "t.duckdb"
+    shutil.copy(outlook_db, db)
+    member = Account("mem_a", "member", "A", None, dt.datetime(2026, 1, 1))
+    with pytest.raises(access.NotAllowed):
+        events.add(db, "A", "周末集市", dt.date(2026, 11, 7), dt.date(2026, 11, 8), account=member)
+    e = events.add(db, "A", "周末集市", dt.date(2026, 11, 7), dt.date(2026, 11, 8))
+    assert [(x["name"], x["starts_on"], x["ends_on"], x["kind"]) for x in events.events(db, "A")] == [
+        ("周末集市", dt.date(2026, 11, 7), dt.date(2026, 11, 8), "community")]
+    build(db, full=True)
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert calendar.community_occurrences(con, "A") == [
+            calendar.Occurrence("周末集市", "community", dt.date(2026, 11, 7), dt.date(2026, 11, 8))]
+        # never held before: nothing to learn from, so the forecast stays the weekly pattern (Saturday: 6)
+        assert con.execute("""SELECT value FROM forecast WHERE subject = 'PA' AND metric = 'parcels.arrived'
+                              AND day = DATE '2026-11-07'""").fetchall() == [(pytest.approx(6.0, rel=0.02),)]
+        assert con.execute("SELECT action FROM audit_log WHERE action LIKE 'community_event%'").fetchall() == [
+            ("community_event.add",)]
+    finally:
+        con.close()
+    events.remove(db, e["event_id"])
+    assert events.events(db, "A") == []
+    with pytest.raises(UserError) as refused:
+        events.remove(db, e["event_id"])
+    assert refused.value.message("zh") == "没有编号为 1 的活动：用 `linli events list` 查看编号。"
+
+
+def test_the_events_form_shows_for_the_open_demo(outlook_db, monkeypatch):
+    at = _page(outlook_db, "screens/parcels.py", monkeypatch)
+    assert "还没有添加社区活动。" in [i.value for i in at.info]
+    assert any(b.label == "添加活动" for b in at.button)

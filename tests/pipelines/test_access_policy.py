@@ -29,6 +29,7 @@ EXPECTED = {
     "alert_rules": (True, True, True, False, False),
     "coop_split":  (True, True, True, False, False),   # issue 20: the split is money paid out, the director's
     "reports":     (True, True, True, False, False),   # issue 19: the report sent upward is the director's
+    "community_events": (True, True, True, False, False),   # issue 19: the events forecasts read, like the rules
 }
 STAMP = dt.datetime(2025, 6, 1)
 ACCOUNTS = {

@@ -145,6 +145,9 @@ def trail_store(tmp_path_factory):
     profiles.save(db, profiles.Profile(name="快团团", kind="orders", headers=("跟团号",),
                                        columns={"跟团号": ("order_id",)}, constants={"community_id": "A"}),
                   user="dir_a", communities=("A",))
+    from pipelines.records import events   # a community's own events for the forecasts (issue 19)
+    event = events.add(db, "A", "周末集市", dt.date(2025, 6, 7), dt.date(2025, 6, 8), user="dir_a")
+    events.remove(db, event["event_id"], user="dir_a")
     first_import = min(r[0] for r in _rows(db, "SELECT import_id FROM imports"))
     undo(db, first_import, user="web:demo")
     return db
