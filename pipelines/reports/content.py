@@ -110,6 +110,7 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
     buildings = src("noise_buildings", community, grain, start)
     overdue = src("overdue_list", community, start, end)
     found = _alerts(src, community, grain, start, end, data_end, now, before, peaks, buildings, overdue, lang)
+    found = list(found) + (_breach_alerts(src, community, end, lang) if grain == "week" else [])
     card = tuple(m for m in CARD[grain] if m in METRIC_KIND)
     notes = ()
     if not is_complete(grain, start, data_end) and data_end is not None:
@@ -153,6 +154,17 @@ def _alerts(src: Source, community, grain, start, end, data_end, now, before, pe
     stale = stale_from_freshness(src("feed_freshness", community), grain, start, end, data_end)
     context = context_from(peaks, buildings, overdue, stale)
     return alerts(now, before, src("rules", community), lang, context, src.alert_rules(community))
+
+
+def _breach_alerts(src: Source, community: str, end: dt.date, lang: str) -> list:
+    """未来两周's alerts before a breach (pipelines/present/outlook.py), as 每周检查 shows them: for a week whose
+    next days the forecast covers (it starts within a week of the period's end), not for an old week."""
+    from pipelines.forecast import read
+    from pipelines.present.outlook import breach_alerts
+    points = read.point_outlook(src.snap, src.scope, community)
+    if points.empty or pd.Timestamp(points["day"].min()).date() > end + dt.timedelta(days=7):
+        return []
+    return breach_alerts(points, lang, src.alert_rules(community))
 
 
 def _details(grain: str, peaks: pd.DataFrame, buildings: pd.DataFrame, overdue: pd.DataFrame, lang: str):

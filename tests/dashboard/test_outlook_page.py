@@ -128,3 +128,14 @@ def test_the_events_form_shows_for_the_open_demo(outlook_db, monkeypatch):
     at = _page(outlook_db, "screens/parcels.py", monkeypatch)
     assert "还没有添加社区活动。" in [i.value for i in at.info]
     assert any(b.label == "添加活动" for b in at.button)
+
+
+def test_the_weekly_brief_carries_the_alert_before_the_breach_and_an_old_week_does_not(outlook_db):
+    from pipelines.reports.content import Source, gather
+
+    last = gather(Source.for_operator(outlook_db), "A", "week", dt.date(2026, 10, 26), today=dt.date(2026, 11, 2))
+    assert [a.text for a in last.alerts if a.text.startswith("预计")] == [
+        "预计11月4日东门驿站超出容量约 20%（高峰时约 12 件，容量 10 件）。可先把新到的包裹分流到快递柜（峰值 50.0%，高峰时还能放约 20 件）。",
+        "预计11月11日东门驿站超出容量约 20%（高峰时约 12 件，容量 10 件）。可先把新到的包裹分流到快递柜（峰值 50.0%，高峰时还能放约 20 件）。"]
+    old = gather(Source.for_operator(outlook_db), "A", "week", dt.date(2026, 10, 12), today=dt.date(2026, 11, 2))
+    assert not [a for a in old.alerts if a.text.startswith("预计")]
