@@ -10,28 +10,21 @@ machine a page takes as long as it takes, and a fixed sleep either wastes time o
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.serving import CHROMIUM, ROOT
+
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PAGES = {"overview": False, "orders": True, "parcels": True, "complaints": True, "training": True, "map": False,
          "weekly": False, "monthly": False, "street": True, "data_import": False, "glossary": False}
+# Every page in Chinese; English once, on a page whose charts and alerts the browser draws: AppTest
+# (tests/dashboard/test_pages.py) renders every page in both languages, and the English overview is opened
+# in the browser by test_import_and_build_while_serving_show_without_restart.
+PAGE_RUNS = [(name, charts, "zh") for name, charts in PAGES.items()] + [("complaints", True, "en")]
 WAIT_MS = 60_000        # per condition; a loaded 2-core machine needs several seconds for a page
-# --enable-unsafe-swiftshader: with no GPU, Chromium gives WebGL (the map) a software renderer only when asked;
-# newer Playwright passes it itself, older (1.45) does not, and the map page then throws "no WebGL context".
-CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-dev-shm-usage"]
 
 if not CHROMIUM and os.environ.get("CI") != "true":
     pytest.skip("no Chromium here (it runs in CI, where .ci/run installs it)", allow_module_level=True)
@@ -49,79 +42,6 @@ TOFU_CHECK = """
   return a !== b && a !== blank;
 }
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    """Stop the server and everything it started (its own process group), however the tests went."""
-    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 20)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
-        # the leader is gone; a child that ignored SIGTERM may still be in the group
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    if proc.poll() is None:
-        proc.wait(timeout=20)
-
-
-def _wait_until_serving(proc: subprocess.Popen, url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            return
-        except OSError:
-            pass
-        try:   # paces the polling and notices a server that died instead of waiting out the deadline
-            proc.wait(timeout=0.25)
-            pytest.fail(f"linli serve exited with {proc.returncode} before answering")
-        except subprocess.TimeoutExpired:
-            pass
-    pytest.fail(f"linli serve did not answer within {seconds:.0f} s")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("e2e")
-    db = folder / "linli.duckdb"
-    env = dict(os.environ, LINLI_DB=str(db), LINLI_KEY_FILE=str(folder / "key"))
-    linli = [sys.executable, "-m", "pipelines", "--db", str(db)]
-    # pinned: the pages below are opened at weeks of March 2025 (the demo otherwise ends last Sunday)
-    demo = subprocess.run(linli + ["demo", "--communities", "2", "--weeks", "10", "--end", "2025-03-16"], env=env, cwd=ROOT,
-                          capture_output=True, text=True)
-    assert demo.returncode == 0, demo.stderr
-    port = _free_port()
-    # its own session, so teardown can stop the server and any child it has as one group
-    proc = subprocess.Popen(linli + ["serve", "--port", str(port)], env=env, cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(proc, url, 120)
-        yield {"url": url, "db": db, "env": env, "linli": linli}
-    finally:
-        _stop_group(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        yield b
-        b.close()
 
 
 # Streamlit marks its root with the script's run state: "initial" before the first run, then
@@ -164,8 +84,7 @@ def _wait_for(page, condition: str, what: str, arg=None) -> None:
     assert page.evaluate(condition, arg), what
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("name,has_charts", list(PAGES.items()))
+@pytest.mark.parametrize("name,has_charts,lang", PAGE_RUNS)
 def test_page_in_real_browser(server, browser, name, has_charts, lang):
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 1100})
@@ -212,7 +131,8 @@ ORDERS_TILE = """
 """
 
 
-def test_import_and_build_while_serving_show_without_restart(server, browser, tmp_path):
+def test_import_and_build_while_serving_show_without_restart(own_server, browser, tmp_path):
+    server = own_server
     page = browser.new_page(viewport={"width": 1440, "height": 1100})
     try:
         page.goto(f"{server['url']}/?lang=en&c=A&g=week&p=2025-03-10", timeout=WAIT_MS)

@@ -3,7 +3,7 @@ starts within the first three screens, and the long lists below it show ten rows
 (The overdue list once ran 116 rows above it and put 整改事项 nine screens down.)"""
 from __future__ import annotations
 
-from tests.e2e.test_browser import SHOTS, WAIT_MS, _settle, _wait_for, browser, server  # noqa: F401 (fixtures)
+from tests.e2e.test_browser import SHOTS, WAIT_MS, _settle, _wait_for
 
 PHONE = {"width": 390, "height": 844}
 
@@ -16,7 +16,7 @@ HEADING_TOP = """
 """
 
 
-def test_on_a_phone_the_weekly_checks_action_items_start_within_three_screens(server, browser):  # noqa: F811
+def test_on_a_phone_the_weekly_checks_action_items_start_within_three_screens(server, browser):
     page = browser.new_page(viewport=PHONE, has_touch=True, is_mobile=True)
     try:
         page.goto(f"{server['url']}/weekly?lang=zh", timeout=WAIT_MS)

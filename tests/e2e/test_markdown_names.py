@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from tests.e2e.test_browser import SCRIPT_DONE, WAIT_MS, _settle, browser, server  # noqa: F401 (fixtures)
+from tests.e2e.test_browser import SCRIPT_DONE, WAIT_MS, _settle
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +87,8 @@ def _assert_text_only(page, hits, header) -> None:
     assert hits == [], f"the browser fetched {hits}"
 
 
-def test_markdown_in_an_uploaded_file_is_shown_as_typed_and_fetches_nothing(server, browser, spy):  # noqa: F811
+def test_markdown_in_an_uploaded_file_is_shown_as_typed_and_fetches_nothing(own_server, browser, spy):
+    server = own_server      # the import below changes the store: a copy of its own
     port, hits = spy
     data, header = _hostile_csv(port)
     page = browser.new_page(viewport={"width": 1440, "height": 1100})

@@ -7,7 +7,7 @@ screens down); table cells keep their words whole ("代收点名/称", "167.2 �
 inside itself and never the page."""
 from __future__ import annotations
 
-from tests.e2e.test_browser import SHOTS, WAIT_MS, _settle, _wait_for, browser, server  # noqa: F401 (fixtures)
+from tests.e2e.test_browser import SHOTS, WAIT_MS, _settle, _wait_for
 
 PHONE = {"width": 390, "height": 844}
 SIDEBAR = '[data-testid="stSidebar"]'
@@ -51,11 +51,11 @@ HEADING_TOP = """
 """
 
 
-def _phone(browser):  # noqa: F811
+def _phone(browser):
     return browser.new_page(viewport=PHONE, has_touch=True, is_mobile=True)
 
 
-def test_on_a_phone_the_sidebar_closes_after_tapping_a_page(server, browser):  # noqa: F811
+def test_on_a_phone_the_sidebar_closes_after_tapping_a_page(server, browser):
     page = _phone(browser)
     try:
         page.goto(f"{server['url']}/?lang=zh", timeout=WAIT_MS)
@@ -74,7 +74,7 @@ def test_on_a_phone_the_sidebar_closes_after_tapping_a_page(server, browser):  #
         page.close()
 
 
-def test_on_a_phone_the_tiles_are_compact_two_a_row_in_the_pages_order(server, browser):  # noqa: F811
+def test_on_a_phone_the_tiles_are_compact_two_a_row_in_the_pages_order(server, browser):
     page = _phone(browser)
     try:
         page.goto(f"{server['url']}/?lang=zh", timeout=WAIT_MS)
@@ -94,7 +94,7 @@ def test_on_a_phone_the_tiles_are_compact_two_a_row_in_the_pages_order(server, b
         page.close()
 
 
-def test_on_a_phone_the_complaints_alerts_start_within_the_first_screen(server, browser):  # noqa: F811
+def test_on_a_phone_the_complaints_alerts_start_within_the_first_screen(server, browser):
     page = _phone(browser)
     try:
         page.goto(f"{server['url']}/complaints?lang=zh", timeout=WAIT_MS)
@@ -109,7 +109,7 @@ def test_on_a_phone_the_complaints_alerts_start_within_the_first_screen(server, 
         page.close()
 
 
-def test_on_a_phone_table_cells_keep_their_words_whole(server, browser):  # noqa: F811
+def test_on_a_phone_table_cells_keep_their_words_whole(server, browser):
     page = _phone(browser)
     try:
         page.goto(f"{server['url']}/parcels?lang=zh", timeout=WAIT_MS)
@@ -127,7 +127,7 @@ def test_on_a_phone_table_cells_keep_their_words_whole(server, browser):  # noqa
         page.close()
 
 
-def test_on_a_phone_data_up_to_is_one_line_with_each_feed_behind_a_tap(server, browser):  # noqa: F811
+def test_on_a_phone_data_up_to_is_one_line_with_each_feed_behind_a_tap(server, browser):
     page = _phone(browser)
     try:
         page.goto(f"{server['url']}/?lang=zh", timeout=WAIT_MS)

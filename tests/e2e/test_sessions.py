@@ -10,7 +10,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,16 +17,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.present.i18n import t
-from tests.e2e.test_browser import (
-    CHROME_ARGS,
-    CHROMIUM,
-    ROOT,
-    SCRIPT_DONE,
-    WAIT_MS,
-    _free_port,
-    _stop_group,
-    _wait_until_serving,
-)
+from tests.e2e.serving import CHROMIUM, ROOT, copy_demo, serving
+from tests.e2e.test_browser import SCRIPT_DONE, WAIT_MS
 
 if not CHROMIUM and os.environ.get("CI") != "true":
     pytest.skip("no Chromium here (it runs in CI, where .ci/run installs it)", allow_module_level=True)
@@ -77,42 +68,23 @@ class Listener:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(demo_store, tmp_path_factory):
     folder = tmp_path_factory.mktemp("sessions")
-    db = folder / "linli.duckdb"
     proxy = Listener()
-    env = dict(os.environ, LINLI_DB=str(db), LINLI_KEY_FILE=str(folder / "key"))
-    linli = [sys.executable, "-m", "pipelines", "--db", str(db)]
-    demo = subprocess.run(linli + ["demo", "--communities", "2", "--weeks", "10"], env=env, cwd=ROOT,
-                          check=False, capture_output=True, text=True)
-    assert demo.returncode == 0, demo.stderr
+    store = copy_demo(demo_store, folder)
+    env, linli = store["env"], store["linli"]
     for name, role in (("dir_a", "director"), ("mem_a", "member"), ("dir_x", "director")):
         added = subprocess.run(linli + ["users", "add", name, "--role", role, "--community", "A"], env=env, cwd=ROOT,
                                input=PASSWORD + "\n", check=False, capture_output=True, text=True)
         assert added.returncode == 0, added.stderr
-    port = _free_port()
     log = folder / "serve.log"
     server_env = {k: v for k, v in env.items() if k.lower() not in ("no_proxy", "http_proxy", "https_proxy")}
     server_env.update(HTTP_PROXY=proxy.url, HTTPS_PROXY=proxy.url, http_proxy=proxy.url, https_proxy=proxy.url)
-    with log.open("w") as out:
-        proc = subprocess.Popen(linli + ["serve", "--port", str(port)], env=server_env, cwd=ROOT,
-                                start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(proc, url, 120)
-        yield {"url": url, "port": port, "env": env, "linli": linli, "log": log, "proxy": proxy, "proc": proc}
+        with log.open("w") as out, serving(store, env=server_env, out=out) as running:
+            yield {**running, "log": log, "proxy": proxy}
     finally:
-        _stop_group(proc)
         proxy.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        yield b
-        b.close()
 
 
 def _heading(page, wanted: str) -> None:
