@@ -50,10 +50,11 @@ run: $(RUN_STAMP) $(DB)
 
 # The tests' temporary stores go to memory (/dev/shm) where the machine has it: the suite waits on
 # DuckDB's disk flushes more than on the CPU. Removed after the run, passed or failed. The 15 slowest
-# tests are printed, so a test that grows is seen.
+# tests are printed, so a test that grows is seen. The two workers take the suite in the units and
+# the order tests/conftest.py gives (the browser tests together, the long units first).
 TEST_TMP := $(if $(wildcard /dev/shm/.),/dev/shm/linli-pytest-$(shell id -u),)
 test: $(TEST_STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 $(if $(TEST_TMP),--basetemp=$(TEST_TMP)); \
+	$(PY) -m pytest -q -n 2 --dist loadscope --no-loadscope-reorder --durations=15 $(if $(TEST_TMP),--basetemp=$(TEST_TMP)); \
 	status=$$?; $(if $(TEST_TMP),rm -rf $(TEST_TMP);) exit $$status
 
 bench: $(RUN_STAMP)
