@@ -21,7 +21,8 @@ import pytest
 E2E = "tests/e2e/"
 LONG = (E2E, "tests/pipelines/test_xlsx_memory.py", "tests/pipelines/test_incremental.py",
         "tests/pipelines/test_demo.py", "tests/pipelines/test_demo_end.py", "tests/pipelines/test_demo_safety.py",
-        "tests/pipelines/test_process.py", "tests/pipelines/test_kpi_reference.py")
+        "tests/pipelines/test_process.py", "tests/pipelines/test_cli_safety.py",
+        "tests/pipelines/test_kpi_reference.py")
 SPREAD = ("tests/pipelines/test_xlsx_memory.py", "tests/pipelines/test_incremental.py",
           "tests/pipelines/test_demo_safety.py", "tests/pipelines/test_process.py",
           "tests/pipelines/test_kpi_reference.py", "tests/pipelines/test_trust.py",
