@@ -1,24 +1,32 @@
 """Demo generation, import and build cost against data size.
 
 For 13, 26 and 52 weeks of demo data (4 communities) prints the time to write the
-files, to import them, to build, and the build time per million stored rows; then
-the cost of importing one more week into the 52-week store and building
-incrementally, as a ratio to the full build measured in the same run.
+files, to import them, to build, and the build time per million stored rows; then,
+at each size, the cost of importing one more week and building incrementally (median
+of 3, each on a fresh copy of the built store), and the 52-week increment as a ratio
+to the 13-week one (issue 17: it must not grow with the store's age) and to the full
+build measured in the same run.
 
     python bench/pipeline.py
 """
 from __future__ import annotations
 
+import os
+import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 
-from pipelines.build.runner import build
+from pipelines.build.runner import build, serving_dir
 from pipelines.demo.generate import write_demo_files
 from pipelines.ingest.store import import_file
 from pipelines.sqlrows import scalar
+
+RUNS = 3
+WEEKS = (13, 26, 52)
 
 
 def stored_rows(db: Path) -> int:
@@ -29,10 +37,45 @@ def stored_rows(db: Path) -> int:
     return n
 
 
+def next_week_orders(db: Path, folder: Path) -> tuple[Path, int]:
+    """A's last week of orders again, 7 days later, new ids."""
+    con = duckdb.connect(str(db), read_only=True)
+    week = con.sql("""SELECT order_id || '-next' AS order_id, community_id, seller_id, channel,
+                             ordered_at + INTERVAL 7 DAY AS ordered_at, amount_yuan, item_count, status
+                      FROM stg_orders WHERE community_id = 'A'
+                        AND ordered_at >= (SELECT max(ordered_at) FROM stg_orders) - INTERVAL 7 DAY""").pl()
+    con.close()
+    path = folder / "next_week_orders.csv"
+    week.write_csv(path)
+    return path, week.height
+
+
+def one_more_week(db: Path, folder: Path) -> tuple[float, float, int]:
+    """Median import and incremental build seconds of one more week, each run on its own copy of the store."""
+    extra, orders = next_week_orders(db, folder)
+    imports, builds = [], []
+    for run in range(RUNS):
+        copy = folder / f"copy{run}.duckdb"
+        shutil.copy(db, copy)
+        shutil.copytree(serving_dir(db), serving_dir(copy))
+        t0 = time.perf_counter()
+        import_file(copy, "orders", extra)
+        t1 = time.perf_counter()
+        result = build(copy)
+        assert result.mode == "incremental", result.mode
+        imports.append(t1 - t0)
+        builds.append(result.seconds)
+        copy.unlink()
+        shutil.rmtree(serving_dir(copy))
+    return statistics.median(imports), statistics.median(builds), orders
+
+
 def main() -> None:
-    print(f"{'weeks':>5} {'rows':>10} {'write s':>8} {'import s':>9} {'build s':>8} {'build s/M rows':>15}")
+    print(f"{'weeks':>5} {'rows':>10} {'write s':>8} {'import s':>9} {'build s':>8} {'build s/M rows':>15} "
+          f"{'+1 week import s':>17} {'+1 week build s':>16}")
+    increments, full = {}, 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        for weeks in (13, 26, 52):
+        for weeks in WEEKS:
             folder = Path(tmp) / f"w{weeks}"
             t0 = time.perf_counter()
             files = write_demo_files(folder / "files", 4, weeks, seed=7)
@@ -43,22 +86,14 @@ def main() -> None:
             t2 = time.perf_counter()
             full = build(db, full=True).seconds
             rows = stored_rows(db)
-            print(f"{weeks:>5} {rows:>10,} {t1 - t0:>8.1f} {t2 - t1:>9.1f} {full:>8.1f} {full / rows * 1e6:>15.2f}")
-        # one more week on top of the 52-week store: A's last week of orders again, 7 days later, new ids
-        con = duckdb.connect(str(db), read_only=True)
-        week = con.sql("""SELECT order_id || '-next' AS order_id, community_id, seller_id, channel,
-                                     ordered_at + INTERVAL 7 DAY AS ordered_at, amount_yuan, item_count, status
-                              FROM cur_orders WHERE community_id = 'A'
-                                AND ordered_at >= (SELECT max(ordered_at) FROM cur_orders) - INTERVAL 7 DAY""").pl()
-        con.close()
-        extra = Path(tmp) / "next_week_orders.csv"
-        week.write_csv(extra)
-        t3 = time.perf_counter()
-        import_file(db, "orders", extra)
-        t4 = time.perf_counter()
-        again = build(db)
-        print(f"one more week ({week.height:,} orders) into the 52-week store: import {t4 - t3:.2f} s, "
-              f"{again.mode} build {again.seconds:.2f} s = {again.seconds / full:.2f} × the full build ({full:.2f} s)")
+            imported, increments[weeks], orders = one_more_week(db, folder)
+            print(f"{weeks:>5} {rows:>10,} {t1 - t0:>8.1f} {t2 - t1:>9.1f} {full:>8.1f} {full / rows * 1e6:>15.2f} "
+                  f"{imported:>17.2f} {increments[weeks]:>16.2f}")
+    first, last = WEEKS[0], WEEKS[-1]
+    print(f"one more week ({orders:,} orders), incremental build, median of {RUNS}: {increments[last]:.2f} s at {last} "
+          f"weeks = {increments[last] / increments[first]:.2f} × the {first}-week figure ({increments[first]:.2f} s), "
+          f"{increments[last] / full:.2f} × the {last}-week full build ({full:.2f} s); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
