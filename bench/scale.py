@@ -12,7 +12,8 @@ then the least-squares lines `seconds = a + b × million stored rows` for the fu
 and the increment, and what those lines say of a nightly window of 10 minutes.
 
 Peak RSS is the child's own high-water mark (VmHWM in /proc/self/status, read at its end), as in
-bench/peers.py: ru_maxrss would carry this parent's size at fork into the child's figure.
+bench/peers.py: ru_maxrss would carry this parent's size at fork into the child's figure. Each child's
+CPU seconds (user + system) are printed too: on a shared machine they move far less than wall time.
 
     python bench/scale.py [--base-communities 12] [--base-weeks 52] [--sizes 1,2,4,8] [--runs 3]
                           [--keep DIR]
@@ -44,10 +45,14 @@ END = dt.date(2026, 11, 29)   # a fixed last Sunday: every size holds the same w
 
 # Each child reports its own peak RSS (VmHWM) at its end.
 HWM = """
+import os
 from pathlib import Path
 def hwm_mb():
     lines = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:")]
     return int(lines[0].split()[1]) / 1024 if lines else float("nan")
+def cpu_s():
+    t = os.times()
+    return t.user + t.system
 """
 IMPORT_CHILD = HWM + """
 import json, sys, time
@@ -60,7 +65,7 @@ for kind, path in listing:
     if report.already_imported_as is None and not report.rows_new and report.rows_read:
         sys.exit(f"{path}: nothing imported")
     seconds[path] = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "rss_mb": hwm_mb()}))
+print(json.dumps({"seconds": seconds, "rss_mb": hwm_mb(), "cpu_s": cpu_s()}))
 """
 BUILD_CHILD = HWM + """
 import json, sys, time
@@ -68,7 +73,7 @@ from pipelines.build.runner import build
 t = time.perf_counter()
 result = build(sys.argv[1], full=sys.argv[2] == "full")
 print(json.dumps({"seconds": time.perf_counter() - t, "mode": result.mode, "kpi_rows": result.kpi_rows,
-                  "rss_mb": hwm_mb()}))
+                  "rss_mb": hwm_mb(), "cpu_s": cpu_s()}))
 """
 
 
@@ -172,11 +177,13 @@ def measure(folder: Path, n: int, weeks: int, runs: int) -> dict:
     return {"communities": n, "stored_rows": stored, "write_s": write_s,
             "import_s": sum(imported["seconds"].values()), "import_csv_rows": sum(rows.values()),
             "import_csv_s": csv_s, "import_rss_mb": imported["rss_mb"],
+            "import_cpu_s": imported["cpu_s"], "build_cpu_s": statistics.median(b["cpu_s"] for b in builds),
             "build_runs": [b["seconds"] for b in builds], "build_s": statistics.median(b["seconds"] for b in builds),
             "build_rss_mb": max(b["rss_mb"] for b in builds),
             "week_rows": sum(csv_rows(extra).values()),
             "week_import_s": sum(week["seconds"].values()), "week_import_rss_mb": week["rss_mb"],
-            "week_build_s": again["seconds"], "week_build_mode": again["mode"], "week_build_rss_mb": again["rss_mb"]}
+            "week_build_s": again["seconds"], "week_build_mode": again["mode"], "week_build_rss_mb": again["rss_mb"],
+            "week_cpu_s": week["cpu_s"] + again["cpu_s"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['build_rss_mb']:>9.0f} {r['week_rows']:>9,} {r['week_import_s']:>8.2f} "
                   f"{r['week_build_s']:>10.2f} {max(r['week_import_rss_mb'], r['week_build_rss_mb']):>6.0f}  "
                   f"{r['load_before']} → {r['load_after']}", flush=True)
-            print(f"    full builds (s): {' '.join(f'{s:.2f}' for s in r['build_runs'])}; "
-                  f"increment built {r['week_build_mode']}", flush=True)
+            print(f"    full builds (s): {' '.join(f'{s:.2f}' for s in r['build_runs'])}; increment built "
+                  f"{r['week_build_mode']}; CPU s (user + system, which load inflates far less than wall time): "
+                  f"import {r['import_cpu_s']:.1f}, full build {r['build_cpu_s']:.1f} (median), "
+                  f"week's import + build {r['week_cpu_s']:.1f}", flush=True)
             if args.json:
                 Path(args.json).write_text(json.dumps(results, indent=1))
     if len(results) >= 2:
@@ -217,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         per_community = statistics.fmean(r["stored_rows"] / r["communities"] for r in results)
         print(f"\nleast squares over {len(results)} sizes (seconds = a + b × million stored rows):")
         fits = {}
-        for key, label in (("build_s", "full build"), ("import_s", "import (all files)"),
+        for key, label in (("build_s", "full build"), ("build_cpu_s", "full build, CPU seconds"),
+                           ("import_s", "import (all files)"),
                            ("week_build_s", "one week's incremental build"),
                            ("week_import_s", "one week's import")):
             a, b = least_squares(millions, [r[key] for r in results])
@@ -228,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             rows_m = (WINDOW_S - a) / b
             years = args.base_weeks / 52
             print(f"\nnightly window {WINDOW_S // 60} min, by the fitted full build: {rows_m:,.0f} M stored rows = "
-                  f"{rows_m * 1e6 / per_community:,.0f} communities × {years:g} year(s) of this demo "
+                  f"{rows_m * 1e6 / per_community:,.0f} communities × {years:.3g} year(s) of this demo "
                   f"({per_community:,.0f} stored rows per community-{'year' if years == 1 else 'span'})")
         a, b = fits["week_build_s"]
         wa, wb = fits["week_import_s"]
