@@ -13,3 +13,9 @@ from dashboard import session_cookie
 
 app = st.App(str(Path(__file__).with_name("app.py")), routes=session_cookie.routes(),
              middleware=[Middleware(session_cookie.Guard)])
+
+# issue 19: while the dashboard serves, each Monday's briefs are written and posted (pipelines/reports/deliver.py)
+from pipelines.database import default_path  # noqa: E402
+from pipelines.reports.deliver import start_scheduler  # noqa: E402
+
+start_scheduler(default_path())

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from pipelines.cli import alerts, coop, events, lake, records, report, serve, users
+from pipelines.cli import notify
 from pipelines.cli.common import OutputRefused, Outputs, Parser, confirm, db_path, os_user, say, ui_lang
 from pipelines.database import DatabaseBusy, DatabaseRefused, verify
 from pipelines.errors import FileRefused, UserError, safe_text
@@ -207,6 +208,7 @@ def parser() -> argparse.ArgumentParser:
     events.add_cli(sub)    # linli events add|list|remove (the forecasts' community events)
     lake.add_cli(sub)      # linli lake export DIR
     report.add_cli(sub)
+    notify.add_cli(sub)    # linli notify set|schedule|show, linli deliver
     return p
 
 
