@@ -37,6 +37,7 @@ class ActionLine:
     due_on: dt.date | None
     status: str                  # open | in_progress | done
     done_on: dt.date | None      # the day it was marked done (its last change), for a done item
+    created_on: dt.date | None = None   # an item made after the period is not in its report
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,15 @@ def _who(a: ActionLine) -> str:
 
 
 def _actions(d: DraftInput, start: dt.date, end: dt.date) -> list[str]:
+    """As the report's day saw them: the day after the period (a report written later, or an old period's, does
+    not count what happened since), or today while the period runs."""
     this = WORD[d.brief.grain][0]
-    done = [a for a in d.actions if a.status == "done" and a.done_on is not None and start <= a.done_on < end]
-    overdue = [a for a in d.actions if a.status != "done" and a.due_on is not None and a.due_on < d.today]
-    going = [a for a in d.actions if a.status != "done" and a not in overdue]
+    as_of = min(d.today, end)
+    items = [a for a in d.actions if a.created_on is None or a.created_on < end]
+    finished = [a for a in items if a.status == "done" and a.done_on is not None and a.done_on < end]
+    done = [a for a in finished if a.done_on >= start]
+    overdue = [a for a in items if a not in finished and a.due_on is not None and a.due_on < as_of]
+    going = [a for a in items if a not in finished and a not in overdue]
     if not (done or overdue or going):
         return [f"{this}没有登记整改事项。"]
     out = []
@@ -145,7 +151,7 @@ def _actions(d: DraftInput, start: dt.date, end: dt.date) -> list[str]:
     if overdue:
         out.append(f"逾期未完成{len(overdue)}项：" + "；".join(
             f"“{a.title}”（{'负责人：' + a.owner + '，' if a.owner else ''}应于{fmt.date(a.due_on)}完成，"
-            f"已逾期{(d.today - a.due_on).days}天）" for a in overdue) + "，需要督促。")
+            f"已逾期{(as_of - a.due_on).days}天）" for a in overdue) + "，需要督促。")
     if going:
         out.append(f"正在推进{len(going)}项：" + "；".join(
             f"“{a.title}”" + (f"（{fmt.date(a.due_on)}到期）" if a.due_on else "") for a in going) + "。")

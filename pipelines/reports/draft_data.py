@@ -37,20 +37,22 @@ def _outlook(src, brief: Brief) -> Outlook | None:
         top = near.loc[near["expected_ratio"].idxmax()]
         busiest = (str(top["name"]), pd.Timestamp(top["day"]).date(), float(top["expected_ratio"]))
     v = list(noise["value"])[:7]
-    noise_line = f"直播噪音投诉预计约{round(sum(v)):d}件。" if v else None
+    noise_line = None if not v else (f"直播噪音投诉预计约{round(sum(v)):d}件。" if round(sum(v)) else "预计没有直播噪音投诉。")
     return Outlook(days[0], breaches, busiest, noise_line)
 
 
 def draft_input(src, brief: Brief, today: dt.date | None = None) -> DraftInput:
+    from pipelines.periods import period_next
     today = today or dt.date.today()
     with reading(src.db) as con:
         items = [] if con is None else actions.actions(con, [brief.community])
         found = [] if con is None else [c for c in cases.cases(con, [brief.community]) if c.step != "closed"]
     from pipelines.reports.record_tables import _effects
     lines = tuple(ActionLine(a.title, a.owner, a.due_on, a.status,
-                             a.updated_at.date() if a.status == "done" else None) for a in items)
+                             a.updated_at.date() if a.status == "done" else None, a.created_at.date()) for a in items)
+    end = period_next(brief.grain, brief.period)
     case_lines = tuple(CaseLine(c.title, label("cases.step", c.step, "zh"), c.agreed_on, c.solution,
-                                _effects(src, brief.community, c, "zh")) for c in found)
+                                _effects(src, brief.community, c, "zh")) for c in found if c.created_at.date() < end)
     comms = src("communities")
     row = comms[comms["community_id"] == brief.community]
     street = None

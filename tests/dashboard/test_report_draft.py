@@ -134,6 +134,13 @@ def test_actions_done_and_overdue_are_counted_with_their_days():
     assert "正在推进1项：“贴通知”（2025年6月30日到期）。" in text
     assert "“快递堆放”目前在“监督落实”阶段，2025年5月1日形成方案：设集中代收点。效果：快递堆放投诉：变少。第二行。" in text
     assert "四、协商议题" in text and "金桥街道办事处：" in text
+    # written a month later, the week's report still counts as of its end: 8 days overdue, not 38; an item made
+    # after the week, and one done after it, are as they were then
+    later = items + (ActionLine("新事项", None, dt.date(2025, 6, 1), "open", None, dt.date(2025, 6, 12)),
+                     ActionLine("后来完成", None, dt.date(2025, 6, 5), "done", dt.date(2025, 6, 20), dt.date(2025, 6, 1)))
+    text = draft(DraftInput(brief, "金桥", later, cases, dt.date(2025, 7, 9)))
+    assert "逾期未完成2项：“装货架”（负责人：物业，应于2025年6月1日完成，已逾期8天）；“后来完成”（应于2025年6月5日完成，已逾期4天）" in text
+    assert "新事项" not in text
 
 
 def _tiny_brief():
