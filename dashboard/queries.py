@@ -473,3 +473,17 @@ def save_community_event(snap: str, scope: Scope, community: str, name: str, sta
         raise OutOfScope(community)
     with writing(db_path()) as con:
         return events.add_in(con, community, name, starts_on, ends_on, account=account)
+
+
+def deliveries_of(snap: str, scope: Scope, community: str) -> list[dict]:
+    """The community's scheduled deliveries (pipelines/reports/deliver.py), newest week first; none while busy."""
+    if community not in _narrowed(snap, scope):
+        raise OutOfScope(community)
+    return _deliveries_of(str(db_path()), community)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _deliveries_of(db: str, community: str) -> list[dict]:
+    from pipelines.reports import deliver
+    with reading(db) as con:
+        return deliver.deliveries(con, community) if con is not None else []

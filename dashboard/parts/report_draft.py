@@ -36,6 +36,21 @@ def _save(v: View, text: str, status: str) -> None:
     st.rerun()
 
 
+def _deliveries(v: View) -> None:
+    """How the scheduled delivery of this week's brief went (linli deliver / the scheduler in linli serve): a
+    failure stays on the page until a later run delivers it."""
+    for d in q.deliveries_of(v.snap, v.scope, v.community):
+        if d["period_start"] != v.period:
+            continue
+        channel = v.tr(f"report.channel.{d['channel']}")
+        week = fmt.date(d["period_start"], v.lang)
+        if d["status"] == "ok":
+            st.caption(v.tr("report.delivery.ok", week=week, channel=channel, at=fmt.datetime(d["delivered_at"], v.lang)))
+        else:
+            st.warning(fmt.plain(v.tr("report.delivery.failed", week=week, channel=channel, n=d["attempts"],
+                                      error=d["last_error"] or "—")))
+
+
 def render(v: View) -> None:
     st.subheader(v.tr("report.h"))
     st.caption(v.tr("report.intro"))
@@ -54,6 +69,8 @@ def render(v: View) -> None:
         else:   # the draft: the brief's report is the saved text, else drafted from the same numbers
             brief = gather(Source.for_viewer(q, v.snap, v.scope, q.db_path()), v.community, v.grain, v.period, "zh")
             st.session_state[key] = brief.report or ""
+    if v.grain == "week":
+        _deliveries(v)
     allowed = auth.can("reports")
     text = st.text_area(v.tr("report.text"), key=key, height=420, disabled=not allowed)
     if not allowed:

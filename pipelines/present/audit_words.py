@@ -26,8 +26,10 @@ KINDS = {
     "user.add": "accounts", "user.passwd": "accounts", "user.remove": "accounts",
     "login.ok": "logins", "login.failed": "failed_logins",
     "community_event.add": "rules", "community_event.remove": "rules",
+    # the report to the street office and the scheduled briefs (issue 19)
+    "report.save": "reports", "report.sent": "reports", "deliver.ok": "reports", "deliver.failed": "reports",
 }
-KIND_ORDER = ("imports", "actions", "cases", "alert_rules", "rules", "profiles", "accounts", "logins",
+KIND_ORDER = ("imports", "actions", "cases", "reports", "alert_rules", "rules", "profiles", "accounts", "logins",
               "failed_logins", "other")
 _SHIPPED = {r.rule_id: r for r in DEFAULTS}
 
@@ -250,5 +252,16 @@ _SAY = {
                                              start=_day(d["starts_on"], lang), end=_day(d["ends_on"], lang)),
     "community_event.remove": lambda d, lang: t("audit.say.community_event.remove", lang, name=d["name"],
                                                 start=_day(d["starts_on"], lang), end=_day(d["ends_on"], lang)),
+    "report.save": lambda d, lang: t("audit.say.report.save", lang, period=_period(d, lang)),
+    "report.sent": lambda d, lang: t("audit.say.report.sent", lang, period=_period(d, lang)),
+    "deliver.ok": lambda d, lang: t("audit.say.deliver.ok", lang, week=_day(d["period_start"], lang),
+                                    channel=t(f"report.channel.{d['channel']}", lang)),
+    "deliver.failed": lambda d, lang: t("audit.say.deliver.failed", lang, week=_day(d["period_start"], lang),
+                                        channel=t(f"report.channel.{d['channel']}", lang), n=d["attempts"]),
 }
 WORDED = frozenset(_SAY)
+
+
+def _period(d: dict, lang: str) -> str:
+    """A report's period in words (2025年第23周 · 6月2日–6月8日, 2025年6月)."""
+    return fmt.period(d["grain"], dt.date.fromisoformat(str(d["period_start"])[:10]), lang)

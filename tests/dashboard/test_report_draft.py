@@ -274,3 +274,16 @@ def test_the_street_page_lists_who_sent_and_shows_the_sent_report(db):
     assert any(x.startswith("A社区的报告（已发送，") for x in shown)
     assert any(t.value == "A社区第23周报告：快递正常。" for t in at.text)
     assert not any("B社区草稿" in t.value for t in at.text)       # a draft stays the community's own
+
+
+def test_the_weekly_page_says_how_the_scheduled_delivery_went(db):
+    from pipelines.reports import deliver
+    with writing(db) as con:
+        deliver.ensure(con)
+        con.execute("INSERT INTO deliveries VALUES ('A', ?, 'folder', 'ok', 1, NULL, TIMESTAMP '2025-06-09 08:00', "
+                    "TIMESTAMP '2025-06-09 08:00')", [WEEK])
+        con.execute("INSERT INTO deliveries VALUES ('A', ?, 'wecom', 'failed', 3, 'HTTPError: HTTP Error 500', NULL, "
+                    "TIMESTAMP '2025-06-09 08:00')", [WEEK])
+    at = open_as(db, "mem_a", "weekly")
+    assert any(c.value == "2025年6月2日这一周的简报已于2025年6月9日 08:00送达简报文件夹。" for c in at.caption)
+    assert any("送达企业微信群失败（已试 3 次：HTTPError" in w.value and "下次运行会再试" in w.value for w in at.warning)

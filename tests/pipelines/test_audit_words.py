@@ -148,6 +148,13 @@ def trail_store(tmp_path_factory):
     from pipelines.records import events   # a community's own events for the forecasts (issue 19)
     event = events.add(db, "A", "周末集市", dt.date(2025, 6, 7), dt.date(2025, 6, 8), user="dir_a")
     events.remove(db, event["event_id"], user="dir_a")
+    from pipelines.records import reports   # the report to the street office and the scheduled briefs (issue 19)
+    from pipelines.reports import deliver
+    with writing(db) as con:
+        reports.save(con, "A", "week", dt.date(2025, 6, 2), "本周快递正常。", user="dir_a")
+        reports.save(con, "A", "week", dt.date(2025, 6, 2), "本周快递正常。", "sent", user="dir_a")
+    deliver._record(db, "A", dt.date(2025, 6, 2), "folder", True, 1, None)
+    deliver._record(db, "A", dt.date(2025, 6, 2), "wecom", False, 3, "HTTPError: HTTP Error 500")
     first_import = min(r[0] for r in _rows(db, "SELECT import_id FROM imports"))
     undo(db, first_import, user="web:demo")
     return db
@@ -183,5 +190,7 @@ def test_the_writers_rows_in_words(trail_store):
     assert "浏览器（演示）保存了提醒规则“订单数比上期减少至少 50”（级别：提醒，启用）" in got
     assert "命令行（root）修改了社区规则：直播时段 09:00–20:00，包裹超过 48 小时未取算超时，自2025年6月2日起执行" in got
     assert "dir_a 保存了导入档案“快团团”（订单）" in got
+    assert "dir_a 把2025年第23周 · 6月2日–6月8日的报告标记为已发送" in got
+    assert "命令行 送达2025年6月2日这一周的简报到企业微信群失败（试了 3 次）" in got
     assert "命令行 添加了账号 dir_a（社区主任，A）" in got
     assert any(s.startswith("未知用户名（") and s.endswith("）登录失败") for s in got)

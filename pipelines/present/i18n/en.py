@@ -801,4 +801,13 @@ STRINGS = {
     "outlook.events.add": "Add event",
     "outlook.events.no_date": "Choose the event's first day.",
     "outlook.events.saved": "Added '{name}'; the next build forecasts with it.",
+    "report.delivery.ok": "The brief of the week of {week} went to the {channel} at {at}.",
+    "report.delivery.failed": "The brief of the week of {week} did not reach the {channel} ({n} tries: {error}); the next run tries again.",
+    "report.channel.folder": "briefs folder",
+    "report.channel.wecom": "WeCom group",
+    "audit.say.report.save": "saved the report draft of {period}",
+    "audit.say.report.sent": "marked the report of {period} as sent",
+    "audit.say.deliver.ok": "delivered the brief of the week of {week} to the {channel}",
+    "audit.say.deliver.failed": "failed to deliver the brief of the week of {week} to the {channel} ({n} tries)",
+    "audit.kind.reports": "reports and deliveries",
 }

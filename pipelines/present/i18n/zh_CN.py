@@ -796,4 +796,13 @@ STRINGS = {
     "outlook.events.add": "添加活动",
     "outlook.events.no_date": "请选择活动的第一天。",
     "outlook.events.saved": "已添加“{name}”，下次构建后的预测会用上它。",
+    "report.delivery.ok": "{week}这一周的简报已于{at}送达{channel}。",
+    "report.delivery.failed": "{week}这一周的简报送达{channel}失败（已试 {n} 次：{error}），下次运行会再试。",
+    "report.channel.folder": "简报文件夹",
+    "report.channel.wecom": "企业微信群",
+    "audit.say.report.save": "保存了{period}的报告草稿",
+    "audit.say.report.sent": "把{period}的报告标记为已发送",
+    "audit.say.deliver.ok": "把{week}这一周的简报送达{channel}",
+    "audit.say.deliver.failed": "送达{week}这一周的简报到{channel}失败（试了 {n} 次）",
+    "audit.kind.reports": "报告与送达",
 }
