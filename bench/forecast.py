@@ -53,7 +53,8 @@ def hidden(con, hide: int) -> None:
     actual = pl.from_arrow(con.sql(
         """SELECT d.community_id, d.point_id, d.day, d.peak_ratio AS actual_ratio FROM mart_point_daily d
            WHERE d.day > ? AND d.day <= ?""", params=[cut, end]).to_arrow_table())
-    both = cap.join(actual, on=["community_id", "point_id", "day"], how="left").sort(["community_id", "point_id", "day"])
+    keys = ["community_id", "point_id", "day"]
+    both = cap.join(actual, on=keys, how="left").sort(keys)
     print(f"\n== data to {cut} (the last {hide} days, to {end}, hidden): points' days over capacity ==")
     shown = both.filter((pl.col("actual_ratio") > 1) | (pl.col("expected_ratio") > 1))
     with pl.Config(tbl_rows=80, tbl_cols=12, tbl_width_chars=200):

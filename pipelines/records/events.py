@@ -89,7 +89,8 @@ def events(db_path_or_con, community_id: str | None = None) -> list[dict]:
         if not has_table(con, TABLE):
             return []
         where, params = ("WHERE community_id = ?", [community_id]) if community_id else ("", [])
-        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} {where} ORDER BY community_id, starts_on, event_id",
+        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} {where} "
+                           "ORDER BY community_id, starts_on, event_id",
                            params).fetchall()
         return [dict(zip(COLUMNS, r)) for r in rows]
     finally:

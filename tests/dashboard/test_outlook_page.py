@@ -44,7 +44,8 @@ def test_forecast_tables_grain_and_values(outlook_db):
     assert rows(outlook_db, """SELECT count(*), count(DISTINCT (community_id, subject, day, metric)), min(day), max(day)
                                FROM forecast""") == [(5 * 14, 5 * 14, dt.date(2026, 11, 2), dt.date(2026, 11, 15))]
     # the flat weekly pattern is forecast as itself: Wednesday 4 November, 12 parcels, 120 % of capacity
-    got = rows(outlook_db, """SELECT metric, round(value, 6) FROM forecast WHERE subject = 'PA' AND day = DATE '2026-11-04'
+    got = rows(outlook_db, """SELECT metric, round(value, 6) FROM forecast
+                              WHERE subject = 'PA' AND day = DATE '2026-11-04'
                               ORDER BY metric""")
     assert got == [("parcels.arrived", 12.0), ("parcels.peak_occupancy_ratio", 1.2)]
     # backtest grain: series × origin × horizon; origins weekly back from 14 days before the series' end, each

@@ -44,10 +44,11 @@ def test_a_festival_uplift_is_learned_from_the_same_festival_a_year_before():
     n = 60 * 7
     start = MONDAY
     values = np.full(n, 100.0)
-    fest1 = Occurrence("双11", "major_sale", start + dt.timedelta(days=20 * 7 + 3), start + dt.timedelta(days=20 * 7 + 5))
+    day = lambda i: start + dt.timedelta(days=i)   # noqa: E731
+    fest1 = Occurrence("双11", "major_sale", day(20 * 7 + 3), day(20 * 7 + 5))
     for d in (4, 5):
         values[20 * 7 + d] = 200.0
-    fest2 = Occurrence("双11", "major_sale", start + dt.timedelta(days=58 * 7 + 3), start + dt.timedelta(days=58 * 7 + 5))
+    fest2 = Occurrence("双11", "major_sale", day(58 * 7 + 3), day(58 * 7 + 5))
     m = Model(Series(start, values), [fest1, fest2], counts=False)
     ahead = m.predict(58 * 7 - 1, 14)    # origin: the Sunday before the second festival's week
     # offsets -2, -1, 0 of the festival (Thu, Fri, Sat): 1, 2, 2; the tail (TAIL days after) learned as 1
