@@ -2,7 +2,8 @@
 
 A festival's effect on parcels reaches past its last day (parcels arrive a few days after the orders), so
 each occurrence covers its days and TAIL days after; the forecast learns an uplift per day counted from the
-occurrence's last day (pipelines/forecast/model.py).
+first of its main days (pipelines/forecast/model.py): 618's three main days and 双11's two then line up where
+their parcels peak, a few days after the main days begin.
 """
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ class Occurrence:
     kind: str          # festivals of one kind may learn from each other (major_sale, minor_sale, holiday, community)
     starts_on: dt.date
     ends_on: dt.date
+    main_from: dt.date | None = None    # the first main day (after a presale); None: the first day
 
     def offset(self, day: dt.date) -> int | None:
-        """The day counted from the last day (0 on it, negative before), or None outside its reach."""
+        """The day counted from the first main day (0 on it, negative in the presale), or None outside its reach."""
         if self.starts_on <= day <= self.ends_on + dt.timedelta(days=TAIL):
-            return (day - self.ends_on).days
+            return (day - (self.main_from or self.starts_on)).days
         return None
 
 
@@ -35,7 +37,7 @@ def festivals(path: Path = FESTIVALS) -> list[Occurrence]:
     with open(path, encoding="utf-8", newline="") as f:
         rows = csv.DictReader(line for line in f if not line.startswith("#"))
         return [Occurrence(r["name"], r["kind"], dt.date.fromisoformat(r["starts_on"]),
-                           dt.date.fromisoformat(r["ends_on"])) for r in rows]
+                           dt.date.fromisoformat(r["ends_on"]), dt.date.fromisoformat(r["main_from"])) for r in rows]
 
 
 def community_occurrences(con, community_id: str) -> list[Occurrence]:

@@ -51,7 +51,7 @@ def test_a_festival_uplift_is_learned_from_the_same_festival_a_year_before():
     fest2 = Occurrence("双11", "major_sale", day(58 * 7 + 3), day(58 * 7 + 5))
     m = Model(Series(start, values), [fest1, fest2], counts=False)
     ahead = m.predict(58 * 7 - 1, 14)    # origin: the Sunday before the second festival's week
-    # offsets -2, -1, 0 of the festival (Thu, Fri, Sat): 1, 2, 2; the tail (TAIL days after) learned as 1
+    # its days counted from its first (Thu, Fri, Sat: 0, 1, 2): 1, 2, 2; the tail (TAIL days after) learned as 1
     assert ahead[3:6] == pytest.approx([100.0, 200.0, 200.0])
     assert ahead[:3] == pytest.approx([100.0] * 3) and ahead[6:] == pytest.approx([100.0] * 8)
 
