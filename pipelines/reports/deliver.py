@@ -35,6 +35,7 @@ RETRIES = 3                    # tries per post within one run; a post still fai
 BACKOFF_SECONDS = (2.0, 8.0)   # between the tries
 IMAGE_LIMIT = 2 * 1024 * 1024  # the robot refuses an image over 2 MB
 MARKDOWN_LIMIT = 4096          # … and a markdown message over 4096 bytes
+RETRY_WEEKS = 4                # a failed week is tried again at each run for this many weeks
 DEFAULT_SCHEDULE = {"weekday": 1, "at": "08:00"}   # ISO weekday: 1 is Monday
 
 
@@ -261,8 +262,10 @@ def _pending(db: Path, due: dt.date, communities: list[str], wecom: dict,
         for ch in ("folder", *(("wecom",) if wecom.get(c) else ())):
             if done.get((c, due, ch)) != "ok":
                 out.append((c, due, ch))
+    # earlier failures are tried again for RETRY_WEEKS: a community that stopped importing is reported every
+    # week, not retried for ever
     out += [k for k, s in done.items() if s == "failed" and k[1] != due and k[0] in known
-            and (k[2] == "folder" or wecom.get(k[0]))]
+            and due - dt.timedelta(weeks=RETRY_WEEKS) <= k[1] and (k[2] == "folder" or wecom.get(k[0]))]
     return out
 
 
@@ -280,11 +283,12 @@ def deliver(db: Path, now: dt.datetime | None = None, *, force: bool = False, po
     due = due_week(now, int(sched["weekday"]), parse_time(sched["at"]))
     src = Source.for_operator(db)
     communities = list(src("communities")["community_id"])
-    ready = [c for c in communities if due in src("periods", c, "week")]
-    todo = _pending(db, due, ready, settings["wecom"], communities)
+    # a community without the due week's data is not skipped in silence: its delivery fails (the brief cannot be
+    # gathered, "no data for the week"), is reported, and goes once the week is imported
+    todo = _pending(db, due, communities, settings["wecom"])
     if force:   # each community's latest week up to the due one (a store whose data ends earlier has one too)
         latest = {c: max((p for p in src("periods", c, "week") if p <= due), default=None) for c in communities}
-        todo = sorted({*todo, *((c, p, "folder") for c, p in latest.items() if p),
+        todo = sorted({*((c, p, "folder") for c, p in latest.items() if p),
                        *((c, p, "wecom") for c, p in latest.items() if p and settings["wecom"].get(c))})
     out, briefs = [], {}
     root = folder or briefs_folder(db)
@@ -295,7 +299,7 @@ def deliver(db: Path, now: dt.datetime | None = None, *, force: bool = False, po
                 briefs[community, period] = (brief, render(brief, "pdf"), render(brief, "png"))
             brief, pdf, png = briefs[community, period]
         except Exception as exc:   # a brief that cannot be drawn is a failed delivery, recorded and retried
-            error = f"{type(exc).__name__}: {exc}"[:500]
+            error = (exc.message("zh") if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}")[:500]
             _record(db, community, period, channel, False, 1, error)
             out.append(Outcome(community, period, channel, False, error))
             continue
