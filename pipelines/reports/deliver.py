@@ -332,7 +332,7 @@ _started: dict[str, "threading.Thread"] = {}
 
 
 def run_scheduler(db: Path, stop, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(BEIJING),
-                  log: Callable[[str], None] = print) -> None:
+                  log: Callable[[str], None] = print, run: Callable | None = None) -> None:
     """Until `stop` (a threading.Event) is set: wait for the next scheduled time, then deliver. The schedule is
     read afresh before each wait, so `linli notify schedule` takes effect without a restart; a run that fails
     as a whole is reported and tried at the next time (its deliveries stay recorded as failed)."""
@@ -345,7 +345,7 @@ def run_scheduler(db: Path, stop, now: Callable[[], dt.datetime] = lambda: dt.da
         if now() < due:
             continue
         try:
-            for outcome in deliver(db, now()):
+            for outcome in (run or deliver)(db, now()):
                 log(outcome.line())
         except Exception as exc:   # the dashboard keeps serving; the next run tries again
             log(f"定时送达失败：{type(exc).__name__}: {str(exc)[:300]}")

@@ -180,6 +180,10 @@ def test_the_report_is_a_kept_record_with_history_audit_and_one_policy(db):
         hist = reports.history(con, "A", "week", WEEK)
         trail = con.execute(f"SELECT action, user_name FROM {audit.TABLE} WHERE action LIKE 'report.%' ORDER BY seq").fetchall()
     assert (got.text, got.status, got.updated_by) == ("第二稿", "sent", "dir_a")
+    from pipelines.build.runner import build
+    build(db, full=True)    # a kept record: a full rebuild of everything imported leaves it as it was
+    with writing(db) as con:
+        assert reports.get(con, "A", "week", WEEK) == got and len(reports.history(con, "A", "week", WEEK)) == 2
     assert [(h["status"], h["text"]) for h in hist] == [("draft", "第一稿"), ("sent", "第二稿")]
     assert trail == [("report.save", "dir_a"), ("report.sent", "dir_a")]
 

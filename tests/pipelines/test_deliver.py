@@ -45,6 +45,34 @@ def test_next_run_is_the_coming_monday_at_eight_beijing_time():
     assert d.due_week(dt.datetime(2026, 12, 10, 7, 0, tzinfo=BJ), 3, dt.time(8, 0)) == dt.date(2026, 11, 30)
 
 
+def test_the_scheduler_waits_for_the_next_run_then_delivers(tmp_path):
+    """The thread's loop on a clock the test moves: each wait is for the time left to the next run (at most an
+    hour), a delivery only once that time has come, a failing run reported and the loop going on."""
+    clock = [dt.datetime(2026, 12, 7, 7, 0, tzinfo=BJ)]   # Monday 07:00: the run is an hour away
+    waits, runs, said = [], [], []
+
+    class Stop:
+        def is_set(self):
+            return len(runs) >= 2
+
+        def wait(self, seconds):
+            waits.append(seconds)
+            clock[0] += dt.timedelta(seconds=seconds)   # the wait passes that much time on the test's clock
+            return False
+
+    def run(db, at):
+        runs.append(at)
+        if len(runs) == 1:
+            raise RuntimeError("store busy")
+        return [d.Outcome("A", dt.date(2026, 11, 30), "folder", True, "/x")]
+
+    d.run_scheduler(tmp_path / "s.duckdb", Stop(), now=lambda: clock[0], log=said.append, run=run)
+    # an hour to 08:00, then a week less nothing to the next Monday: hourly waits (168 of them)
+    assert waits[0] == 3600.0 and runs[0] == dt.datetime(2026, 12, 7, 8, 0, tzinfo=BJ)
+    assert runs[1] == dt.datetime(2026, 12, 14, 8, 0, tzinfo=BJ) and len(waits) == 1 + 168
+    assert said[0] == "定时送达失败：RuntimeError: store busy" and said[1].endswith("已送达 /x")
+
+
 def test_the_webhook_is_kept_owner_only_and_shown_masked(tmp_path):
     db = tmp_path / "s.duckdb"
     url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
