@@ -25,7 +25,7 @@ KINDS = {
     "alert_rule.set": "alert_rules", "alert_rule.reset": "alert_rules",
     "user.add": "accounts", "user.passwd": "accounts", "user.remove": "accounts",
     "login.ok": "logins", "login.failed": "failed_logins",
-    "community_event.add": "rules", "community_event.remove": "rules",
+    "community_event.add": "rules", "community_event.remove": "rules", "coop_split": "rules",
     # the report to the street office and the scheduled briefs (issue 19)
     "report.save": "reports", "report.sent": "reports", "deliver.ok": "reports", "deliver.failed": "reports",
 }
@@ -252,6 +252,10 @@ _SAY = {
                                              start=_day(d["starts_on"], lang), end=_day(d["ends_on"], lang)),
     "community_event.remove": lambda d, lang: t("audit.say.community_event.remove", lang, name=d["name"],
                                                 start=_day(d["starts_on"], lang), end=_day(d["ends_on"], lang)),
+    # the cooperative's split of its profit (pipelines/records/coop_split.py)
+    "coop_split": lambda d, lang: t("audit.say.coop_split", lang, members=f"{float(d['members_pct']):g}",
+                                    coop=f"{float(d['coop_pct']):g}", fund=f"{float(d['fund_pct']):g}",
+                                    day=_day(d["effective_from"], lang)),
     "report.save": lambda d, lang: t("audit.say.report.save", lang, period=_period(d, lang)),
     "report.sent": lambda d, lang: t("audit.say.report.sent", lang, period=_period(d, lang)),
     "deliver.ok": lambda d, lang: t("audit.say.deliver.ok", lang, week=_day(d["period_start"], lang),

@@ -103,6 +103,9 @@ def test_entries_built_by_hand_read_as_a_person_says_them():
         "王干部 set action item 3 to Done (was Open)"
     assert entry("undo", {"import_id": 5, "kind": "parcels", "file": "包裹.xlsx", "communities": ["A"]},
                  user="web:demo", lang="en") == "browser (demo) undid import #5 '包裹.xlsx' (Parcels)"
+    assert entry("coop_split", {"effective_from": "2026-08-01", "members_pct": "65.00", "coop_pct": "20.00",
+                                "fund_pct": "15.00"}) == \
+        "王干部 修改了合作社利润分配比例：社员 65%、合作社 20%、公共基金 15%，自2026年8月1日起"
 
 
 def test_an_entry_of_unknown_shape_still_reads_as_who_did_what():
@@ -155,6 +158,8 @@ def trail_store(tmp_path_factory):
         reports.save(con, "A", "week", dt.date(2025, 6, 2), "本周快递正常。", "sent", user="dir_a")
     deliver._record(db, "A", dt.date(2025, 6, 2), "folder", True, 1, None)
     deliver._record(db, "A", dt.date(2025, 6, 2), "wecom", False, 3, "HTTPError: HTTP Error 500")
+    from pipelines.records import coop_split   # the cooperative's split (issue 20)
+    coop_split.set_split(db, "A", 65, 20, 15, effective_from=dt.date(2025, 6, 1), user="dir_a")
     first_import = min(r[0] for r in _rows(db, "SELECT import_id FROM imports"))
     undo(db, first_import, user="web:demo")
     return db

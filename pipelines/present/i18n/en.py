@@ -770,6 +770,7 @@ STRINGS = {
     "outlook.what.noise": "livestream noise complaints",
     "audit.say.community_event.add": "added the community event '{name}' ({start} to {end})",
     "audit.say.community_event.remove": "removed the community event '{name}' ({start} to {end})",
+    "audit.say.coop_split": "changed the cooperative's profit split: members {members} %, cooperative {coop} %, public fund {fund} %, from {day}",
     "brief.h.report": "Report to the street office",
     "brief.sheet.report": "Report",
     "report.h": "Report to the street office (draft)",

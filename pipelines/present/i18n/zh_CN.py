@@ -765,6 +765,7 @@ STRINGS = {
     "outlook.what.noise": "直播噪音投诉",
     "audit.say.community_event.add": "添加了社区活动“{name}”（{start}至{end}）",
     "audit.say.community_event.remove": "删除了社区活动“{name}”（{start}至{end}）",
+    "audit.say.coop_split": "修改了合作社利润分配比例：社员 {members}%、合作社 {coop}%、公共基金 {fund}%，自{day}起",
     "brief.h.report": "报告街道",
     "brief.sheet.report": "报告街道",
     "report.h": "报告街道（草稿）",
