@@ -73,6 +73,8 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_build(args) -> int:
+    if args.engine == "spark":      # SPEC §11: the same models over a lake, on Spark
+        return lake.cmd_build_spark(args)
     from pipelines.build.runner import build
     result = build(db_path(args), full=args.full)
     how = {"full": ("全量", "full"), "incremental": ("增量", "incremental"), "unchanged": ("无变化", "nothing changed")}
@@ -186,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help=say("把指标更新到最新（能增量就增量）",
                                           "bring staging, marts and kpi up to date (incrementally where it can)"))
     b.add_argument("--full", action="store_true", help=say("从已导入的全部数据重新构建", "rebuild everything from the stored rows"))
+    lake.add_build_arguments(b)     # --engine spark --lake DIR [--master URL]
     b.set_defaults(func=cmd_build)
     serve.add_cli(sub)
     u = sub.add_parser("undo", help=say("撤销一次导入，恢复它替换掉的数据", "undo one import, restoring what it replaced"))

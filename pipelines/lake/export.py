@@ -28,7 +28,8 @@ DATA_FILE = "data.parquet"
 # a rule and when stays in the store.
 KEPT_READ = {
     "community_rules": ("community_id", "window_start", "window_end", "overdue_hours"),
-    "coop_split": ("community_id", "effective_from", "members_pct", "coop_pct", "fund_pct"),
+    # changed_seq: of two adoptions on one day, the later recorded wins (mart_coop_period)
+    "coop_split": ("community_id", "effective_from", "members_pct", "coop_pct", "fund_pct", "changed_seq"),
 }
 PARTITION_COLUMNS = ("community_id", "month")
 
@@ -110,9 +111,15 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
         for name, (source, cols, anchor) in lake_tables().items():
             have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
                     .fetchall()}
-            select_cols = ", ".join(_q(c) for c in cols)
             if source not in have:
                 continue     # a store that never set a rule: the models fall back on the defaults
+            # a time of day as fixed-width text (09:00:00.000000): Spark reads no Parquet TIME, and text of
+            # one width orders as the times do; the manifest keeps the type, DuckDB casts it back
+            types = dict(con.execute(f"SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = "
+                                     f"{_lit(source)} AND schema_name = 'main'").fetchall())
+            select_cols = ", ".join(
+                f"strftime(DATE '2000-01-01' + {_q(c)}, '%H:%M:%S.%f') AS {_q(c)}" if types.get(c) == "TIME"
+                else _q(c) for c in cols)
             if anchor:
                 month = f"coalesce(strftime({_q(anchor)}, '%Y-%m'), 'none')"
                 body = (f"SELECT {select_cols}, {month} AS month FROM {_q(source)}")
@@ -157,7 +164,7 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
             if not parts and not part_cols:
                 # an empty reference table still has its columns: a reader finds the table, with no rows
                 tmp = table_dir / (DATA_FILE + ".tmp")
-                con.execute(f"COPY (SELECT {select_cols} FROM lake_rows) TO {_lit(str(tmp))} (FORMAT parquet)")
+                con.execute(f"COPY (SELECT {order} FROM lake_rows) TO {_lit(str(tmp))} (FORMAT parquet)")
                 os.chmod(tmp, 0o600)
                 os.replace(tmp, table_dir / DATA_FILE)
                 new_parts["."] = {"rows": 0, "hash": None}
@@ -171,7 +178,7 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
                         parent.rmdir()
             manifest_tables[name] = {
                 "source": source, "columns": list(cols),
-                "types": {r[0]: r[1] for r in con.execute("DESCRIBE lake_rows").fetchall() if r[0] in cols},
+                "types": {c: types[c] for c in cols},
                 "partitioned_by": list(part_cols), "anchor": anchor,
                 "kind": "event" if anchor else ("reference" if name in FEEDS else "kept"),
                 "rows": total, "partitions": new_parts}

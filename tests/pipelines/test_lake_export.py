@@ -2,6 +2,7 @@
 partition by partition, owner-only, never into the store's own folders."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import stat
 
@@ -9,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.cli.common import OutputRefused, Outputs
-from pipelines.ingest.store import import_file
+from pipelines.ingest.store import import_file, set_rules
 from pipelines.lake.export import LakeRefused, duckdb_read_sql, export_lake, read_manifest
 from tests.conftest import build_store, write
 from tests.pipelines.test_kpi import COMMUNITIES, COMPLAINTS, ORDERS, PARCELS, POINTS
@@ -46,6 +47,14 @@ def test_duckdb_reads_the_lake_back_equal_to_the_current_rows(store, tmp_path):
     for table in ("orders", "parcels", "complaints", "points", "communities"):
         back, here = _same_as_store(store, lake, table)
         assert back == here and back, table
+    # a community's rules: its window is a time of day, in the files as fixed-width text (Spark reads no Parquet
+    # TIME), read back as TIME
+    set_rules(store, "A", "08:30", "21:15", 48)
+    export_lake(store, lake)
+    back, here = _same_as_store(store, lake, "community_rules")
+    assert back == here == [("A", dt.time(8, 30), dt.time(21, 15), 48.0)]
+    raw = duckdb.sql(f"SELECT window_start FROM read_parquet('{lake}/community_rules/data.parquet')").fetchall()
+    assert raw == [("08:30:00.000000",)]
     # an empty feed is in the manifest with its columns and reads back as no rows
     assert _same_as_store(store, lake, "training") == ([], [])
     manifest = json.loads((lake / "manifest.json").read_text())
