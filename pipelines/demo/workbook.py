@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
-from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.datetime import to_excel as excel_serial   # a date as Excel counts it (not a frame written out)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -66,9 +66,9 @@ def _cell(ref: str, value) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, dt.datetime):
-        return f'<c r="{ref}" s="1" t="n"><v>{to_excel(value)}</v></c>'
+        return f'<c r="{ref}" s="1" t="n"><v>{excel_serial(value)}</v></c>'
     if isinstance(value, dt.date):
-        return f'<c r="{ref}" s="2" t="n"><v>{to_excel(value)}</v></c>'
+        return f'<c r="{ref}" s="2" t="n"><v>{excel_serial(value)}</v></c>'
     return f'<c r="{ref}" t="n"><v>{value!r}</v></c>'
 
 
