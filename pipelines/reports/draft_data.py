@@ -41,18 +41,37 @@ def _outlook(src, brief: Brief) -> Outlook | None:
     return Outlook(days[0], breaches, busiest, noise_line)
 
 
+def _case_line(src, community: str, case, end: dt.date) -> CaseLine:
+    """The case as the period's end saw it: an agreement made after it is not yet told, and its effect reads the
+    weeks up to that end (the 协商议题 page's wording, pipelines/present/effect_text.py)."""
+    from types import SimpleNamespace
+
+    from pipelines.present.effect_text import effect_of, effect_text, weeks_around
+    from pipelines.present.i18n import METRIC_KIND, metric_name, t
+    step = label("cases.step", case.step, "zh")
+    if case.agreed_on is None or case.agreed_on >= end:
+        return CaseLine(case.title, step, None, None, None)
+    weekly = src("kpi_series", community, "week", *weeks_around(case.agreed_on))
+    weekly = weekly[[pd.Timestamp(p).date() < end for p in weekly["period_start"]]]
+    data_end = src("data_ends").get(community)
+    cut = dt.datetime.combine(end, dt.time()) - dt.timedelta(seconds=1)
+    data_end = cut if data_end is None else min(pd.Timestamp(data_end).to_pydatetime(), cut)
+    words = SimpleNamespace(lang="zh", tr=lambda key, **values: t(key, "zh", **values))
+    effect = "".join(f"{metric_name(m, 'zh')}：{effect_text(words, effect_of(weekly, m, case.agreed_on, data_end))}"
+                     for m in case.metrics if m in METRIC_KIND) or None
+    return CaseLine(case.title, step, case.agreed_on, case.solution, effect)
+
+
 def draft_input(src, brief: Brief, today: dt.date | None = None) -> DraftInput:
     from pipelines.periods import period_next
     today = today or dt.date.today()
     with reading(src.db) as con:
         items = [] if con is None else actions.actions(con, [brief.community])
         found = [] if con is None else [c for c in cases.cases(con, [brief.community]) if c.step != "closed"]
-    from pipelines.reports.record_tables import _effects
     lines = tuple(ActionLine(a.title, a.owner, a.due_on, a.status,
                              a.updated_at.date() if a.status == "done" else None, a.created_at.date()) for a in items)
     end = period_next(brief.grain, brief.period)
-    case_lines = tuple(CaseLine(c.title, label("cases.step", c.step, "zh"), c.agreed_on, c.solution,
-                                _effects(src, brief.community, c, "zh")) for c in found if c.created_at.date() < end)
+    case_lines = tuple(_case_line(src, brief.community, c, end) for c in found if c.created_at.date() < end)
     comms = src("communities")
     row = comms[comms["community_id"] == brief.community]
     street = None
