@@ -265,4 +265,6 @@ def build_spark(lake: str | Path, master: str = "local[2]", spark=None, say=prin
     finally:
         if own:
             spark.stop()
+        else:       # a session lent by the caller (a test, a benchmark) gets its memory back
+            spark.catalog.clearCache()
     return SparkResult(time.perf_counter() - started, rows, len(models), out)

@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.metrics import METRICS
+
 pytestmark = pytest.mark.spark
 
 
@@ -79,7 +81,6 @@ def _both_ways(db: Path, lake: Path, spark) -> tuple[dict, dict]:
 def test_the_hand_worked_fixture_gives_the_same_kpi_on_spark(spark, tmp_path):
     # test_kpi's fixture: the edge cases worked out by hand (a week across the new year, a pickup at 00:00,
     # a parcel never picked up, complaints outside the window, a community without households...)
-    from pipelines.metrics import METRICS
     from tests.conftest import build_store
     from tests.pipelines.test_kpi import (BUILDINGS, COMMUNITIES, COMPLAINTS, JOBS, ORDERS, PARCELS, POINTS,
                                           TRAINING)
