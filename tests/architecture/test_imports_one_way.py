@@ -125,7 +125,7 @@ def test_screens_and_parts_hold_no_sql():
 # The packages of pipelines/ in the order data flows: a package may import those before it, never after.
 # Top-level modules (feeds, metrics, personal, periods, database, errors, …) are shared by all and import
 # none of the packages, except the snapshot reader (it reads for the layers above it) and __main__.
-LAYERS = ["records", "ingest", "forecast", "build", "present", "reports", "demo", "cli"]
+LAYERS = ["records", "ingest", "forecast", "build", "lake", "present", "reports", "demo", "cli"]
 READERS_ABOVE = ("pipelines.snapshot_reader", "pipelines.__main__")
 
 
