@@ -105,3 +105,25 @@ def test_the_demo_gives_the_same_kpi_on_spark(spark, tmp_path):
     assert len(ours) == 2 * (19 + 5) * len(METRICS)
     assert any(k[3] == "coop.sales_yuan" and v for k, v in ours.items())
     assert _mismatches(ours, theirs) == []
+
+
+def test_the_transpile_step_writes_duckdb_s_meaning_in_spark_s_words():
+    # no Spark needed: what the generic fixes make of each construct, read as Spark SQL
+    pytest.importorskip("sqlglot")
+    from pipelines.lake.spark_build import to_spark
+    # a macro of sql/macros.sql, substituted with its arguments in place
+    assert to_spark("SELECT open_at(a, b, t) AS o FROM x") == \
+        "SELECT ((a) < (t) AND ((b) IS NULL OR (b) >= (t))) AS o FROM x"
+    # DuckDB divides as DOUBLE; a TIME is fixed-width text on Spark
+    assert to_spark("SELECT n / 3600000000.0 AS h FROM x") == "SELECT CAST(n AS DOUBLE) / 3600000000.0 AS h FROM x"
+    assert to_spark("SELECT ts::TIME >= TIME '09:00' AS late FROM x") == \
+        "SELECT DATE_FORMAT(ts, 'HH:mm:ss.SSSSSS') >= '09:00:00.000000' AS late FROM x"
+    # any_value in an order: the value of the latest row that has one
+    assert to_spark("SELECT any_value(c ORDER BY t DESC) AS c FROM x") == \
+        "SELECT MAX_BY(c, IF(NOT c IS NULL, t, NULL)) AS c FROM x"
+    # COLUMNS(* EXCLUDE …) over a CTE written out, in the select list and in UNPIVOT
+    assert to_spark("WITH w AS (SELECT k, a AS \"m.a\", b AS \"m.b\" FROM x), "
+                    "d AS (SELECT k, COLUMNS(* EXCLUDE (k))::DOUBLE FROM w) "
+                    "SELECT * FROM d UNPIVOT INCLUDE NULLS (v FOR m IN (COLUMNS(* EXCLUDE (k))))") == (
+        "WITH w AS (SELECT k, a AS `m.a`, b AS `m.b` FROM x), d AS (SELECT k, CAST(`m.a` AS DOUBLE) AS `m.a`, "
+        "CAST(`m.b` AS DOUBLE) AS `m.b` FROM w) SELECT * FROM d UNPIVOT INCLUDE NULLS (v FOR m IN (`m.a`, `m.b`))")
