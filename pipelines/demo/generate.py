@@ -395,7 +395,9 @@ class DemoWriter:
         training = pl.concat(t_frames).with_columns(pl.col("上课日期").map_elements(
             lambda d: f"{d.year}年{d.month}月{d.day}日", return_dtype=pl.Utf8))
         self._xlsx("training", "培训签到表.xlsx", training, title="社区培训签到汇总")
-        self._csv("jobs", "就业安置台账.csv", pl.concat(j_frames).with_columns(
+        # how="vertical_relaxed": a community whose placements have all not ended yet has an all-empty 离职日期
+        # column (type Null), which a plain concat refused beside another community's dates
+        self._csv("jobs", "就业安置台账.csv", pl.concat(j_frames, how="vertical_relaxed").with_columns(
             pl.col("入职日期").cast(pl.Utf8), pl.col("离职日期").cast(pl.Utf8)), "gb18030", title="灵活就业安置台账")
 
     def _session(self, sid, course, day, people: pl.DataFrame, rate: float) -> list[tuple]:
