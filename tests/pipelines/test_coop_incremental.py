@@ -4,7 +4,6 @@ reach periods an ordinary change of recent events would leave alone (increment.c
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from pipelines.build.runner import build
 from pipelines.ingest.store import import_file, undo
 from pipelines.records.coop_split import set_split
-from tests.pipelines.test_incremental import COMMUNITIES, START, _fmt, _same, _t, _tables
+from tests.pipelines.test_incremental import COMMUNITIES, START, _fmt, _t, equals_a_full_build
 
 import datetime as dt
 
@@ -61,10 +60,5 @@ def test_incremental_build_equals_full_build_with_coop_books_and_splits(tmp_path
             if report.import_id:
                 applied.append(report.import_id)
         modes.add(build(db).mode)
-        full = tmp_path / f"full{step}.duckdb"
-        shutil.copy(db, full)
-        if db.with_name(db.name + ".wal").exists():
-            shutil.copy(db.with_name(db.name + ".wal"), full.with_name(full.name + ".wal"))
-        build(full, full=True)
-        _same(_tables(db), _tables(full), step)
+        equals_a_full_build(db, tmp_path, step)
     assert "incremental" in modes and splits_set > 0
