@@ -35,13 +35,19 @@ def _safe(df: pd.DataFrame, **names: str) -> tuple[pd.DataFrame, dict]:
     return df.rename(columns={col: fields[role] for role, col in names.items()}), fields
 
 
-def _x(x: str, title: str, order: str | None):
-    """Periods as ordered labels ("6月2日", "2025年6月") when `order` names their start column, else dates."""
+def _x(x: str, title: str, order: str | None, df: pd.DataFrame | None = None):
+    """Periods as ordered labels ("6月2日", "2025年6月") when `order` names their start column, else dates.
+
+    Days of a week or a month get one tick a day: left to itself, Vega puts a tick every 12 hours on a week
+    and writes each date twice (11/30, 11/30, 12/01, …)."""
     if order:
         return (alt.X(f"{x}:O", title=title, sort=alt.EncodingSortField(field=order, op="min"),
                       axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
                 alt.Tooltip(f"{x}:O", title=title))
-    return alt.X(f"{x}:T", title=title, axis=alt.Axis(format="%m/%d")), alt.Tooltip(f"{x}:T", title=title)
+    days = pd.to_datetime(df[x], errors="coerce").dropna() if df is not None and x in df else pd.Series(dtype=object)
+    short = not days.empty and (days.max() - days.min()) <= pd.Timedelta(days=31)
+    axis = alt.Axis(format="%m/%d", tickCount={"interval": "day", "step": 1}) if short else alt.Axis(format="%m/%d")
+    return alt.X(f"{x}:T", title=title, axis=axis), alt.Tooltip(f"{x}:T", title=title)
 
 
 def _step(df: pd.DataFrame, y: str):
@@ -58,7 +64,7 @@ def _count_axis(df: pd.DataFrame, y: str, **extra) -> alt.Axis:
 
 def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
                  order: str | None = None) -> alt.Chart:
-    x_enc, x_tip = _x(x, x_title, order)
+    x_enc, x_tip = _x(x, x_title, order, df)
     chart = alt.Chart(df).mark_bar().encode(
         x=x_enc, y=alt.Y(f"{y}:Q", title=y_title, stack=True, axis=_count_axis(df, y)),
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=PALETTE)),
@@ -68,7 +74,7 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_t
 
 def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
           y_format: str = ",.0f", order: str | None = None) -> alt.Chart:
-    x_enc, x_tip = _x(x, x_title, order)
+    x_enc, x_tip = _x(x, x_title, order, df)
     # Straight segments (no smoothing that could swing past a point) on a scale that starts at 0:
     # every kpi is a count, a share or a duration, so a line never shows below zero.
     chart = alt.Chart(df).mark_line(point=True, interpolate="linear").encode(

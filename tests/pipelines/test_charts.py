@@ -25,3 +25,13 @@ def test_the_capacity_marker_of_the_largest_point_lies_inside_the_axis():
     for layer in spec["layer"]:
         domain = layer["encoding"]["x"]["scale"]["domain"]
         assert domain[0] == 0 and domain[1] > 1100, domain   # the 1,100 tick was cut at the axis' end
+
+
+def test_the_days_of_a_week_get_one_tick_a_day_and_a_quarter_is_left_to_the_chart():
+    """Left to itself, Vega ticks a week every 12 hours and writes each date twice (11/30, 11/30, 12/01, …)."""
+    week = pd.DataFrame({"day": pd.date_range("2026-11-30", periods=7), "v": range(7), "point": ["东门"] * 7})
+    axis = charts.lines(week, "day", "v", "point", "日期", "占用率", "代收点").to_dict()["encoding"]["x"]["axis"]
+    assert axis == {"format": "%m/%d", "tickCount": {"interval": "day", "step": 1}}
+    quarter = pd.DataFrame({"day": pd.date_range("2026-01-01", periods=90), "v": range(90), "point": ["东门"] * 90})
+    axis = charts.lines(quarter, "day", "v", "point", "日期", "占用率", "代收点").to_dict()["encoding"]["x"]["axis"]
+    assert axis == {"format": "%m/%d"}
