@@ -208,6 +208,11 @@ def _db_name(con: duckdb.DuckDBPyConnection) -> str:
 CURRENT_VERSION_SQL = Path(__file__).resolve().parents[2] / "sql" / "store" / "current_version.sql"
 
 
+def key_match(kind: str, a: str, b: str) -> str:
+    """The join condition of two aliases' rows holding the same key of a feed (a missing part matches itself)."""
+    return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in FEEDS[kind].key)
+
+
 def current_rows_sql(kind: str, versions_where: str = "true") -> str:
     """The current version of each key of a feed: the rule of sql/store/current_version.sql with the feed's names.
 
@@ -217,7 +222,7 @@ def current_rows_sql(kind: str, versions_where: str = "true") -> str:
     key = FEEDS[kind].key
     names = {"raw_rows": raw_table(kind), "seen_rows": seen_table(kind), "feed_key": ", ".join(key),
              "versions_where": versions_where,
-             "key_match": " AND ".join(f"r.{k} IS NOT DISTINCT FROM w.{k}" for k in key)}
+             "key_match": key_match(kind, "r", "w")}
     template = CURRENT_VERSION_SQL.read_text(encoding="utf-8")
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: names[m.group(1)], template)
 
@@ -227,7 +232,6 @@ def recompute_current(con, kind: str, versions_where: str, params: list, seq: in
     replace the current rows that differ and log those keys under `seq`. Returns how many keys' current rows
     changed. `params` are bound to each of the two places `versions_where` goes."""
     key = ", ".join(FEEDS[kind].key)
-    match = lambda a, b: " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in FEEDS[kind].key)  # noqa: E731
     # the current table's own keys too: relinking rewrites a person id that is part of a key (training), so a
     # key can vanish from every version while its old current row is still there
     con.execute(f"CREATE OR REPLACE TEMP TABLE touched_keys AS SELECT {key} FROM {versions_view(kind)} "
@@ -236,13 +240,15 @@ def recompute_current(con, kind: str, versions_where: str, params: list, seq: in
                 f"{current_rows_sql(kind, f'({key}) IN (SELECT ({key}) FROM touched_keys)')}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE moved AS
                     SELECT t.* FROM touched_keys t
-                    LEFT JOIN cur_{kind} c ON {match('c', 't')} LEFT JOIN recomputed n ON {match('n', 't')}
+                    LEFT JOIN cur_{kind} c ON {key_match(kind, 'c', 't')}
+                    LEFT JOIN recomputed n ON {key_match(kind, 'n', 't')}
                     WHERE c._import_id IS DISTINCT FROM n._import_id OR c._row IS DISTINCT FROM n._row
                        OR c._hash IS DISTINCT FROM n._hash""")
     moved = scalar(con.execute("SELECT count(*) FROM moved"))
     if moved:
-        con.execute(f"DELETE FROM cur_{kind} c USING moved t WHERE {match('c', 't')}")
-        con.execute(f"INSERT INTO cur_{kind} BY NAME SELECT n.* FROM recomputed n SEMI JOIN moved t ON {match('n', 't')}")
+        con.execute(f"DELETE FROM cur_{kind} c USING moved t WHERE {key_match(kind, 'c', 't')}")
+        con.execute(f"INSERT INTO cur_{kind} BY NAME SELECT n.* FROM recomputed n "
+                    f"SEMI JOIN moved t ON {key_match(kind, 'n', 't')}")
         con.execute(f"INSERT INTO {changes_table(kind)} SELECT {key}, ? FROM moved", [seq])
     for temp in ("touched_keys", "recomputed", "moved"):
         con.execute(f"DROP TABLE temp.main.{temp}")
@@ -601,7 +607,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
     report.import_id = import_id
     cols = feed.names
     con.register("incoming_df", last.to_arrow())
-    key_join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM i.{k}" for k in feed.key)
+    key_join = key_match(feed.name, "c", "i")
     row_text = "CAST(ROW(" + ", ".join(f"i.{c}" for c in [*cols, "_extra"]) + ") AS VARCHAR)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
