@@ -74,14 +74,18 @@ def _settle(page) -> None:
 def _wait_for(page, condition: str, what: str, arg=None) -> None:
     """Wait until the JS condition holds; an exception box ends the wait at once and fails with its text."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    either = f"(arg) => !!document.querySelector('[data-testid=\"stException\"]') || ({condition})(arg)"
+    # The wait itself says which of the two ended it: evaluating the condition again afterwards raced
+    # a rerun that was redrawing the charts (CI saw the condition hold, then fail a moment later).
+    either = (f"(arg) => document.querySelector('[data-testid=\"stException\"]') ? 'exception'"
+              f" : (({condition})(arg) ? 'held' : false)")
     try:
-        page.wait_for_function(either, arg=arg, timeout=WAIT_MS, polling=250)
+        ended_by = page.wait_for_function(either, arg=arg, timeout=WAIT_MS, polling=250).json_value()
     except PlaywrightTimeout:
         pytest.fail(f"{what} (waited {WAIT_MS // 1000} s)")
-    boxes = page.locator('[data-testid="stException"]')
-    assert boxes.count() == 0, f"exception box on the page: {boxes.first.inner_text()[:500]}"
-    assert page.evaluate(condition, arg), what
+    if ended_by == "exception":
+        boxes = page.locator('[data-testid="stException"]')
+        pytest.fail(f"exception box on the page: {boxes.first.inner_text()[:500]}")
+    assert ended_by == "held", what
 
 
 @pytest.mark.parametrize("name,has_charts,lang", PAGE_RUNS)
