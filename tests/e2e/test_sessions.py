@@ -89,8 +89,13 @@ def served(demo_store, tmp_path_factory):
 
 def _heading(page, wanted: str) -> None:
     """Wait until the page's first heading reads `wanted` and its script run has finished."""
-    page.wait_for_function("(w) => { const h = document.querySelector('h1'); return h && h.innerText.trim() === w; }",
-                           arg=wanted, timeout=WAIT_MS, polling=200)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function("(w) => { const h = document.querySelector('h1'); return h && h.innerText.trim() === w; }",
+                               arg=wanted, timeout=WAIT_MS, polling=200)
+    except PlaywrightTimeout:
+        seen = page.evaluate("() => { const h = document.querySelector('h1'); return h ? h.innerText : null; }")
+        pytest.fail(f"heading {wanted!r} not shown within {WAIT_MS // 1000} s: the page at {page.url} shows {seen!r}")
     page.wait_for_selector(SCRIPT_DONE, state="attached", timeout=WAIT_MS)
 
 
