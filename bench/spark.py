@@ -1,27 +1,36 @@
-"""DuckDB against Spark (local mode) on the same models and the same data, at 1, 4 and 16 × street scale.
+"""DuckDB against Spark (local mode) over the same lake, at 1, 4 and 16 × street scale: the growth curve.
 
-Street scale = 12 communities × 52 weeks of demo data (seed 7), grown by communities. At each size:
-  - the demo written and imported into a store (`run_demo`, not timed here: bench/scale.py times import);
-  - `linli lake export` of that store (seconds);
-  - the full DuckDB build (`linli build --full`, in a child: seconds, peak RSS);
-  - the Spark build of the lake (`linli build --engine spark`, in a child: seconds, the child's peak RSS
-    and the JVM's, read from /proc of the driver's java process at its end is not portable: the Python
-    child's VmHWM plus the driver heap cap of spark.driver.memory are printed instead);
-  - every kpi cell compared (floats to 1e-9 relative): the cell count and the mismatches.
+Street scale = 12 communities × 52 weeks of demo data (seed 7, ending 29 November 2026). The base lake is the
+street demo imported into a store and exported by `linli lake export` (the store's columns, types, masking and
+hashing; not timed in the curve). Each size k is written straight into the lake layout from it
+(pipelines/lake/grow.py: k copies of every community under new ids, event files copied as bytes, reference
+tables rewritten), so the curve is not bounded by import. At each size, each engine builds the models kpi
+reads from the same lake, in a child process:
+  - DuckDB: pipelines/lake/duckdb_build.py (`linli build --engine duckdb --lake DIR`);
+  - Spark:  pipelines/lake/spark_build.py (`linli build --engine spark --lake DIR`, --master, local[2] here);
+with, for each, wall seconds, CPU seconds and peak RSS of the whole process tree (the Spark child's JVM
+included): /proc is read every 0.2 s for the child and all its descendants; a process's CPU is its last
+reading (up to 0.2 s of a process's end can be missed), RSS the largest sum over the tree in one reading.
+Then every kpi cell of the two outputs is compared (floats to 1e-9 relative): cells and mismatches.
 
-    python bench/spark.py [--base-communities 12] [--base-weeks 52] [--sizes 1,4,16] [--master local[2]]
-                          [--keep DIR]
+A run predicted to take longer than --limit-minutes (default 40) is skipped: the prediction is the line
+through the engine's measured sizes (seconds against lake rows; through the origin when one size is measured),
+printed with the reason. The grown lakes are deleted after their size is measured (unless --keep).
 
-Small run (what was measured on the shared 2-core machine): `--base-communities 2 --base-weeks 18 --sizes 1`.
-The data passes through the store (import) before the lake; writing the demo straight into the lake layout,
-so the curve is not bounded by import, is not done yet.
+    python bench/spark.py [--sizes 1,4,16] [--engines duckdb,spark] [--spark-sizes 1,4] [--master local[2]]
+                          [--base LAKE] [--work DIR] [--keep] [--limit-minutes 40]
+                          [--base-communities 12] [--base-weeks 52]
+
+`--base LAKE` reuses an exported base lake (`linli lake export`); without it the demo is made and exported
+in --work first.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,70 +38,193 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 END = dt.date(2026, 11, 29)
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
-HWM = """
-from pathlib import Path
-def hwm_mb():
-    lines = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:")]
-    return int(lines[0].split()[1]) / 1024 if lines else float("nan")
-"""
-DUCKDB_CHILD = HWM + """
+DUCKDB_CHILD = """
 import json, sys, time
-from pipelines.build.runner import build
-t = time.perf_counter(); r = build(sys.argv[1], full=True)
-print(json.dumps({"seconds": time.perf_counter() - t, "kpi_rows": r.kpi_rows, "peak_mb": hwm_mb()}))
+from pipelines.lake.duckdb_build import build_duckdb
+t = time.perf_counter(); r = build_duckdb(sys.argv[1], out=sys.argv[2])
+print(json.dumps({"seconds": time.perf_counter() - t, "kpi_rows": r.kpi_rows}))
 """
-SPARK_CHILD = HWM + """
+SPARK_CHILD = """
 import json, sys, time
 from pipelines.lake.spark_build import build_spark
-t = time.perf_counter(); r = build_spark(sys.argv[1], master=sys.argv[2], say=lambda *a: None)
-print(json.dumps({"seconds": time.perf_counter() - t, "kpi_rows": r.kpi_rows, "peak_mb": hwm_mb()}))
+t = time.perf_counter(); r = build_spark(sys.argv[1], master=sys.argv[3], say=lambda *a: None, out=sys.argv[2])
+print(json.dumps({"seconds": time.perf_counter() - t, "kpi_rows": r.kpi_rows}))
 """
 
 
-def child(code: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
 
 
-def compare(db: Path, lake: Path) -> tuple[int, int]:
-    sys.path.insert(0, str(ROOT))
-    from tests.pipelines.test_spark_equal import _duckdb_kpi, _mismatches, _spark_kpi
-    ours, theirs = _duckdb_kpi(db), _spark_kpi(lake / "kpi")
+def _reading(pid: int) -> tuple[tuple[int, int], float, int] | None:
+    """(pid, start time) -> CPU seconds, RSS bytes; None when the process is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError):
+        return None
+    # fields after the command: state is [0], utime [11], stime [12], starttime [19]
+    return (pid, int(fields[19])), (int(fields[11]) + int(fields[12])) / TICK, rss
+
+
+def measured(code: str, *args: str) -> dict:
+    """Run a child; its report (the last stdout line, JSON) with wall, tree CPU and tree peak RSS added."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    cpu: dict[tuple[int, int], float] = {}
+    peak = 0
+    while proc.poll() is None:
+        rss = 0
+        for pid in _tree(proc.pid):
+            r = _reading(pid)
+            if r:
+                cpu[r[0]] = r[1]
+                rss += r[2]
+        peak = max(peak, rss)
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    if proc.returncode:
+        raise RuntimeError(f"child failed ({proc.returncode}):\n{err[-3000:]}")
+    report = json.loads(out.strip().splitlines()[-1])
+    report.update(wall=wall, cpu_s=sum(cpu.values()), peak_mb=peak / 2**20, processes=len(cpu))
+    return report
+
+
+def compare(a: Path, b: Path) -> tuple[int, int]:
+    from tests.pipelines.test_spark_equal import _mismatches, _spark_kpi
+    ours, theirs = _spark_kpi(a), _spark_kpi(b)
     return len(ours), len(_mismatches(ours, theirs))
+
+
+def predict(points: list[tuple[int, float]], rows: int) -> float | None:
+    """Seconds at `rows` from the measured (rows, seconds): a least-squares line, through the origin if one."""
+    if not points:
+        return None
+    if len(points) == 1:
+        return points[0][1] * rows / points[0][0]
+    n = len(points)
+    mx, my = sum(p[0] for p in points) / n, sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mx) ** 2 for p in points)
+    b = sum((p[0] - mx) * (p[1] - my) for p in points) / sxx if sxx else 0.0
+    return my + b * (rows - mx)
+
+
+def make_base(work: Path, communities: int, weeks: int) -> Path:
+    from pipelines.demo.generate import run_demo
+    from pipelines.lake.export import export_lake
+    where = work / "base"
+    where.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    run_demo(where / "linli.duckdb", communities=communities, weeks=weeks, end=END, out_dir=str(where / "files"),
+             say=lambda *a, **k: None)
+    demo_s = time.perf_counter() - t
+    t = time.perf_counter()
+    export_lake(where / "linli.duckdb", where / "lake")
+    print(f"base: demo {demo_s:.1f} s, export {time.perf_counter() - t:.1f} s", flush=True)
+    shutil.rmtree(where / "files", ignore_errors=True)
+    return where / "lake"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1,4,16")
+    ap.add_argument("--engines", default="duckdb,spark")
+    ap.add_argument("--spark-sizes", help="the sizes Spark runs at (default: all of --sizes)")
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--base", help="an exported base lake to grow (default: the demo street, made in --work)")
     ap.add_argument("--base-communities", type=int, default=12)
     ap.add_argument("--base-weeks", type=int, default=52)
-    ap.add_argument("--sizes", default="1,4,16")
-    ap.add_argument("--master", default="local[2]")
-    ap.add_argument("--keep", help="a folder to keep the stores and lakes in (default: a temporary one)")
+    ap.add_argument("--work", help="a folder for the lakes (default: a temporary one)")
+    ap.add_argument("--keep", action="store_true", help="keep the grown lakes")
+    ap.add_argument("--link", action="store_true", help="hard-link the event files instead of copying them")
+    ap.add_argument("--limit-minutes", type=float, default=40.0)
     args = ap.parse_args()
-    from pipelines.demo.generate import run_demo
-    from pipelines.lake.export import export_lake
-    with (contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory()) as folder:
-        print(f"{'size':>5} {'communities':>11} {'rows':>10} {'export s':>9} {'duckdb s':>9} {'MB':>6} "
-              f"{'spark s':>8} {'MB*':>6} {'cells':>7} {'mismatches':>10}")
-        for size in [int(s) for s in args.sizes.split(",")]:
-            where = Path(folder) / f"x{size}"
-            where.mkdir(parents=True, exist_ok=True)
-            db, lake = where / "linli.duckdb", where / "lake"
-            communities = args.base_communities * size
-            run_demo(db, communities=communities, weeks=args.base_weeks, end=END, out_dir=str(where / "files"),
-                     say=lambda *a, **k: None)
-            t = time.perf_counter()
-            exported = export_lake(db, lake)
-            export_s = time.perf_counter() - t
-            d = child(DUCKDB_CHILD, str(db))
-            s = child(SPARK_CHILD, str(lake), args.master)
-            cells, bad = compare(db, lake)
-            print(f"{size:>5} {communities:>11} {sum(exported.tables.values()):>10} {export_s:>9.1f} "
-                  f"{d['seconds']:>9.1f} {d['peak_mb']:>6.0f} {s['seconds']:>8.1f} {s['peak_mb']:>6.0f} "
-                  f"{cells:>7} {bad:>10}", flush=True)
-        print("MB: the child's peak RSS. MB*: the Python driver's only; the JVM (spark.driver.memory 1g) is apart.")
+    from pipelines.demo.generate import community_id
+    from pipelines.lake.grow import grow_lake
+    work = Path(args.work or tempfile.mkdtemp(prefix="linli-spark-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    base = Path(args.base) if args.base else make_base(work, args.base_communities, args.base_weeks)
+    engines = args.engines.split(",")
+    spark_sizes = {int(s) for s in (args.spark_sizes or args.sizes).split(",")}
+    limit = args.limit_minutes * 60
+    measured_points: dict[str, list[tuple[int, float]]] = {e: [] for e in engines}
+    lines = []
+    head = (f"{'size':>4} {'comm.':>5} {'lake rows':>11} {'grow s':>6} {'engine':>6} {'wall s':>7} {'CPU s':>7} "
+            f"{'peak MB':>7} {'procs':>5} {'kpi cells':>9} {'mismatches':>10}")
+    print(head, flush=True)
+    for size in [int(s) for s in args.sizes.split(",")]:
+        lake = work / f"x{size}"
+        if lake.exists():
+            shutil.rmtree(lake)
+        t = time.perf_counter()
+        grown = grow_lake(base, lake, size, link=args.link, id_of=community_id)
+        grow_s = time.perf_counter() - t
+        rows = sum(e["rows"] for e in grown["tables"].values())
+        communities = len({p.split("/")[0] for p in grown["tables"]["orders"]["partitions"]})
+        outs = {}
+        for engine in engines:
+            if engine == "spark" and size not in spark_sizes:
+                line = f"{size:>4} {communities:>5} {rows:>11,} {grow_s:>6.1f} {engine:>6}  not run (--spark-sizes)"
+                guess = predict(measured_points[engine], rows)
+                if guess:
+                    line += f"; the line through the measured sizes says {guess / 60:.0f} min"
+                print(line, flush=True)
+                lines.append(line)
+                continue
+            guess = predict(measured_points[engine], rows)
+            if guess is not None and guess > limit:
+                line = (f"{size:>4} {communities:>5} {rows:>11,} {grow_s:>6.1f} {engine:>6}  skipped: predicted "
+                        f"{guess / 60:.0f} min > {args.limit_minutes:.0f} min (line through the measured sizes)")
+                print(line, flush=True)
+                lines.append(line)
+                continue
+            out = lake / f"kpi_{engine}"
+            r = measured(DUCKDB_CHILD if engine == "duckdb" else SPARK_CHILD, str(lake), str(out), args.master)
+            measured_points[engine].append((rows, r["wall"]))
+            outs[engine] = (out, r)
+        cells = bad = None
+        if len(outs) == 2:
+            cells, bad = compare(outs["duckdb"][0], outs["spark"][0])
+        for engine, (out, r) in outs.items():
+            if cells is None:
+                cells = r["kpi_rows"]
+            line = (f"{size:>4} {communities:>5} {rows:>11,} {grow_s:>6.1f} {engine:>6} {r['wall']:>7.1f} "
+                    f"{r['cpu_s']:>7.1f} {r['peak_mb']:>7.0f} {r['processes']:>5} {cells:>9,} "
+                    f"{'-' if bad is None else bad:>10}")
+            print(line, flush=True)
+            lines.append(line)
+        if not args.keep:
+            shutil.rmtree(lake)
+    for engine, points in measured_points.items():
+        if len(points) >= 2:
+            b = (predict(points, 10**6 + points[0][0]) - predict(points, points[0][0]))
+            print(f"{engine}: {b:.1f} s per million lake rows (least squares over {len(points)} sizes)")
+    print("procs: processes seen in the child's tree (Spark: Python driver + JVM). Load average at the end: "
+          + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    if not args.work and not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

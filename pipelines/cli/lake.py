@@ -24,6 +24,13 @@ def cmd_build_spark(args) -> int:
     if not args.lake:
         raise UserError("用 Spark 构建时请给出数据湖文件夹：--lake DIR（先运行 linli lake export DIR）。",
                         "--engine spark needs the lake: --lake DIR (written by linli lake export DIR).")
+    if args.engine == "duckdb":     # the same models over the lake on DuckDB: both engines on one input (bench/spark.py)
+        from pipelines.lake.duckdb_build import build_duckdb
+        done = build_duckdb(args.lake)
+        print(f"DuckDB 数据湖构建完成：{done.models} 个模型，kpi {done.kpi_rows} 行写入《{done.out}》，用时 {done.seconds:.1f} 秒。"
+              if ui_lang() == "zh" else f"DuckDB lake build done: {done.models} models, {done.kpi_rows} kpi rows "
+              f"written to '{done.out}' in {done.seconds:.1f} s.")
+        return 0
     try:
         result = build_spark(args.lake, master=args.master)
     except SparkMissing as exc:

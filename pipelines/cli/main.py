@@ -73,7 +73,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_build(args) -> int:
-    if args.engine == "spark":      # SPEC §11: the same models over a lake, on Spark
+    if args.engine == "spark" or args.lake:      # SPEC §11: the same models over a lake, on Spark (or DuckDB)
         return lake.cmd_build_spark(args)
     from pipelines.build.runner import build
     result = build(db_path(args), full=args.full)

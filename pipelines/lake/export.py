@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pipelines.feeds import FEEDS
 from pipelines.ingest.store import SCHEMA_VERSION, connect
+from pipelines.lake.paths import local_path, partition_path
 
 MANIFEST = "manifest.json"
 FORMAT = "linli-lake"
@@ -91,9 +92,10 @@ def _mkdir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
-def read_manifest(lake: Path) -> dict | None:
+def read_manifest(lake: str | Path) -> dict | None:
+    """The manifest of a lake on this machine (a path or a file:// URI)."""
     try:
-        data = json.loads((Path(lake) / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((local_path(lake) / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     return data if data.get("format") == FORMAT else None
@@ -141,7 +143,8 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
             total = 0
             for row in parts:
                 values, rows, digest = row[:len(part_cols)], row[-2], row[-1]
-                rel = "/".join(f"{c}={v}" for c, v in zip(part_cols, values)) or "."
+                # a community id with '/', '=' or '%' is one folder, %XX-escaped as Hive writes it (paths.py)
+                rel = partition_path(part_cols, values) or "."
                 new_parts[rel] = {"rows": rows, "hash": digest}
                 total += rows
                 target = table_dir / rel / DATA_FILE
@@ -149,7 +152,7 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
                     kept += 1
                     continue
                 folder = table_dir / rel
-                for d in [table_dir / "/".join(f"{c}={v}" for c, v in zip(part_cols[:i + 1], values))
+                for d in [table_dir / partition_path(part_cols[:i + 1], values)
                           for i in range(len(part_cols))] or [table_dir]:
                     _mkdir(d)
                 where = " AND ".join(f"{c} = {_lit(str(v))}" for c, v in zip(part_cols, values)) or "true"
@@ -197,7 +200,8 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
 
 def duckdb_read_sql(lake: str | Path, table: str, manifest: dict | None = None) -> str:
     """The SQL that reads one lake table back in DuckDB, with the store's columns in their order."""
-    manifest = manifest or read_manifest(Path(lake))
+    lake = local_path(lake)
+    manifest = manifest or read_manifest(lake)
     entry = manifest["tables"][table]
     cols = ", ".join(f"{_q(c)}::{entry['types'][c]} AS {_q(c)}" for c in entry["columns"])
     if not entry["rows"] and entry["partitioned_by"]:     # no partition, no file: the columns alone

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.build.models import Model, load_models, macros_sql
-from pipelines.lake.export import read_manifest
+from pipelines.lake.export import MANIFEST, read_manifest
+from pipelines.lake.paths import is_local, join, spark_location
 
 KPI = "kpi"
 _MACRO = re.compile(r"CREATE OR REPLACE MACRO (\w+)\(([^)]*)\) AS(.*?);", re.S)
@@ -191,7 +192,7 @@ class SparkResult:
     seconds: float
     kpi_rows: int
     models: int
-    out: Path
+    out: Path | str
 
 
 def spark_session(master: str = "local[2]", app: str = "linli"):
@@ -213,17 +214,30 @@ def spark_session(master: str = "local[2]", app: str = "linli"):
     return spark
 
 
-def register_lake(spark, lake: Path) -> dict:
-    """Each lake table as a temporary view named like the store's table; an empty one from its manifest types."""
-    manifest = read_manifest(lake)
+def lake_manifest(spark, lake: str | Path) -> dict | None:
+    """The manifest: read here when the lake is on this machine, through Spark's file system (hdfs://, s3a://)
+    when it is not, so that the driver needs no client of its own for the cluster's storage."""
+    if is_local(lake):
+        return read_manifest(lake)
+    import json
+    rows = spark.read.option("wholetext", "true").text(join(spark_location(lake), MANIFEST)).collect()
+    data = json.loads(rows[0][0]) if rows else None
+    return data if data and data.get("format") == "linli-lake" else None
+
+
+def register_lake(spark, lake: str | Path) -> dict:
+    """Each lake table as a temporary view named like the store's table; an empty one from its manifest types.
+    `lake`: a path, or a URI Spark reads (file://, hdfs://, s3a://)."""
+    manifest = lake_manifest(spark, lake)
+    where = spark_location(lake)
     if manifest is None:
         raise ValueError(f"{lake}: no manifest.json of a Linli lake (linli lake export {lake})")
     sqlglot = _sqlglot()
     for name, entry in manifest["tables"].items():
         view = entry["source"]
         if entry["rows"] or not entry["partitioned_by"]:
-            df = spark.read.option("basePath", str(lake / name)).parquet(str(lake / name)) \
-                if entry["partitioned_by"] else spark.read.parquet(str(lake / name / "data.parquet"))
+            df = spark.read.option("basePath", join(where, name)).parquet(join(where, name)) \
+                if entry["partitioned_by"] else spark.read.parquet(join(where, name, "data.parquet"))
             df.createOrReplaceTempView(f"{view}__lake")
             source = f"{view}__lake"
         else:
@@ -241,9 +255,11 @@ def register_lake(spark, lake: Path) -> dict:
     return manifest
 
 
-def build_spark(lake: str | Path, master: str = "local[2]", spark=None, say=print) -> SparkResult:
+def build_spark(lake: str | Path, master: str = "local[2]", spark=None, say=print,
+                out: str | Path | None = None) -> SparkResult:
+    """kpi to `out`, by default the lake's kpi/ (a Path when the lake is a path, else a URI like the lake's)."""
     started = time.perf_counter()
-    lake = Path(lake).resolve()
+    local = isinstance(lake, Path) or spark_location(lake).startswith("/")
     own = spark is None
     spark = spark_session(master) if own else spark
     try:
@@ -258,7 +274,8 @@ def build_spark(lake: str | Path, master: str = "local[2]", spark=None, say=prin
                 raise RuntimeError(f"model {m.path.name} on Spark: {exc}") from exc
             df = df.cache() if m.name != KPI else df
             df.createOrReplaceTempView(m.name)
-        out = lake / "kpi"
+        if out is None:
+            out = Path(spark_location(lake)) / KPI if local else join(spark_location(lake), KPI)
         kpi = spark.table(KPI)
         kpi.write.mode("overwrite").partitionBy("grain").parquet(str(out))
         rows = spark.read.parquet(str(out)).count()
