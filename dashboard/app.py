@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, sidebar, style
+from dashboard.parts import city_note
 from pipelines.present.i18n import t
 from pipelines.records import access, audit
 
@@ -79,8 +80,10 @@ current = st.navigation(sections({
         page("screens/glossary.py", "page.glossary", ":material/menu_book:", EVERYONE),
     ],
 }), expanded=True)   # every page listed: Streamlit's "View N more" fold is English and hides the data pages
-st.session_state["view"] = sidebar.sidebar(lang, PAGE_GRAIN.get(current.url_path))
+page_name = current.url_path or "overview"   # the default page (总览) has the root URL, url_path ""
+st.session_state["view"] = sidebar.sidebar(lang, PAGE_GRAIN.get(current.url_path), page_name)
 auth.signed_in_box(account, lang)
+city_note.frame(page_name, lang)   # linli serve --kpi-from: which pages read the city lake
 for note in sidebar.notes():
     st.warning(note, icon=":material/link_off:")
 # A change made while Linli runs open names no account: its audit row says it came from a browser, not

@@ -8,8 +8,10 @@ items, cases, alert rules, the audit trail) are read from the store itself, brie
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
+import os
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,7 @@ from pipelines import snapshot_reader
 from pipelines.build.runner import current_snapshot
 from pipelines.database import default_path, reading, writing
 from pipelines.forecast import read as forecast_read
+from pipelines.lake import city
 from pipelines.records import access
 
 Scope = tuple[str, ...]
@@ -30,9 +33,47 @@ def db_path() -> Path:
     return default_path()
 
 
-def snapshot() -> str | None:
+# The pages a city lake's kpi serves when `linli serve --kpi-from DIR` names one (issue 18 item 4); the other
+# pages need the marts of a local build and read the store's snapshot as before.
+CITY_PAGES = ("overview", "street")
+
+
+def city_lake() -> Path | None:
+    """The lake `linli serve --kpi-from DIR` named, passed as the store's path is (LINLI_KPI_FROM, set by the
+    command in the server's environment): nothing a viewer sends can choose it."""
+    lake = os.environ.get("LINLI_KPI_FROM")
+    return Path(lake) if lake else None
+
+
+def snapshot(page: str | None = None) -> str | None:
+    """The snapshot a page reads: the city snapshot of the lake's kpi on the city pages when a lake is named
+    (made again when the lake's kpi changes; the last good one while it is being rewritten), else the store's
+    newest build. None when there is none to read."""
+    lake = city_lake()
+    if lake is not None and page in CITY_PAGES:
+        try:
+            return str(city.city_snapshot(lake, db_path()))
+        except (city.CityLakeError, duckdb.Error, OSError):
+            return None
     snap = current_snapshot(db_path())
     return str(snap) if snap else None
+
+
+def city_info(page: str | None) -> tuple[Path, dt.datetime] | None:
+    """The lake a city page reads and when its kpi was written; None on other pages or without a lake."""
+    snap = snapshot(page) if city_lake() is not None and page in CITY_PAGES else None
+    return (city_lake(), built_at(snap)) if snap else None
+
+
+def city_problem(lang: str) -> str | None:
+    """Why the named lake cannot be served (what, where, how to fix), in the UI language; None when it can."""
+    try:
+        city.city_snapshot(city_lake(), db_path())
+    except city.CityLakeError as exc:
+        return exc.zh if lang == "zh" else exc.en
+    except (duckdb.Error, OSError) as exc:
+        return str(exc)
+    return None
 
 
 class OutOfScope(PermissionError):

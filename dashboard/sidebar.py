@@ -173,12 +173,13 @@ def _on_grain_change(snap: str, scope: tuple, community: str, data_end) -> None:
                                            community).isoformat()
 
 
-def sidebar(lang: str, page_grain: str | None = None) -> View | None:
+def sidebar(lang: str, page_grain: str | None = None, page: str | None = None) -> View | None:
     """The shared filters. `page_grain` is the grain a check page works at: the sidebar then shows it
-    (and the period of that grain holding the one chosen before), so the two never disagree."""
+    (and the period of that grain holding the one chosen before), so the two never disagree. `page`: the
+    page's url path, which decides the snapshot it reads (a city lake's kpi on the city pages)."""
     st.sidebar.radio(t("side.language", lang), LANGS, key="w_lang", horizontal=True,
                      format_func=lambda v: "中文" if v == "zh" else "English")
-    snap = q.snapshot()
+    snap = q.snapshot(page)
     if snap is None:
         st.query_params["lang"] = lang
         return None

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
-from dashboard.parts import brief_buttons, report_draft, ui
+from dashboard.parts import brief_buttons, city_note, report_draft, ui
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.reports import street as s
@@ -28,6 +28,7 @@ v = ui.page_view()
 if v is None:
     st.stop()
 st.title(v.tr("page.street"))
+city_note.source(v, "street")
 st.write(v.tr("street.intro"))
 
 comms = q.communities(v.snap, v.scope)

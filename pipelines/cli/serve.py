@@ -94,9 +94,34 @@ def streamlit_command(host: str, port: int, extra_hosts: list[str] | tuple[str, 
     return cmd
 
 
+def _city(lake: str, db: Path) -> Path:
+    """`--kpi-from DIR`: the lake checked and its city snapshot made before the server starts, so that a wrong
+    folder is said here (what, where, how to make it) and the first viewer waits for nothing."""
+    import duckdb
+
+    from pipelines.lake import city
+    try:
+        found = city.check_lake(lake)
+        snap = city.city_snapshot(found, db)
+    except city.CityLakeError as exc:
+        raise UserError(exc.zh, exc.en) from None
+    except (duckdb.Error, OSError) as exc:    # a kpi file that is no Parquet, a folder this account cannot read
+        raise UserError(f"--kpi-from：读不出数据湖《{lake}》的指标：{safe_text(str(exc))}",
+                        f"--kpi-from: the kpi of the lake '{lake}' cannot be read: {safe_text(str(exc))}") from None
+    from pipelines.present import format as fmt
+    info = city.info(snap)
+    when = fmt.datetime(info.built_at, ui_lang())
+    print(f"城市模式：总览和街道对比读取数据湖《{found}》的指标（{info.communities} 个社区，{info.kpi_rows} 行，构建于 {when}）；"
+          "其他页面读取本机数据库。" if ui_lang() == "zh" else
+          f"City mode: the overview and the street comparison read the kpi of the lake '{found}' ({info.communities} "
+          f"communities, {info.kpi_rows} rows, built {when}); the other pages read the local store.")
+    return found
+
+
 def cmd_serve(args) -> int:
     from pipelines.build.runner import build, snapshot_is_stale
     allowed_hosts(args.host, args.allowed_host or ())      # a refused name is said before anything runs
+    lake = _city(args.kpi_from, db_path(args)) if args.kpi_from else None
     if snapshot_is_stale(db_path(args)):
         print("正在构建看板数据……" if ui_lang() == "zh" else "Building the dashboard data…")
         build(db_path(args))
@@ -105,6 +130,9 @@ def cmd_serve(args) -> int:
               else "The dashboard is open to the LAN: put it behind an HTTPS (TLS) reverse proxy; see the README's "
                    "'Deployment and security'.", file=sys.stderr)
     env = dict(os.environ, LINLI_DB=str(db_path(args).resolve()))
+    env.pop("LINLI_KPI_FROM", None)        # only --kpi-from names a lake: never one left in the shell
+    if lake is not None:
+        env["LINLI_KPI_FROM"] = str(lake)
     # run from the project folder so Streamlit finds .streamlit/config.toml (theme, upload size)
     os.chdir(ROOT)
     sys.stdout.flush()
@@ -124,4 +152,8 @@ def add_cli(sub) -> None:
                    help=say("局域网或代理后面浏览器访问看板用的主机名或地址（可重复；localhost 和 127.0.0.1 总是允许）",
                             "a name or address browsers reach the dashboard by on the LAN or behind a proxy "
                             "(repeatable; localhost and 127.0.0.1 are always allowed)"))
+    s.add_argument("--kpi-from", metavar="DIR",
+                   help=say("城市模式：总览和街道对比读取别处构建的指标（数据湖文件夹，linli build --engine spark --lake DIR 写出）",
+                            "city mode: the overview and the street comparison read a kpi built elsewhere (the lake's "
+                            "folder, written by linli build --engine spark --lake DIR)"))
     s.set_defaults(func=cmd_serve)

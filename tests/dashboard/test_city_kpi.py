@@ -1,0 +1,155 @@
+"""`linli serve --kpi-from DIR` (issue 18 item 4): 总览 and 街道对比 read a kpi built elsewhere.
+
+The lake is written as `linli lake export` writes it, and its kpi/ as the Spark build does (Parquet partitioned by
+grain), from the store's own kpi with the noise complaints changed by hand: the local store says A had 1 noise
+complaint in the week of 9 June, the lake says 11, so a page showing 11 read the lake. Three communities: A and B
+on 花溪街道, C on 金桥街道; every feed (complaints only) runs to Monday 16 June, so the weeks of 2 and 9 June are
+complete and the week of 16 June is not.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth
+from pipelines.build.runner import current_snapshot
+from pipelines.cli import main as cli
+from pipelines.lake.export import export_lake
+from pipelines.records import users
+from tests.conftest import build_store
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PASSWORD = "correct horse 9"
+COMMUNITIES = """
+community_id,name,street,households,lat,lon
+A,A社区,花溪街道,1000,26.57,106.71
+B,B社区,花溪街道,4000,26.58,106.72
+C,C社区,金桥街道,500,26.59,106.73
+"""
+COMPLAINTS = """
+complaint_id,community_id,received_at,category,source
+1,A,2025-06-03 21:00,livestream_noise,hotline
+2,A,2025-06-10 21:00,livestream_noise,hotline
+3,A,2025-06-16 10:00,other,hotline
+1,B,2025-06-04 21:00,livestream_noise,hotline
+2,B,2025-06-16 10:00,other,hotline
+1,C,2025-06-05 21:00,livestream_noise,hotline
+2,C,2025-06-16 10:00,other,hotline
+"""
+# complaints.noise by (community, week) in the lake; the store has 1 for A, B and C in the week of 2 June and
+# 1, 0, 0 in the week of 9 June
+LAKE_NOISE = {("A", "2025-06-02"): 7.0, ("A", "2025-06-09"): 11.0,
+              ("B", "2025-06-02"): 30.0, ("B", "2025-06-09"): 22.0,
+              ("C", "2025-06-02"): 4.0, ("C", "2025-06-09"): 33.0}
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    """(store, lake): the store with an official of 花溪街道 and a director of A; the lake with the hand kpi."""
+    folder = tmp_path_factory.mktemp("city")
+    db = build_store(folder, {"communities": COMMUNITIES, "complaints": COMPLAINTS})
+    users.add(db, "gz", "official", PASSWORD, street="花溪街道")
+    users.add(db, "dir_a", "director", PASSWORD, community="A")
+    lake = folder / "lake"
+    export_lake(db, lake)
+    con = duckdb.connect()
+    con.execute("ATTACH ? AS store (READ_ONLY)", [str(current_snapshot(db))])
+    con.execute("CREATE TABLE hand(community_id VARCHAR, period_start DATE, value DOUBLE)")
+    con.executemany("INSERT INTO hand VALUES (?, ?, ?)", [(c, p, v) for (c, p), v in LAKE_NOISE.items()])
+    con.execute("""CREATE TABLE lake_kpi AS
+                   SELECT k.community_id, k.grain, k.period_start, k.metric,
+                          CASE WHEN k.grain = 'week' AND k.metric = 'complaints.noise'
+                               THEN coalesce(h.value, k.value) ELSE k.value END AS value
+                   FROM store.kpi k LEFT JOIN hand h USING (community_id, period_start)""")
+    con.execute("COPY lake_kpi TO '" + str(lake / "kpi").replace("'", "''") + "' (FORMAT parquet, PARTITION_BY (grain))")
+    con.close()
+    return db, lake
+
+
+@pytest.fixture
+def served(city, monkeypatch):
+    db, lake = city
+    monkeypatch.setenv("LINLI_DB", str(db))
+    monkeypatch.setenv("LINLI_KPI_FROM", str(lake))
+    return db, lake
+
+
+def open_page(db, user: str, page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": "zh", **params})
+    for key, value in auth.session_for(users.lookup(db, user)).items():
+        at.session_state[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"screens/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tile(at, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_the_overview_shows_the_lakes_numbers_and_says_where_they_come_from(served):
+    db, lake = served
+    at = open_page(db, "gz", "overview", c="A", g="week", p="2025-06-09")
+    noise = tile(at, "直播噪音投诉")
+    assert noise.value == "11"            # the lake's; the store counted 1
+    assert noise.delta.startswith("+4")   # against the lake's 7 of the week before
+    captions = "\n".join(c.value for c in at.caption).replace("\\", "")   # as read: Markdown's escapes dropped
+    assert f"本页数字来自城市数据湖《{lake.resolve()}》（指标构建于 " in captions
+
+
+def test_the_street_comparison_ranks_the_lakes_numbers_of_the_officials_street(served):
+    db, _ = served
+    at = open_page(db, "gz", "street", m="complaints.noise", sp="2025-06-09")
+    table = at.dataframe[0].value
+    # 花溪街道 only (C is 金桥街道's), the higher count first, each with its change against the lake's 2 June
+    assert list(table["社区"]) == ["B社区", "A社区"]
+    assert list(table["直播噪音投诉（所选）"]) == ["22", "11"]
+    assert list(table["排名"]) == ["1", "2"]
+    at = open_page(db, "gz", "street", m="per1k.noise", sp="2025-06-09")
+    table = at.dataframe[0].value
+    # per 1,000 households from the lake's communities table: A 11 / 1,000 × 1,000 = 11.00, B 22 / 4,000 = 5.50
+    assert list(table["社区"]) == ["A社区", "B社区"]
+    assert list(table["直播噪音投诉（每千户）（所选）"]) == ["11.00", "5.50"]
+
+
+def test_a_director_of_a_sees_no_other_communitys_cells_from_the_lake(served):
+    db, _ = served
+    at = open_page(db, "dir_a", "overview", c="B", g="week", p="2025-06-09")
+    community = next(s for s in at.selectbox if s.label == "社区")
+    assert community.options == ["A社区"] and community.value == "A"
+    assert tile(at, "直播噪音投诉").value == "11"      # A's, not B's 22 that the URL asked for
+    shown = "\n".join([*(m.value for m in at.metric), *(c.value for c in at.caption), *(w.value for w in at.warning)])
+    assert "22" not in shown and "B社区" not in shown
+
+
+def test_a_page_of_the_local_store_says_it_is_one(served):
+    db, lake = served
+    at = open_page(db, "gz", "complaints", c="A", g="week", p="2025-06-09")
+    notes = "\n".join(i.value for i in at.info).replace("\\", "")
+    assert f"城市模式：总览和街道对比读取城市数据湖《{lake.resolve()}》的指标；本页需要本机构建的明细，读取本机数据库。" in notes
+
+
+def test_serve_refuses_a_folder_that_is_no_lake_or_holds_no_kpi_and_says_how_to_make_one(city, tmp_path, capsys,
+                                                                                           monkeypatch):
+    import os
+    monkeypatch.setattr(os, "execve", lambda *a: pytest.fail("the server started"))
+    db, lake = city
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli.main(["--db", str(db), "serve", "--port", "8601", "--kpi-from", str(empty)]) == 1
+    err = capsys.readouterr().err
+    assert f"《{empty.resolve()}》不是 Linli 数据湖：其中没有 manifest.json" in err
+    assert f"linli build --engine spark --lake {empty.resolve()}" in err
+    no_kpi = tmp_path / "no_kpi"
+    export_lake(db, no_kpi)
+    assert cli.main(["--db", str(db), "serve", "--port", "8601", "--kpi-from", str(no_kpi)]) == 1
+    err = capsys.readouterr().err
+    assert f"数据湖《{no_kpi.resolve()}》里还没有指标" in err and "grain=week" in err
+    assert cli.main(["--db", str(db), "serve", "--port", "8601", "--kpi-from", str(tmp_path / "nowhere")]) == 1
+    assert f"找不到文件夹《{(tmp_path / 'nowhere').resolve()}》" in capsys.readouterr().err
