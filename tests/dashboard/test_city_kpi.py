@@ -153,3 +153,63 @@ def test_serve_refuses_a_folder_that_is_no_lake_or_holds_no_kpi_and_says_how_to_
     assert f"数据湖《{no_kpi.resolve()}》里还没有指标" in err and "grain=week" in err
     assert cli.main(["--db", str(db), "serve", "--port", "8601", "--kpi-from", str(tmp_path / "nowhere")]) == 1
     assert f"找不到文件夹《{(tmp_path / 'nowhere').resolve()}》" in capsys.readouterr().err
+
+
+def test_serve_hands_the_checked_lake_to_the_server_and_nothing_else_names_one(city, capsys, monkeypatch):
+    import os
+
+    from pipelines.build import runner
+
+    class Became(BaseException):
+        pass
+
+    envs: list[dict] = []
+
+    def execve(path, argv, env):
+        envs.append(env)
+        raise Became()
+    monkeypatch.setattr(os, "execve", execve)
+    monkeypatch.setattr(runner, "snapshot_is_stale", lambda db: False)
+    monkeypatch.chdir(os.path.dirname(__file__))
+    db, lake = city
+    with pytest.raises(Became):
+        cli.main(["--db", str(db), "serve", "--port", "8601", "--kpi-from", str(lake)])
+    assert envs[-1]["LINLI_KPI_FROM"] == str(lake.resolve())
+    assert f"城市模式：总览和街道对比读取数据湖《{lake.resolve()}》的指标（3 个社区，" in capsys.readouterr().out
+    # a lake left in the shell's environment is not served: only --kpi-from names one
+    monkeypatch.setenv("LINLI_KPI_FROM", str(lake))
+    with pytest.raises(Became):
+        cli.main(["--db", str(db), "serve", "--port", "8601"])
+    assert "LINLI_KPI_FROM" not in envs[-1]
+
+
+def test_a_rewritten_kpi_is_read_anew_and_a_kpi_being_rewritten_keeps_the_last_one(city, tmp_path):
+    import shutil
+
+    from pipelines.lake import city as city_lake
+    db, lake = city
+    mine = tmp_path / "lake"
+    shutil.copytree(lake, mine)
+    store = tmp_path / "t.duckdb"
+
+    def noise_of_a(snap) -> float:
+        con = duckdb.connect(str(snap), read_only=True)
+        try:
+            return con.execute("""SELECT value FROM kpi WHERE community_id = 'A' AND grain = 'week'
+                                  AND period_start = DATE '2025-06-09' AND metric = 'complaints.noise'""").fetchone()[0]
+        finally:
+            con.close()
+
+    first = city_lake.city_snapshot(mine, store)
+    assert noise_of_a(first) == 11.0 and city_lake.city_snapshot(mine, store) == first   # unchanged: the same file
+    week = next((mine / "kpi" / "grain=week").glob("*.parquet"))
+    con = duckdb.connect()
+    con.execute(f"""COPY (SELECT * REPLACE (CASE WHEN community_id = 'A' AND metric = 'complaints.noise'
+                                                 THEN value + 100 ELSE value END AS value)
+                          FROM read_parquet('{week}')) TO '{week}.new' (FORMAT parquet)""")
+    con.close()
+    (week.parent / (week.name + ".new")).replace(week)
+    second = city_lake.city_snapshot(mine, store)
+    assert second != first and noise_of_a(second) == 111.0
+    shutil.rmtree(mine / "kpi")            # Spark's overwrite removes the old files before it writes the new
+    assert city_lake.city_snapshot(mine, store) == second
