@@ -128,39 +128,45 @@ def current(db_path: str | Path) -> Path | None:
 
 def city_snapshot(lake: str | Path, db_path: str | Path) -> Path:
     """The published city snapshot for the lake's kpi as it is now, made when the kpi or the manifest changed.
-    While the lake cannot be read (a kpi being rewritten), the last good snapshot; CityLakeError when none."""
+    While the lake cannot be read (a kpi being rewritten), the last good snapshot; CityLakeError when none.
+    Every rerun of a city page asks: an unchanged lake costs a stat of the manifest and of each kpi file."""
     lake = Path(lake).resolve()
     folder = city_dir(db_path)
     try:
-        lake = check_lake(lake)
-        name = f"city-{signature(lake)}.duckdb"
-    except (CityLakeError, OSError):
-        last = current(db_path)
-        if last is not None:
-            return last
-        raise
-    target = folder / name
-    if target.exists():
+        target = folder / f"city-{signature(lake)}.duckdb"
+    except OSError:       # no manifest (any more): said by check_lake below
+        target = None
+    if target is not None and target.exists():
         return target
-    with _LOCK:
-        if target.exists():
+    last = current(db_path)
+    if last is not None and not _LOCK.acquire(blocking=False):
+        return last        # another viewer's rerun is making the new one: this one reads the last meanwhile
+    if last is None:
+        _LOCK.acquire()
+    try:
+        if target is not None and target.exists():
             return target
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = folder / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+        tmp = folder / f".city.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
         try:
+            check_lake(lake)
+            if target is None:
+                raise CityLakeError("数据湖正在改写。", "The lake is being rewritten.")
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             _write(lake, tmp)
             os.chmod(tmp, 0o600)
             os.replace(tmp, target)
-        except (duckdb.Error, OSError):
+        except (CityLakeError, duckdb.Error, OSError):
             tmp.unlink(missing_ok=True)
             last = current(db_path)
             if last is not None:
                 return last
             raise
         pointer = folder / (CURRENT + ".tmp")
-        pointer.write_text(name)
+        pointer.write_text(target.name)
         os.replace(pointer, folder / CURRENT)
         _prune(folder, target)
+    finally:
+        _LOCK.release()
     return target
 
 
