@@ -5,8 +5,10 @@ jobs active at the end, parcels in stock, a seller's first order), never later o
 except through a community's parcel "data end". So when the rows of a community change
 at times >= T, every period starting before T keeps its values. A build then:
 
-1. refreshes the staging tables for the keys that changed (their old and new versions
-   give T per community; a change of rules or of reference data gives T = the beginning);
+1. reads the keys whose current row changed from the store's change log (staging models are
+   views over the current rows the store keeps, so there is nothing to refresh): the earliest
+   time each replaced row held (logged as the store replaced it) and the times of the current
+   rows give T per community; a change of rules or of reference data gives T = the beginning;
 2. shadows the staging tables with temporary views holding only the events that can
    reach a period from T on (plus each seller's first order, and parcels still in stock
    or complaints still open at T), and the spine with its periods from T on;
@@ -18,7 +20,7 @@ step of random imports, corrections, undos and rule changes.
 from __future__ import annotations
 
 from pipelines.feeds import FEEDS
-from pipelines.ingest.store import changes_table
+from pipelines.ingest.store import changes_table, key_match, old_from_sql
 from pipelines.rule_defaults import DEFAULT_RULES
 from pipelines.sqlrows import scalar
 
@@ -56,52 +58,47 @@ def changed_since(con, last_seq: int) -> tuple[list[int], list[str]]:
     return imports, rules
 
 
-def refresh_staging(con, staging: list, last_seq: int, rule_changes: list[str]) -> set[str]:
-    """Bring the staging models up to date for the keys whose current row changed since last_seq (the store
-    logs them: store.changes_table; kept in temp tables touched_<model>), fill temp table `dirty`
-    (community_id, t_from), and return the names of the staging models refreshed."""
+def mark_dirty(con, staging: list, last_seq: int, rule_changes: list[str], old_end: dict) -> set[str]:
+    """Fill temp table `dirty` (community_id, t_from, week_from, month_from) from the keys whose current row
+    changed since last_seq (the store logs them: store.changes_table; kept in temp tables touched_<model> for the
+    audits), and return the names of the staging models whose feed changed. `old_end`: the parcel data ends the
+    last build stored (read before int_parcel_data_end is recomputed), the current ones are in that table now."""
     con.execute("CREATE OR REPLACE TEMP TABLE dirty_times (community_id VARCHAR, t TIMESTAMP)")
     for community in rule_changes:
         con.execute(f"INSERT INTO dirty_times VALUES (?, {EPOCH})", [community])
-    old_end = _parcel_data_end(con)
     db = scalar(con.execute("SELECT current_database()"))
     refreshed = set()
     for model in staging:
         kind, stg, key = model.feed, model.name, ", ".join(model.grain)
-        touched = f"touched_{stg}"
+        touched, log = f"touched_{stg}", changes_table(kind)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE {touched} AS
-                        SELECT DISTINCT {key} FROM {changes_table(kind)} WHERE seq > ?""", [last_seq])
+                        SELECT DISTINCT {key} FROM {log} WHERE seq > ?""", [last_seq])
         if scalar(con.execute(f"SELECT count(*) FROM {touched}")) == 0:
             continue
         refreshed.add(stg)
-        # the current rows of just these keys (the store keeps them current), through the model's own staging SQL
-        con.execute(f"""CREATE OR REPLACE TEMP VIEW cur_{kind} AS SELECT * FROM "{db}".main.cur_{kind}
-                        WHERE ({key}) IN (SELECT ({key}) FROM {touched})""")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS {model.sql}")
-        con.execute(f"DROP VIEW temp.main.cur_{kind}")
-        gone = f"SELECT * FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM {touched})"
         if kind in EVENT_TIMES:
-            for source in (gone, "SELECT * FROM fresh"):
-                for col in EVENT_TIMES[kind]:
-                    con.execute(f"""INSERT INTO dirty_times SELECT community_id, min({col})::TIMESTAMP
-                                    FROM ({source}) WHERE {col} IS NOT NULL GROUP BY community_id""")
+            # the rows replaced: gone from the current rows, their earliest time was logged as they went
+            con.execute(f"""INSERT INTO dirty_times SELECT community_id, min(old_from) FROM {log}
+                            WHERE seq > ? AND old_from IS NOT NULL GROUP BY community_id""", [last_seq])
+            # the rows now current, through the staging model (a view over them)
+            con.execute(f"""INSERT INTO dirty_times SELECT s.community_id, min({old_from_sql(kind, 's')})
+                            FROM "{db}".main.{stg} s SEMI JOIN {touched} t ON {key_match(kind, 's', 't')}
+                            GROUP BY s.community_id""")
         else:   # reference data (households, capacities, names): the whole history of those communities
-            for source in (gone, "SELECT * FROM fresh"):
-                con.execute(f"INSERT INTO dirty_times SELECT DISTINCT community_id, {EPOCH} FROM ({source})")
-        con.execute(f"DELETE FROM {stg} WHERE ({key}) IN (SELECT ({key}) FROM {touched})")
-        con.execute(f"INSERT INTO {stg} SELECT * FROM fresh")
+            con.execute(f"INSERT INTO dirty_times SELECT DISTINCT community_id, {EPOCH} FROM {touched}")
     _parcel_end_moves(con, old_end)
     con.execute("""CREATE OR REPLACE TEMP TABLE dirty AS
                    SELECT community_id, min(t) AS t_from,
                           period_start('week', min(t)) AS week_from, period_start('month', min(t)) AS month_from
-                   FROM dirty_times WHERE community_id IS NOT NULL GROUP BY community_id""")
+                   FROM dirty_times WHERE community_id IS NOT NULL AND t IS NOT NULL GROUP BY community_id""")
     # recomputation starts at the earlier of the two periods holding t_from
     con.execute("UPDATE dirty SET t_from = least(week_from, month_from)::TIMESTAMP")
     return refreshed
 
 
 def _parcel_data_end(con) -> dict:
-    """Each community's parcel data end, as the overdue flags use it (the view int_parcel_data_end)."""
+    """Each community's parcel data end, as the overdue flags use it (the table int_parcel_data_end: as the
+    last build left it until an incremental build recomputes it with the small full models)."""
     return dict(con.execute("SELECT community_id, data_end FROM int_parcel_data_end").fetchall())
 
 

@@ -7,7 +7,8 @@ Every model file opens with three machine-read lines (sql/README.md):
     -- published: yes
 
 `kind` decides how the model is stored and how an incremental build treats it; `grain` names the
-columns that identify a row, from which the build generates a unique and not-null audit; `published`
+columns that identify a row, from which the build generates a unique and not-null audit (or a cheaper one
+where the key is already known unique: see grain_audit); `published`
 says whether the dashboard's snapshot carries it. A file without a valid header is refused, naming
 the file: nothing about a model is guessed from its name. So is a `.sql` file the build would not read
 (outside the model folders, checks/, store/ and macros.sql) and a period model whose grain lacks the
@@ -36,7 +37,8 @@ OTHER_FOLDERS = {"checks": "an audit", "store": "the current-version rule"}
 
 # kind -> (stored as, what an incremental build does with it)
 KINDS = {
-    "staging": ("TABLE", "the rows of the keys that imports or undos touched are replaced from cur_<feed>"),
+    "staging": ("VIEW", "nothing: a view over cur_<feed>, which imports and undos keep current; the build reads the "
+                        "keys they changed, and the earliest time the replaced rows held, from the store's change log"),
     "view": ("VIEW", "nothing: a view computes itself when read"),
     "full": ("TABLE", "recomputed outright on every build (small tables): before the period models, or after them "
                       "when it reads one (increment.full_models_by_phase)"),
@@ -58,6 +60,7 @@ class Model:
     grain: tuple[str, ...]
     published: bool
     argument: str | None = None   # staging: the feed it stages; since: the time column
+    grain_of: str | None = None   # '-- grain: … as in <model>': one row per row of that model, keyed alike
     reads: frozenset[str] = frozenset()   # the other models its SQL reads
 
     @property
@@ -82,6 +85,17 @@ class HeaderError(ValueError):
     """A model file whose opening lines do not declare its kind, grain and publication."""
 
 
+_GRAIN_OF = re.compile(r"(.+?)\s+as in\s+([a-z_][a-z0-9_]*)")
+
+
+def grain_source(text: str) -> str | None:
+    """The model named by '-- grain: <columns> as in <model>' (the second header line), or None."""
+    lines = text.split("\n", 2)
+    m = re.fullmatch(r"-- grain: (.+?)\s*", lines[1]) if len(lines) > 1 else None
+    of = _GRAIN_OF.fullmatch(m.group(1)) if m else None
+    return of.group(2) if of else None
+
+
 def parse_header(text: str, where: str) -> tuple[str, str | None, tuple[str, ...], bool]:
     """(kind, its argument, grain columns, published) from a model's first three lines."""
     lines = text.split("\n", 3)[:3]
@@ -99,7 +113,11 @@ def parse_header(text: str, where: str) -> tuple[str, str | None, tuple[str, ...
                           f"since <time column>")
     if kind == "staging" and argument not in FEEDS:
         raise HeaderError(f"{where}: 'staging {argument}' names no feed of pipelines/feeds.py")
-    grain = tuple(c.strip() for c in found["grain"].split(","))
+    grain_text = found["grain"]
+    of = _GRAIN_OF.fullmatch(grain_text)
+    if of:
+        grain_text = of.group(1)
+    grain = tuple(c.strip() for c in grain_text.split(","))
     if not all(_COLUMN.fullmatch(c) for c in grain) or len(set(grain)) != len(grain):
         raise HeaderError(f"{where}: the grain is a list of distinct column names, found {found['grain']!r}")
     if kind == "period" and not set(PERIOD_GRAIN) <= set(grain):
@@ -143,8 +161,50 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
         kind, argument, grain, published = parse_header(text, where)
         if (p.parent.name == "staging") != (kind == "staging"):
             raise HeaderError(f"{where}: sql/staging/ holds the staging models and only them (kind {kind})")
-        models[p.stem] = Model(p.stem, p, render(text, p.name), kind, grain, published, argument)
-    return _in_dependency_order(models)
+        models[p.stem] = Model(p.stem, p, render(text, p.name), kind, grain, published, argument,
+                               grain_of=grain_source(text))
+    ordered = _in_dependency_order(models)
+    _check_trusted_grains(ordered)
+    return ordered
+
+
+def _check_trusted_grains(models: list[Model]) -> None:
+    """The grains grain_audit trusts rather than groups: a staging model reads its cur_<feed> alone (the store
+    keeps one row per key there), and '-- grain: … as in X' names a model it reads with the same grain."""
+    by_name = {m.name: m for m in models}
+    parser = duckdb.connect()
+    try:
+        for m in models:
+            if m.kind == "staging":
+                reads = table_references(m.sql, parser) - _cte_names(m.sql, parser)
+                if reads != {f"cur_{m.feed}"}:
+                    raise HeaderError(f"{m.where}: a staging model reads cur_{m.feed} alone (its key is the store's, "
+                                      f"unique there), found {', '.join(sorted(reads))}")
+            if m.grain_of is None:
+                continue
+            src = by_name.get(m.grain_of)
+            if src is None or m.grain_of not in m.reads or set(src.grain) != set(m.grain):
+                raise HeaderError(f"{m.where}: 'as in {m.grain_of}' names a model it reads with the same grain "
+                                  f"({', '.join(m.grain)})")
+    finally:
+        parser.close()
+
+
+def _cte_names(sql: str, con) -> set[str]:
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            ctes = node.get("cte_map")
+            found.update(entry["key"] for entry in (ctes.get("map", []) if isinstance(ctes, dict) else []))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(tree)
+    return found
 
 
 _MACRO_STATEMENT = re.compile(r"^CREATE OR REPLACE MACRO ", re.MULTILINE)
@@ -182,10 +242,23 @@ def load_checks(sql_dir: Path = SQL_DIR) -> list[Check]:
 
 def grain_audit(m: Model, scope: str | None = None) -> str:
     """The rows breaking the model's grain: a key held more than once, or a key column left NULL.
-    One GROUP BY over the model, or over the rows (alias x) that `scope` keeps."""
+    One GROUP BY over the model, or over the rows (alias x) that `scope` keeps.
+
+    Two grains are known unique without grouping millions of string keys on every build:
+    - a staging model is a projection of cur_<feed>, which imports and undos keep at one row per key
+      (store._apply replaces by key; undo recomputes by key): only a NULL key column is looked for;
+    - '-- grain: … as in X': each row is one of X's (X audited itself), so a join that repeated or lost
+      rows shows as a row count unlike X's (reported as copies: the difference), besides NULL keys."""
     keys = ", ".join(m.grain)
     nulls = " OR ".join(f"{k} IS NULL" for k in m.grain)
     where = f" WHERE {scope}" if scope else ""
+    if m.kind == "staging":
+        return f"SELECT {keys}, 1 AS copies FROM {m.name} AS x WHERE ({nulls}){f' AND ({scope})' if scope else ''}"
+    if m.grain_of:
+        blanks = ", ".join(f"NULL AS {k}" for k in m.grain)
+        return (f"SELECT {keys}, count(*) AS copies FROM {m.name} AS x WHERE {nulls} GROUP BY {keys} "
+                f"UNION ALL SELECT {blanks}, n - n_of AS copies FROM (SELECT (SELECT count(*) FROM {m.name}) AS n, "
+                f"(SELECT count(*) FROM {m.grain_of}) AS n_of) WHERE n <> n_of")
     return f"SELECT {keys}, count(*) AS copies FROM {m.name} AS x{where} GROUP BY {keys} HAVING count(*) > 1 OR {nulls}"
 
 

@@ -138,7 +138,8 @@ def audit_failures(con, models: list[Model] | None = None, scopes: dict[str, str
         except Exception as exc:   # a grain naming a column the model lacks
             raise RuntimeError(f"{m.where}: its grain ({', '.join(m.grain)}) cannot be audited: {exc}") from exc
         if rows:
-            problems.append(f"{m.where} grain ({', '.join(m.grain)}), a key twice or NULL: {rows}")
+            problems.append(f"{m.where} grain ({', '.join(m.grain)}), a key twice or NULL"
+                            + (f", or rows unlike {m.grain_of}'s in number" if m.grain_of else "") + f": {rows}")
     if problems:
         raise AuditFailed("构建未发布：结果未通过检查 / build not published, audits failed:\n" + "\n".join(problems))
 
@@ -169,16 +170,17 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, di
     if not imports and not rule_changes:
         return "unchanged", {m.name: "false" for m in models}
     staging = [m for m in models if m.kind == "staging"]
-    refreshed = increment.refresh_staging(con, staging, last_seq, rule_changes)
+    old_end = increment._parcel_data_end(con)    # as the last build stored it, before the early models renew it
     early, late = increment.full_models_by_phase(models)
     for m in early:   # small models over whole tables: recomputed outright, before any shadowing
         _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+    refreshed = increment.mark_dirty(con, staging, last_seq, rule_changes, old_end)
     db = scalar(con.execute("SELECT current_database()"))
     increment.shadow_inputs(con, staging)
     try:
         for m in models:
             if m.kind not in ("period", "since"):
-                continue   # staging refreshed above, full recomputed above, views compute themselves
+                continue   # staging and views compute themselves, full models recomputed above
             # the temp table shadows the stored one, so the models after it read the recomputed rows
             _run(con, m, f"CREATE TEMP TABLE {m.name} AS {m.sql}")
             if increment.replaces_by_key(m):

@@ -50,8 +50,20 @@ def seen_table(kind: str) -> str:
 
 
 def changes_table(kind: str) -> str:
-    """The keys whose current row an import or undo changed, with its number: what the next build refreshes."""
+    """The keys whose current row an import or undo changed, with its number and the earliest event time the
+    replaced row held (old_from): what the next build recomputes from, the old row being gone by then."""
     return f"cur_changes_{kind}"
+
+
+def old_from_sql(kind: str, alias: str) -> str:
+    """The earliest of the times that place a row of an event feed in a period or end its open state (the
+    feed's period_times and open_until), for the row `alias`; NULL for reference data, whose change
+    recomputes its community from the beginning anyway."""
+    feed = FEEDS[kind]
+    times = list(dict.fromkeys(feed.period_times + ((feed.open_until,) if feed.open_until else ())))
+    if not feed.is_event or not times:
+        return "NULL::TIMESTAMP"
+    return "least(" + ", ".join(f"{alias}.{t}::TIMESTAMP" for t in times) + ")"
 
 
 def versions_view(kind: str) -> str:
@@ -111,6 +123,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {seen_table(kind)} "
                     f"({key_cols}, _import_id INTEGER NOT NULL, _row INTEGER, _src_import INTEGER NOT NULL)")
         con.execute(f"CREATE TABLE IF NOT EXISTS {changes_table(kind)} ({key_cols}, seq BIGINT NOT NULL)")
+        # a log written before old_from has it NULL: the build after the upgrade is a full one (its SQL changed)
+        con.execute(f"ALTER TABLE {changes_table(kind)} ADD COLUMN IF NOT EXISTS old_from TIMESTAMP")
         # columns a feed gained later (parcels.building_id, _extra, _person): a store written before has none
         current_is_table = _is_table(con, f"cur_{kind}")
         for table in [raw_table(kind)] + ([f"cur_{kind}"] if current_is_table else []):
@@ -239,7 +253,7 @@ def recompute_current(con, kind: str, versions_where: str, params: list, seq: in
     con.execute(f"CREATE OR REPLACE TEMP TABLE recomputed AS "
                 f"{current_rows_sql(kind, f'({key}) IN (SELECT ({key}) FROM touched_keys)')}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE moved AS
-                    SELECT t.* FROM touched_keys t
+                    SELECT t.*, {old_from_sql(kind, 'c')} AS _old_from FROM touched_keys t
                     LEFT JOIN cur_{kind} c ON {key_match(kind, 'c', 't')}
                     LEFT JOIN recomputed n ON {key_match(kind, 'n', 't')}
                     WHERE c._import_id IS DISTINCT FROM n._import_id OR c._row IS DISTINCT FROM n._row
@@ -249,7 +263,7 @@ def recompute_current(con, kind: str, versions_where: str, params: list, seq: in
         con.execute(f"DELETE FROM cur_{kind} c USING moved t WHERE {key_match(kind, 'c', 't')}")
         con.execute(f"INSERT INTO cur_{kind} BY NAME SELECT n.* FROM recomputed n "
                     f"SEMI JOIN moved t ON {key_match(kind, 'n', 't')}")
-        con.execute(f"INSERT INTO {changes_table(kind)} SELECT {key}, ? FROM moved", [seq])
+        con.execute(f"INSERT INTO {changes_table(kind)} SELECT {key}, ?, _old_from FROM moved", [seq])
     for temp in ("touched_keys", "recomputed", "moved"):
         con.execute(f"DROP TABLE temp.main.{temp}")
     return moved
@@ -612,7 +626,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.*, md5({row_text}) AS _hash,
-               c._hash AS _old_hash, c._import_id AS _cur_import
+               c._hash AS _old_hash, c._import_id AS _cur_import, {old_from_sql(feed.name, 'c')} AS _old_from
         FROM incoming_df i LEFT JOIN cur_{feed.name} c ON {key_join}""")
     con.unregister("incoming_df")
     counts = first(con.execute("""SELECT count(*) FILTER (WHERE _old_hash IS NULL),
@@ -637,7 +651,8 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
     con.execute(f"""INSERT INTO cur_{feed.name} ({', '.join(cols)}, _import_id, _row, _hash, _extra, _person)
                     SELECT {', '.join(cols)}, ?, _row, _hash, _extra, _person FROM incoming WHERE {changed}""",
                 [import_id])
-    con.execute(f"INSERT INTO {changes_table(feed.name)} SELECT {keys}, ? FROM incoming WHERE {changed}", [import_id])
+    con.execute(f"INSERT INTO {changes_table(feed.name)} SELECT {keys}, ?, _old_from FROM incoming WHERE {changed}",
+                [import_id])
     con.execute("DROP TABLE incoming")
     rejected = rejected.sort(ROW)
     if rejected.height:

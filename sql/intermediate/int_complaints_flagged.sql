@@ -1,5 +1,5 @@
 -- kind: view
--- grain: community_id, complaint_id
+-- grain: community_id, complaint_id as in stg_complaints
 -- published: no
 -- one row per complaint, flagged outside the community's livestream window
 WITH final AS (

@@ -15,15 +15,17 @@ hours AS (
 ),
 moves AS (
     -- a parcel counts in stock at full hour t when arrived_at <= t and it is not picked up by t;
+    -- counted per point and hour first (4 M parcels become a few hundred thousand hours), then
     -- moves before the first hour land on it (an incremental build starts mid-history with stock on hand)
-    SELECT p.community_id, p.point_id, greatest(p.in_hour, s.first_hour) AS hour, 1 AS delta
-    FROM int_parcels p JOIN span s USING (community_id)
+    SELECT community_id, point_id, in_hour AS hour, count(*) AS delta
+    FROM int_parcels GROUP BY ALL
     UNION ALL
-    SELECT p.community_id, p.point_id, greatest(p.out_hour, s.first_hour), -1
-    FROM int_parcels p JOIN span s USING (community_id) WHERE p.picked_up_at IS NOT NULL
+    SELECT community_id, point_id, out_hour, -count(*)
+    FROM int_parcels WHERE picked_up_at IS NOT NULL GROUP BY ALL
 ),
 moves_by_hour AS (
-    SELECT community_id, point_id, hour, sum(delta) AS delta FROM moves GROUP BY ALL
+    SELECT m.community_id, m.point_id, greatest(m.hour, s.first_hour) AS hour, sum(m.delta) AS delta
+    FROM moves m JOIN span s USING (community_id) GROUP BY ALL
 ),
 grid AS (
     SELECT h.community_id, p.point_id, p.capacity, h.hour FROM hours h JOIN points p USING (community_id)

@@ -204,7 +204,7 @@ def test_each_kind_is_stored_as_it_says(store):
     finally:
         con.close()
     for m in load_models():
-        assert m.name in (views if m.kind == "view" else tables), m.where
+        assert m.name in (views if m.materialization == "VIEW" else tables), m.where
 
 
 def test_the_current_version_rule_is_the_sql_file_with_the_feeds_names():
