@@ -23,6 +23,7 @@ A kpi being rewritten (Spark's overwrite removes the old files first) keeps the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import threading
@@ -33,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.build.models import load_models, macros_sql
+from pipelines.build.sqlgen import render
 from pipelines.feeds import FEEDS
 from pipelines.lake.export import MANIFEST, duckdb_read_sql, read_manifest
 
@@ -108,9 +110,17 @@ def city_dir(db_path: str | Path) -> Path:
     return p.with_name(p.stem + ".city")
 
 
+@functools.cache
+def _code() -> str:
+    """This module and the models it runs: a snapshot made by other code is made again."""
+    models = {m.name: m.sql for m in load_models()}
+    used = [models[n] for n in (*STAGING, "mart_street_measures")]
+    return hashlib.sha256("".join([Path(__file__).read_text(encoding="utf-8"), macros_sql(), *used]).encode()).hexdigest()
+
+
 def signature(lake: Path) -> str:
-    """What the snapshot was made from: the manifest and every kpi file (name, size, time written)."""
-    parts = []
+    """What the snapshot was made from: the manifest and every kpi file (name, size, time written), and the code."""
+    parts = [_code()]
     for f in [Path(lake) / MANIFEST, *kpi_files(lake)]:
         st = f.stat()
         parts.append(f"{f.relative_to(lake)}\x1f{st.st_size}\x1f{st.st_mtime_ns}")
@@ -218,12 +228,15 @@ def _write(lake: Path, path: Path) -> None:
                                coalesce(l.latest_event >= s.period_next - INTERVAL 1 DAY, false) AS complete
                         FROM period_spine s CROSS JOIN (VALUES {feeds}) f(feed)
                         LEFT JOIN mart_feed_freshness l ON l.community_id = s.community_id AND l.feed = f.feed""")
-        rules = ("SELECT community_id, window_start, window_end, overdue_hours::DOUBLE AS overdue_hours FROM ("
-                 + duckdb_read_sql(lake, "community_rules", manifest) + ")"
-                 if "community_rules" in manifest["tables"] else
-                 "SELECT NULL::VARCHAR AS community_id, NULL::TIME AS window_start, NULL::TIME AS window_end, "
-                 "NULL::DOUBLE AS overdue_hours WHERE false")
-        con.execute(f"CREATE TABLE community_rules_effective AS {rules}")
+        # a rule the community never set is the default, filled in by the same placeholders as the model's
+        rules = duckdb_read_sql(lake, "community_rules", manifest) if "community_rules" in manifest["tables"] else \
+            "SELECT NULL::VARCHAR AS community_id, NULL::TIME AS window_start, NULL::TIME AS window_end, " \
+            "NULL::DOUBLE AS overdue_hours WHERE false"
+        con.execute(render(f"""CREATE TABLE community_rules_effective AS
+            SELECT community_id, coalesce(window_start, {{{{ rules.window_start }}}}) AS window_start,
+                   coalesce(window_end, {{{{ rules.window_end }}}}) AS window_end,
+                   coalesce(overdue_hours, {{{{ rules.overdue_hours }}}})::DOUBLE AS overdue_hours
+            FROM ({rules})""", "city rules"))
         for name, columns in EMPTY.items():
             con.execute(f"CREATE TABLE {name} ({columns})")
         exported = manifest.get("exported_at")

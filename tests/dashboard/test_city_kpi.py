@@ -53,6 +53,7 @@ def city(tmp_path_factory):
     db = build_store(folder, {"communities": COMMUNITIES, "complaints": COMPLAINTS})
     users.add(db, "gz", "official", PASSWORD, street="花溪街道")
     users.add(db, "dir_a", "director", PASSWORD, community="A")
+    assert cli.main(["--db", str(db), "rules", "B", "--window", "08:00-21:00"]) == 0   # B's overdue limit: default
     lake = folder / "lake"
     export_lake(db, lake)
     con = duckdb.connect()
@@ -213,3 +214,14 @@ def test_a_rewritten_kpi_is_read_anew_and_a_kpi_being_rewritten_keeps_the_last_o
     assert second != first and noise_of_a(second) == 111.0
     shutil.rmtree(mine / "kpi")            # Spark's overwrite removes the old files before it writes the new
     assert city_lake.city_snapshot(mine, store) == second
+
+
+def test_the_lakes_rules_are_read_with_the_defaults_where_a_community_set_none(served):
+    from pipelines import snapshot_reader
+    from pipelines.lake import city as city_lake
+    db, lake = served
+    snap = str(city_lake.city_snapshot(lake, db))
+    b = snapshot_reader.rules(snap, ("A", "B"), "B")
+    assert (f"{b['window_start']:%H:%M}", f"{b['window_end']:%H:%M}", b["overdue_hours"]) == ("08:00", "21:00", 72.0)
+    a = snapshot_reader.rules(snap, ("A", "B"), "A")
+    assert (f"{a['window_start']:%H:%M}", f"{a['window_end']:%H:%M}", a["overdue_hours"]) == ("09:00", "20:00", 72.0)
