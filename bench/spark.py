@@ -18,7 +18,7 @@ through the engine's measured sizes (seconds against lake rows; through the orig
 printed with the reason. The grown lakes are deleted after their size is measured (unless --keep).
 
     python bench/spark.py [--sizes 1,4,16] [--engines duckdb,spark] [--spark-sizes 1,4] [--master local[2]]
-                          [--base LAKE] [--work DIR] [--keep] [--limit-minutes 40]
+                          [--base LAKE] [--work DIR] [--keep] [--limit-minutes 40] [--duckdb-memory 6GB]
                           [--base-communities 12] [--base-weeks 52]
 
 `--base LAKE` reuses an exported base lake (`linli lake export`); without it the demo is made and exported
@@ -46,7 +46,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 DUCKDB_CHILD = """
 import json, sys, time
 from pipelines.lake.duckdb_build import build_duckdb
-t = time.perf_counter(); r = build_duckdb(sys.argv[1], out=sys.argv[2])
+t = time.perf_counter(); r = build_duckdb(sys.argv[1], out=sys.argv[2], memory_limit=sys.argv[3] or None)
 print(json.dumps({"seconds": time.perf_counter() - t, "kpi_rows": r.kpi_rows}))
 """
 SPARK_CHILD = """
@@ -160,6 +160,9 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the grown lakes")
     ap.add_argument("--link", action="store_true", help="hard-link the event files instead of copying them")
     ap.add_argument("--limit-minutes", type=float, default=40.0)
+    ap.add_argument("--duckdb-memory", default="",
+                    help="DuckDB's memory_limit (e.g. 6GB; default DuckDB's own, 80 %% of RAM): on a shared machine "
+                         "the build then spills instead of taking memory others hold")
     args = ap.parse_args()
     from pipelines.demo.generate import community_id
     from pipelines.lake.grow import grow_lake
@@ -201,7 +204,8 @@ def main() -> None:
                 lines.append(line)
                 continue
             out = lake / f"kpi_{engine}"
-            r = measured(DUCKDB_CHILD if engine == "duckdb" else SPARK_CHILD, str(lake), str(out), args.master)
+            r = measured(DUCKDB_CHILD if engine == "duckdb" else SPARK_CHILD, str(lake), str(out),
+                         args.duckdb_memory if engine == "duckdb" else args.master)
             measured_points[engine].append((rows, r["wall"]))
             outs[engine] = (out, r)
         cells = bad = None
