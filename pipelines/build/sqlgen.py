@@ -30,23 +30,18 @@ def kpi_mart_joins() -> str:
     return "\n    ".join(f"JOIN {mart} {_alias(mart)} USING {PERIOD_KEY}" for mart in marts())
 
 
-def event_times() -> str:
-    """(community_id, t) for every time that spans a community's period range (SPEC §5)."""
-    parts = [f"SELECT community_id, {col}::TIMESTAMP AS t FROM stg_{kind} WHERE {col} IS NOT NULL"
-             for kind, feed in FEEDS.items() if feed.is_event for col in feed.period_times]
-    return "\n    UNION ALL ".join(parts)
-
-
-def feed_latest_times() -> str:
-    """(community_id, feed, latest_event, rows) per event feed: its latest time of SPEC §5's list."""
+def feed_time_bounds() -> str:
+    """(community_id, feed, first_event, latest_event, rows) per event feed: the earliest and the latest of its
+    times of SPEC §5's list (least and greatest ignore an empty picked_up_at / resolved_at), in one pass."""
     parts = []
     for kind, feed in FEEDS.items():
         if not feed.is_event:
             continue
         times = [f"{c}::TIMESTAMP" for c in feed.period_times]
+        first = f"min({times[0]})" if len(times) == 1 else f"min(least({', '.join(times)}))"
         latest = f"max({times[0]})" if len(times) == 1 else f"max(greatest({', '.join(times)}))"
-        parts.append(f"SELECT community_id, '{kind}' AS feed, {latest} AS latest_event, count(*) AS rows "
-                     f"FROM stg_{kind} GROUP BY community_id")
+        parts.append(f"SELECT community_id, '{kind}' AS feed, {first} AS first_event, {latest} AS latest_event, "
+                     f"count(*) AS rows FROM stg_{kind} GROUP BY community_id")
     return "\n    UNION ALL ".join(parts)
 
 
@@ -80,9 +75,8 @@ def metrics_where(predicate) -> str:
 FRAGMENTS = {
     "kpi_metric_columns": kpi_metric_columns,
     "kpi_mart_joins": kpi_mart_joins,
-    "event_times": event_times,
     "event_communities": event_communities,
-    "feed_latest_times": feed_latest_times,
+    "feed_time_bounds": feed_time_bounds,
     "event_feeds": event_feeds,
     "feed_import_rows": feed_import_rows,
     "metric_keys": metric_keys,

@@ -2,12 +2,11 @@
 -- grain: community_id, grain, period_start
 -- published: yes
 -- one row per community × grain × period, from the community's first to last period with any event time
-WITH RECURSIVE times AS (
-    -- every time of SPEC §5's list, from the feed registry (pipelines/feeds.py period_times)
-    {{ event_times }}
-),
-bounds AS (
-    SELECT community_id, min(t) AS first_t, max(t) AS last_t FROM times GROUP BY community_id
+WITH RECURSIVE bounds AS (
+    -- every time of SPEC §5's list, from the feed registry (pipelines/feeds.py period_times): each feed's
+    -- earliest and latest, kept by int_feed_times
+    SELECT community_id, min(first_event) AS first_t, max(latest_event) AS last_t
+    FROM int_feed_times WHERE latest_event IS NOT NULL GROUP BY community_id
 ),
 periods AS (
     -- the period holding the first time, then each next one up to the period holding the last, by the

@@ -16,7 +16,7 @@ WITH feeds AS (
 ),
 latest AS (
     -- the feed's latest time of SPEC §5's list per community (as mart_feed_freshness)
-    {{ feed_latest_times }}
+    SELECT community_id, feed, latest_event FROM int_feed_times
 ),
 brought AS (
     {{ feed_import_rows }}

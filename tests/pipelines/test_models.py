@@ -267,8 +267,9 @@ def test_each_rule_is_written_once():
     for name in ("marts/mart_complaints_period.sql", "marts/mart_jobs_period.sql"):
         assert "open_at(" in texts[name] and "IS NULL OR" not in texts[name], name
     assert all("open_at(" in increment.RELEVANT[k] for k, f in FEEDS.items() if f.open_until)
-    # the parcel data end: one model computes it
-    assert [n for n, t in texts.items() if "greatest(arrived_at, picked_up_at)" in t] == [
+    # the parcel data end: one model computes it, reading the feed's latest time as the registry defines it
+    assert [n for n, t in texts.items() if "greatest(arrived_at, picked_up_at)" in t] == []
+    assert [n for n, t in texts.items() if "int_feed_times" in t and "data_end" in t and "parcels" in t] == [
         "intermediate/int_parcel_data_end.sql"]
 
 
