@@ -5,7 +5,8 @@ The lake's kpi (DIR/kpi/grain=<g>/…parquet, SPEC §5 columns) and its referenc
 small read-only DuckDB file with the tables those two pages read, named as in a build snapshot, so the one
 snapshot reader serves both and a viewer's scope (SPEC §9) is applied to the lake's rows by the same code:
 
-- kpi: the lake's rows, as they are (the models are not run again);
+- kpi: the lake's rows, as they are (the models are not run again); a kpi Spark is still writing (kpi/_temporary)
+  is not read;
 - stg_communities, stg_buildings, stg_points: the staging models of sql/ over the lake's reference tables;
 - mart_street_measures: its model of sql/ over that kpi;
 - mart_feed_freshness, period_spine, coverage: how far each feed runs, from the latest event time the lake's
@@ -96,6 +97,11 @@ def check_lake(lake: str | Path) -> Path:
     if read_manifest(path) is None:
         raise CityLakeError(f"--kpi-from：《{path}》不是 Linli 数据湖：其中没有 {MANIFEST}。{fix_zh}。",
                             f"--kpi-from: '{path}' is no Linli lake: it has no {MANIFEST}. First {fix_en}.")
+    if (path / KPI_DIR / "_temporary").exists():
+        raise CityLakeError(f"--kpi-from：数据湖《{path}》的指标正在写入（{path / KPI_DIR / '_temporary'} 还在）。"
+                            "请等 Spark 写完（出现 _SUCCESS）再启动。",
+                            f"--kpi-from: the kpi of the lake '{path}' is being written ({path / KPI_DIR / '_temporary'} "
+                            "is there). Start once Spark has finished (_SUCCESS).")
     if not kpi_files(path):
         raise CityLakeError(f"--kpi-from：数据湖《{path}》里还没有指标（{path / KPI_DIR} 下没有 grain=week、grain=month 的 "
                             f"Parquet 文件）。请先运行 linli build --engine spark --lake {path}。",
@@ -186,6 +192,9 @@ def _prune(folder: Path, keep: Path) -> None:
                   reverse=True)
     for p in olds[KEEP - 1:]:
         p.unlink(missing_ok=True)
+    for p in folder.glob(".city.*.tmp"):     # left by a process stopped while it wrote one
+        if p.stat().st_mtime < dt.datetime.now().timestamp() - 3600:
+            p.unlink(missing_ok=True)
 
 
 def built_at(lake: Path) -> dt.datetime:
@@ -265,7 +274,7 @@ def _freshness(con, lake: Path, manifest: dict) -> None:
 
 
 def info(snapshot: str | Path) -> CityInfo:
-    """What a city snapshot holds, for the command line's line at start and the pages' note."""
+    """What a city snapshot holds, for the command line's line at start."""
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         built, lake, exported = con.execute("SELECT built_at, lake, exported_at FROM build_info").fetchone()

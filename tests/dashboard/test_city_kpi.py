@@ -225,3 +225,18 @@ def test_the_lakes_rules_are_read_with_the_defaults_where_a_community_set_none(s
     assert (f"{b['window_start']:%H:%M}", f"{b['window_end']:%H:%M}", b["overdue_hours"]) == ("08:00", "21:00", 72.0)
     a = snapshot_reader.rules(snap, ("A", "B"), "A")
     assert (f"{a['window_start']:%H:%M}", f"{a['window_end']:%H:%M}", a["overdue_hours"]) == ("09:00", "20:00", 72.0)
+
+
+def test_a_kpi_spark_is_still_writing_is_not_read(city, tmp_path):
+    import shutil
+
+    from pipelines.lake import city as city_lake
+    _, lake = city
+    mine = tmp_path / "lake"
+    shutil.copytree(lake, mine)
+    (mine / "kpi" / "_temporary" / "0").mkdir(parents=True)
+    with pytest.raises(city_lake.CityLakeError) as refused:
+        city_lake.city_snapshot(mine, tmp_path / "t.duckdb")
+    assert "的指标正在写入" in refused.value.zh and "_SUCCESS" in refused.value.zh
+    shutil.rmtree(mine / "kpi" / "_temporary")
+    assert city_lake.city_snapshot(mine, tmp_path / "t.duckdb").exists()
