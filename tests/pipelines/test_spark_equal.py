@@ -78,31 +78,48 @@ def _both_ways(db: Path, lake: Path, spark) -> tuple[dict, dict]:
     return _duckdb_kpi(db), _spark_kpi(result.out)
 
 
-def test_the_hand_worked_fixture_gives_the_same_kpi_on_spark(spark, tmp_path):
-    # test_kpi's fixture: the edge cases worked out by hand (a week across the new year, a pickup at 00:00,
-    # a parcel never picked up, complaints outside the window, a community without households...)
-    from tests.conftest import build_store
+def _renamed(text: str, ids: dict[str, str]) -> str:
+    """A feed's CSV text with its community ids renamed (the hand-worked fixture beside the demo's A and B)."""
+    import csv
+    import io
+    import textwrap
+    rows = list(csv.reader(io.StringIO(textwrap.dedent(text).strip())))
+    at = rows[0].index("community_id")
+    for row in rows[1:]:
+        row[at] = ids.get(row[at], row[at])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def test_the_demo_and_the_hand_worked_fixture_give_the_same_kpi_on_spark(spark, tmp_path):
+    # One store, one Spark build (each build costs Spark about a minute, whatever its size):
+    # - the demo, 2 communities × 18 weeks: every feed, the co-op's books from the 14th week with two split
+    #   adoptions, a community's own rules;
+    # - beside it, as communities H and I, test_kpi's fixture: the edge cases worked out by hand (a week across
+    #   the new year, a pickup at 00:00, a parcel never picked up, complaints outside the window, a community
+    #   without households...).
+    from pipelines.build.runner import build
+    from pipelines.demo.generate import run_demo
+    from pipelines.ingest.store import import_file
+    from tests.conftest import write
     from tests.pipelines.test_kpi import (BUILDINGS, COMMUNITIES, COMPLAINTS, JOBS, ORDERS, PARCELS, POINTS,
                                           TRAINING)
-    db = build_store(tmp_path, {"communities": COMMUNITIES, "buildings": BUILDINGS, "points": POINTS,
-                                "orders": ORDERS, "parcels": PARCELS, "complaints": COMPLAINTS,
-                                "training": TRAINING, "jobs": JOBS})
-    ours, theirs = _both_ways(db, tmp_path / "lake", spark)
-    # A: 24 weeks and 6 months (test_kpi); B: the week of 2025-06-02 and June
-    assert len(ours) == (24 + 6 + 1 + 1) * len(METRICS)
-    assert _mismatches(ours, theirs) == []
-
-
-def test_the_demo_gives_the_same_kpi_on_spark(spark, tmp_path):
-    # 2 communities × 18 weeks: every feed, the co-op's books from the 14th week with two split adoptions,
-    # a community's own rules
-    from pipelines.demo.generate import run_demo
     db = tmp_path / "demo.duckdb"
     run_demo(db, communities=2, weeks=18, end=dt.date(2025, 6, 1), out_dir=str(tmp_path / "files"),
              say=lambda *a, **k: None)
+    fixture = {"communities": COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": ORDERS,
+               "parcels": PARCELS, "complaints": COMPLAINTS, "training": TRAINING, "jobs": JOBS}
+    for kind, text in fixture.items():
+        report = import_file(db, kind, write(tmp_path / f"hand_{kind}.csv", _renamed(text, {"A": "H", "B": "I"})))
+        assert not report.quarantined, (kind, report.quarantined[:3])
+    build(db)
     ours, theirs = _both_ways(db, tmp_path / "lake", spark)
-    # 2 communities × (19 weeks + 5 months) × every metric, the co-op's sales in some of them
-    assert len(ours) == 2 * (19 + 5) * len(METRICS)
+    per = lambda c: sum(1 for k in ours if k[0] == c)
+    # the demo: (19 weeks + 5 months) × every metric each, the co-op's sales in some of them;
+    # H: test_kpi's 24 weeks and 6 months; I: the week of 2025-06-02 and June
+    assert (per("A"), per("B")) == (24 * len(METRICS), 24 * len(METRICS))
+    assert (per("H"), per("I")) == (30 * len(METRICS), 2 * len(METRICS))
     assert any(k[3] == "coop.sales_yuan" and v for k, v in ours.items())
     assert _mismatches(ours, theirs) == []
 
