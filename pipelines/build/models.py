@@ -163,48 +163,27 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
             raise HeaderError(f"{where}: sql/staging/ holds the staging models and only them (kind {kind})")
         models[p.stem] = Model(p.stem, p, render(text, p.name), kind, grain, published, argument,
                                grain_of=grain_source(text))
-    ordered = _in_dependency_order(models)
-    _check_trusted_grains(ordered)
+    references: dict[str, set[str]] = {}
+    ordered = _in_dependency_order(models, references)
+    _check_trusted_grains(ordered, references)
     return ordered
 
 
-def _check_trusted_grains(models: list[Model]) -> None:
+def _check_trusted_grains(models: list[Model], references: dict[str, set[str]]) -> None:
     """The grains grain_audit trusts rather than groups: a staging model reads its cur_<feed> alone (the store
-    keeps one row per key there), and '-- grain: … as in X' names a model it reads with the same grain."""
+    keeps one row per key there), and '-- grain: … as in X' names a model it reads with the same grain.
+    `references`: every table name each model's SQL reads (CTE names included), as the ordering parsed them."""
     by_name = {m.name: m for m in models}
-    parser = duckdb.connect()
-    try:
-        for m in models:
-            if m.kind == "staging":
-                reads = table_references(m.sql, parser) - _cte_names(m.sql, parser)
-                if reads != {f"cur_{m.feed}"}:
-                    raise HeaderError(f"{m.where}: a staging model reads cur_{m.feed} alone (its key is the store's, "
-                                      f"unique there), found {', '.join(sorted(reads))}")
-            if m.grain_of is None:
-                continue
-            src = by_name.get(m.grain_of)
-            if src is None or m.grain_of not in m.reads or set(src.grain) != set(m.grain):
-                raise HeaderError(f"{m.where}: 'as in {m.grain_of}' names a model it reads with the same grain "
-                                  f"({', '.join(m.grain)})")
-    finally:
-        parser.close()
-
-
-def _cte_names(sql: str, con) -> set[str]:
-    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
-    found: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            ctes = node.get("cte_map")
-            found.update(entry["key"] for entry in (ctes.get("map", []) if isinstance(ctes, dict) else []))
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(tree)
-    return found
+    for m in models:
+        if m.kind == "staging" and references[m.name] != {f"cur_{m.feed}"}:
+            raise HeaderError(f"{m.where}: a staging model reads cur_{m.feed} alone (its key is the store's, "
+                              f"unique there), found {', '.join(sorted(references[m.name]))}")
+        if m.grain_of is None:
+            continue
+        src = by_name.get(m.grain_of)
+        if src is None or m.grain_of not in m.reads or set(src.grain) != set(m.grain):
+            raise HeaderError(f"{m.where}: 'as in {m.grain_of}' names a model it reads with the same grain "
+                              f"({', '.join(m.grain)})")
 
 
 _MACRO_STATEMENT = re.compile(r"^CREATE OR REPLACE MACRO ", re.MULTILINE)
@@ -288,13 +267,16 @@ def table_references(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> 
     return found
 
 
-def _in_dependency_order(models: dict[str, Model]) -> list[Model]:
+def _in_dependency_order(models: dict[str, Model], references: dict[str, set[str]] | None = None) -> list[Model]:
+    """The models in the order their reads require; `references`, when given, receives each one's table names."""
     deps = {}
+    references = {} if references is None else references
     parser = duckdb.connect()
     try:
         for name, m in models.items():
             try:
-                deps[name] = (table_references(m.sql, parser) & set(models)) - {name}
+                references[name] = table_references(m.sql, parser)
+                deps[name] = (references[name] & set(models)) - {name}
             except ValueError as exc:
                 raise ValueError(f"{m.path.name}: {exc}") from exc
     finally:

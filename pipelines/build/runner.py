@@ -133,8 +133,11 @@ def audit_failures(con, models: list[Model] | None = None, scopes: dict[str, str
         if rows:
             problems.append(f"{check.path.name}: {rows}")
     for m in load_models() if models is None else models:
+        scope = (scopes or {}).get(m.name)
+        if scope == "false":
+            continue   # no row to read: as the last audited build left it
         try:
-            rows = con.execute(f"{grain_audit(m, (scopes or {}).get(m.name))} LIMIT 5").fetchall()
+            rows = con.execute(f"{grain_audit(m, scope)} LIMIT 5").fetchall()
         except Exception as exc:   # a grain naming a column the model lacks
             raise RuntimeError(f"{m.where}: its grain ({', '.join(m.grain)}) cannot be audited: {exc}") from exc
         if rows:
