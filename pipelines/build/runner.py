@@ -107,7 +107,10 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
             else:
                 mode, scopes = _build_incremental(con, models, state[0])
             audit_failures(con, models, scopes)
-            forecast_run.run(con, only_missing=mode == "unchanged")   # after kpi: 14 days ahead and its backtest
+            # after kpi: 14 days ahead and its backtest, again only for the communities this increment changed
+            changed = ({r[0] for r in con.execute("SELECT community_id FROM temp.main.dirty").fetchall()}
+                       if mode == "incremental" else None)
+            forecast_run.run(con, only_missing=mode == "unchanged", changed=changed)
             increment.drop_scratch(con)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])

@@ -19,6 +19,7 @@ and the mean of the last four same weekdays; both taken from the last observed d
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,15 @@ class Model:
             if i < n:
                 self.festive[i] = True
         self.samples = self._samples()
+        # the uplifts at an origin depend only on which samples it has seen: origins between two festivals share
+        self._sample_days = sorted({x[2] for x in self.samples})
+        self._by_seen: dict[int, dict] = {}
+        self._factors: dict[int, tuple[dict, np.ndarray]] = {}
+        # the tags flattened, day by day in index order: `factors` multiplies each day's uplifts in tag order
+        days = sorted(self.tags)
+        self._tag_days = np.array(days, dtype=np.int64)
+        self._tag_pairs = [pair for i in days for pair in self.tags[i]]
+        self._tag_starts = np.cumsum([0] + [len(self.tags[i]) for i in days[:-1]]).astype(np.int64)
 
     def _plain_profile(self, lo: int, hi: int) -> np.ndarray | None:
         """Weekday profile over indices lo..hi-1, ordinary days only; None with too few of them."""
@@ -120,7 +130,10 @@ class Model:
             return self.source.uplifts((self.s.day(origin) - self.source.s.start).days)
         if origin in self._cache:    # the community's model answers each of its points at the same origins
             return self._cache[origin]
-        self._cache[origin] = self._uplifts(origin)
+        seen = bisect_right(self._sample_days, origin)
+        if seen not in self._by_seen:
+            self._by_seen[seen] = self._uplifts(origin)
+        self._cache[origin] = self._by_seen[seen]
         return self._cache[origin]
 
     def _uplifts(self, origin: int) -> dict[tuple[int, int], float]:
@@ -151,6 +164,20 @@ class Model:
             f *= uplift.get(pair, 1.0)
         return f
 
+    def factors(self, uplift: dict, size: int) -> np.ndarray:
+        """`factor` of every day index below `size` (at least every tagged day), for one uplift dict."""
+        held = self._factors.get(id(uplift))
+        if held is None or held[1].size < size:
+            top = max(size, int(self._tag_days[-1]) + 1 if self._tag_days.size else 0)
+            out = np.ones(top)
+            if self._tag_days.size:
+                # a product taken left to right, as `factor` takes it (1.0 × the first is the first)
+                ups = np.fromiter((uplift.get(pair, 1.0) for pair in self._tag_pairs), float, len(self._tag_pairs))
+                out[self._tag_days] = np.multiply.reduceat(ups, self._tag_starts)
+            held = (uplift, out)     # the dict is held with its array, so its id is not reused meanwhile
+            self._factors[id(uplift)] = held
+        return held[1]
+
     def predict(self, origin: int, horizon: int = 14) -> np.ndarray | None:
         """Days origin+1 .. origin+horizon from the values up to index `origin`; None with too short a history."""
         if origin + 1 < MIN_HISTORY:
@@ -158,13 +185,14 @@ class Model:
         v, wd = self.s.values, self.s.weekdays
         uplift = self.uplifts(origin)
         lo = max(0, origin + 1 - PROFILE_DAYS)
-        f = np.array([self.factor(i, uplift) for i in range(lo, origin + 1)])
+        fac = self.factors(uplift, origin + 1 + horizon)
+        f = fac[lo:origin + 1]
         prof = _profile(v[lo:origin + 1], wd[lo:origin + 1], f, self.counts)
         l0 = origin + 1 - LEVEL_DAYS
         expected = (prof[wd[l0:origin + 1]] * f[l0 - lo:]).sum()
         level = v[l0:origin + 1].sum() / expected if expected > 0 else 0.0
         ahead = np.arange(origin + 1, origin + 1 + horizon)
-        return np.array([level * prof[(wd[0] + i) % 7] * self.factor(int(i), uplift) for i in ahead])
+        return level * prof[(wd[0] + ahead) % 7] * fac[ahead]
 
 
 def _profile(values: np.ndarray, weekdays: np.ndarray, factors: np.ndarray, counts: bool = True) -> np.ndarray:
@@ -186,15 +214,15 @@ def same_weekday_last_week(values: np.ndarray, origin: int, horizon: int = 14) -
     """Each day ahead as the latest observed day of its weekday (a week back for days 1–7, two for 8–14)."""
     if origin + 1 < 7:
         return None
-    return np.array([values[origin + h - 7 * -(-h // 7)] for h in range(1, horizon + 1)])
+    h = np.arange(1, horizon + 1)
+    return values[origin + h - 7 * ((h + 6) // 7)]
 
 
 def mean_last_four(values: np.ndarray, origin: int, horizon: int = 14) -> np.ndarray | None:
     """Each day ahead as the mean of the latest four observed days of its weekday."""
     if origin + 1 < 28:
         return None
-    out = []
-    for h in range(1, horizon + 1):
-        last = origin + h - 7 * -(-h // 7)
-        out.append(values[[last - 7 * j for j in range(4)]].mean())
-    return np.array(out)
+    h = np.arange(1, horizon + 1)
+    last = origin + h - 7 * ((h + 6) // 7)
+    # summed in the order numpy's mean of four takes them, so each value is bit for bit the mean's
+    return (values[last] + values[last - 7] + values[last - 14] + values[last - 21]) / 4

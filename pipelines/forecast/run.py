@@ -18,7 +18,9 @@ Tables (all replaced whole at every build that changed anything; published in th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -36,6 +38,9 @@ ARRIVED, PEAK, NOISE = "parcels.arrived", "parcels.peak_occupancy_ratio", "compl
 # complaints (counts of a few a day, often 0)
 RELATIVE = {ARRIVED: True, PEAK: True, NOISE: False}
 TABLES = ("forecast", "forecast_backtest", "forecast_accuracy", "forecast_capacity")
+# per community, the signature of what its rows were made from besides its data (the code, its own events); the
+# row '' holds the code's alone: not published, read by the next build to know which communities to redo
+STATE = "forecast_state"
 
 
 def _dense(df: pl.DataFrame, start: dt.date, end: dt.date) -> np.ndarray:
@@ -48,32 +53,37 @@ def _dense(df: pl.DataFrame, start: dt.date, end: dt.date) -> np.ndarray:
     return out
 
 
-def load_series(con, until: dt.date | None = None) -> list[tuple[str, str, str, Series]]:
+def load_series(con, until: dt.date | None = None,
+                communities: list[str] | None = None) -> list[tuple[str, str, str, Series]]:
     """(community, subject, metric, series) for every series the data holds, each up to its feed's last day in
-    the community (or `until`, to hide the days after it: bench/forecast.py)."""
+    the community (or `until`, to hide the days after it: bench/forecast.py); of `communities` only when given."""
     cut = until or dt.date(9999, 12, 31)
-    ends = dict(con.execute("""SELECT community_id, max(arrived_at)::DATE FROM stg_parcels
-                               WHERE arrived_at::DATE <= ? GROUP BY ALL""", [cut]).fetchall())
-    noise_ends = dict(con.execute("""SELECT community_id, max(received_at)::DATE FROM stg_complaints
-                                     WHERE received_at::DATE <= ? GROUP BY ALL""", [cut]).fetchall())
+    # every query reads the communities asked for (all: NULL), as daily aggregates, never rows
+    only = "(?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], community_id))"
+    scope = [communities, communities]
+    ends = dict(con.execute(f"""SELECT community_id, max(arrived_at)::DATE FROM stg_parcels
+                                WHERE arrived_at::DATE <= ? AND {only} GROUP BY ALL""", [cut, *scope]).fetchall())
+    noise_ends = dict(con.execute(f"""SELECT community_id, max(received_at)::DATE FROM stg_complaints
+                                      WHERE received_at::DATE <= ? AND {only} GROUP BY ALL""",
+                                  [cut, *scope]).fetchall())
     out = []
-    arrived = frame(con, """SELECT community_id, point_id, arrived_at::DATE AS day, count(*)::DOUBLE AS value
-                             FROM stg_parcels WHERE point_id IS NOT NULL AND arrived_at::DATE <= ?
-                             GROUP BY ALL""", [cut])
+    arrived = frame(con, f"""SELECT community_id, point_id, arrived_at::DATE AS day, count(*)::DOUBLE AS value
+                              FROM stg_parcels WHERE point_id IS NOT NULL AND arrived_at::DATE <= ? AND {only}
+                              GROUP BY ALL""", [cut, *scope])
     for (cid, pid), df in arrived.group_by(["community_id", "point_id"], maintain_order=True):
         start = df["day"].min()
         out.append((cid, pid, ARRIVED, Series(start, _dense(df, start, ends[cid]))))
-    peaks = frame(con, """SELECT community_id, point_id, day, peak_ratio AS value FROM mart_point_daily
-                           WHERE peak_in_stock > 0 AND day <= ?""", [cut])
+    peaks = frame(con, f"""SELECT community_id, point_id, day, peak_ratio AS value FROM mart_point_daily
+                            WHERE peak_in_stock > 0 AND day <= ? AND {only}""", [cut, *scope])
     for (cid, pid), df in peaks.group_by(["community_id", "point_id"], maintain_order=True):
         if cid in ends:
             start = df["day"].min()
             out.append((cid, pid, PEAK, Series(start, _dense(df, start, ends[cid]))))
-    starts = dict(con.execute("SELECT community_id, min(received_at)::DATE FROM stg_complaints GROUP BY ALL")
-                  .fetchall())
-    noise = frame(con, """SELECT community_id, received_at::DATE AS day, count(*)::DOUBLE AS value
-                           FROM stg_complaints WHERE category = 'livestream_noise' AND received_at::DATE <= ?
-                           GROUP BY ALL""", [cut])
+    starts = dict(con.execute(f"SELECT community_id, min(received_at)::DATE FROM stg_complaints WHERE {only} "
+                              "GROUP BY ALL", scope).fetchall())
+    noise = frame(con, f"""SELECT community_id, received_at::DATE AS day, count(*)::DOUBLE AS value
+                            FROM stg_complaints WHERE category = 'livestream_noise' AND received_at::DATE <= ?
+                            AND {only} GROUP BY ALL""", [cut, *scope])
     for cid, end in noise_ends.items():
         df = noise.filter(pl.col("community_id") == cid)
         out.append((cid, "", NOISE, Series(starts[cid], _dense(df, starts[cid], end))))
@@ -98,57 +108,64 @@ def _predictions(model: Model, values: np.ndarray, origin: int, horizon: int) ->
             "mean_4wk": mean_last_four(values, origin, horizon)}
 
 
-def backtest(model: Model, origins: int = ORIGINS) -> list[dict]:
-    """One row per origin × day ahead: the latest `origins` weekly origins whose 14 days ahead the data holds."""
+def backtest(model: Model, origins: int = ORIGINS) -> dict[str, np.ndarray]:
+    """Columns of one row per origin × day ahead (origin and day as indices into the series: `dates` turns them
+    into days): the latest `origins` weekly origins whose 14 days ahead the data holds."""
     v = model.s.values
     last = v.size - 1 - HORIZON
-    rows = []
+    kept: list[int] = []
+    preds: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
     for j in range(origins):
         o = last - 7 * j
-        preds = _predictions(model, v, o, HORIZON)
-        if o < 0 or any(p is None for p in preds.values()):
+        p = _predictions(model, v, o, HORIZON)
+        if o < 0 or any(x is None for x in p.values()):
             break
-        for h in range(1, HORIZON + 1):
-            i = o + h
-            rows.append({"origin": model.s.day(o), "horizon": h, "day": model.s.day(i), "actual": float(v[i]),
-                         **{m: float(preds[m][h - 1]) for m in METHODS}, "festival": bool(model.festive[i])})
-    return rows
+        kept.append(o)
+        for m in METHODS:
+            preds[m].append(p[m])
+    origin = np.repeat(np.array(kept, dtype=np.int64), HORIZON)
+    horizon = np.tile(np.arange(1, HORIZON + 1, dtype=np.int64), len(kept))
+    day = origin + horizon
+    return {"origin": origin, "horizon": horizon, "day": day, "actual": v[day].astype(float),
+            **{m: (np.concatenate(preds[m]).astype(float) if kept else np.zeros(0)) for m in METHODS},
+            "festival": model.festive[day]}
 
 
-def _mae(rows: list[dict], method: str) -> float | None:
-    return float(np.mean([abs(r[method] - r["actual"]) for r in rows])) if rows else None
+def dates(start: dt.date, index: np.ndarray) -> np.ndarray:
+    return np.datetime64(start, "D") + index.astype("timedelta64[D]")
 
 
-def accuracy(rows: list[dict]) -> list[dict]:
+def _mae(bt: dict, method: str, keep: np.ndarray) -> float | None:
+    return float(np.mean(np.abs(bt[method][keep] - bt["actual"][keep]))) if keep.any() else None
+
+
+def accuracy(bt: dict) -> list[dict]:
     """Per horizon group, the three methods' MAE over all days and over festival days, and the method served:
     the model unless over all 14 days ahead it does not beat the better baseline."""
-    groups = {"1-7": [r for r in rows if r["horizon"] <= 7], "8-14": [r for r in rows if r["horizon"] > 7],
-              "all": rows}
-    overall = {m: _mae(rows, m) for m in METHODS}
+    h = bt["horizon"]
+    groups = {"1-7": h <= 7, "8-14": h > 7, "all": np.ones(h.size, dtype=bool)}
+    overall = {m: _mae(bt, m, groups["all"]) for m in METHODS}
     best_base = min(("last_week", "mean_4wk"), key=lambda m: overall[m])
     served = "model" if overall["model"] < overall[best_base] else best_base
     out = []
-    for name, g in groups.items():
-        fest = [r for r in g if r["festival"]]
-        out.append({"horizons": name, "origins": len({r["origin"] for r in g}), "days": len(g),
-                    **{f"mae_{m}": _mae(g, m) for m in METHODS},
-                    **{f"festival_mae_{m}": _mae(fest, m) for m in METHODS},
-                    "festival_days": len(fest), "served": served})
+    for name, keep in groups.items():
+        fest = keep & bt["festival"]
+        out.append({"horizons": name, "origins": int(np.unique(bt["origin"][keep]).size), "days": int(keep.sum()),
+                    **{f"mae_{m}": _mae(bt, m, keep) for m in METHODS},
+                    **{f"festival_mae_{m}": _mae(bt, m, fest) for m in METHODS},
+                    "festival_days": int(fest.sum()), "served": served})
     return out
 
 
-def _errors(rows: list[dict], method: str, relative: bool) -> dict[str, np.ndarray]:
+def _errors(bt: dict, method: str, relative: bool) -> dict[str, np.ndarray]:
     out = {}
-    for name, keep in (("1-7", lambda h: h <= 7), ("8-14", lambda h: h > 7)):
-        g = [r for r in rows if keep(r["horizon"])]
-        if relative:
-            out[name] = np.array([r["actual"] / r[method] for r in g if r[method] > 0])
-        else:
-            out[name] = np.array([r["actual"] - r[method] for r in g])
+    for name, keep in (("1-7", bt["horizon"] <= 7), ("8-14", bt["horizon"] > 7)):
+        actual, made = bt["actual"][keep], bt[method][keep]
+        out[name] = actual[made > 0] / made[made > 0] if relative else actual - made
     return out
 
 
-def forecast_series(model: Model, end: dt.date, rows: list[dict], served: str, relative: bool,
+def forecast_series(model: Model, end: dt.date, bt: dict, served: str, relative: bool,
                     capacity_check: bool) -> list[dict]:
     """The 14 days after `end` (the community's data end), served by `served`, with the 80 % band of the backtest's
     errors of that method (10th to 90th percentile) and, for peak occupancy, the chance of going over capacity."""
@@ -158,14 +175,16 @@ def forecast_series(model: Model, end: dt.date, rows: list[dict], served: str, r
     preds = _predictions(model, v, o, skip + HORIZON)[served]
     if preds is None:
         return []
-    errors = _errors(rows, served, relative)
+    errors = _errors(bt, served, relative)
+    bands = {name: np.quantile(e, [0.1, 0.9]) for name, e in errors.items() if e.size >= 7}
     out = []
     for h in range(skip + 1, skip + HORIZON + 1):
         value = max(float(preds[h - 1]), 0.0)
-        e = errors["1-7" if h - skip <= 7 else "8-14"]
+        group = "1-7" if h - skip <= 7 else "8-14"
+        e = errors[group]
         lower = upper = chance = None
-        if e.size >= 7:
-            lo, hi = np.quantile(e, [0.1, 0.9])
+        if group in bands:
+            lo, hi = bands[group]
             lower, upper = (value * lo, value * hi) if relative else (max(value + lo, 0.0), max(value + hi, 0.0))
             if capacity_check:
                 over = (value * e > FULL_CAPACITY) if relative else (value + e > FULL_CAPACITY)
@@ -174,10 +193,11 @@ def forecast_series(model: Model, end: dt.date, rows: list[dict], served: str, r
     return out
 
 
-def compute(con, made_at: dt.datetime, until: dt.date | None = None,
-            origins: int = ORIGINS) -> dict[str, pl.DataFrame]:
-    """The four tables as frames, from the built store behind `con` (staging and mart_point_daily)."""
-    series = load_series(con, until)
+def compute(con, made_at: dt.datetime, until: dt.date | None = None, origins: int = ORIGINS,
+            communities: list[str] | None = None) -> dict[str, pl.DataFrame]:
+    """The four tables as frames, from the built store behind `con` (staging and mart_point_daily); only the
+    rows of `communities` when given (each community's rows depend on its own data and events alone)."""
+    series = load_series(con, until, communities)
     data_end: dict[str, dt.date] = defaultdict(lambda: dt.date.min)
     for cid, _, _, s in series:
         data_end[cid] = max(data_end[cid], s.day(s.values.size - 1))
@@ -186,20 +206,24 @@ def compute(con, made_at: dt.datetime, until: dt.date | None = None,
         "SELECT community_id, point_id, capacity FROM stg_points WHERE capacity IS NOT NULL").fetchall())
     occurrences: dict[str, list] = {}
     sources: dict[str, Model] = {}
-    fc, bt, acc, cap = [], [], [], []
+    fc, bts, acc, cap = [], [], [], []
     for cid, subject, metric, s in series:
         if cid not in occurrences:
             occurrences[cid] = festivals + calendar.community_occurrences(con, cid)
             total = _community_arrivals([x[3] for x in series if x[0] == cid and x[2] == ARRIVED])
             sources[cid] = Model(total, occurrences[cid]) if total is not None else None
         model = Model(s, occurrences[cid], sources[cid] if metric in (ARRIVED, PEAK) else None, counts=metric != PEAK)
-        rows = backtest(model, origins)
+        bt = backtest(model, origins)
         key = {"community_id": cid, "subject": subject, "metric": metric}
-        bt += [{**key, **r} for r in rows]
-        summary = accuracy(rows) if rows else []
+        n = bt["origin"].size
+        if n:
+            bts.append({**{k: [v] * n for k, v in key.items()}, "origin": dates(s.start, bt["origin"]),
+                        "horizon": bt["horizon"], "day": dates(s.start, bt["day"]), "actual": bt["actual"],
+                        **{m: bt[m] for m in METHODS}, "festival": bt["festival"]})
+        summary = accuracy(bt) if n else []
         acc += [{**key, **a} for a in summary]
         served = summary[0]["served"] if summary else "model"
-        ahead = forecast_series(model, data_end[cid], rows, served, RELATIVE[metric], metric == PEAK)
+        ahead = forecast_series(model, data_end[cid], bt, served, RELATIVE[metric], metric == PEAK)
         fc += [{**key, "day": f["day"], "value": f["value"], "lower": f["lower"], "upper": f["upper"],
                 "made_at": made_at} for f in ahead]
         if metric == PEAK and (cid, subject) in capacity:
@@ -208,7 +232,9 @@ def compute(con, made_at: dt.datetime, until: dt.date | None = None,
                      "expected_peak": f["value"] * c, "lower_peak": None if f["lower"] is None else f["lower"] * c,
                      "upper_peak": None if f["upper"] is None else f["upper"] * c, "expected_ratio": f["value"],
                      "chance_over": f["chance"]} for f in ahead]
-    return {"forecast": _frame(fc, FORECAST_SCHEMA), "forecast_backtest": _frame(bt, BACKTEST_SCHEMA),
+    backtest_frame = (pl.DataFrame({k: np.concatenate([np.asarray(b[k]) for b in bts]) for k in BACKTEST_SCHEMA})
+                      .cast(BACKTEST_SCHEMA) if bts else pl.DataFrame(schema=BACKTEST_SCHEMA))
+    return {"forecast": _frame(fc, FORECAST_SCHEMA), "forecast_backtest": backtest_frame,
             "forecast_accuracy": _frame(acc, ACCURACY_SCHEMA), "forecast_capacity": _frame(cap, CAPACITY_SCHEMA)}
 
 
@@ -231,20 +257,63 @@ def _frame(rows: list[dict], schema: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
-def write(con, frames: dict[str, pl.DataFrame]) -> None:
+def write(con, frames: dict[str, pl.DataFrame], communities: list[str] | None = None) -> None:
+    """Replace the tables (`communities`: only those communities' rows, the frames holding exactly theirs)."""
     for name, df in frames.items():
         con.register("_forecast_frame", df.to_arrow())
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _forecast_frame")
+            if communities is None:
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _forecast_frame")
+            else:
+                con.execute(f"DELETE FROM {name} WHERE list_contains(?, community_id)", [communities])
+                con.execute(f"INSERT INTO {name} SELECT * FROM _forecast_frame")
         finally:
             con.unregister("_forecast_frame")
 
 
-def run(con, only_missing: bool = False) -> None:
+def _code() -> str:
+    """The forecast's code and calendar: another version may make other rows from the same data."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in ("run.py", "model.py", "calendar.py", "festivals.csv"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
+def _signatures(con) -> dict[str, str]:
+    """'' → the code's digest; each community with events of its own → the digest of the code and its events."""
+    code = _code()
+    out = {"": code}
+    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'community_events'").fetchall()[0][0]
+    if have:
+        for cid, listed in con.execute("""SELECT community_id, string_agg(concat_ws('|', name, coalesce(kind, ''), starts_on,
+                                                 ends_on), chr(10) ORDER BY name, kind, starts_on, ends_on)
+                                          FROM community_events GROUP BY community_id""").fetchall():
+            out[cid] = hashlib.sha256((code + "\n" + listed).encode()).hexdigest()
+    return out
+
+
+def run(con, only_missing: bool = False, changed: set[str] | None = None) -> None:
     """The build's step: compute and replace the four tables inside the build's transaction (`only_missing`:
-    a build that changed nothing, which makes them only where an older version never did)."""
+    a build that changed nothing, which makes them only where an older version never did).
+
+    `changed`: the communities whose data an incremental build changed (pipelines/build/increment.py, table
+    dirty). Only they, and those whose events changed, are computed again: a community's rows depend on its own
+    data and events alone, so the others' would come out the same; every row then takes this build's made_at,
+    as a full recompute would give it."""
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     if only_missing and set(TABLES) <= have:
         return
     made_at = con.execute("SELECT localtimestamp").fetchall()[0][0]
-    write(con, compute(con, made_at))
+    signatures = _signatures(con)
+    stored = (dict(con.execute(f"SELECT community_id, signature FROM {STATE}").fetchall())
+              if STATE in have else {})
+    if changed is None or not set(TABLES) <= have or stored.get("") != signatures[""]:
+        write(con, compute(con, made_at))
+    else:
+        redo = sorted(set(changed) | {c for c in set(signatures) | set(stored) if signatures.get(c) != stored.get(c)})
+        if redo:
+            write(con, compute(con, made_at, communities=redo), communities=redo)
+        con.execute("UPDATE forecast SET made_at = ?", [made_at])
+    con.execute(f"CREATE OR REPLACE TABLE {STATE} (community_id VARCHAR, signature VARCHAR)")
+    con.executemany(f"INSERT INTO {STATE} VALUES (?, ?)", list(signatures.items()))

@@ -81,9 +81,10 @@ def test_backtest_mae_on_a_tiny_series_by_hand():
     # 6 weeks, all 10 but the last week's Monday 24: one origin (day 27, 14 days before the end), 14 days ahead
     v = np.full(42, 10.0)
     v[35] = 24.0
-    rows = run.backtest(Model(Series(MONDAY, v), [], counts=False), origins=8)
-    assert {r["origin"] for r in rows} == {MONDAY + dt.timedelta(days=27)}   # earlier origins lack 28 days
-    acc = {a["horizons"]: a for a in run.accuracy(rows)}
+    bt = run.backtest(Model(Series(MONDAY, v), [], counts=False), origins=8)
+    assert set(bt["origin"]) == {27} and list(bt["horizon"]) == list(range(1, 15))   # earlier origins lack 28 days
+    assert list(bt["actual"]) == [10.0] * 7 + [24.0] + [10.0] * 6 and list(bt["day"]) == list(range(28, 42))
+    acc = {a["horizons"]: a for a in run.accuracy(bt)}
     # every method forecasts 10 everywhere; only day 35 (horizon 8) misses, by 14: MAE 0 on 1-7, 14/7 on 8-14
     assert acc["1-7"]["mae_model"] == 0 and acc["8-14"]["mae_last_week"] == pytest.approx(2.0)
     assert acc["all"]["mae_mean_4wk"] == pytest.approx(1.0) and acc["all"]["origins"] == 1
