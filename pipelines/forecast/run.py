@@ -53,6 +53,14 @@ def _dense(df: pl.DataFrame, start: dt.date, end: dt.date) -> np.ndarray:
     return out
 
 
+def _stored(con, name: str) -> str:
+    """The store's own table or view, never a temporary one of the same name: an incremental build shadows the
+    staging tables with the rows its periods need (pipelines/build/increment.py), and they may outlive its
+    models (until drop_scratch), while a forecast needs every day of the series."""
+    db = con.execute("SELECT current_database()").fetchall()[0][0]
+    return f'"{db}".main.{name}'
+
+
 def load_series(con, until: dt.date | None = None,
                 communities: list[str] | None = None) -> list[tuple[str, str, str, Series]]:
     """(community, subject, metric, series) for every series the data holds, each up to its feed's last day in
@@ -60,29 +68,31 @@ def load_series(con, until: dt.date | None = None,
     cut = until or dt.date(9999, 12, 31)
     # every query reads the communities asked for (all: NULL), as daily aggregates, never rows
     only = "(?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], community_id))"
+    stg_parcels, stg_complaints, mart_point_daily = (_stored(con, t) for t in ("stg_parcels", "stg_complaints",
+                                                                               "mart_point_daily"))
     scope = [communities, communities]
-    ends = dict(con.execute(f"""SELECT community_id, max(arrived_at)::DATE FROM stg_parcels
+    ends = dict(con.execute(f"""SELECT community_id, max(arrived_at)::DATE FROM {stg_parcels}
                                 WHERE arrived_at::DATE <= ? AND {only} GROUP BY ALL""", [cut, *scope]).fetchall())
-    noise_ends = dict(con.execute(f"""SELECT community_id, max(received_at)::DATE FROM stg_complaints
+    noise_ends = dict(con.execute(f"""SELECT community_id, max(received_at)::DATE FROM {stg_complaints}
                                       WHERE received_at::DATE <= ? AND {only} GROUP BY ALL""",
                                   [cut, *scope]).fetchall())
     out = []
     arrived = frame(con, f"""SELECT community_id, point_id, arrived_at::DATE AS day, count(*)::DOUBLE AS value
-                              FROM stg_parcels WHERE point_id IS NOT NULL AND arrived_at::DATE <= ? AND {only}
+                              FROM {stg_parcels} WHERE point_id IS NOT NULL AND arrived_at::DATE <= ? AND {only}
                               GROUP BY ALL""", [cut, *scope])
     for (cid, pid), df in arrived.group_by(["community_id", "point_id"], maintain_order=True):
         start = df["day"].min()
         out.append((cid, pid, ARRIVED, Series(start, _dense(df, start, ends[cid]))))
-    peaks = frame(con, f"""SELECT community_id, point_id, day, peak_ratio AS value FROM mart_point_daily
+    peaks = frame(con, f"""SELECT community_id, point_id, day, peak_ratio AS value FROM {mart_point_daily}
                             WHERE peak_in_stock > 0 AND day <= ? AND {only}""", [cut, *scope])
     for (cid, pid), df in peaks.group_by(["community_id", "point_id"], maintain_order=True):
         if cid in ends:
             start = df["day"].min()
             out.append((cid, pid, PEAK, Series(start, _dense(df, start, ends[cid]))))
-    starts = dict(con.execute(f"SELECT community_id, min(received_at)::DATE FROM stg_complaints WHERE {only} "
-                              "GROUP BY ALL", scope).fetchall())
+    starts = dict(con.execute(f"SELECT community_id, min(received_at)::DATE FROM {stg_complaints} WHERE {only} "
+                              f"GROUP BY ALL", scope).fetchall())
     noise = frame(con, f"""SELECT community_id, received_at::DATE AS day, count(*)::DOUBLE AS value
-                            FROM stg_complaints WHERE category = 'livestream_noise' AND received_at::DATE <= ?
+                            FROM {stg_complaints} WHERE category = 'livestream_noise' AND received_at::DATE <= ?
                             AND {only} GROUP BY ALL""", [cut, *scope])
     for cid, end in noise_ends.items():
         df = noise.filter(pl.col("community_id") == cid)
@@ -203,7 +213,8 @@ def compute(con, made_at: dt.datetime, until: dt.date | None = None, origins: in
         data_end[cid] = max(data_end[cid], s.day(s.values.size - 1))
     festivals = calendar.festivals()
     capacity = dict(((c, p), cap) for c, p, cap in con.execute(
-        "SELECT community_id, point_id, capacity FROM stg_points WHERE capacity IS NOT NULL").fetchall())
+        f"SELECT community_id, point_id, capacity FROM {_stored(con, 'stg_points')} WHERE capacity IS NOT NULL")
+        .fetchall())
     occurrences: dict[str, list] = {}
     sources: dict[str, Model] = {}
     fc, bts, acc, cap = [], [], [], []
