@@ -26,9 +26,14 @@ class Occurrence:
     ends_on: dt.date
     main_from: dt.date | None = None    # the first main day (after a presale); None: the first day
 
+    @property
+    def reach_end(self) -> dt.date:
+        """The last day its effect reaches (its tail's last)."""
+        return self.ends_on + dt.timedelta(days=TAIL)
+
     def offset(self, day: dt.date) -> int | None:
         """The day counted from the first main day (0 on it, negative in the presale), or None outside its reach."""
-        if self.starts_on <= day <= self.ends_on + dt.timedelta(days=TAIL):
+        if self.starts_on <= day <= self.reach_end:
             return (day - (self.main_from or self.starts_on)).days
         return None
 
@@ -47,3 +52,14 @@ def community_occurrences(con, community_id: str) -> list[Occurrence]:
     rows = con.execute("SELECT name, kind, starts_on, ends_on FROM community_events WHERE community_id = ?",
                        [community_id]).fetchall()
     return [Occurrence(n, k or EVENT_KIND, s, e) for n, k, s, e in rows]
+
+
+def all_community_occurrences(con) -> dict[str, list[Occurrence]]:
+    """`community_occurrences` of every community at once, each in the order that one gives."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'community_events'").fetchall()[0][0]:
+        return {}
+    out: dict[str, list[Occurrence]] = {}
+    for c, n, k, s, e in con.execute("SELECT community_id, name, kind, starts_on, ends_on FROM community_events "
+                                     "ORDER BY community_id, event_id").fetchall():
+        out.setdefault(c, []).append(Occurrence(n, k or EVENT_KIND, s, e))
+    return out

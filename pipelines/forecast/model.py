@@ -72,10 +72,10 @@ class Model:
         for k, occ in enumerate(occurrences):
             if occ.ends_on + dt.timedelta(days=30) < first or occ.starts_on > last:
                 continue
-            d = max(occ.starts_on, first)
-            while (off := occ.offset(d)) is not None and d <= last:
-                self.tags.setdefault((d - first).days, []).append((k, off))
-                d += dt.timedelta(days=1)
+            d = max(occ.starts_on, first)     # its days from d to the end of its reach or of `last`
+            i, off = (d - first).days, occ.offset(d)
+            for j in range((min(occ.reach_end, last) - d).days + 1):
+                self.tags.setdefault(i + j, []).append((k, off + j))
         self.festive = np.zeros(n, dtype=bool)
         for i in self.tags:
             if i < n:
@@ -90,6 +90,14 @@ class Model:
         self._tag_days = np.array(days, dtype=np.int64)
         self._tag_pairs = [pair for i in days for pair in self.tags[i]]
         self._tag_starts = np.cumsum([0] + [len(self.tags[i]) for i in days[:-1]]).astype(np.int64)
+        # each (occurrence, offset) once, with the keys its uplift is learned under; `_uplifts` also keeps its
+        # values as an array in this order, which the models it teaches gather from (`_gather`)
+        self._pairs = list(dict.fromkeys(pair for pairs in self.tags.values() for pair in pairs))
+        self._pair_keys = [(("name", occurrences[k].name, off), ("kind", occurrences[k].kind, off))
+                           for k, off in self._pairs]
+        self._pair_pos = {pair: j for j, pair in enumerate(self._pairs)}
+        self._arrays: dict[int, np.ndarray] = {}
+        self._gather: np.ndarray | None = None
 
     def _plain_profile(self, lo: int, hi: int) -> np.ndarray | None:
         """Weekday profile over indices lo..hi-1, ordinary days only; None with too few of them."""
@@ -146,16 +154,13 @@ class Model:
                 acc[0] += value
                 acc[1] += expected
                 acc[2] += 1
-        out = {}
-        for pairs in self.tags.values():
-            for k, off in pairs:
-                occ = self.occurrences[k]
-                acc = sums.get(("name", occ.name, off)) or sums.get(("kind", occ.kind, off))
-                if acc is None or acc[1] <= 0:
-                    out[(k, off)] = 1.0
-                    continue
-                prior = PRIOR_COUNT if self.counts else 0.0
-                out[(k, off)] = (acc[0] + prior) / (acc[1] + prior)
+        prior = PRIOR_COUNT if self.counts else 0.0
+        values = []
+        for name_key, kind_key in self._pair_keys:
+            acc = sums.get(name_key) or sums.get(kind_key)
+            values.append(1.0 if acc is None or acc[1] <= 0 else (acc[0] + prior) / (acc[1] + prior))
+        out = dict(zip(self._pairs, values))
+        self._arrays[id(out)] = np.append(np.array(values, dtype=float), 1.0)   # the last: a pair it lacks
         return out
 
     def factor(self, i: int, uplift: dict) -> float:
@@ -171,8 +176,17 @@ class Model:
             top = max(size, int(self._tag_days[-1]) + 1 if self._tag_days.size else 0)
             out = np.ones(top)
             if self._tag_days.size:
+                owner = self.source or self
+                values = owner._arrays.get(id(uplift))
+                if values is not None:
+                    if self._gather is None:
+                        self._gather = np.array([owner._pair_pos.get(pair, -1) for pair in self._tag_pairs],
+                                                dtype=np.int64)
+                    ups = values[self._gather]
+                else:
+                    ups = np.fromiter((uplift.get(pair, 1.0) for pair in self._tag_pairs), float,
+                                      len(self._tag_pairs))
                 # a product taken left to right, as `factor` takes it (1.0 × the first is the first)
-                ups = np.fromiter((uplift.get(pair, 1.0) for pair in self._tag_pairs), float, len(self._tag_pairs))
                 out[self._tag_days] = np.multiply.reduceat(ups, self._tag_starts)
             held = (uplift, out)     # the dict is held with its array, so its id is not reused meanwhile
             self._factors[id(uplift)] = held

@@ -46,10 +46,9 @@ STATE = "forecast_state"
 def _dense(df: pl.DataFrame, start: dt.date, end: dt.date) -> np.ndarray:
     n = (end - start).days + 1
     out = np.zeros(max(n, 0))
-    for day, value in zip(df["day"], df["value"]):
-        i = (day - start).days
-        if 0 <= i < n and value is not None:
-            out[i] = value
+    index = (df["day"] - start).dt.total_days().to_numpy()
+    keep = (index >= 0) & (index < n) & df["value"].is_not_null().to_numpy()
+    out[index[keep]] = df["value"].to_numpy()[keep]
     return out
 
 
@@ -215,12 +214,13 @@ def compute(con, made_at: dt.datetime, until: dt.date | None = None, origins: in
     capacity = dict(((c, p), cap) for c, p, cap in con.execute(
         f"SELECT community_id, point_id, capacity FROM {_stored(con, 'stg_points')} WHERE capacity IS NOT NULL")
         .fetchall())
+    own_events = calendar.all_community_occurrences(con)
     occurrences: dict[str, list] = {}
     sources: dict[str, Model] = {}
     fc, bts, acc, cap = [], [], [], []
     for cid, subject, metric, s in series:
         if cid not in occurrences:
-            occurrences[cid] = festivals + calendar.community_occurrences(con, cid)
+            occurrences[cid] = festivals + own_events.get(cid, [])
             total = _community_arrivals([x[3] for x in series if x[0] == cid and x[2] == ARRIVED])
             sources[cid] = Model(total, occurrences[cid]) if total is not None else None
         model = Model(s, occurrences[cid], sources[cid] if metric in (ARRIVED, PEAK) else None, counts=metric != PEAK)
