@@ -70,15 +70,21 @@ def load_series(con, until: dt.date | None = None,
     stg_parcels, stg_complaints, mart_point_daily = (_stored(con, t) for t in ("stg_parcels", "stg_complaints",
                                                                                "mart_point_daily"))
     scope = [communities, communities]
-    ends = dict(con.execute(f"""SELECT community_id, max(arrived_at)::DATE FROM {stg_parcels}
-                                WHERE arrived_at::DATE <= ? AND {only} GROUP BY ALL""", [cut, *scope]).fetchall())
-    noise_ends = dict(con.execute(f"""SELECT community_id, max(received_at)::DATE FROM {stg_complaints}
-                                      WHERE received_at::DATE <= ? AND {only} GROUP BY ALL""",
-                                  [cut, *scope]).fetchall())
+    # one scan of each feed: per community and day (and point), all its rows; the data ends, starts and the
+    # counts are taken from these
+    parcels = frame(con, f"""SELECT community_id, point_id, arrived_at::DATE AS day, count(*)::DOUBLE AS value
+                             FROM {stg_parcels} WHERE arrived_at::DATE <= ? AND {only} GROUP BY ALL""",
+                    [cut, *scope])
+    ends = dict(parcels.group_by("community_id").agg(pl.col("day").max()).iter_rows())
+    complaints = frame(con, f"""SELECT community_id, received_at::DATE AS day,
+                                       count(*) FILTER (WHERE category = 'livestream_noise')::DOUBLE AS value
+                                FROM {stg_complaints} WHERE received_at IS NOT NULL AND {only} GROUP BY ALL""",
+                       scope)
+    starts = dict(complaints.group_by("community_id").agg(pl.col("day").min()).iter_rows())
+    noise = complaints.filter(pl.col("day") <= cut)
+    noise_ends = dict(noise.group_by("community_id", maintain_order=True).agg(pl.col("day").max()).iter_rows())
     out = []
-    arrived = frame(con, f"""SELECT community_id, point_id, arrived_at::DATE AS day, count(*)::DOUBLE AS value
-                              FROM {stg_parcels} WHERE point_id IS NOT NULL AND arrived_at::DATE <= ? AND {only}
-                              GROUP BY ALL""", [cut, *scope])
+    arrived = parcels.filter(pl.col("point_id").is_not_null())
     for (cid, pid), df in arrived.group_by(["community_id", "point_id"], maintain_order=True):
         start = df["day"].min()
         out.append((cid, pid, ARRIVED, Series(start, _dense(df, start, ends[cid]))))
@@ -88,11 +94,6 @@ def load_series(con, until: dt.date | None = None,
         if cid in ends:
             start = df["day"].min()
             out.append((cid, pid, PEAK, Series(start, _dense(df, start, ends[cid]))))
-    starts = dict(con.execute(f"SELECT community_id, min(received_at)::DATE FROM {stg_complaints} WHERE {only} "
-                              f"GROUP BY ALL", scope).fetchall())
-    noise = frame(con, f"""SELECT community_id, received_at::DATE AS day, count(*)::DOUBLE AS value
-                            FROM {stg_complaints} WHERE category = 'livestream_noise' AND received_at::DATE <= ?
-                            AND {only} GROUP BY ALL""", [cut, *scope])
     for cid, end in noise_ends.items():
         df = noise.filter(pl.col("community_id") == cid)
         out.append((cid, "", NOISE, Series(starts[cid], _dense(df, starts[cid], end))))
