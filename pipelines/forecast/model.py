@@ -144,21 +144,41 @@ class Model:
         self._cache[origin] = self._by_seen[seen]
         return self._cache[origin]
 
-    def _uplifts(self, origin: int) -> dict[tuple[int, int], float]:
-        seen = [x for x in self.samples if x[2] <= origin]
-        sums: dict[tuple[str, int], list[float]] = {}
-        for k, off, _, value, expected in seen:
+    def _sample_index(self) -> None:
+        """The samples as arrays: each sample's day, value, expected value and its two keys' numbers (its festival
+        by name, by kind), and each (occurrence, offset)'s two keys' numbers (-1: no sample has that key)."""
+        keys: dict[tuple, int] = {}
+        name_of, kind_of = [], []
+        for k, off, *_ in self.samples:
             occ = self.occurrences[k]
-            for key in (("name", occ.name, off), ("kind", occ.kind, off)):
-                acc = sums.setdefault(key, [0.0, 0.0, 0])
-                acc[0] += value
-                acc[1] += expected
-                acc[2] += 1
+            name_of.append(keys.setdefault(("name", occ.name, off), len(keys)))
+            kind_of.append(keys.setdefault(("kind", occ.kind, off), len(keys)))
+        self._keys = len(keys)
+        self._s_day = np.array([x[2] for x in self.samples], dtype=np.int64)
+        self._s_keys = (np.array(name_of, dtype=np.int64), np.array(kind_of, dtype=np.int64))
+        self._s_value = np.array([x[3] for x in self.samples], dtype=float)
+        self._s_expected = np.array([x[4] for x in self.samples], dtype=float)
+        self._p_name = np.array([keys.get(n, -1) for n, _ in self._pair_keys], dtype=np.int64)
+        self._p_kind = np.array([keys.get(k, -1) for _, k in self._pair_keys], dtype=np.int64)
+
+    def _uplifts(self, origin: int) -> dict[tuple[int, int], float]:
+        """Per key, the sums of the seen samples' values and expected values, each added in the samples' order
+        from 0.0 (bincount adds in input order: the sums a loop over the samples would make); a pair learns from
+        its festival's own past days where there are any, else from its kind's."""
+        if not hasattr(self, "_keys"):
+            self._sample_index()
+        seen = self._s_day <= origin
+        bins = np.concatenate([self._s_keys[0][seen], self._s_keys[1][seen]])
+        count = np.bincount(bins, minlength=self._keys + 1)
+        total = np.bincount(bins, weights=np.tile(self._s_value[seen], 2), minlength=self._keys + 1)
+        expected = np.bincount(bins, weights=np.tile(self._s_expected[seen], 2), minlength=self._keys + 1)
+        # key -1 indexes the extra last bin, never filled: count 0, no sample
+        use = np.where(count[self._p_name] > 0, self._p_name, np.where(count[self._p_kind] > 0, self._p_kind, -1))
         prior = PRIOR_COUNT if self.counts else 0.0
-        values = []
-        for name_key, kind_key in self._pair_keys:
-            acc = sums.get(name_key) or sums.get(kind_key)
-            values.append(1.0 if acc is None or acc[1] <= 0 else (acc[0] + prior) / (acc[1] + prior))
+        ok = (use >= 0) & (expected[use] > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            learned = (total[use] + prior) / (expected[use] + prior)
+        values = np.where(ok, learned, 1.0).tolist()
         out = dict(zip(self._pairs, values))
         self._arrays[id(out)] = np.append(np.array(values, dtype=float), 1.0)   # the last: a pair it lacks
         return out
@@ -207,6 +227,52 @@ class Model:
         level = v[l0:origin + 1].sum() / expected if expected > 0 else 0.0
         ahead = np.arange(origin + 1, origin + 1 + horizon)
         return level * prof[(wd[0] + ahead) % 7] * fac[ahead]
+
+    def predict_many(self, origins: list[int], horizon: int = 14) -> list[np.ndarray | None]:
+        """`predict` at each origin: those with a full PROFILE_DAYS of history at once, as rows of arrays (each
+        row's sums and means taken in the order `predict` takes them, so the values are bit for bit its own)."""
+        out: list[np.ndarray | None] = [None] * len(origins)
+        full = [j for j, o in enumerate(origins) if o + 1 >= PROFILE_DAYS]
+        for j, o in enumerate(origins):
+            if o + 1 < PROFILE_DAYS:
+                out[j] = self.predict(o, horizon)
+        if not full:
+            return out
+        v, wd = self.s.values, self.s.weekdays
+        at = np.array([origins[j] for j in full], dtype=np.int64)
+        facs = [self.factors(self.uplifts(int(o)), int(o) + 1 + horizon) for o in at]
+        window = (at + 1 - PROFILE_DAYS)[:, None] + np.arange(PROFILE_DAYS)
+        values, weekdays = v[window], wd[window]
+        factors = np.stack([fac[o + 1 - PROFILE_DAYS:o + 1] for fac, o in zip(facs, at)])
+        prof = _profiles(values, weekdays, factors, self.counts)
+        tail = PROFILE_DAYS - LEVEL_DAYS
+        expected = (np.take_along_axis(prof, weekdays[:, tail:], 1) * factors[:, tail:]).sum(axis=1)
+        level = np.zeros(at.size)
+        np.divide(values[:, tail:].sum(axis=1), expected, out=level, where=expected > 0)
+        ahead = at[:, None] + 1 + np.arange(horizon)
+        ups = np.stack([fac[a] for fac, a in zip(facs, ahead)])
+        rows = level[:, None] * np.take_along_axis(prof, (wd[0] + ahead) % 7, 1) * ups
+        for k, j in enumerate(full):
+            out[j] = rows[k]
+        return out
+
+
+def _profiles(values: np.ndarray, weekdays: np.ndarray, factors: np.ndarray, counts: bool) -> np.ndarray:
+    """`_profile` of each row (windows of equal length), one row per origin."""
+    k = values.shape[0]
+    adj = values / np.where(factors > 0, factors, 1.0)
+    mean = adj.mean(axis=1)
+    with np.errstate(divide="ignore"):
+        prior = np.minimum(MAX_PRIOR_DAYS, 1.0 / mean) if counts else np.zeros(k)
+    bins = (np.arange(k)[:, None] * 7 + weekdays).ravel()
+    sums = np.bincount(bins, weights=adj.ravel(), minlength=7 * k).reshape(k, 7)
+    seen = np.bincount(bins, minlength=7 * k).reshape(k, 7)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prof = (sums + (prior * mean)[:, None]) / np.maximum((seen + prior[:, None]) * mean[:, None], 1e-12)
+    prof = np.where(seen + prior[:, None] > 0, prof, 1.0)
+    prof = prof / prof.mean(axis=1, keepdims=True)
+    prof[~(mean > 0)] = 1.0
+    return prof
 
 
 def _profile(values: np.ndarray, weekdays: np.ndarray, factors: np.ndarray, counts: bool = True) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.forecast import calendar
-from pipelines.forecast.model import Model, Series, mean_last_four, same_weekday_last_week
+from pipelines.forecast.model import MIN_HISTORY, Model, Series, mean_last_four, same_weekday_last_week
 from pipelines.ingest.store import frame
 from pipelines.rule_defaults import FULL_CAPACITY
 
@@ -124,15 +124,14 @@ def backtest(model: Model, origins: int = ORIGINS) -> dict[str, np.ndarray]:
     v = model.s.values
     last = v.size - 1 - HORIZON
     kept: list[int] = []
-    preds: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
-    for j in range(origins):
+    for j in range(origins):     # the model and the 4-week mean both need MIN_HISTORY days, the other baseline 7
         o = last - 7 * j
-        p = _predictions(model, v, o, HORIZON)
-        if o < 0 or any(x is None for x in p.values()):
+        if o < 0 or o + 1 < max(MIN_HISTORY, 28):
             break
         kept.append(o)
-        for m in METHODS:
-            preds[m].append(p[m])
+    preds: dict[str, list[np.ndarray]] = {"model": model.predict_many(kept, HORIZON),
+                                          "last_week": [same_weekday_last_week(v, o, HORIZON) for o in kept],
+                                          "mean_4wk": [mean_last_four(v, o, HORIZON) for o in kept]}
     origin = np.repeat(np.array(kept, dtype=np.int64), HORIZON)
     horizon = np.tile(np.arange(1, HORIZON + 1, dtype=np.int64), len(kept))
     day = origin + horizon
