@@ -6,7 +6,9 @@
    two baselines, horizons 1–7 and 8–14, over all days and over festival days (a festival or its tail).
 2. The data's last `--hide` days hidden: the forecast made from the days before, against what those days held
    at each point with a capacity (peak occupancy over 100 %), and how many days ahead each breach was forecast.
-3. The forecast step's time on this store (median of 3).
+3. The forecast step's time on this store (median of 3), wall and CPU seconds (this process, DuckDB's threads
+   included: on a shared machine CPU moves far less with the load), for every community (a full build) and for
+   one (what an incremental build that changed one community recomputes: pipelines/forecast/run.py `run`).
 
 For the 双11 breach, build a demo that ends after it: `linli --db /tmp/nov.duckdb demo --end 2026-11-22`.
 """
@@ -84,13 +86,19 @@ def main() -> None:
     ap.add_argument("--hide", type=int, default=14)
     args = ap.parse_args()
     con = duckdb.connect(args.db, read_only=True)
-    times, frames = [], None
-    for _ in range(3):
-        t = time.perf_counter()
-        frames = run.compute(con, dt.datetime.now())
-        times.append(time.perf_counter() - t)
-    print(f"forecast step (compute, without writing): median {statistics.median(times):.2f} s of 3 "
-          f"({', '.join(f'{x:.2f}' for x in times)}); series: {frames['forecast_accuracy']['subject'].len() // 3}")
+    frames = None
+    one = con.execute("SELECT min(community_id) FROM stg_parcels").fetchall()[0][0]
+    for label, communities in (("every community", None), (f"one community ({one})", [one])):
+        times, cpus = [], []
+        for _ in range(3):
+            t, c = time.perf_counter(), time.process_time()
+            made = run.compute(con, dt.datetime.now(), communities=communities)
+            times.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        frames = frames or made
+        print(f"forecast step, {label} (compute, without writing): median {statistics.median(times):.2f} s, "
+              f"{statistics.median(cpus):.2f} CPU s of 3 ({', '.join(f'{x:.2f}' for x in times)} s); series: "
+              f"{made['forecast_accuracy']['subject'].len() // 3}")
     print("\n== backtest, parcels per point per day (all points pooled) ==")
     with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=200):
         print(backtest_table(frames))
