@@ -66,36 +66,13 @@ class Model:
         self._cache: dict[int, dict] = {}
         n = series.values.size
         self.occurrences = occurrences
-        # per day, the (occurrence, offset) pairs that reach it, for any day up to a year past the data
-        self.tags: dict[int, list[tuple[int, int]]] = {}
-        first, last = series.start, series.day(n + 400)
-        for k, occ in enumerate(occurrences):
-            if occ.ends_on + dt.timedelta(days=30) < first or occ.starts_on > last:
-                continue
-            d = max(occ.starts_on, first)     # its days from d to the end of its reach or of `last`
-            i, off = (d - first).days, occ.offset(d)
-            for j in range((min(occ.reach_end, last) - d).days + 1):
-                self.tags.setdefault(i + j, []).append((k, off + j))
-        self.festive = np.zeros(n, dtype=bool)
-        for i in self.tags:
-            if i < n:
-                self.festive[i] = True
+        (self.tags, self.festive, self._tag_days, self._tag_pairs, self._tag_starts, self._pairs, self._pair_keys,
+         self._pair_pos) = _layout(occurrences, series.start, n)
         self.samples = self._samples()
         # the uplifts at an origin depend only on which samples it has seen: origins between two festivals share
         self._sample_days = sorted({x[2] for x in self.samples})
         self._by_seen: dict[int, dict] = {}
         self._factors: dict[int, tuple[dict, np.ndarray]] = {}
-        # the tags flattened, day by day in index order: `factors` multiplies each day's uplifts in tag order
-        days = sorted(self.tags)
-        self._tag_days = np.array(days, dtype=np.int64)
-        self._tag_pairs = [pair for i in days for pair in self.tags[i]]
-        self._tag_starts = np.cumsum([0] + [len(self.tags[i]) for i in days[:-1]]).astype(np.int64)
-        # each (occurrence, offset) once, with the keys its uplift is learned under; `_uplifts` also keeps its
-        # values as an array in this order, which the models it teaches gather from (`_gather`)
-        self._pairs = list(dict.fromkeys(pair for pairs in self.tags.values() for pair in pairs))
-        self._pair_keys = [(("name", occurrences[k].name, off), ("kind", occurrences[k].kind, off))
-                           for k, off in self._pairs]
-        self._pair_pos = {pair: j for j, pair in enumerate(self._pairs)}
         self._arrays: dict[int, np.ndarray] = {}
         self._gather: np.ndarray | None = None
 
@@ -255,6 +232,48 @@ class Model:
         for k, j in enumerate(full):
             out[j] = rows[k]
         return out
+
+
+_LAYOUTS: dict[tuple, tuple] = {}
+
+
+def _layout(occurrences: list[Occurrence], first: dt.date, n: int) -> tuple:
+    """Where the occurrences fall in a series of n days from `first` (read only, so the series of one community
+    with the same days share it: a point's arrivals and its peaks, often its neighbours):
+
+    - tags: per day, the (occurrence, offset) pairs that reach it, for any day up to a year past the data;
+    - festive: per day of the data, whether any reaches it;
+    - the tags flattened, day by day in index order (days, pairs, each day's first): `factors` multiplies each
+      day's uplifts in tag order;
+    - each (occurrence, offset) once, with the keys its uplift is learned under and its position: `_uplifts`
+      keeps its values as an array in this order, which the models it teaches gather from (`_gather`)."""
+    key = (id(occurrences), first, n)
+    held = _LAYOUTS.get(key)
+    if held is not None and held[0] is occurrences:
+        return held[1]
+    tags: dict[int, list[tuple[int, int]]] = {}
+    last = first + dt.timedelta(days=n + 400)
+    for k, occ in enumerate(occurrences):
+        if occ.ends_on + dt.timedelta(days=30) < first or occ.starts_on > last:
+            continue
+        d = max(occ.starts_on, first)     # its days from d to the end of its reach or of `last`
+        i, off = (d - first).days, occ.offset(d)
+        for j in range((min(occ.reach_end, last) - d).days + 1):
+            tags.setdefault(i + j, []).append((k, off + j))
+    festive = np.zeros(n, dtype=bool)
+    for i in tags:
+        if i < n:
+            festive[i] = True
+    days = sorted(tags)
+    pairs = list(dict.fromkeys(pair for listed in tags.values() for pair in listed))
+    layout = (tags, festive, np.array(days, dtype=np.int64), [pair for i in days for pair in tags[i]],
+              np.cumsum([0] + [len(tags[i]) for i in days[:-1]]).astype(np.int64), pairs,
+              [(("name", occurrences[k].name, off), ("kind", occurrences[k].kind, off)) for k, off in pairs],
+              {pair: j for j, pair in enumerate(pairs)})
+    if len(_LAYOUTS) > 256:
+        _LAYOUTS.clear()
+    _LAYOUTS[key] = (occurrences, layout)     # the list is held, so its id is not reused while the entry lives
+    return layout
 
 
 def _profiles(values: np.ndarray, weekdays: np.ndarray, factors: np.ndarray, counts: bool) -> np.ndarray:
