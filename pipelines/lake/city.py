@@ -10,9 +10,9 @@ snapshot reader serves both and a viewer's scope (SPEC §9) is applied to the la
 - stg_communities, stg_buildings, stg_points: the staging models of sql/ over the lake's reference tables;
 - mart_street_measures: its model of sql/ over that kpi;
 - mart_feed_freshness, period_spine, coverage: how far each feed runs, from the latest event time the lake's
-  feed files hold (the registry's period_times). The lake has no import history, so a period is complete for a
-  feed only when the feed's data reaches the period's last day (coverage.sql's first rule; its second, "a file
-  imported after the period ended", cannot be told from a lake);
+  feed files hold (the registry's period_times), and when each feed was last brought up for each community (the
+  lake's feed_imports): coverage.sql's two rules, so a period reads 未导入 in the city exactly when it does in
+  the store that was exported;
 - community_rules_effective: the rules the lake carries (a community without one reads the defaults);
 - build_info: when the kpi files were written;
 - the per-point and per-building marts the alerts name places from, and `imports`: empty (the lake has no
@@ -37,7 +37,7 @@ import duckdb
 from pipelines.build.models import load_models, macros_sql
 from pipelines.build.sqlgen import render
 from pipelines.feeds import FEEDS
-from pipelines.lake.export import MANIFEST, duckdb_read_sql, read_manifest
+from pipelines.lake.export import FEED_IMPORTS, MANIFEST, duckdb_read_sql, read_manifest
 
 KPI_DIR = "kpi"
 KPI_COLUMNS = ("community_id VARCHAR", "grain VARCHAR", "period_start DATE", "metric VARCHAR", "value DOUBLE")
@@ -230,13 +230,19 @@ def _write(lake: Path, path: Path) -> None:
                        LEFT JOIN (SELECT community_id, max(latest_event) AS data_end FROM mart_feed_freshness
                                   GROUP BY 1) e USING (community_id)""")
         feeds = ", ".join(f"('{kind}')" for kind, feed in FEEDS.items() if feed.is_event)
+        # coverage.sql's two rules: the data reaches the period's last day, or a file of the feed bringing the
+        # community's rows was imported after the period ended (the lake's feed_imports; an older lake has none)
+        imported = duckdb_read_sql(lake, FEED_IMPORTS, manifest) if FEED_IMPORTS in manifest["tables"] else \
+            "SELECT NULL::VARCHAR AS community_id, NULL::VARCHAR AS feed, NULL::TIMESTAMP AS last_import WHERE false"
         con.execute(f"""CREATE TABLE coverage AS
                         SELECT s.community_id, f.feed, s.grain, s.period_start, s.period_next,
-                               l.latest_event IS NOT NULL AS in_use, l.latest_event AS data_end,
-                               NULL::TIMESTAMP AS last_import,
-                               coalesce(l.latest_event >= s.period_next - INTERVAL 1 DAY, false) AS complete
+                               (l.latest_event IS NOT NULL OR m.last_import IS NOT NULL) AS in_use,
+                               l.latest_event AS data_end, m.last_import,
+                               coalesce(l.latest_event >= s.period_next - INTERVAL 1 DAY, false)
+                                   OR coalesce(m.last_import >= s.period_next::TIMESTAMP, false) AS complete
                         FROM period_spine s CROSS JOIN (VALUES {feeds}) f(feed)
-                        LEFT JOIN mart_feed_freshness l ON l.community_id = s.community_id AND l.feed = f.feed""")
+                        LEFT JOIN mart_feed_freshness l ON l.community_id = s.community_id AND l.feed = f.feed
+                        LEFT JOIN ({imported}) m ON m.community_id = s.community_id AND m.feed = f.feed""")
         # a rule the community never set is the default, filled in by the same placeholders as the model's
         rules = duckdb_read_sql(lake, "community_rules", manifest) if "community_rules" in manifest["tables"] else \
             "SELECT NULL::VARCHAR AS community_id, NULL::TIME AS window_start, NULL::TIME AS window_end, " \

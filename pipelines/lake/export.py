@@ -33,6 +33,7 @@ KEPT_READ = {
     "coop_split": ("community_id", "effective_from", "members_pct", "coop_pct", "fund_pct", "changed_seq"),
 }
 PARTITION_COLUMNS = ("community_id", "month")
+FEED_IMPORTS = "feed_imports"     # (community_id, feed, last_import): the import history coverage needs
 
 
 class LakeRefused(ValueError):
@@ -67,7 +68,19 @@ def lake_tables() -> dict[str, tuple[str, tuple[str, ...], str | None]]:
         out[name] = (f"cur_{name}", tuple(c.name for c in feed.columns), anchor)
     for name, cols in KEPT_READ.items():
         out[name] = (name, cols, None)
+    out[FEED_IMPORTS] = (f"lake_{FEED_IMPORTS}", ("community_id", "feed", "last_import"), None)
     return out
+
+
+def _feed_imports(con) -> None:
+    """When each feed was last brought up for each community: the latest applied (not undone) file of the feed
+    that brought its rows, as coverage.sql's second rule reads it. A lake has no import history, and without it
+    a register with rare events (就业安置) would read its latest weeks as 未导入 on a city's pages."""
+    from pipelines.build.sqlgen import feed_import_rows
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE lake_{FEED_IMPORTS} AS
+                    SELECT b.community_id, b.feed, max(i.imported_at)::TIMESTAMP AS last_import
+                    FROM ({feed_import_rows()}) b JOIN imports i ON i.import_id = b.import_id AND i.status = 'applied'
+                    GROUP BY b.community_id, b.feed""")
 
 
 def check_lake_dir(lake: Path, db_path: Path, outputs=None) -> Path:
@@ -110,6 +123,8 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
     manifest_tables: dict[str, dict] = {}
     written = kept = removed = 0
     try:
+        if "imports" in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
+            _feed_imports(con)
         for name, (source, cols, anchor) in lake_tables().items():
             have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
                     .fetchall()}

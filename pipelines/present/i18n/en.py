@@ -812,7 +812,7 @@ STRINGS = {
     "audit.say.deliver.failed": "failed to deliver the brief of the week of {week} to the {channel} ({n} tries)",
     "audit.kind.reports": "reports and deliveries",
     # linli serve --kpi-from DIR (issue 18 item 4): the city pages read a lake's kpi, the others the local store
-    "city.source": "The figures on this page come from the city lake '{lake}' (kpi built {when}). Completeness is judged by each feed's dates: a lake carries no import history.",
+    "city.source": "The figures on this page come from the city lake '{lake}' (kpi built {when}).",
     "city.elsewhere": "City mode: the overview and the street comparison read the kpi of the city lake '{lake}'; this page needs the details of a local build and reads the local store.",
     "city.elsewhere_empty": "City mode: this page needs the details of a local build, and the local store has none yet. The kpi of the city lake '{lake}' is on the overview and the street comparison.",
     "city.unreadable": "The kpi of the city lake '{lake}' cannot be read: {why}",

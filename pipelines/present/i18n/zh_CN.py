@@ -807,7 +807,7 @@ STRINGS = {
     "audit.say.deliver.failed": "送达{week}这一周的简报到{channel}失败（试了 {n} 次）",
     "audit.kind.reports": "报告与送达",
     # linli serve --kpi-from DIR (issue 18 item 4): the city pages read a lake's kpi, the others the local store
-    "city.source": "本页数字来自城市数据湖《{lake}》（指标构建于 {when}）。是否完整按各台账数据的日期判断：数据湖不带导入记录。",
+    "city.source": "本页数字来自城市数据湖《{lake}》（指标构建于 {when}）。",
     "city.elsewhere": "城市模式：总览和街道对比读取城市数据湖《{lake}》的指标；本页需要本机构建的明细，读取本机数据库。",
     "city.elsewhere_empty": "城市模式：本页需要本机构建的明细数据，本机数据库里还没有。城市数据湖《{lake}》的指标请看总览和街道对比。",
     "city.unreadable": "读不出城市数据湖《{lake}》的指标：{why}",
