@@ -227,7 +227,11 @@ def audit_scope(model, refreshed: set[str]) -> str | None:
 def drop_shadows(con) -> None:
     """Drop the temp views and the temp copies of models that hide the stored ones; `dirty` and the touched
     keys stay for the audits (drop_scratch ends them)."""
-    models = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    # a stored view hides behind a temp table too: the staging models are views over the current rows, and a
+    # shadow of one left in place fed the late models, the audits and the forecast a part of the feed
+    models = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
+                                        "SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal")
+              .fetchall()}
     for name, kind in con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
                                   "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary").fetchall():
         if kind == "VIEW" or name in models:

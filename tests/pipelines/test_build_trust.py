@@ -145,3 +145,24 @@ def test_a_build_whose_join_repeats_parcels_is_not_published(tmp_path, monkeypat
     monkeypatch.setattr(build_mod, "load_models", lambda: real(sql))
     with pytest.raises(build_mod.AuditFailed, match=r"int_parcels\.sql grain .*unlike stg_parcels's in number"):
         build(db, full=True)
+
+
+def test_an_increments_shadows_of_the_staging_views_are_gone_once_the_period_models_ran(tmp_path):
+    # The models after the period models, the audits and the forecast read whole feeds: a temp copy of a staging
+    # view holding only the recomputed periods, left in place, would hide the view from them.
+    from pipelines.build import increment
+    db = tmp_path / "t.duckdb"
+    import_file(db, "orders", orders(tmp_path / "a.csv", [("O1", "2025-06-02 10:00"), ("O2", "2025-06-20 10:00")]))
+    build(db)
+    con = duckdb.connect(str(db))
+    try:
+        staging = [m for m in load_models() if m.kind == "staging"]
+        con.execute("CREATE TEMP TABLE dirty AS SELECT 'A' AS community_id, TIMESTAMP '2025-06-16' AS t_from, "
+                    "DATE '2025-06-16' AS week_from, DATE '2025-06-01' AS month_from")
+        temp = "SELECT table_name FROM duckdb_tables() WHERE temporary"
+        increment.shadow_inputs(con, staging)
+        assert {"stg_orders", "period_spine"} <= {r[0] for r in con.execute(temp).fetchall()}
+        increment.drop_shadows(con)
+        assert {r[0] for r in con.execute(temp).fetchall()} == {"dirty"}
+    finally:
+        con.close()
