@@ -14,6 +14,7 @@ from pipelines.build import runner as build_mod
 from pipelines.build.models import SQL_DIR, HeaderError, Model, grain_audit, load_models
 from pipelines.build.runner import build
 from pipelines.ingest.store import import_file, undo
+from tests.conftest import rows
 
 HEAD = "订单号,社区编号,商户编号,渠道,下单时间,金额,状态\n"
 
@@ -24,11 +25,7 @@ def orders(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 
 def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return rows(db, sql)
 
 
 def weekly_orders(db: Path) -> dict[dt.date, float]:

@@ -3,6 +3,7 @@ and read back as the id it was, a lake given as a file:// URI, and a lake grown 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -51,15 +52,21 @@ def test_a_partition_value_is_escaped_as_hive_writes_it():
         escape_value("")
 
 
-def test_odd_community_ids_round_trip_through_the_lake(tmp_path):
+def odd_ids_lake(tmp_path: Path) -> tuple[Path, Path]:
+    """(store, lake) of one community per id of ODD, each with one paid order on Wednesday 4 June 2025 of
+    10, 20, … yuan."""
     communities = "community_id,name,street,households,lat,lon\n" + "".join(
         f'"{c}",社区{i},金桥街道,100,26.57,106.71\n' for i, c in enumerate(ODD))
-    # one paid order per community on Wednesday 4 June 2025, of 10, 20, … yuan
     orders = "order_id,community_id,seller_id,channel,ordered_at,amount_yuan,item_count,status\n" + "".join(
         f'O{i},"{c}",S1,group_buy,2025-06-04 10:00,{10 * (i + 1)},1,paid\n' for i, c in enumerate(ODD))
     db = build_store(tmp_path, {"communities": communities, "orders": orders})
     lake = tmp_path / "lake"
     export_lake(db, lake)
+    return db, lake
+
+
+def test_odd_community_ids_round_trip_through_the_lake(tmp_path):
+    db, lake = odd_ids_lake(tmp_path)
     # one folder per id, '/' '=' '%' ':' escaped: no id became two folders or climbed out of orders/
     assert sorted(p.name for p in (lake / "orders").iterdir()) == sorted(
         ["community_id=东区%2F1", "community_id=a%3Db", "community_id=50%25", "community_id=x y", "community_id=中文",
