@@ -30,18 +30,21 @@ def kpi_mart_joins() -> str:
     return "\n    ".join(f"JOIN {mart} {_alias(mart)} USING {PERIOD_KEY}" for mart in marts())
 
 
-def feed_time_bounds() -> str:
+def feed_time_bounds(read=lambda kind: f"stg_{kind}") -> str:
     """(community_id, feed, first_event, latest_event, rows) per event feed: the earliest and the latest of its
-    times of SPEC §5's list (least and greatest ignore an empty picked_up_at / resolved_at), in one pass."""
+    times of SPEC §5's list (least and greatest ignore an empty picked_up_at / resolved_at), in one pass.
+    `read(kind)`: the relation holding the feed's rows (its staging model; a city's lake reads its Parquet),
+    None for a feed that has none."""
     parts = []
     for kind, feed in FEEDS.items():
-        if not feed.is_event:
+        source = read(kind) if feed.is_event else None
+        if source is None:
             continue
         times = [f"{c}::TIMESTAMP" for c in feed.period_times]
         first = f"min({times[0]})" if len(times) == 1 else f"min(least({', '.join(times)}))"
         latest = f"max({times[0]})" if len(times) == 1 else f"max(greatest({', '.join(times)}))"
         parts.append(f"SELECT community_id, '{kind}' AS feed, {first} AS first_event, {latest} AS latest_event, "
-                     f"count(*) AS rows FROM stg_{kind} GROUP BY community_id")
+                     f"count(*) AS rows FROM {source} GROUP BY community_id")
     return "\n    UNION ALL ".join(parts)
 
 

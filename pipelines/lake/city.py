@@ -35,8 +35,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.build.models import load_models, macros_sql
-from pipelines.build.sqlgen import render
-from pipelines.feeds import FEEDS
+from pipelines.build.sqlgen import event_feeds, feed_time_bounds, render
 from pipelines.lake.export import FEED_IMPORTS, MANIFEST, duckdb_read_sql, read_manifest
 
 KPI_DIR = "kpi"
@@ -229,7 +228,6 @@ def _write(lake: Path, path: Path) -> None:
                        FROM (SELECT DISTINCT community_id, grain, period_start FROM kpi) k
                        LEFT JOIN (SELECT community_id, max(latest_event) AS data_end FROM mart_feed_freshness
                                   GROUP BY 1) e USING (community_id)""")
-        feeds = ", ".join(f"('{kind}')" for kind, feed in FEEDS.items() if feed.is_event)
         # coverage.sql's two rules: the data reaches the period's last day, or a file of the feed bringing the
         # community's rows was imported after the period ended (the lake's feed_imports; an older lake has none)
         imported = duckdb_read_sql(lake, FEED_IMPORTS, manifest) if FEED_IMPORTS in manifest["tables"] else \
@@ -240,7 +238,7 @@ def _write(lake: Path, path: Path) -> None:
                                l.latest_event AS data_end, m.last_import,
                                coalesce(l.latest_event >= s.period_next - INTERVAL 1 DAY, false)
                                    OR coalesce(m.last_import >= s.period_next::TIMESTAMP, false) AS complete
-                        FROM period_spine s CROSS JOIN (VALUES {feeds}) f(feed)
+                        FROM period_spine s CROSS JOIN (VALUES {event_feeds()}) f(feed)
                         LEFT JOIN mart_feed_freshness l ON l.community_id = s.community_id AND l.feed = f.feed
                         LEFT JOIN ({imported}) m ON m.community_id = s.community_id AND m.feed = f.feed""")
         # a rule the community never set is the default, filled in by the same placeholders as the model's
@@ -263,18 +261,12 @@ def _write(lake: Path, path: Path) -> None:
 
 
 def _freshness(con, lake: Path, manifest: dict) -> None:
-    """(community_id, feed, latest_event, rows) per event feed the lake holds, as mart_feed_freshness computes
-    it from the registry's period_times (the latest of them, an empty one ignored)."""
-    parts = []
-    for kind, feed in FEEDS.items():
-        if not feed.is_event or kind not in manifest["tables"]:
-            continue
-        times = [f"{c}::TIMESTAMP" for c in feed.period_times]
-        latest = f"max({times[0]})" if len(times) == 1 else f"max(greatest({', '.join(times)}))"
-        parts.append(f"SELECT community_id, '{kind}' AS feed, {latest} AS latest_event, count(*) AS rows "
-                     f"FROM ({duckdb_read_sql(lake, kind, manifest)}) GROUP BY community_id")
-    body = "\nUNION ALL ".join(parts) or ("SELECT NULL::VARCHAR AS community_id, NULL::VARCHAR AS feed, "
-                                           "NULL::TIMESTAMP AS latest_event, 0::BIGINT AS rows WHERE false")
+    """(community_id, feed, latest_event, rows) per event feed the lake holds, by the bounds int_feed_times
+    takes from the registry's period_times (the latest of them, an empty one ignored)."""
+    body = feed_time_bounds(lambda kind: f"({duckdb_read_sql(lake, kind, manifest)})"
+                            if kind in manifest["tables"] else None) or (
+        "SELECT NULL::VARCHAR AS community_id, NULL::VARCHAR AS feed, NULL::TIMESTAMP AS latest_event, "
+        "0::BIGINT AS rows WHERE false")
     con.execute(f"CREATE TABLE mart_feed_freshness AS SELECT community_id, feed, latest_event::TIMESTAMP AS "
                 f"latest_event, rows FROM ({body})")
 

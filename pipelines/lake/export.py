@@ -125,9 +125,10 @@ def export_lake(db_path: str | Path, lake: str | Path, outputs=None) -> ExportRe
     try:
         if "imports" in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
             _feed_imports(con)
+        # the store's tables and the temp ones made above (a temp table's schema is main too)
+        have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
+                .fetchall()}
         for name, (source, cols, anchor) in lake_tables().items():
-            have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
-                    .fetchall()}
             if source not in have:
                 continue     # a store that never set a rule: the models fall back on the defaults
             # a time of day as fixed-width text (09:00:00.000000): Spark reads no Parquet TIME, and text of
