@@ -52,14 +52,6 @@ def _dense(df: pl.DataFrame, start: dt.date, end: dt.date) -> np.ndarray:
     return out
 
 
-def _stored(con, name: str) -> str:
-    """The store's own table or view, never a temporary one of the same name: an incremental build shadows the
-    staging tables with the rows its periods need (pipelines/build/increment.py), and they may outlive its
-    models (until drop_scratch), while a forecast needs every day of the series."""
-    db = con.execute("SELECT current_database()").fetchall()[0][0]
-    return f'"{db}".main.{name}'
-
-
 def load_series(con, until: dt.date | None = None,
                 communities: list[str] | None = None) -> list[tuple[str, str, str, Series]]:
     """(community, subject, metric, series) for every series the data holds, each up to its feed's last day in
@@ -67,18 +59,16 @@ def load_series(con, until: dt.date | None = None,
     cut = until or dt.date(9999, 12, 31)
     # every query reads the communities asked for (all: NULL), as daily aggregates, never rows
     only = "(?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], community_id))"
-    stg_parcels, stg_complaints, mart_point_daily = (_stored(con, t) for t in ("stg_parcels", "stg_complaints",
-                                                                               "mart_point_daily"))
     scope = [communities, communities]
     # one scan of each feed: per community and day (and point), all its rows; the data ends, starts and the
     # counts are taken from these
     parcels = frame(con, f"""SELECT community_id, point_id, arrived_at::DATE AS day, count(*)::DOUBLE AS value
-                             FROM {stg_parcels} WHERE arrived_at::DATE <= ? AND {only} GROUP BY ALL""",
+                             FROM stg_parcels WHERE arrived_at::DATE <= ? AND {only} GROUP BY ALL""",
                     [cut, *scope])
     ends = dict(parcels.group_by("community_id").agg(pl.col("day").max()).iter_rows())
     complaints = frame(con, f"""SELECT community_id, received_at::DATE AS day,
                                        count(*) FILTER (WHERE category = 'livestream_noise')::DOUBLE AS value
-                                FROM {stg_complaints} WHERE received_at IS NOT NULL AND {only} GROUP BY ALL""",
+                                FROM stg_complaints WHERE received_at IS NOT NULL AND {only} GROUP BY ALL""",
                        scope)
     starts = dict(complaints.group_by("community_id").agg(pl.col("day").min()).iter_rows())
     noise = complaints.filter(pl.col("day") <= cut)
@@ -88,7 +78,7 @@ def load_series(con, until: dt.date | None = None,
     for (cid, pid), df in arrived.group_by(["community_id", "point_id"], maintain_order=True):
         start = df["day"].min()
         out.append((cid, pid, ARRIVED, Series(start, _dense(df, start, ends[cid]))))
-    peaks = frame(con, f"""SELECT community_id, point_id, day, peak_ratio AS value FROM {mart_point_daily}
+    peaks = frame(con, f"""SELECT community_id, point_id, day, peak_ratio AS value FROM mart_point_daily
                             WHERE peak_in_stock > 0 AND day <= ? AND {only}""", [cut, *scope])
     for (cid, pid), df in peaks.group_by(["community_id", "point_id"], maintain_order=True):
         if cid in ends:
@@ -216,7 +206,7 @@ def compute(con, made_at: dt.datetime, until: dt.date | None = None, origins: in
         data_end[cid] = max(data_end[cid], s.day(s.values.size - 1))
     festivals = calendar.festivals()
     capacity = dict(((c, p), cap) for c, p, cap in con.execute(
-        f"SELECT community_id, point_id, capacity FROM {_stored(con, 'stg_points')} WHERE capacity IS NOT NULL")
+        "SELECT community_id, point_id, capacity FROM stg_points WHERE capacity IS NOT NULL")
         .fetchall())
     own_events = calendar.all_community_occurrences(con)
     occurrences: dict[str, list] = {}
