@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from pipelines.build.runner import build
 from pipelines.forecast import run
 from pipelines.ingest.store import import_file, set_rules, undo
 from pipelines.records import events
+from tests.pipelines.test_incremental import built_in_full, same_rows
 
 START = dt.datetime(2025, 5, 26)   # a Monday, in the past: nothing is quarantined as future-dated
 DAYS = 70                          # enough for a backtest: 28 days of history and 14 ahead, at several origins
@@ -58,24 +57,10 @@ def _tables(db: Path) -> tuple[dict, set]:
         con.close()
 
 
-def _close(u, v) -> bool:
-    if isinstance(u, float) and isinstance(v, float):
-        return u == pytest.approx(v, rel=1e-9, abs=1e-9)
-    return u == v
-
-
 def _equals_full(db: Path, tmp_path: Path, step: str) -> dict:
-    full = tmp_path / f"full-{step}.duckdb"
-    shutil.copy(db, full)
-    if db.with_name(db.name + ".wal").exists():
-        shutil.copy(db.with_name(db.name + ".wal"), full.with_name(full.name + ".wal"))
-    build(full, full=True)
-    (a, made_a), (b, made_b) = _tables(db), _tables(full)
+    (a, made_a), (b, made_b) = _tables(db), _tables(built_in_full(db, tmp_path, f"-{step}"))
     assert len(made_a) == 1 and len(made_b) == 1, step   # every row stamped by the build that last ran
-    for t in run.TABLES:
-        assert len(a[t]) == len(b[t]), (step, t)
-        for x, y in zip(a[t], b[t]):
-            assert all(_close(u, v) for u, v in zip(x, y)), f"{step} {t}: {x} != {y}"
+    same_rows({t: a[t] for t in run.TABLES}, {t: b[t] for t in run.TABLES}, step)
     return a
 
 

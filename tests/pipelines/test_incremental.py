@@ -86,20 +86,27 @@ def _close(u, v) -> bool:
     return u == v
 
 
-def _same(a: dict, b: dict, step: int) -> None:
+def same_rows(a: dict, b: dict, step) -> None:
+    """Two stores' tables ({table: rows in one order}) equal, floats to 1e-9."""
     for name in a:
         assert len(a[name]) == len(b[name]), (step, name)
         for x, y in zip(a[name], b[name]):
             assert all(_close(u, v) for u, v in zip(x, y)), f"step {step} {name}: {x} != {y}"
 
-def equals_a_full_build(db: Path, tmp_path: Path, step: int) -> None:
-    """The incrementally built store against a copy of it built in full: every table the build writes, equal."""
+
+def built_in_full(db: Path, tmp_path: Path, step) -> Path:
+    """A copy of the store (and its write-ahead log) built in full."""
     full = tmp_path / f"full{step}.duckdb"
     shutil.copy(db, full)
     if db.with_name(db.name + ".wal").exists():
         shutil.copy(db.with_name(db.name + ".wal"), full.with_name(full.name + ".wal"))
     build(full, full=True)
-    _same(_tables(db), _tables(full), step)
+    return full
+
+
+def equals_a_full_build(db: Path, tmp_path: Path, step: int) -> None:
+    """The incrementally built store against a copy of it built in full: every table the build writes, equal."""
+    same_rows(_tables(db), _tables(built_in_full(db, tmp_path, step)), step)
 
 
 
