@@ -44,22 +44,11 @@ def _outlook(src, brief: Brief) -> Outlook | None:
 def _case_line(src, community: str, case, end: dt.date) -> CaseLine:
     """The case as the period's end saw it: an agreement made after it is not yet told, and its effect reads the
     weeks up to that end (the 协商议题 page's wording, pipelines/present/effect_text.py)."""
-    from types import SimpleNamespace
-
-    from pipelines.present.effect_text import effect_of, effect_text, weeks_around
-    from pipelines.present.i18n import METRIC_KIND, metric_name, t
+    from pipelines.reports.record_tables import _effects
     step = label("cases.step", case.step, "zh")
     if case.agreed_on is None or case.agreed_on >= end:
         return CaseLine(case.title, step, None, None, None)
-    weekly = src("kpi_series", community, "week", *weeks_around(case.agreed_on))
-    weekly = weekly[[pd.Timestamp(p).date() < end for p in weekly["period_start"]]]
-    data_end = src("data_ends").get(community)
-    cut = dt.datetime.combine(end, dt.time()) - dt.timedelta(seconds=1)
-    data_end = cut if data_end is None else min(pd.Timestamp(data_end).to_pydatetime(), cut)
-    words = SimpleNamespace(lang="zh", tr=lambda key, **values: t(key, "zh", **values))
-    effect = "".join(f"{metric_name(m, 'zh')}：{effect_text(words, effect_of(weekly, m, case.agreed_on, data_end))}"
-                     for m in case.metrics if m in METRIC_KIND) or None
-    return CaseLine(case.title, step, case.agreed_on, case.solution, effect)
+    return CaseLine(case.title, step, case.agreed_on, case.solution, _effects(src, community, case, "zh", end, sep=""))
 
 
 def draft_input(src, brief: Brief, today: dt.date | None = None) -> DraftInput:

@@ -60,15 +60,20 @@ def cases_table(src, community: str, lang: str) -> Table:
     return Table(t("brief.sheet.cases", lang), frame.rename(columns=headers))
 
 
-def _effects(src, community: str, case, lang: str) -> str | None:
-    """Each linked metric before against after the agreement, worded as the 协商议题 page words it."""
+def _effects(src, community: str, case, lang: str, until: dt.date | None = None, sep: str = "\n") -> str | None:
+    """Each linked metric before against after the agreement, worded as the 协商议题 page words it; `until`: as a
+    period ending then saw it (its weeks and data up to that day, as a drafted report tells it)."""
     if case.agreed_on is None or not case.metrics:
         return None
     weekly = src("kpi_series", community, "week", *weeks_around(case.agreed_on))
     end = src("data_ends").get(community)
+    if until is not None:
+        weekly = weekly[[pd.Timestamp(p).date() < until for p in weekly["period_start"]]]
+        cut = dt.datetime.combine(until, dt.time()) - dt.timedelta(seconds=1)
+        end = cut if end is None else min(pd.Timestamp(end).to_pydatetime(), cut)
     words = SimpleNamespace(lang=lang, tr=lambda key, **values: t(key, lang, **values))
-    return "\n".join(f"{metric_name(m, lang)}：{effect_text(words, effect_of(weekly, m, case.agreed_on, end))}"
-                     for m in case.metrics if m in METRIC_KIND) or None
+    return sep.join(f"{metric_name(m, lang)}：{effect_text(words, effect_of(weekly, m, case.agreed_on, end))}"
+                    for m in case.metrics if m in METRIC_KIND) or None
 
 
 def _headed(df: pd.DataFrame, prefix: str, lang: str) -> pd.DataFrame:
