@@ -178,6 +178,7 @@ def _wait_text(wait: dt.timedelta, lang: str) -> str:
 
 def login_form(db: str, lang: str) -> None:
     st.title(t("auth.title", lang))
+    st.html(session_cookie.remember_page_js(lang), unsafe_allow_javascript=True)
     if st.session_state.pop(CLEAR, False):
         st.html(session_cookie.clear_cookie_js(), unsafe_allow_javascript=True)
     note = st.session_state.pop(NOTE, None)

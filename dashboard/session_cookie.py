@@ -139,11 +139,26 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+NEXT_KEY = "linli.next"
+
+
+def remember_page_js(lang: str) -> str:
+    """The login page's script: the address the viewer asked for (a deep link to 指标说明, its ?c=…), kept
+    in the tab while the login form shows. The run after a successful login already opens the default page
+    and rewrites the address bar; a busy browser may run the ticket's script only after that, so the page
+    to come back to is read here, not there. `lang` in the text: a language switch renews it."""
+    return (f"<script>/* {lang} */ sessionStorage.setItem({json.dumps(NEXT_KEY)}, "
+            "window.location.pathname + window.location.search);</script>")
+
+
 def go_to_ticket_js(ticket: str) -> str:
-    """The page script that swaps a ticket for the cookie and comes back to the page the viewer is on."""
+    """The page script that swaps a ticket for the cookie and comes back to the page the login form was
+    shown on (remember_page_js), or the page the viewer is on."""
     route = json.dumps(f"{TICKET_ROUTE}?ticket={quote(ticket)}&next=")
-    return ("<script>window.location.replace(" + route +
-            " + encodeURIComponent(window.location.pathname + window.location.search));</script>")
+    key = json.dumps(NEXT_KEY)
+    return (f"<script>(() => {{ const next = sessionStorage.getItem({key}) || "
+            f"(window.location.pathname + window.location.search); sessionStorage.removeItem({key}); "
+            f"window.location.replace({route} + encodeURIComponent(next)); }})();</script>")
 
 
 def clear_cookie_js() -> str:
