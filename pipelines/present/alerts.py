@@ -152,8 +152,16 @@ def _repeat_alerts(rule: AlertRule, now: dict, context: Context, lang: str) -> l
     if len(repeat) < rule.threshold:
         return []
     return [_make(rule, REPEAT, "alert.repeat_building", lang, subject=b.building_id,
-                  names={"building": b.name if b.name == b.building_id else f"{b.name}（{b.building_id}）"},
-                  n=b.complaints) for b in repeat]
+                  names={"building": building_words(b.name, b.building_id)}, n=b.complaints) for b in repeat]
+
+
+def building_words(name: str, building_id: str) -> str:
+    """A building by its name, with its id where the name does not already say it: 3栋（B3）, but C社区9栋 for
+    building 9栋 (not C社区9栋（9栋）); C社区19栋 still names its id 9栋, which it only seems to end with."""
+    before = name[:-len(building_id)][-1:] if name.endswith(building_id) else None
+    if name == building_id or before is not None and not (before.isdigit() or before.isascii() and before.isalpha()):
+        return name
+    return f"{name}（{building_id}）"
 
 
 def _overdue_alert(rules: list[AlertRule], now: dict, context: Context, rules_in_force: dict, lang: str) -> list[Alert]:

@@ -72,6 +72,11 @@ def test_repeat_buildings_are_named_one_alert_each():
     found = alerts({"complaints.repeat_buildings": 2}, {}, RULES, "zh", ctx)
     assert [(a.subject, a.text) for a in found] == [("B3", "3栋（B3）本期收到 3 次直播噪音投诉，建议入户沟通。"),
                                                     ("B7", "B7本期收到 2 次直播噪音投诉，建议入户沟通。")]
+    # a name that already ends with the id (the demo's buildings: 9栋 named C社区9栋) is not followed by it again
+    for name, said in (("C社区9栋", "C社区9栋"), ("C社区19栋", "C社区19栋（9栋）")):
+        ctx = Context(noise_buildings=(Building("9栋", name, 2),))
+        (a,) = alerts({"complaints.repeat_buildings": 1}, {}, RULES, "zh", ctx)
+        assert a.text == f"{said}本期收到 2 次直播噪音投诉，建议入户沟通。"
 
 
 def test_open_complaints_alert_only_when_rising():
