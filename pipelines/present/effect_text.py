@@ -66,11 +66,20 @@ def mean_text(v, metric: str, x: float | None) -> str:
     return fmt.number(x, v.lang, 1) if METRIC_KIND[metric][0] == "count" else fmt.value(metric, x, v.lang)
 
 
+def spread_text(v, metric: str, x: float | None) -> str:
+    """A difference of two means, or the ordinary spread: as the mean is written, but a difference of two shares
+    is in percentage points (55.0% to 22.5% is −32.5 个百分点; "−32.5%" would read as a relative fall)."""
+    if x is None or METRIC_KIND[metric][0] != "rate":
+        return mean_text(v, metric, x)
+    points = fmt.number(shown(metric, x, v.lang) * 100, v.lang, 1)
+    return f"{points} 个百分点" if v.lang == "zh" else f"{points} pts"
+
+
 def change_text(v, metric: str, before: float, after: float) -> str:
     """after − before as the shown means give it, signed: −2.2, +0.4, 0."""
     d = shown(metric, after, v.lang) - shown(metric, before, v.lang)
     d = shown(metric, d, v.lang) if d else 0.0       # float subtraction leaves 2.1999…: back to the shown step
-    return ("+" if d > 0 else "−" if d < 0 else "") + mean_text(v, metric, abs(d))
+    return ("+" if d > 0 else "−" if d < 0 else "") + spread_text(v, metric, abs(d))
 
 
 def _span(v, weeks) -> str:
@@ -95,7 +104,7 @@ def effect_text(v, e) -> str:
     text = v.tr(f"gov.effect.{e.verdict}", unit=v.tr(f"gov.effect.unit.{_unit(e)}"),
                 before=mean_text(v, m, e.before_mean), nb=len(e.before),
                 after=mean_text(v, m, e.after_mean), na=len(e.after), change=change_text(v, m, e.before_mean, e.after_mean),
-                threshold=mean_text(v, m, e.threshold)) + better
+                threshold=spread_text(v, m, e.threshold)) + better
     latest = latest_text(v, e)
     if latest and not text.endswith(("。", ".")):
         text += "。" if v.lang == "zh" else "."
@@ -110,4 +119,4 @@ def latest_text(v, e) -> str:
     return v.tr(f"gov.effect.latest.{e.latest_verdict}", n=len(e.latest), span=_span(v, e.latest),
                 unit=v.tr(f"gov.effect.unit.latest_{_unit(e)}"),
                 latest=mean_text(v, m, e.latest_mean), change=change_text(v, m, e.before_mean, e.latest_mean),
-                threshold=mean_text(v, m, e.latest_threshold))
+                threshold=spread_text(v, m, e.latest_threshold))

@@ -48,7 +48,7 @@ def test_half_up_on_every_scale_the_pages_show():
     assert shown("complaints.noise", 2.25, "zh") == 2.3 and shown("complaints.noise", 2.35, "zh") == 2.4
     assert shown("parcels.overdue_rate", 0.1245, "zh") == 0.125       # 12.45% shows 12.5%
     v = words()
-    assert change_text(v, "parcels.overdue_rate", 0.1245, 0.0504) == "−7.5%"   # 5.0% − 12.5%
+    assert change_text(v, "parcels.overdue_rate", 0.1245, 0.0504) == "−7.5 个百分点"   # 5.0% − 12.5%: points
     assert change_text(v, "complaints.noise", 2.45, 2.45) == "0.0"
 
 
@@ -90,5 +90,11 @@ def test_a_measure_asked_once_a_month_counts_rounds_not_weeks():
               (dt.date(2026, 3, 23), 0.2), (dt.date(2026, 4, 20), 0.25)]
     e = effect("feedback.late_noise_share", rounds, AGREED)
     assert len(e.before) == 3 and len(e.after) == 2
-    assert effect_text(words(), e).startswith("方案前 3 次回访平均 55.0%，方案后 2 次回访平均 22.5%，变化 −32.5%")
-    assert effect_text(words("en"), e).startswith("3 rounds before averaged 55.0%, 2 rounds after 22.5%")
+    # a difference of two shares, and the ordinary spread of a share, are percentage points: "−32.5%" would read
+    # as a fall of a third; ±13.7 points is that round-to-round spread (e.threshold 0.1369…) written the same way
+    assert e.threshold == pytest.approx(0.13693, abs=1e-5)
+    assert effect_text(words(), e).startswith("方案前 3 次回访平均 55.0%，方案后 2 次回访平均 22.5%，变化 −32.5 个百分点，"
+                                              "超出平常的周波动（±13.7 个百分点）")
+    assert effect_text(words("en"), e).startswith("3 rounds before averaged 55.0%, 2 rounds after 22.5%, "
+                                                  "a change of −32.5 pts: larger than ordinary week-to-week variation "
+                                                  "(±13.7 pts)")
