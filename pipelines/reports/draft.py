@@ -193,7 +193,8 @@ def draft(d: DraftInput) -> str:
     to = f"{d.street}街道办事处：" if d.street else "街道办事处："
     opening = f"现将{b.community_name}{period_words(b)}的主要数据、提醒和整改情况报告如下。"
     if b.partial and b.notes:
-        opening += "需要说明的是：" + "".join(n if n.endswith("。") else n + "。" for n in b.notes)
+        # a comma: the note has its own colon ("本期数据不完整：数据截至…"), and two in a row read as a form
+        opening += "需要说明的是，" + "".join(n if n.endswith("。") else n + "。" for n in b.notes)
     sections = [("主要数据", _numbers(d)), ("需要关注的问题", _alerts(d)), ("整改事项", _actions(d, start, end)),
                 ("协商议题", _cases(d)), (f"{WORD[b.grain][2] if b.grain == 'week' else '下周'}预计", _outlook(d))]
     body = [head, to, "　　" + opening]

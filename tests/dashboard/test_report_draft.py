@@ -162,6 +162,14 @@ def test_a_period_without_a_feed_says_not_imported_and_changes_are_worded():
     assert "直播噪音投诉0" not in text
 
 
+def test_a_partial_period_is_said_once_in_the_opening_in_one_sentence():
+    import dataclasses
+    brief = dataclasses.replace(_tiny_brief(), partial=True, notes=("本期数据不完整：数据截至2025年6月6日 18:00",))
+    text = draft(DraftInput(brief, "金桥", (), (), TODAY))
+    assert ("　　现将A社区2025年第23周（6月2日–6月8日）的主要数据、提醒和整改情况报告如下。"
+            "需要说明的是，本期数据不完整：数据截至2025年6月6日 18:00。") in text
+
+
 def test_the_report_is_a_kept_record_with_history_audit_and_one_policy(db):
     assert {"reports", "reports_history"} <= set(KEPT_TABLES)
     director, member = users.lookup(db, "dir_a"), users.lookup(db, "mem_a")
@@ -251,6 +259,9 @@ def test_the_director_edits_saves_and_marks_the_report_sent(db):
     next(b for b in at.button if b.label == "标记为已发送").click().run()
     assert stored(db)[0][1:] == ("sent", "dir_a")
     assert any(c.value.startswith("已发送，dir_a于") for c in at.caption)
+    # the heading does not call a sent report a draft: the line under it says which it is
+    assert "报告街道" in [s.value for s in at.subheader]
+    assert not [s.value for s in at.subheader if "草稿" in s.value]
 
 
 def test_a_member_reads_the_report_and_cannot_save_it(db):

@@ -773,7 +773,7 @@ STRINGS = {
     "audit.say.coop_split": "changed the cooperative's profit split: members {members} %, cooperative {coop} %, public fund {fund} %, from {day}",
     "brief.h.report": "Report to the street office",
     "brief.sheet.report": "Report",
-    "report.h": "Report to the street office (draft)",
+    "report.h": "Report to the street office",
     "report.intro": "Drafted from this period's numbers, alerts, action items and cases; edit and save it. Once marked as sent, the street office sees it on the street comparison page.",
     "report.text": "Report text",
     "report.save": "Save draft",

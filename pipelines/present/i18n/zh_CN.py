@@ -768,7 +768,7 @@ STRINGS = {
     "audit.say.coop_split": "修改了合作社利润分配比例：社员 {members}%、合作社 {coop}%、公共基金 {fund}%，自{day}起",
     "brief.h.report": "报告街道",
     "brief.sheet.report": "报告街道",
-    "report.h": "报告街道（草稿）",
+    "report.h": "报告街道",
     "report.intro": "根据本期数字、提醒、整改事项和协商议题自动起草，可以直接修改后保存；标记为已发送后，街道能在“街道对比”页看到。",
     "report.text": "报告正文",
     "report.save": "保存草稿",
