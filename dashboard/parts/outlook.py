@@ -43,7 +43,7 @@ def show(v: View) -> None:
             f"{name} {outlook.days_words([pd.Timestamp(d).date() for d in g['day']], v.lang)}"
             for name, g in risky.groupby("name", sort=True)))))
     ui.chart(v, outlook.band_chart(points, v.tr("outlook.col.day"), v.tr("outlook.col.ratio"),
-                                   v.tr("outlook.col.point")), True)
+                                   v.tr("outlook.col.point"), v.tr("outlook.band")), True)
     shown, raw = outlook.outlook_table(points, v.lang)
     ui.table(v, shown, "outlook", download=raw)
     noise = outlook.noise_sentence(q.community_forecast(v.snap, v.scope, v.community, "complaints.noise"), v.lang)
@@ -52,8 +52,9 @@ def show(v: View) -> None:
     acc = q.forecast_accuracy(v.snap, v.scope, v.community, "all")
     if not acc.empty:
         st.markdown(f"**{v.tr('outlook.h.accuracy')}**")
-        names = dict(zip(points["point_id"], points["name"]))
-        lines = [v.tr("outlook.accuracy_point", point=fmt.plain(names.get(r["subject"], r["subject"] or v.community)),
+        # a point by its name; the community's own series (subject '') by the community's name, not its id
+        names = {**dict(zip(points["point_id"], points["name"])), "": v.community_name}
+        lines = [v.tr("outlook.accuracy_point", point=fmt.plain(names.get(r["subject"], r["subject"])),
                       what=v.tr(f"outlook.what.{WHAT[r['metric']]}"), words=outlook.accuracy_words(r, v.lang))
                  for _, r in acc.iterrows() if r["metric"] in WHAT]
         st.markdown("\n".join(f"- {line}" for line in lines))

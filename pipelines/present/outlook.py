@@ -119,22 +119,26 @@ def accuracy_words(row, lang: str = "zh") -> str:
              baseline=t(f"forecast.baseline.{best}", lang), better=better)
 
 
-def band_chart(outlook: pd.DataFrame, day_title: str, ratio_title: str, point_title: str):
+def band_chart(outlook: pd.DataFrame, day_title: str, ratio_title: str, point_title: str, band_title: str):
     """Each point's expected peak occupancy per day (a line), its 80 % band (shaded) and capacity (the rule at
-    100 %)."""
+    100 %). Every layer names its own tooltip: left to itself the band showed its raw fields (low 0.15626264634)."""
     import altair as alt
 
-    from pipelines.present.charts import FONT, LEGEND_PX, PALETTE
+    from pipelines.present.charts import FONT, LEGEND_PX, PALETTE, _x
 
     df = pd.DataFrame({"day": pd.to_datetime(outlook["day"]), "point": outlook["name"].astype(str),
                        "ratio": outlook["expected_ratio"], "low": outlook["lower_peak"] / outlook["capacity"],
                        "high": outlook["upper_peak"] / outlook["capacity"]})
+    df["band"] = [f"{lo:.0%}–{hi:.0%}" if pd.notna(lo) and pd.notna(hi) else "—" for lo, hi in zip(df["low"], df["high"])]
     color = alt.Color("point:N", title=point_title, scale=alt.Scale(range=PALETTE))
-    x = alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d"))
-    band = alt.Chart(df).mark_area(opacity=0.18).encode(x=x, y=alt.Y("low:Q"), y2="high:Q", color=color)
+    x, _ = _x("day", day_title, None, df)     # the days as every other chart writes them: 12/07, one tick a day
+    day_tip = alt.Tooltip("day:T", title=day_title, format="%Y-%m-%d")
+    band = alt.Chart(df).mark_area(opacity=0.18).encode(
+        x=x, y=alt.Y("low:Q"), y2="high:Q", color=color,
+        tooltip=[day_tip, alt.Tooltip("point:N", title=point_title), alt.Tooltip("band:N", title=band_title)])
     line = alt.Chart(df).mark_line(point=True).encode(
         x=x, y=alt.Y("ratio:Q", title=ratio_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domainMin=0)),
-        color=color, tooltip=[alt.Tooltip("day:T", title=day_title, format="%Y-%m-%d"),
+        color=color, tooltip=[day_tip,
                               alt.Tooltip("point:N", title=point_title),
                               alt.Tooltip("ratio:Q", title=ratio_title, format=".0%")])
     rule = alt.Chart(pd.DataFrame({"y": [FULL_CAPACITY]})).mark_rule(color="#b5485d", strokeDash=[4, 3]).encode(y="y:Q")

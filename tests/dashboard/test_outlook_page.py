@@ -86,6 +86,8 @@ def test_pages_show_the_next_two_weeks_and_the_alert_before_the_breach(outlook_d
     text = "\n".join(m.value for m in at.markdown)
     assert "有风险的日子：东门驿站 11月4日、11月11日。" in text   # two runs, not one range
     assert "过去 3 周，预测模型（平均差 0 件）没有比“按上周同日”（平均差 0 件）更准" in text
+    # the community's noise forecast is named by the community, as every page names it, not by its id "A"
+    assert "- A社区（直播噪音投诉）：过去 2 周，" in text and "- A（" not in text
 
 
 def test_community_events_add_list_remove_and_reach_the_forecast(outlook_db, tmp_path, monkeypatch):

@@ -35,3 +35,18 @@ def test_the_days_of_a_week_get_one_tick_a_day_and_a_quarter_is_left_to_the_char
     quarter = pd.DataFrame({"day": pd.date_range("2026-01-01", periods=90), "v": range(90), "point": ["东门"] * 90})
     axis = charts.lines(quarter, "day", "v", "point", "日期", "占用率", "代收点").to_dict()["encoding"]["x"]["axis"]
     assert axis == {"format": "%m/%d"}
+
+
+def test_the_next_two_weeks_write_their_days_as_the_other_charts_do():
+    from pipelines.present import outlook
+    days = pd.date_range("2026-12-07", periods=14)
+    df = pd.DataFrame({"day": days, "name": ["东门驿站"] * 14, "expected_ratio": [0.5] * 14,
+                       "lower_peak": [40.0] * 14, "upper_peak": [60.0] * 14, "capacity": [100.0] * 14})
+    spec = outlook.band_chart(df, "日期", "预计占用", "代收点", "80% 区间（占容量）").to_dict()
+    for layer in spec["layer"][:2]:    # the band and the line (12-07 before: the only chart not writing 12/07)
+        assert layer["encoding"]["x"]["axis"] == {"format": "%m/%d", "tickCount": {"interval": "day", "step": 1}}
+    # the band's tooltip names its fields in words and its range as shares (it showed "low 0.15626264634")
+    tips = [(tip["field"], tip["title"]) for tip in spec["layer"][0]["encoding"]["tooltip"]]
+    assert tips == [("day", "日期"), ("point", "代收点"), ("band", "80% 区间（占容量）")]
+    rows = [row for data in spec["datasets"].values() for row in data if "band" in row]
+    assert {row["band"] for row in rows} == {"40%–60%"}

@@ -760,6 +760,7 @@ STRINGS = {
     "outlook.col.band": "80 % band (parcels)",
     "outlook.col.capacity": "Capacity",
     "outlook.col.ratio": "Expected occupancy",
+    "outlook.band": "80 % band (of capacity)",
     "outlook.col.chance": "Chance over capacity",
     "outlook.col.arrived": "Expected arrivals",
     "outlook.risk_days": "Days at risk: {days}.",

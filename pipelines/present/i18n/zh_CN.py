@@ -755,6 +755,7 @@ STRINGS = {
     "outlook.col.band": "80% 区间（件）",
     "outlook.col.capacity": "容量（件）",
     "outlook.col.ratio": "预计占用",
+    "outlook.band": "80% 区间（占容量）",
     "outlook.col.chance": "超容量的可能",
     "outlook.col.arrived": "预计到件",
     "outlook.risk_days": "有风险的日子：{days}。",
