@@ -78,6 +78,9 @@ class Brief:
     # the report to the street office (issue 19): the text the community saved, else the draft
     # (pipelines/reports/draft.py); None where it was not asked for (an English brief, a test's brief)
     report: str | None = None
+    # the feeds of the period's numbers the community never imported at all (no data yet), as against those
+    # brought up to an earlier period: a community that keeps no cooperative books has no fund to report
+    no_data: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

@@ -124,7 +124,8 @@ def gather(src: Source, community: str, grain: str, day: dt.date, lang: str = "z
                  period_label(grain, previous, data_end, lang) if previous else None,
                  not is_complete(grain, start, data_end) or bool(behind), headlines, card, tuple(found), series,
                  _details(grain, peaks, buildings, overdue, lang) + coop_sheet, actions_table(src, community, lang, today),
-                 cases_table(src, community, lang), _built_at(src), notes)
+                 cases_table(src, community, lang), _built_at(src), notes,
+                 no_data=tuple(feed for feed, end in late if end is None))
     if lang != "zh":   # the report goes to the street office in Chinese; an English brief carries none
         return brief
     from dataclasses import replace

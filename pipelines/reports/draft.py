@@ -102,6 +102,8 @@ def _numbers(d: DraftInput) -> list[str]:
     this, last, _ = WORD[b.grain]
     out = []
     for feed, title in GROUPS:
+        if feed == "coop" and feed in b.no_data:
+            continue    # no cooperative books at all: most communities keep none, so there is no fund to report
         hs = [h for h in b.headlines if h.metric.split(".")[0] == feed]
         shown = [h for h in hs if h.value is not None and not h.not_imported]
         missing = [h for h in hs if h.not_imported]

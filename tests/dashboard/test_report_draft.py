@@ -162,6 +162,22 @@ def test_a_period_without_a_feed_says_not_imported_and_changes_are_worded():
     assert "直播噪音投诉0" not in text
 
 
+def test_a_month_of_a_community_without_cooperative_books_says_nothing_of_a_fund():
+    import dataclasses
+
+    from pipelines.reports.brief import Headline
+    heads = (Headline("parcels.overdue", "超时包裹", "count", -1, 7.0, 7.0),
+             Headline("coop.fund_spent_yuan", "公共基金支出", "yuan", 0, None, None, not_imported=True),
+             Headline("coop.fund_balance_yuan", "公共基金余额", "yuan", 1, None, None, not_imported=True))
+    month = dataclasses.replace(_tiny_brief(), grain="month", period=dt.date(2025, 6, 1), headlines=heads)
+    # books kept but not brought up to June: said, as every feed behind is
+    behind = draft(DraftInput(month, None, (), (), TODAY))
+    assert "合作社公共基金数据尚未导入到本月，公共基金支出、公共基金余额暂无数字。" in behind
+    # never any books (the demo's B, C and D; most communities of a street): no line about a fund it does not have
+    none = draft(DraftInput(dataclasses.replace(month, no_data=("coop",)), None, (), (), TODAY))
+    assert "合作社" not in none and "快递代收：超时包裹7件，与上月持平。" in none
+
+
 def test_a_partial_period_is_said_once_in_the_opening_in_one_sentence():
     import dataclasses
     brief = dataclasses.replace(_tiny_brief(), partial=True, notes=("本期数据不完整：数据截至2025年6月6日 18:00",))
