@@ -10,6 +10,7 @@ never given as 0; a section with nothing to say (no cases, no forecast) is left 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from pipelines.present import format as fmt
@@ -121,12 +122,22 @@ def _numbers(d: DraftInput) -> list[str]:
     return out
 
 
+# the pages space numbers from Chinese words ("31 件包裹超过 72 小时未取"); a report written by hand does not, and
+# its own sentences do not ("超时包裹31件"): the pages' sentences it carries (alerts, effects, the outlook) are
+# written the same way, so one document does not mix the two
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff（），：；。])[ \u00a0]+(?=[\d¥±+−-])|(?<=[\d%])[ \u00a0]+(?=[\u4e00-\u9fff（])")
+
+
+def _tight(text: str) -> str:
+    return _SPACED.sub("", text)
+
+
 def _alerts(d: DraftInput) -> list[str]:
     this = WORD[d.brief.grain][0]
     found = d.alerts or tuple(a.text for a in d.brief.alerts)
     if not found:
         return [f"{this}各项指标均未触发提醒。"]
-    return [f"{this}共有{len(found)}条提醒："] + [f"（{i}）{text}" for i, text in enumerate(found, 1)]
+    return [f"{this}共有{len(found)}条提醒："] + [f"（{i}）{_tight(text)}" for i, text in enumerate(found, 1)]
 
 
 def _who(a: ActionLine) -> str:
@@ -166,7 +177,7 @@ def _cases(d: DraftInput) -> list[str]:
         line = f"“{c.title}”目前在“{c.step}”阶段"
         if c.agreed_on is not None and c.solution:
             line += f"，{fmt.date(c.agreed_on)}形成方案：{c.solution.rstrip('。')}"
-        effect = "".join(part.strip() for part in (c.effect or "").splitlines())
+        effect = _tight("".join(part.strip() for part in (c.effect or "").splitlines()))
         out.append(line + "。" + (f"效果：{effect}" if effect else ""))
     return out
 
@@ -175,7 +186,7 @@ def _outlook(d: DraftInput) -> list[str]:
     o = d.outlook
     if o is None:
         return []
-    out = list(o.breaches)
+    out = [_tight(b) for b in o.breaches]
     if not o.breaches and o.busiest is not None:
         name, day, ratio = o.busiest
         out.append(f"预计各快递代收点不会超出容量，最忙的是{name}，{fmt.day_short(day)}高峰约占容量的"

@@ -178,6 +178,17 @@ def test_a_month_of_a_community_without_cooperative_books_says_nothing_of_a_fund
     assert "合作社" not in none and "快递代收：超时包裹7件，与上月持平。" in none
 
 
+def test_the_pages_sentences_it_carries_are_written_without_the_pages_spaces():
+    alerts = ("31 件包裹超过 72 小时未取（占到件 0.3%）。", "预计11月13日–15日智能快递柜超出容量约 30%（高峰时约 313 件，容量 240 件）。")
+    case = CaseLine("夜间直播噪音扰民", "监督落实", dt.date(2025, 3, 16), "直播只在 09:00–20:00 进行",
+                    "夜间听到噪音占比：方案前 3 次回访平均 56.6%，变化 −37.1 个百分点。")
+    text = draft(DraftInput(_tiny_brief(), None, (), (case,), TODAY, alerts=alerts))
+    assert "（1）31件包裹超过72小时未取（占到件0.3%）。" in text
+    assert "（2）预计11月13日–15日智能快递柜超出容量约30%（高峰时约313件，容量240件）。" in text
+    # the community's own words (its solution) stay as typed; the effect, Linli's sentence, is tightened
+    assert "形成方案：直播只在 09:00–20:00 进行。效果：夜间听到噪音占比：方案前3次回访平均56.6%，变化−37.1个百分点。" in text
+
+
 def test_a_partial_period_is_said_once_in_the_opening_in_one_sentence():
     import dataclasses
     brief = dataclasses.replace(_tiny_brief(), partial=True, notes=("本期数据不完整：数据截至2025年6月6日 18:00",))
