@@ -104,8 +104,13 @@ def parse_time(at: str) -> dt.time:
 
 
 def mask(url: str) -> str:
-    """The URL as it may be shown: its key (and any other query value) cut to four characters."""
-    return re.sub(r"([?&][^=&]+=)([^&]{0,4})[^&]*", lambda m: m.group(1) + m.group(2) + "…", url)
+    """The URL as it may be shown: its key (and any other query value) cut to four characters; a URL with no
+    query value keeps its secret in its path's last part (飞书's …/bot/v2/hook/<token>, any robot's address the
+    command accepts), which is cut the same way."""
+    masked = re.sub(r"([?&][^=&#]+=)([^&#]{0,4})[^&#]*", lambda m: m.group(1) + m.group(2) + "…", url)
+    if masked != url:
+        return masked
+    return re.sub(r"^([a-z]+://[^/?#]+/(?:[^?#]*/)?[^/?#]{0,4})[^/?#]+", r"\1…", url, flags=re.I)
 
 
 def _scrub(text: str, secrets: list[str]) -> str:

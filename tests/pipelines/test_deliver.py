@@ -81,6 +81,10 @@ def test_the_webhook_is_kept_owner_only_and_shown_masked(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert d.read_settings(db)["wecom"]["A"] == url
     assert d.mask(url) == "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a…"
+    # a robot whose token is the path's last part (the command takes any address) is not shown whole either
+    assert d.mask("https://open.feishu.cn/open-apis/bot/v2/hook/0b1c2d3e-secret-token") == \
+        "https://open.feishu.cn/open-apis/bot/v2/hook/0b1c…"
+    assert d.mask("http://127.0.0.1:8080/robot") == "http://127.0.0.1:8080/robo…"
     assert d.set_schedule(db, 1, "07:30") == {"weekday": 1, "at": "07:30"}
     assert d.read_settings(db)["wecom"]["A"] == url            # the schedule kept the webhook
     with pytest.raises(Exception):
