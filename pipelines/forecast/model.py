@@ -11,7 +11,11 @@
 - the profile is the last 8 weeks' mean per weekday (festival days divided by their uplift), against their
   overall mean; in a count series each weekday is pulled towards flat by 1/mean days (a weekday's mean of a
   few complaints is mostly noise, of hundreds of parcels hardly any);
-- the level is the last 4 weeks' values over what the profile and uplifts expected of them.
+- the level is the last 4 weeks' values over what the profile and uplifts expected of them; for a point, only
+  the days since its community's points last changed (another point opened) once a week of them has passed:
+  a new gate point took two thirds of the station's parcels overnight, and a level still reading the weeks
+  before it missed by as much for a month, which made the whole backtest prefer "same weekday last week" —
+  blind to 双11.
 
 Measured against the two baselines SPEC §10 names (pipelines/forecast/run.py): the same weekday last week,
 and the mean of the last four same weekdays; both taken from the last observed days before the origin.
@@ -28,6 +32,7 @@ from pipelines.forecast.calendar import Occurrence
 
 PROFILE_DAYS = 56
 LEVEL_DAYS = 28
+AFTER_CHANGE_DAYS = 7   # days after a change of the community's points before the level reads from it alone
 MIN_HISTORY = 28        # days a series needs before it is forecast (the 4-week baseline needs them too)
 PRIOR_COUNT = 10.0      # counts of an ordinary day's worth that a learned uplift starts from
 MAX_PRIOR_DAYS = 8.0
@@ -56,11 +61,13 @@ class Model:
     weeks before it expected; `predict` then uses only what happened up to the origin."""
 
     def __init__(self, series: Series, occurrences: list[Occurrence], source: Model | None = None,
-                 counts: bool = True):
+                 counts: bool = True, changes: tuple[dt.date, ...] = ()):
         """`source`: a model of the same occurrences whose festival days teach the uplift instead of this series'
         own (a point's parcels learn from the community's: a point opened or closed mid-festival moves parcels
-        between points, not in or out of the community)."""
+        between points, not in or out of the community). `changes`: the days the community's points changed
+        (a point's first day), after which a point's level is read afresh."""
         self.s = series
+        self._changes = sorted((d - series.start).days for d in changes if d > series.start)
         self.source = source
         self.counts = counts      # a count series (parcels, complaints), not a ratio (peak occupancy)
         self._cache: dict[int, dict] = {}
@@ -199,19 +206,28 @@ class Model:
         fac = self.factors(uplift, origin + 1 + horizon)
         f = fac[lo:origin + 1]
         prof = _profile(v[lo:origin + 1], wd[lo:origin + 1], f, self.counts)
-        l0 = origin + 1 - LEVEL_DAYS
+        l0 = self._level_start(origin)
         expected = (prof[wd[l0:origin + 1]] * f[l0 - lo:]).sum()
         level = v[l0:origin + 1].sum() / expected if expected > 0 else 0.0
         ahead = np.arange(origin + 1, origin + 1 + horizon)
         return level * prof[(wd[0] + ahead) % 7] * fac[ahead]
 
+    def _level_start(self, origin: int) -> int:
+        """The first day the level at `origin` reads: 4 weeks back, or the latest change of the community's points
+        with at least AFTER_CHANGE_DAYS days since it, whichever is later."""
+        start = origin + 1 - LEVEL_DAYS
+        settled = bisect_right(self._changes, origin + 1 - AFTER_CHANGE_DAYS)
+        return max(start, self._changes[settled - 1]) if settled else start
+
     def predict_many(self, origins: list[int], horizon: int = 14) -> list[np.ndarray | None]:
-        """`predict` at each origin: those with a full PROFILE_DAYS of history at once, as rows of arrays (each
-        row's sums and means taken in the order `predict` takes them, so the values are bit for bit its own)."""
+        """`predict` at each origin: those with a full PROFILE_DAYS of history and a 4-week level at once, as rows
+        of arrays (each row's sums and means taken in the order `predict` takes them, so the values are bit for bit
+        its own); the few whose level starts at a change of the points, one by one."""
         out: list[np.ndarray | None] = [None] * len(origins)
-        full = [j for j, o in enumerate(origins) if o + 1 >= PROFILE_DAYS]
+        full = [j for j, o in enumerate(origins)
+                if o + 1 >= PROFILE_DAYS and self._level_start(o) == o + 1 - LEVEL_DAYS]
         for j, o in enumerate(origins):
-            if o + 1 < PROFILE_DAYS:
+            if j not in full:
                 out[j] = self.predict(o, horizon)
         if not full:
             return out

@@ -212,12 +212,18 @@ def compute(con, made_at: dt.datetime, until: dt.date | None = None, origins: in
     occurrences: dict[str, list] = {}
     sources: dict[str, Model] = {}
     fc, bts, acc, cap = [], [], [], []
+    changes: dict[str, tuple[dt.date, ...]] = {}
     for cid, subject, metric, s in series:
         if cid not in occurrences:
             occurrences[cid] = festivals + own_events.get(cid, [])
-            total = _community_arrivals([x[3] for x in series if x[0] == cid and x[2] == ARRIVED])
+            points = [x[3] for x in series if x[0] == cid and x[2] == ARRIVED]
+            total = _community_arrivals(points)
             sources[cid] = Model(total, occurrences[cid]) if total is not None else None
-        model = Model(s, occurrences[cid], sources[cid] if metric in (ARRIVED, PEAK) else None, counts=metric != PEAK)
+            # a point's first day of arrivals moves parcels between the points: their levels read from it afresh
+            changes[cid] = tuple(sorted({p.start for p in points}))
+        per_point = metric in (ARRIVED, PEAK)
+        model = Model(s, occurrences[cid], sources[cid] if per_point else None, counts=metric != PEAK,
+                      changes=changes[cid] if per_point else ())
         bt = backtest(model, origins)
         key = {"community_id": cid, "subject": subject, "metric": metric}
         n = bt["origin"].size

@@ -30,6 +30,23 @@ def test_flat_series_with_a_weekday_profile_is_forecast_as_that_profile():
     assert ahead == pytest.approx(np.tile(100.0 * PROFILE, 2), rel=1e-9)
 
 
+def test_a_points_level_is_read_afresh_a_week_after_another_point_opens():
+    # 30 parcels a day for 60 days, then 10 a day: a gate point opened on day 60 and took two thirds of them.
+    # At day 73 (14 days on) every weekday's 56-day window holds six 30s and two 10s: mean 25 each, a flat profile.
+    # The 4-week level is (14 × 30 + 14 × 10) / 28 = 20; read from the opening only, 14 × 10 / 14 = 10.
+    opened = MONDAY + dt.timedelta(days=60)
+    s = Series(MONDAY, np.array([30.0] * 60 + [10.0] * 14))
+    assert Model(s, []).predict(73, 7) == pytest.approx([20.0] * 7, rel=1e-9)
+    moved = Model(s, [], changes=(MONDAY, opened))      # the series' own first day is no change
+    assert moved.predict(73, 7) == pytest.approx([10.0] * 7, rel=1e-9)
+    # under a week after the opening the level still reads 4 weeks (six days of 10 are too few to go on)
+    assert moved.predict(65, 7) == pytest.approx(Model(s, []).predict(65, 7), rel=1e-12)
+    # the backtest's many origins at once give what one origin gives, bit for bit, on both sides of the change
+    origins = list(range(55, 74))
+    for o, row in zip(origins, moved.predict_many(origins, 14)):
+        assert np.array_equal(row, moved.predict(o, 14)), o
+
+
 def test_a_count_series_profile_is_pulled_towards_flat_only_by_one_over_its_mean_days():
     s = weekly(100.0, 8)
     ahead = Model(s, [], counts=True).predict(s.values.size - 1, 7)
