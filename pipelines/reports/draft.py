@@ -135,6 +135,9 @@ def _tight(text: str) -> str:
 def _alerts(d: DraftInput) -> list[str]:
     this = WORD[d.brief.grain][0]
     found = d.alerts or tuple(a.text for a in d.brief.alerts)
+    # a breach forecast is told once, under next week's outlook: the brief's alerts carry it too
+    ahead = set(d.outlook.breaches) if d.outlook is not None else set()
+    found = tuple(text for text in found if text not in ahead)
     if not found:
         return [f"{this}各项指标均未触发提醒。"]
     return [f"{this}共有{len(found)}条提醒："] + [f"（{i}）{_tight(text)}" for i, text in enumerate(found, 1)]

@@ -189,6 +189,16 @@ def test_the_pages_sentences_it_carries_are_written_without_the_pages_spaces():
     assert "形成方案：直播只在 09:00–20:00 进行。效果：夜间听到噪音占比：方案前3次回访平均56.6%，变化−37.1个百分点。" in text
 
 
+def test_a_breach_forecast_is_told_once_under_next_week_not_again_among_the_alerts():
+    from pipelines.reports.draft import Outlook
+    breach = "预计11月13日–15日智能快递柜超出容量约 34%（高峰时约 320 件，容量 240 件）。"
+    alerts = ("40 件包裹超过 72 小时未取（占到件 0.3%）。", breach)
+    outlook = Outlook(dt.date(2025, 6, 9), (breach,), None, None)
+    text = draft(DraftInput(_tiny_brief(), None, (), (), TODAY, outlook, alerts))
+    assert "本周共有1条提醒：\n\n　　（1）40件包裹超过72小时未取（占到件0.3%）。\n\n三、" in text
+    assert text.count("智能快递柜超出容量约34%") == 1 and "下周预计\n\n　　预计11月13日–15日智能快递柜" in text
+
+
 def test_a_partial_period_is_said_once_in_the_opening_in_one_sentence():
     import dataclasses
     brief = dataclasses.replace(_tiny_brief(), partial=True, notes=("本期数据不完整：数据截至2025年6月6日 18:00",))
