@@ -143,6 +143,9 @@ def stray_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     return [p for p in sorted(sql_dir.rglob("*.sql")) if not read(p)]
 
 
+_LOADED: dict[tuple, tuple[Model, ...]] = {}
+
+
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     stray = stray_files(sql_dir)
     if stray:
@@ -152,12 +155,18 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
             + ", ".join(f"{v} in {sql_dir.name}/{k}/" for k, v in OTHER_FOLDERS.items())
             + f", helpers in {sql_dir.name}/{MACROS.name} (sql/README.md)")
     files = [p for folder in MODEL_FOLDERS for p in sorted((sql_dir / folder).glob("*.sql"))]
+    texts = {p: p.read_text(encoding="utf-8") for p in files}
+    # Parsing every model for its reads costs a build on a small store a sixth of its time; the same
+    # files give the same models (Model is frozen), so a process parses each version of sql/ once.
+    key = (sql_dir, tuple(texts.items()))
+    if key in _LOADED:
+        return list(_LOADED[key])
     models: dict[str, Model] = {}
     for p in files:
         where = f"{sql_dir.name}/{p.parent.name}/{p.name}"
         if p.stem in models:
             raise ValueError(f"{where}: a model named {p.stem} exists already ({models[p.stem].where})")
-        text = p.read_text(encoding="utf-8")
+        text = texts[p]
         kind, argument, grain, published = parse_header(text, where)
         if (p.parent.name == "staging") != (kind == "staging"):
             raise HeaderError(f"{where}: sql/staging/ holds the staging models and only them (kind {kind})")
@@ -166,6 +175,8 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     references: dict[str, set[str]] = {}
     ordered = _in_dependency_order(models, references)
     _check_trusted_grains(ordered, references)
+    _LOADED.clear()   # one version kept: sql/ changes only while a test or a developer edits it
+    _LOADED[key] = tuple(ordered)
     return ordered
 
 

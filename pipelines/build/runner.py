@@ -28,13 +28,15 @@ KEEP_SNAPSHOTS = 3
 PUBLISHED_EXTRA = ("imports", "quarantine") + forecast_run.TABLES   # the forecast step's (pipelines/forecast/run.py)
 
 
-def _drop_other_kind(con, m: Model) -> None:
+def _drop_other_kinds(con, models: list[Model]) -> None:
     """A model that changed from table to view (or back) must first lose its old kind."""
-    other = "TABLE" if m.materialization == "VIEW" else "VIEW"
-    catalog = "duckdb_tables()" if other == "TABLE" else "duckdb_views()"
-    if scalar(con.execute(f"SELECT count(*) FROM {catalog} WHERE schema_name = 'main' AND {other.lower()}_name = ?",
-                   [m.name])):
-        con.execute(f"DROP {other} {m.name}")
+    stored = dict(con.execute("SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name = 'main' "
+                              "AND database_name = current_database() AND NOT temporary UNION ALL "
+                              "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE schema_name = 'main' "
+                              "AND database_name = current_database() AND NOT temporary").fetchall())
+    for m in models:
+        if stored.get(m.name, m.materialization) != m.materialization:
+            con.execute(f"DROP {stored[m.name]} {m.name}")
 
 
 def serving_dir(db_path: str | Path) -> Path:
@@ -164,8 +166,8 @@ def _all_built(con, models: list[Model]) -> bool:
 
 
 def _build_full(con, models: list[Model]) -> None:
+    _drop_other_kinds(con, models)
     for m in models:
-        _drop_other_kind(con, m)
         _run(con, m, f"CREATE OR REPLACE {m.materialization} {m.name} AS {m.sql}")
 
 

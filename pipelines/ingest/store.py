@@ -13,6 +13,8 @@ import is one transaction, so a crash or kill at any moment leaves the store as 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -84,7 +86,44 @@ def row_key_sql(kind: str, prefix: str = "") -> str:
     return "concat_ws(chr(31), " + ", ".join(f"{prefix}{k}" for k in FEEDS[kind].key) + ")"
 
 
+@functools.cache
+def _schema_digest() -> str:
+    """What the schema ensure_schema leaves depends on: this module (its statements), the feeds' columns
+    and keys, and the current-version rule. A store stamped with it, holding every object below, is
+    already as ensure_schema would leave it."""
+    here = Path(__file__)
+    parts = [here, here.parents[1] / "feeds.py", CURRENT_VERSION_SQL]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in parts) + str(SCHEMA_VERSION).encode()).hexdigest()
+
+
+def _schema_objects() -> tuple[set[str], set[str]]:
+    tables = {"imports", "quarantine", "community_rules", "coop_split", "linli_meta", "person_links"}
+    views = {"raw_keys"}
+    for kind in FEEDS:
+        tables |= {raw_table(kind), seen_table(kind), changes_table(kind), f"cur_{kind}"}
+        views.add(versions_view(kind))
+    return tables, views
+
+
+def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Two catalog reads instead of ensure_schema's seventy statements, for the store every build and
+    import opens: stamped by this code and nothing dropped since (the demo's fresh start drops tables)."""
+    tables, views = _schema_objects()
+    here = "database_name = current_database() AND schema_name = 'main' AND NOT temporary"
+    have = scalar(con.execute(
+        f"SELECT (SELECT count(*) FROM duckdb_tables() WHERE {here} AND list_contains(?, table_name)) "
+        f"+ (SELECT count(*) FROM duckdb_views() WHERE {here} AND list_contains(?, view_name)) "
+        f"+ (SELECT count(*) FROM duckdb_sequences() WHERE {here} AND sequence_name = 'import_seq')",
+        [sorted(tables), sorted(views)]))
+    if have != len(tables) + len(views) + 1:
+        return False
+    stamp = first(con.execute("SELECT value FROM linli_meta WHERE name = 'schema_digest'"))
+    return stamp is not None and stamp[0] == _schema_digest()
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    if _schema_is_current(con):
+        return
     version = _schema_version(con)
     if version > SCHEMA_VERSION:
         raise FileRefused(_db_name(con), f"这个数据库由更新版本的 Linli 创建（结构版本 {version}，本程序支持到 {SCHEMA_VERSION}）。"
@@ -160,6 +199,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for kind in FEEDS))
     if version < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    con.execute("INSERT OR REPLACE INTO linli_meta VALUES ('schema_digest', ?)", [_schema_digest()])
 
 
 def _has_sequence(con: duckdb.DuckDBPyConnection, name: str) -> bool:

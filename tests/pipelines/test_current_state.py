@@ -131,3 +131,29 @@ def test_an_import_that_only_repeated_rows_is_still_its_communitys(tmp_path):
         con.close()
     build(db)
     assert q(db, f"SELECT count(*) FROM versions_orders WHERE _import_id = {again.import_id}") == [(1,)]
+
+
+def test_a_store_stamped_by_this_code_skips_the_schema_statements_until_something_is_missing(tmp_path):
+    # ensure_schema runs seventy statements; a store stamped with this code's schema digest and holding
+    # every object is left as it is, one that lost an object or carries another stamp is brought up again
+    from pipelines.database import connect
+    from pipelines.ingest import store
+    db = tmp_path / "s.duckdb"
+    con = connect(db)
+    try:
+        store.ensure_schema(con)
+        stamp = lambda: con.execute("SELECT value FROM linli_meta WHERE name = 'schema_digest'").fetchone()[0]
+        columns = lambda: {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() "
+                                                     "WHERE table_name = 'raw_orders'").fetchall()}
+        assert stamp() == store._schema_digest() and store._schema_is_current(con)
+        con.execute("DROP VIEW raw_keys")                       # the demo's fresh start drops what it does not keep
+        assert not store._schema_is_current(con)
+        store.ensure_schema(con)
+        assert con.execute("SELECT count(*) FROM raw_keys").fetchone()[0] == 0 and store._schema_is_current(con)
+        con.execute("ALTER TABLE raw_orders DROP COLUMN _extra")  # a store written by other code, stamped so
+        assert store._schema_is_current(con)                    # the stamp is what is trusted …
+        con.execute("UPDATE linli_meta SET value = 'other code' WHERE name = 'schema_digest'")
+        store.ensure_schema(con)                                # … and another stamp is not
+        assert "_extra" in columns() and stamp() == store._schema_digest()
+    finally:
+        con.close()

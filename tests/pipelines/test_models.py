@@ -315,3 +315,15 @@ def test_a_full_model_over_period_models_is_recomputed_after_them():
     reader = Model("reader", folder / "reader.sql", "", "period", ("a",), True, reads=frozenset({"ranks"}))
     with pytest.raises(ValueError, match="reader.sql: a period model reads ranks"):
         increment.full_models_by_phase([spine, kpi, ranks, reader])
+
+
+def test_models_are_parsed_once_per_version_of_the_files(tmp_path):
+    # a process parses sql/ once (every build did, a sixth of a small build's time); an edited file is read anew
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql)
+    first = load_models(sql)
+    assert load_models(sql) == first and load_models(sql) is not first   # a copy: a caller may change its list
+    mart = sql / "marts" / "mart_orders_seller.sql"
+    mart.write_text(mart.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    (edited,) = [m for m in load_models(sql) if m.name == "mart_orders_seller"]
+    assert edited.sql.endswith("-- edited\n")
