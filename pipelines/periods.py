@@ -49,8 +49,10 @@ def period_last_day(grain: str, start: dt.date) -> dt.date:
 
 
 def is_complete(grain: str, start: dt.date, data_end: dt.datetime | None) -> bool:
-    """The community's data runs to the period's end: its latest event is at or after it."""
-    return data_end is not None and data_end >= dt.datetime.combine(period_next(grain, start), dt.time())
+    """The community's data reaches the period's last day: its latest event is on or after it (SPEC §6, as
+    sql/marts/coverage.sql has it per feed). Data that ends on a Sunday evening completes its week: asking
+    for an event on the Monday after called every Monday's report partial."""
+    return data_end is not None and data_end >= dt.datetime.combine(period_last_day(grain, start), dt.time())
 
 
 def latest_complete(grain: str, periods: list[dt.date], data_end: dt.datetime | None) -> dt.date | None:

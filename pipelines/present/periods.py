@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines.periods import is_complete, period_last_day
+from pipelines.periods import is_complete
 from pipelines.present import format as fmt
 from pipelines.present.i18n import t
 
@@ -19,7 +19,5 @@ def period_label(grain: str, start: dt.date, data_end: dt.datetime | None, lang:
 
 
 def data_end_text(grain: str, start: dt.date, data_end: dt.datetime, lang: str, short: bool = False) -> str:
-    """The day a partial period's data runs to; with the time when that is the period's last day
-    (data to Sunday 21:00 leaves the week incomplete, which "to Sunday" alone would not explain)."""
-    day = fmt.day_short(data_end, lang) if short else fmt.date(data_end, lang)
-    return f"{day} {data_end:%H:%M}" if data_end.date() == period_last_day(grain, start) else day
+    """The day a partial period's data runs to (always before its last day: data on that day completes it)."""
+    return fmt.day_short(data_end, lang) if short else fmt.date(data_end, lang)

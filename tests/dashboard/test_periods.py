@@ -189,14 +189,15 @@ def test_lines_never_show_below_zero_and_counts_get_whole_ticks():
     assert bars["encoding"]["y"]["axis"]["tickMinStep"] == 1
 
 
-def test_data_to_the_last_day_of_a_period_shows_the_time_that_leaves_it_incomplete():
+def test_data_short_of_a_periods_last_day_shows_the_time_that_leaves_it_incomplete():
     import datetime as dt
 
     from pipelines.present.periods import period_label
+    assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 14, 21, 0), "zh") == \
+        "2025年第24周 · 6月9日–6月15日（数据截至6月14日，不完整）"
+    # SPEC §6: an event on the period's last day completes it (data that ends on Sunday evening)
     assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 15, 21, 0), "zh") == \
-        "2025年第24周 · 6月9日–6月15日（数据截至6月15日 21:00，不完整）"
-    assert period_label("week", dt.date(2025, 6, 9), dt.datetime(2025, 6, 16, 0, 0), "zh") == \
-        "2025年第24周 · 6月9日–6月15日"                         # data at Monday 00:00: the week is complete
+        "2025年第24周 · 6月9日–6月15日"
 
 
 def test_switching_to_month_opens_the_latest_complete_month_not_the_partial_one():

@@ -83,13 +83,16 @@ def test_a_shift_is_that_many_next_periods_either_way(grain):
     assert period_shift("week", dt.date(2021, 1, 4), -1) == dt.date(2020, 12, 28)
 
 
-def test_a_period_is_complete_when_the_data_reaches_its_end():
+def test_a_period_is_complete_when_the_data_reaches_its_last_day():
+    # SPEC §6: an event on or after the period's last day (Sunday 15 June for the week of 9 June)
     week = dt.date(2025, 6, 9)
-    assert not is_complete("week", week, dt.datetime(2025, 6, 15, 23, 59))
-    assert is_complete("week", week, dt.datetime(2025, 6, 16, 0, 0))
+    assert not is_complete("week", week, dt.datetime(2025, 6, 14, 23, 59))
+    assert is_complete("week", week, dt.datetime(2025, 6, 15, 0, 0))
+    assert is_complete("week", week, dt.datetime(2025, 6, 15, 23, 59))   # the demo's data ends so
     assert not is_complete("week", week, None)
     assert latest_complete("week", [dt.date(2025, 6, 2), week], dt.datetime(2025, 6, 12, 15)) == dt.date(2025, 6, 2)
-    assert latest_complete("month", [dt.date(2025, 6, 1)], dt.datetime(2025, 6, 30, 23)) is None
+    assert latest_complete("month", [dt.date(2025, 6, 1)], dt.datetime(2025, 6, 29, 23)) is None
+    assert latest_complete("month", [dt.date(2025, 6, 1)], dt.datetime(2025, 6, 30, 8)) == dt.date(2025, 6, 1)
 
 
 def test_an_unknown_grain_is_refused():
