@@ -82,7 +82,7 @@ class BuildResult:
     seconds: float
     kpi_rows: int
     snapshot: Path
-    mode: str = "full"     # full | incremental | unchanged
+    mode: str = "full"     # full | incremental | forecast (only the forecasts were made again) | unchanged
 
 
 def build(db_path: str | Path, full: bool = False) -> BuildResult:
@@ -112,7 +112,8 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
             # after kpi: 14 days ahead and its backtest, again only for the communities this increment changed
             changed = ({r[0] for r in con.execute("SELECT community_id FROM temp.main.dirty").fetchall()}
                        if mode == "incremental" else None)
-            forecast_run.run(con, only_missing=mode == "unchanged", changed=changed)
+            if forecast_run.run(con, only_missing=mode == "unchanged", changed=changed) and mode == "unchanged":
+                mode = "forecast"    # no data changed, the forecasts did (an event, this code): published
             increment.drop_scratch(con)
             con.execute("DELETE FROM build_state")
             con.execute("INSERT INTO build_state VALUES (?, ?, now()::TIMESTAMP)", [seq, digest])

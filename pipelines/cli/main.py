@@ -77,7 +77,8 @@ def cmd_build(args) -> int:
         return lake.cmd_build_spark(args)
     from pipelines.build.runner import build
     result = build(db_path(args), full=args.full)
-    how = {"full": ("全量", "full"), "incremental": ("增量", "incremental"), "unchanged": ("无变化", "nothing changed")}
+    how = {"full": ("全量", "full"), "incremental": ("增量", "incremental"), "unchanged": ("无变化", "nothing changed"),
+           "forecast": ("数据无变化，预测已更新", "data unchanged, forecasts made again")}
     print(f"构建完成（{how[result.mode][0]}）：kpi {result.kpi_rows} 行，用时 {result.seconds:.1f} 秒。" if ui_lang() == "zh"
           else f"Build done ({how[result.mode][1]}): {result.kpi_rows} kpi rows in {result.seconds:.1f} s.")
     return 0

@@ -304,21 +304,24 @@ def _signatures(con) -> dict[str, str]:
     return out
 
 
-def run(con, only_missing: bool = False, changed: set[str] | None = None) -> None:
-    """The build's step: compute and replace the four tables inside the build's transaction (`only_missing`:
-    a build that changed nothing, which makes them only where an older version never did).
+def run(con, only_missing: bool = False, changed: set[str] | None = None) -> bool:
+    """The build's step: compute and replace the four tables inside the build's transaction; True when it
+    wrote any row. `only_missing`: a build whose data changed nothing, which makes them where none are, where
+    another version of this code made them, and for a community whose own events changed since (an event
+    added by `linli events add` or the page takes effect at the next build, with no import in between).
 
     `changed`: the communities whose data an incremental build changed (pipelines/build/increment.py, table
     dirty). Only they, and those whose events changed, are computed again: a community's rows depend on its own
     data and events alone, so the others' would come out the same; every row then takes this build's made_at,
     as a full recompute would give it."""
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-    if only_missing and set(TABLES) <= have:
-        return
-    made_at = con.execute("SELECT localtimestamp").fetchall()[0][0]
     signatures = _signatures(con)
     stored = (dict(con.execute(f"SELECT community_id, signature FROM {STATE}").fetchall())
               if STATE in have else {})
+    if only_missing and set(TABLES) <= have and stored == signatures:
+        return False
+    changed = set() if only_missing else changed
+    made_at = con.execute("SELECT localtimestamp").fetchall()[0][0]
     if changed is None or not set(TABLES) <= have or stored.get("") != signatures[""]:
         write(con, compute(con, made_at))
     else:
@@ -328,3 +331,4 @@ def run(con, only_missing: bool = False, changed: set[str] | None = None) -> Non
         con.execute("UPDATE forecast SET made_at = ?", [made_at])
     con.execute(f"CREATE OR REPLACE TABLE {STATE} (community_id VARCHAR, signature VARCHAR)")
     con.executemany(f"INSERT INTO {STATE} VALUES (?, ?)", list(signatures.items()))
+    return True

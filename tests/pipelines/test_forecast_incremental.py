@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.build.runner import build
+from pipelines.build.runner import build, current_snapshot
 from pipelines.forecast import run
 from pipelines.ingest.store import import_file, set_rules, undo
 from pipelines.records import events
@@ -99,3 +99,14 @@ def test_incremental_forecast_equals_a_full_recompute(tmp_path):
     set_rules(db, "A", "08:00", "21:00", 24)
     assert build(db).mode == "incremental"
     _equals_full(db, tmp_path, "rules")
+
+    # an event with no import after it: the build changes no data, still makes B's forecasts again and
+    # publishes them (it used to keep the old ones until the next import), and the build after that has nothing
+    snapshot = current_snapshot(db)
+    events.add(db, "B", "社区团购节", (START + dt.timedelta(days=44)).date(), (START + dt.timedelta(days=45)).date())
+    assert build(db).mode == "forecast"
+    evented = _equals_full(db, tmp_path, "B's event alone")
+    assert ({r[3] for r in evented["forecast_backtest"] if r[0] == "B" and r[-1]}
+            - {r[3] for r in festive["forecast_backtest"] if r[0] == "B" and r[-1]})
+    assert current_snapshot(db) != snapshot
+    assert build(db).mode == "unchanged"
