@@ -130,15 +130,37 @@ class AuditFailed(RuntimeError):
     """A build whose results break a rule of sql/checks/ or a model's grain: nothing of it is kept or published."""
 
 
+def _audits(models: list[Model], scopes: dict[str, str | None]) -> list[str]:
+    """Each audit's statement (its bad rows), the checks' first."""
+    audits = [check.sql for check in load_checks()]
+    for m in models:
+        if (scopes or {}).get(m.name) != "false":   # "false": no row to read, as the last audited build left it
+            audits.append(grain_audit(m, scopes.get(m.name) if scopes else None))
+    return audits
+
+
+def _all_pass(con, audits: list[str]) -> bool:
+    """Whether no audit finds a row, asked in one statement: fifty statements cost a small increment a tenth
+    of its time. Any doubt (a row, an error) is left to the audits one by one, which say where."""
+    union = " UNION ALL ".join(f"(SELECT 1 FROM ({a}) LIMIT 1)" for a in audits)
+    try:
+        return not con.execute(f"SELECT 1 FROM ({union}) LIMIT 1").fetchall()
+    except Exception:
+        return False
+
+
 def audit_failures(con, models: list[Model] | None = None, scopes: dict[str, str | None] | None = None) -> None:
     """Every audit, each reporting up to 5 bad rows: sql/checks/*.sql, then each model's grain (over the
     rows of `scopes[model]` where an incremental build gives one: see increment.audit_scope)."""
+    models = load_models() if models is None else models
+    if _all_pass(con, _audits(models, scopes or {})):
+        return
     problems = []
     for check in load_checks():
         rows = con.execute(f"SELECT * FROM ({check.sql}) LIMIT 5").fetchall()
         if rows:
             problems.append(f"{check.path.name}: {rows}")
-    for m in load_models() if models is None else models:
+    for m in models:
         scope = (scopes or {}).get(m.name)
         if scope == "false":
             continue   # no row to read: as the last audited build left it
@@ -210,6 +232,10 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, di
 
 
 def _publish(con, db_path: str | Path, tables: list[str]) -> Path:
+    """A new snapshot holding `tables`, swapped in by renaming it and the CURRENT pointer: a reader sees the old
+    snapshot or the new one, never a part. Written whole on an increment too: copying the last snapshot and
+    swapping in the increment's rows (two statements a table, ~4 ms each) measured 0.20–0.27 s against
+    0.09–0.19 s for writing the 20 MB whole, at 13 and at 52 weeks."""
     folder = serving_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"build-{time.time_ns()}.duckdb"
