@@ -8,14 +8,14 @@
 -- largest cost of a street build (5.7 s of 17.9), more than every mart reading it computed.
 -- A parcel still waiting has waited until the community's data end (int_parcel_data_end), which moves with
 -- each import: mart_overdue_parcels replaces the row of every parcel it recomputed.
--- Each row is one of stg_parcels (joined to two tables of one row per community), so its grain audit compares
+-- Each row is one of stg_parcels (joined to a row per community), so its grain audit compares
 -- row counts rather than grouping every key (pipelines/build/models.py grain_audit).
 WITH final AS (
     SELECT p.community_id, p.parcel_id, p.point_id, p.carrier, p.building_id, p.arrived_at, p.picked_up_at,
            p.dwell_hours,
-           coalesce(p.dwell_hours, hours_between(p.arrived_at, e.data_end)) AS waited_hours,
+           coalesce(p.dwell_hours, hours_between(p.arrived_at, c.data_end)) AS waited_hours,
            p.picked_up_at IS NULL AS still_waiting,
-           coalesce(p.dwell_hours, hours_between(p.arrived_at, e.data_end)) > r.overdue_hours AS is_overdue,
+           coalesce(p.dwell_hours, hours_between(p.arrived_at, c.data_end)) > c.overdue_hours AS is_overdue,
            period_start('week', p.arrived_at) AS arrived_week,
            period_start('month', p.arrived_at) AS arrived_month,
            period_start('week', p.picked_up_at) AS picked_up_week,
@@ -23,7 +23,13 @@ WITH final AS (
            ceil_hour(p.arrived_at) AS in_hour,
            ceil_hour(p.picked_up_at) AS out_hour
     FROM stg_parcels p
-    JOIN community_rules_effective r USING (community_id)
-    JOIN int_parcel_data_end e USING (community_id)
+    -- every community with parcels has its rules and its data end; grouped by community and left-joined, the
+    -- join is known to keep each parcel once, so DuckDB drops it from the marts that read neither column
+    -- (pickups, dwell, hourly stock): an inner join was probed by all 4 M parcels in each of them
+    LEFT JOIN (
+        SELECT community_id, any_value(r.overdue_hours) AS overdue_hours, any_value(e.data_end) AS data_end
+        FROM community_rules_effective r JOIN int_parcel_data_end e USING (community_id)
+        GROUP BY community_id
+    ) c USING (community_id)
 )
 SELECT * FROM final
