@@ -21,7 +21,10 @@ WITH final AS (
            period_start('week', p.picked_up_at) AS picked_up_week,
            period_start('month', p.picked_up_at) AS picked_up_month,
            ceil_hour(p.arrived_at) AS in_hour,
-           ceil_hour(p.picked_up_at) AS out_hour
+           ceil_hour(p.picked_up_at) AS out_hour,
+           -- the same two hours as numbers (sql/macros.sql), which int_point_hourly groups and joins by
+           hour_number(p.arrived_at) AS in_hour_number,
+           hour_number(p.picked_up_at) AS out_hour_number
     FROM stg_parcels p
     -- every community with parcels has its rules and its data end; grouped by community and left-joined, the
     -- join is known to keep each parcel once, so DuckDB drops it from the marts that read neither column

@@ -50,6 +50,13 @@ def test_each_parcels_values_worked_out_once(store):
     assert got["K3"][:2] == (pytest.approx(40 / 60), pytest.approx(40 / 60))
     assert got["K3"][2:] == (False, False, D(2025, 6, 2), D(2025, 6, 1), D(2025, 6, 9), D(2025, 6, 1),
                              T(2025, 6, 9), T(2025, 6, 9, 1))
+    # the same hours as numbers, counted from 1900-01-01 00:00 (int_point_hourly groups and joins by them)
+    hours = {r[0]: r[1:] for r in _rows(store, "SELECT parcel_id, in_hour_number, out_hour_number FROM int_parcels")}
+    since_1900 = lambda t: (t - T(1900, 1, 1)) // dt.timedelta(hours=1)  # noqa: E731
+    assert hours == {"K1": (since_1900(T(2025, 6, 2, 8)), since_1900(T(2025, 6, 3, 10))),
+                     "K2": (since_1900(T(2025, 5, 30, 13)), None),
+                     "K3": (since_1900(T(2025, 6, 9)), since_1900(T(2025, 6, 9, 1)))}
+    assert since_1900(T(2025, 6, 2, 8)) == (125 * 365 + 31 + 152) * 24 + 8 == 1099400   # 31 leap days, 1904–2024
     # the marts count from these columns: K3 arrives in the week of 06-02 and is picked up in the next
     assert _rows(store, "SELECT period_start, arrived, picked_up, overdue FROM mart_parcels_period "
                         "WHERE grain = 'week' ORDER BY 1") == [(D(2025, 5, 26), 1, 0, 1), (D(2025, 6, 2), 2, 1, 0),
