@@ -61,6 +61,12 @@ def test_each_parcels_values_worked_out_once(store):
     assert _rows(store, "SELECT period_start, arrived, picked_up, overdue FROM mart_parcels_period "
                         "WHERE grain = 'week' ORDER BY 1") == [(D(2025, 5, 26), 1, 0, 1), (D(2025, 6, 2), 2, 1, 0),
                                                                (D(2025, 6, 9), 0, 1, 0)]
+    # P1's hourly stock: K2 from 05-30 13:00 on, K1 06-02 08:00–09:59, K3 06-09 00:00–00:59. A period's peak hour
+    # is the first full hour it was reached: June reaches 2 on 06-02 08:00 and again on 06-09 00:00
+    assert _rows(store, "SELECT grain, period_start, peak_in_stock, peak_hour FROM mart_point_peak ORDER BY 1, 2") == [
+        ("month", D(2025, 5, 1), 1, T(2025, 5, 30, 13)), ("month", D(2025, 6, 1), 2, T(2025, 6, 2, 8)),
+        ("week", D(2025, 5, 26), 1, T(2025, 5, 30, 13)), ("week", D(2025, 6, 2), 2, T(2025, 6, 2, 8)),
+        ("week", D(2025, 6, 9), 2, T(2025, 6, 9))]
 
 
 def test_an_increment_moves_the_wait_of_a_parcel_that_arrived_before_it(store, tmp_path):
