@@ -97,7 +97,7 @@ def shown_numbers(v: View, metrics: list[str], now: dict, before: dict, year_ago
     gone = v.tr("tile.not_imported")
 
     def shown(m: str, values: dict | None, start: dt.date | None) -> str:
-        return gone if _absent(v, m, start) else fmt.value(m, (values or {}).get(m), v.lang)
+        return gone if _absent(v, m, start) else fmt.shown(m, (values or {}).get(m), v.lang)
 
     def change(m: str, other: dict | None, start: dt.date | None) -> str:
         if _absent(v, m, v.period) or _absent(v, m, start):

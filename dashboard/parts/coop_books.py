@@ -143,8 +143,9 @@ def fund_section(v: View) -> Section:
     note = ""
     if not books.empty:
         r = books.iloc[0]
-        note = v.tr("check.coop_fund.balance", balance=fen(r["fund_balance_yuan"]), accrued=fen(r["fund_accrued_yuan"]),
-                    spent=fen(r["fund_spent_yuan"]))
+        paid = not fmt.is_missing(r["fund_spent_yuan"]) and float(r["fund_spent_yuan"]) != 0
+        note = v.tr("check.coop_fund.balance" if paid else "check.coop_fund.balance_unpaid",
+                    balance=fen(r["fund_balance_yuan"]), accrued=fen(r["fund_accrued_yuan"]), spent=fen(r["fund_spent_yuan"]))
     return Section(v.tr("check.h.coop_fund"), spends, {v.tr("coop.col.amount")}, v.tr("check.coop_fund.none"), note)
 
 

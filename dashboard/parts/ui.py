@@ -142,7 +142,7 @@ def tile(v: View, metric: str, now: dict, before: dict, series: pd.DataFrame, ru
     # a partial period beside a complete one says so on the change itself; with per-feed coverage a shown
     # change is between two periods its feed has complete, so it needs no such word
     note = v.tr("delta.partial") if delta is not None and v.partial and not v.missing else None
-    st.metric(metric_name(metric, v.lang), fmt.value(metric, now.get(metric), v.lang),
+    st.metric(metric_name(metric, v.lang), fmt.shown(metric, now.get(metric), v.lang),
               delta=delta, delta_arrow="off" if unchanged else "auto",
               delta_color="off" if unchanged else {1: "normal", -1: "inverse", 0: "off"}[good],
               help=metric_help(metric, v.lang, rules), border=True, delta_description=note,

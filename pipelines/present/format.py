@@ -77,6 +77,18 @@ def value(metric_or_kind: str, v, lang: str = "zh") -> str:
     return number(v, lang)
 
 
+# Metrics whose zero is said in words where the value stands alone (a tile, a brief's card, a table's cell): a month
+# the public fund paid nothing read 公共基金支出 ¥0.00, as if a payment of nothing had been made
+ZERO_WORDS = {"coop.fund_spent_yuan": "value.zero.fund_spent"}
+
+
+def shown(metric: str, v, lang: str = "zh") -> str:
+    """A metric's value as it is shown on its own: `value`, or the metric's words for zero (没有支出)."""
+    if metric in ZERO_WORDS and not is_missing(v) and float(v) == 0:
+        return t(ZERO_WORDS[metric], lang)
+    return value(metric, v, lang)
+
+
 def delta(metric: str, current, previous, lang: str = "zh") -> str | None:
     """The change against the previous period, as st.metric shows it; None if either is missing."""
     if is_missing(current) or is_missing(previous):

@@ -96,6 +96,8 @@ def risk_days(outlook: pd.DataFrame, chance: float = 0.5) -> pd.DataFrame:
 
 
 def _mae_words(metric: str, mae: float, lang: str) -> str:
+    """"平均差 12 件" / "平均差容量的 9.9%": the whole phrase is the catalog's, so a number is spaced from the words
+    before it and a word is not (the sentence read "平均差 容量的 9.9%" when only the amount was)."""
     if metric == "parcels.peak_occupancy_ratio":
         return t("forecast.mae.ratio", lang, mae=fmt.value("rate", mae, lang))
     if metric == "complaints.noise":

@@ -40,7 +40,7 @@ class Headline:
 
     def shown(self, lang: str) -> str:
         """The value as the brief prints it: 未导入 where the feed is not imported (never 0)."""
-        return t("tile.not_imported", lang) if self.not_imported else fmt.value(self.metric, self.value, lang)
+        return t("tile.not_imported", lang) if self.not_imported else fmt.shown(self.metric, self.value, lang)
 
     def shown_change(self, lang: str) -> str | None:
         """The change as printed (+1, −¥50.00), or None: none where either period has no number."""

@@ -98,6 +98,18 @@ def change_words(h: Headline, previous_word: str) -> str | None:
     return f"比{previous_word}{'增加' if diff > 0 else '减少'}{amount(h, abs(diff))}"
 
 
+# what paid nothing, for a spending metric whose zero is said in words (format.ZERO_WORDS)
+PAYER = {"coop.fund_spent_yuan": "公共基金"}
+
+
+def _nothing_paid(h: Headline, this: str, last: str) -> str | None:
+    """"公共基金本月没有支出（上月支出¥6,800）": a month the fund paid nothing is said so, not "公共基金支出¥0.00"."""
+    if h.metric not in PAYER or h.value != 0:
+        return None
+    before = "" if h.previous is None else (f"，{last}也没有" if h.previous == 0 else f"（{last}支出{amount(h, h.previous)}）")
+    return f"{PAYER[h.metric]}{this}没有支出{before}"
+
+
 def _numbers(d: DraftInput) -> list[str]:
     b = d.brief
     this, last, _ = WORD[b.grain]
@@ -110,6 +122,10 @@ def _numbers(d: DraftInput) -> list[str]:
         missing = [h for h in hs if h.not_imported]
         parts = []
         for h in shown:
+            said = _nothing_paid(h, this, last)
+            if said:
+                parts.append(said)
+                continue
             change = change_words(h, last)
             parts.append(f"{h.name}{amount(h)}" + (f"，{change}" if change else ""))
         line = ""

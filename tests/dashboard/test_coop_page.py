@@ -243,3 +243,21 @@ def test_a_month_before_the_first_entry_says_the_fund_has_none(coop_db, download
     at = open_as(coop_db, "dir_a", page="monthly", period="2025-04-01")
     assert not at.exception, [e.value for e in at.exception]
     assert t("check.coop_fund.none", "zh") in [s.value for s in at.success]
+
+
+def test_a_month_the_fund_paid_nothing_says_so_in_words(coop_db, downloads):
+    # May: no 公共基金支出 row; the fund set aside 10% of 300 − 50 = ¥25.00 and holds it
+    at = open_as(coop_db, "dir_a", period="2025-05-01")
+    assert tiles(at)[metric_name("coop.fund_spent_yuan", "zh")] == "没有支出"
+    at = open_as(coop_db, "dir_a", page="monthly", period="2025-05-01")
+    assert not at.exception, [e.value for e in at.exception]
+    numbers = table_with(at, "本期").set_index("指标")
+    assert numbers.loc["公共基金支出", "本期"] == "没有支出"
+    assert any(c.value == "公共基金月末余额 ¥25.00（本月提取 ¥25.00，没有支出）。" for c in at.caption)
+    report = next(a for a in at.text_area if a.label == "报告正文").value
+    # April, before the cooperative's first entry, paid nothing either
+    assert "合作社公共基金：公共基金本月没有支出，上月也没有；公共基金余额¥25.00，比上月增加¥25.00。" in report
+    assert "¥0.00" not in report
+    # June paid ¥20.00 after a May of nothing: the number and its change, as any other
+    june = next(a for a in open_as(coop_db, "dir_a", page="monthly").text_area if a.label == "报告正文").value
+    assert "公共基金支出¥20.00，比上月增加¥20.00" in june

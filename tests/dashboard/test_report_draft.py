@@ -178,6 +178,18 @@ def test_a_month_of_a_community_without_cooperative_books_says_nothing_of_a_fund
     assert "合作社" not in none and "快递代收：超时包裹7件，与上月持平。" in none
 
 
+def test_a_month_the_fund_paid_nothing_is_said_in_words_not_as_zero_yuan():
+    import dataclasses
+
+    from pipelines.reports.brief import Headline
+    spent = Headline("coop.fund_spent_yuan", "公共基金支出", "yuan", 0, 0.0, 6800.0)
+    heads = (spent, Headline("coop.fund_balance_yuan", "公共基金余额", "yuan", 1, 15210.46, 15000.0))
+    month = dataclasses.replace(_tiny_brief(), grain="month", period=dt.date(2025, 6, 1), headlines=heads)
+    text = draft(DraftInput(month, None, (), (), TODAY))
+    assert "合作社公共基金：公共基金本月没有支出（上月支出¥6,800）；公共基金余额¥1.52万，比上月增加¥210。" in text
+    assert (spent.shown("zh"), spent.shown("en")) == ("没有支出", "Nothing paid")    # the brief's card
+
+
 def test_the_pages_sentences_it_carries_are_written_without_the_pages_spaces():
     alerts = ("31 件包裹超过 72 小时未取（占到件 0.3%）。", "预计11月13日–15日智能快递柜超出容量约 30%（高峰时约 313 件，容量 240 件）。")
     case = CaseLine("夜间直播噪音扰民", "监督落实", dt.date(2025, 3, 16), "直播只在 09:00–20:00 进行",

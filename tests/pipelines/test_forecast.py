@@ -145,3 +145,12 @@ def test_accuracy_words():
     row = {**row, "mae_model": 25.0, "served": "last_week"}
     assert outlook.accuracy_words(row) == ("过去 8 周，预测模型（平均差 25 件）没有比“按上周同日”（平均差 18 件）"
                                            "更准，这里显示的就是“按上周同日”。")
+
+
+def test_accuracy_words_of_a_ratio_have_no_space_between_words():
+    row = {"origins": 12, "metric": "parcels.peak_occupancy_ratio", "mae_model": 0.099, "mae_last_week": 0.15,
+           "mae_mean_4wk": 0.2, "served": "model"}
+    # 1 − 0.099 / 0.15 = 34 %
+    assert outlook.accuracy_words(row) == "过去 12 周，这个预测平均差容量的 9.9%，比“按上周同日”准 34%。"
+    assert outlook.accuracy_words(row, "en") == ("Over the past 12 weeks this forecast was off by 9.9% of capacity on "
+                                                 "average, 34% closer than 'same weekday last week'.")
