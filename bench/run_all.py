@@ -5,9 +5,13 @@ from pathlib import Path
 
 here = Path(__file__).resolve().parent
 failed = []
-for script in ("import_speed.py", "pipeline.py", "peers.py", "scale.py", "pages.py"):
-    print(f"\n== {script} ==", flush=True)
-    sys.argv = [script]
+# Issue 17's figures: import rows/s and RSS, the increment at 13/26/52 weeks, the street build against both
+# peers (median of 3), linli demo default and street (median of 3), how far one machine goes, the pages warm.
+RUNS = [("import_speed.py",), ("pipeline.py",), ("peers.py", "--street", "--runs", "3"),
+        ("demo.py", "--runs", "3"), ("scale.py",), ("pages.py",)]
+for script, *args in RUNS:
+    print(f"\n== {script} {' '.join(args)} ==", flush=True)
+    sys.argv = [script, *args]
     try:
         runpy.run_path(str(here / script), run_name="__main__")
     except SystemExit as stop:   # a script that ends by sys.exit() must not end the others
