@@ -64,7 +64,7 @@ def effect_chart(v: View, e) -> alt.Chart:
     y_format = ".0%" if METRIC_KIND[e.metric][0] == "rate" else ",.1~f"
     points = alt.Chart(df.dropna(subset=["value"])).mark_circle(size=60).encode(
         x=x, y=alt.Y("value:Q", title=name, axis=alt.Axis(format=y_format)), color=colour,
-        tooltip=[alt.Tooltip("week:T", title=v.tr("gov.effect.week"), format=fmt_day),
+        tooltip=[alt.Tooltip("week:T", title=v.tr("gov.effect.week"), format=fmt.chart_date(v.lang)),
                  alt.Tooltip("value:Q", title=name, format=y_format)])
     means = alt.Chart(df.dropna(subset=["mean"])).mark_line(strokeWidth=2).encode(
         x=x, y="mean:Q", color=colour, detail="window:N")

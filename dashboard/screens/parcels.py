@@ -50,7 +50,7 @@ st.subheader(v.tr("parcels.h.daily"))
 daily = q.point_daily(v.snap, v.scope, v.community, v.period, v.period_end)
 daily["day"] = pd.to_datetime(daily["day"])
 ui.chart(v, charts.lines(daily, "day", "peak_ratio", "name", v.tr("chart.day"), v.tr("chart.ratio"),
-                         v.tr("chart.point"), y_format=".0%"), not daily.empty)
+                         v.tr("chart.point"), y_format=".0%", lang=v.lang), not daily.empty)
 
 outlook.show(v)   # 未来两周: the next 14 days after the data end, whatever period is chosen
 

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
+from pipelines.present import format as fmt
 from pipelines.rule_defaults import FULL_CAPACITY  # above it a point is over capacity: red on the map
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -35,11 +36,12 @@ def _safe(df: pd.DataFrame, **names: str) -> tuple[pd.DataFrame, dict]:
     return df.rename(columns={col: fields[role] for role, col in names.items()}), fields
 
 
-def _x(x: str, title: str, order: str | None, df: pd.DataFrame | None = None):
+def _x(x: str, title: str, order: str | None, df: pd.DataFrame | None = None, lang: str = "zh"):
     """Periods as ordered labels ("6月2日", "2025年6月") when `order` names their start column, else dates.
 
     Days of a week or a month get one tick a day: left to itself, Vega puts a tick every 12 hours on a week
-    and writes each date twice (11/30, 11/30, 12/01, …)."""
+    and writes each date twice (11/30, 11/30, 12/01, …). A date's tooltip is written as the pages write a
+    date (2026年12月7日, 7 Dec 2026): left to itself, Vega-Lite wrote it in English (Dec 07, 2026)."""
     if order:
         return (alt.X(f"{x}:O", title=title, sort=alt.EncodingSortField(field=order, op="min"),
                       axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
@@ -47,7 +49,7 @@ def _x(x: str, title: str, order: str | None, df: pd.DataFrame | None = None):
     days = pd.to_datetime(df[x], errors="coerce").dropna() if df is not None and x in df else pd.Series(dtype=object)
     short = not days.empty and (days.max() - days.min()) <= pd.Timedelta(days=31)
     axis = alt.Axis(format="%m/%d", tickCount={"interval": "day", "step": 1}) if short else alt.Axis(format="%m/%d")
-    return alt.X(f"{x}:T", title=title, axis=axis), alt.Tooltip(f"{x}:T", title=title)
+    return alt.X(f"{x}:T", title=title, axis=axis), alt.Tooltip(f"{x}:T", title=title, format=fmt.chart_date(lang))
 
 
 def _step(df: pd.DataFrame, y: str):
@@ -63,8 +65,8 @@ def _count_axis(df: pd.DataFrame, y: str, **extra) -> alt.Axis:
 
 
 def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
-                 order: str | None = None) -> alt.Chart:
-    x_enc, x_tip = _x(x, x_title, order, df)
+                 order: str | None = None, lang: str = "zh") -> alt.Chart:
+    x_enc, x_tip = _x(x, x_title, order, df, lang)
     chart = alt.Chart(df).mark_bar().encode(
         x=x_enc, y=alt.Y(f"{y}:Q", title=y_title, stack=True, axis=_count_axis(df, y)),
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=PALETTE)),
@@ -73,8 +75,8 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_t
 
 
 def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str,
-          y_format: str = ",.0f", order: str | None = None) -> alt.Chart:
-    x_enc, x_tip = _x(x, x_title, order, df)
+          y_format: str = ",.0f", order: str | None = None, lang: str = "zh") -> alt.Chart:
+    x_enc, x_tip = _x(x, x_title, order, df, lang)
     # Straight segments (no smoothing that could swing past a point) on a scale that starts at 0:
     # every kpi is a count, a share or a duration, so a line never shows below zero.
     chart = alt.Chart(df).mark_line(point=True, interpolate="linear").encode(

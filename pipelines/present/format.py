@@ -121,6 +121,14 @@ def date(d: dt.date | dt.datetime | None, lang: str = "zh") -> str:
     return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
 
 
+# `date`'s two ways as d3 time formats, for a date in a chart's tooltip: Vega-Lite's own is English (Dec 07, 2026)
+CHART_DATE = {"zh": "%Y年%-m月%-d日", "en": "%-d %b %Y"}
+
+
+def chart_date(lang: str = "zh") -> str:
+    return CHART_DATE.get(lang, CHART_DATE["en"])
+
+
 def day_short(d: dt.date | dt.datetime, lang: str = "zh") -> str:
     """A day without its year (1月4日, 4 Jan), as a partial period's "data to" label shows it."""
     return f"{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {MONTHS_EN[d.month - 1]}"

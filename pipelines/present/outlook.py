@@ -121,7 +121,8 @@ def accuracy_words(row, lang: str = "zh") -> str:
              baseline=t(f"forecast.baseline.{best}", lang), better=better)
 
 
-def band_chart(outlook: pd.DataFrame, day_title: str, ratio_title: str, point_title: str, band_title: str):
+def band_chart(outlook: pd.DataFrame, day_title: str, ratio_title: str, point_title: str, band_title: str,
+               lang: str = "zh"):
     """Each point's expected peak occupancy per day (a line), its 80 % band (shaded) and capacity (the rule at
     100 %). Every layer names its own tooltip: left to itself the band showed its raw fields (low 0.15626264634)."""
     import altair as alt
@@ -134,7 +135,7 @@ def band_chart(outlook: pd.DataFrame, day_title: str, ratio_title: str, point_ti
     df["band"] = [f"{lo:.0%}–{hi:.0%}" if pd.notna(lo) and pd.notna(hi) else "—" for lo, hi in zip(df["low"], df["high"])]
     color = alt.Color("point:N", title=point_title, scale=alt.Scale(range=PALETTE))
     x, _ = _x("day", day_title, None, df)     # the days as every other chart writes them: 12/07, one tick a day
-    day_tip = alt.Tooltip("day:T", title=day_title, format="%Y-%m-%d")
+    day_tip = alt.Tooltip("day:T", title=day_title, format=fmt.chart_date(lang))   # 2026年12月7日, as the pages write a date
     band = alt.Chart(df).mark_area(opacity=0.18).encode(
         x=x, y=alt.Y("low:Q"), y2="high:Q", color=color,
         tooltip=[day_tip, alt.Tooltip("point:N", title=point_title), alt.Tooltip("band:N", title=band_title)])
