@@ -40,9 +40,12 @@ def feed_time_bounds(read=lambda kind: f"stg_{kind}") -> str:
         source = read(kind) if feed.is_event else None
         if source is None:
             continue
-        times = [f"{c}::TIMESTAMP" for c in feed.period_times]
-        first = f"min({times[0]})" if len(times) == 1 else f"min(least({', '.join(times)}))"
-        latest = f"max({times[0]})" if len(times) == 1 else f"max(greatest({', '.join(times)}))"
+        # the least of each column's min is the min of each row's least (both skip NULLs): a min per column is
+        # a plain aggregate, where least() per row cost a projection over 4 M parcels
+        firsts = [f"min({c})::TIMESTAMP" for c in feed.period_times]
+        latests = [f"max({c})::TIMESTAMP" for c in feed.period_times]
+        first = firsts[0] if len(firsts) == 1 else f"least({', '.join(firsts)})"
+        latest = latests[0] if len(latests) == 1 else f"greatest({', '.join(latests)})"
         parts.append(f"SELECT community_id, '{kind}' AS feed, {first} AS first_event, {latest} AS latest_event, "
                      f"count(*) AS rows FROM {source} GROUP BY community_id")
     return "\n    UNION ALL ".join(parts)
