@@ -2,12 +2,18 @@
 -- grain: community_id, grain, period_start
 -- published: yes
 -- one row per community × grain × period (spine), parcel metrics of SPEC §5
--- Counts go through a day's total first (a week and a month are whole days), so the parcels are read once
--- and the week × month fan-out is over days, not 4 M rows; a median cannot be added up, so it reads the rows,
--- once per grain.
-WITH arrival_days AS (
-    SELECT community_id, arrived_at::DATE AS day, count(*) AS arrived, count(*) FILTER (WHERE is_overdue) AS overdue
+-- Counts go through a day's total first (a week and a month are whole days), so the week × month fan-out is
+-- over days, not 4 M rows; a median cannot be added up, so it reads the rows, once per grain.
+WITH parcels AS (
+    -- one scan of the parcels, which DuckDB streams to the three groupings below (each reading int_parcels
+    -- scanned them and joined the community's rules and data end again: 0.05 s of CPU at street scale)
+    SELECT community_id, arrived_at::DATE AS arrived_day, is_overdue, picked_up_at IS NOT NULL AS picked,
+           picked_up_week, picked_up_month, dwell_hours
     FROM int_parcels
+),
+arrival_days AS (
+    SELECT community_id, arrived_day AS day, count(*) AS arrived, count(*) FILTER (WHERE is_overdue) AS overdue
+    FROM parcels
     GROUP BY ALL
 ),
 arrivals AS (
@@ -19,12 +25,12 @@ arrivals AS (
 pickups AS (
     SELECT community_id, 'week' AS grain, picked_up_week AS period_start,
            count(*) AS picked_up, median(dwell_hours) AS median_dwell_hours
-    FROM int_parcels WHERE picked_up_at IS NOT NULL
+    FROM parcels WHERE picked
     GROUP BY ALL
     UNION ALL
     SELECT community_id, 'month' AS grain, picked_up_month AS period_start,
            count(*) AS picked_up, median(dwell_hours) AS median_dwell_hours
-    FROM int_parcels WHERE picked_up_at IS NOT NULL
+    FROM parcels WHERE picked
     GROUP BY ALL
 ),
 occupancy AS (
