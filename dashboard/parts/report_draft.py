@@ -1,7 +1,9 @@
 """报告街道 on 每周检查 and 每月检查 (issue 19 item 5): the report to the street office, drafted from the period's
 numbers (pipelines/reports/draft.py) or as the community saved it, editable, saved as a draft or marked sent
-(pipelines/records/reports.py through queries.save_report, which asks the access policy again). A viewer who
-may not write it (a member, an official) reads it and is told so; the pages call `render(v)` in one line."""
+(pipelines/records/reports.py through queries.save_report, which asks the access policy again). A saved report
+whose numbers were corrected since (a re-import) is redrafted by a button, into the editor only: it is saved, and
+the earlier text kept in the report's history, when the director saves. A viewer who may not write it (a member, an
+official) reads it and is told so, and is offered neither; the pages call `render(v)` in one line."""
 from __future__ import annotations
 
 import streamlit as st
@@ -13,6 +15,7 @@ from pipelines.database import DatabaseBusy
 from pipelines.errors import UserError
 from pipelines.present import format as fmt
 from pipelines.reports.content import Source, gather
+from pipelines.reports.draft_data import redraft
 
 
 def _key(v: View) -> str:
@@ -24,6 +27,35 @@ def _state(v: View, saved) -> str:
         return v.tr("report.state.none")
     who = saved.updated_by or "—"
     return v.tr(f"report.state.{saved.status}", who=who, at=fmt.datetime(saved.updated_at, v.lang))
+
+
+def _may_write(v: View) -> bool:
+    """The policy's answer for this community's report (access "reports"): a member, an official, or a director
+    looking at another community only reads it."""
+    allowed = auth.writable("reports")
+    return auth.can("reports") and (allowed is None or v.community in allowed)
+
+
+def _source(v: View) -> Source:
+    return Source.for_viewer(q, v.snap, v.scope, q.db_path())
+
+
+def _brief(v: View):
+    return gather(_source(v), v.community, v.grain, v.period, "zh")
+
+
+def _redraft(v: View, saved) -> str | None:
+    """The draft from the current numbers where it reads otherwise than the saved report (draft_data.redraft)."""
+    try:
+        return redraft(_source(v), _brief(v), saved.text, saved.updated_at.date())
+    except UserError:    # the period no longer has data (an import undone): nothing to draft from
+        return None
+
+
+def _put_redraft(key: str, text: str) -> None:
+    # a button's callback runs before the page is drawn again, the one moment a widget's value may be set
+    st.session_state[key] = text
+    st.session_state["report_redrafted"] = True
 
 
 def _save(v: View, text: str, status: str) -> None:
@@ -67,22 +99,28 @@ def render(v: View) -> None:
         if saved is not None:
             st.session_state[key] = saved.text
         else:   # the draft: the brief's report is the saved text, else drafted from the same numbers
-            brief = gather(Source.for_viewer(q, v.snap, v.scope, q.db_path()), v.community, v.grain, v.period, "zh")
-            st.session_state[key] = brief.report or ""
+            st.session_state[key] = _brief(v).report or ""
     if v.grain == "week":
         _deliveries(v)
-    allowed = auth.can("reports")
+    allowed = _may_write(v)
+    if st.session_state.pop("report_redrafted", False):
+        st.info(v.tr("report.redrafted"))
     text = st.text_area(v.tr("report.text"), key=key, height=420, disabled=not allowed)
     if not allowed:
         st.caption(v.tr("report.readonly"))
         return
-    left, right, _ = st.columns([1, 1, 2])
+    fresh = _redraft(v, saved) if saved is not None else None
+    left, right, third, _ = st.columns([1, 1, 1.4, 0.6])
     with left:
         if st.button(v.tr("report.save"), key=f"{key}_save"):
             _save(v, text, "draft")
     with right:
         if st.button(v.tr("report.send"), key=f"{key}_send", type="primary"):
             _save(v, text, "sent")
+    if fresh is not None and fresh != text:   # saved, and the numbers (or the saved text) read otherwise now;
+        with third:         # nothing is lost until the director saves the new text, and a sent one stays in history
+            st.button(v.tr("report.redraft"), key=f"{key}_redraft", help=v.tr("report.redraft_help"),
+                      on_click=_put_redraft, args=(key, fresh))
 
 
 def street_list(v: View, members: list[str], names: dict[str, str], period) -> None:

@@ -73,6 +73,18 @@ def drafted(src, brief: Brief, today: dt.date | None = None) -> str:
     return draft(draft_input(src, brief, today))
 
 
+def redraft(src, brief: Brief, saved_text: str, saved_on: dt.date, today: dt.date | None = None) -> str | None:
+    """The draft from the numbers as they are now (a re-import corrected them, an action was done since), dated
+    today, where it reads otherwise than the saved report; None where it would not. The saved text is compared
+    with the draft those numbers make dated the day it was saved: a report saved as drafted is not offered again
+    for its date alone. A report the community edited always reads otherwise, and is offered."""
+    from dataclasses import replace
+    made = draft_input(src, brief, today)
+    if draft(replace(made, today=saved_on)) == saved_text:
+        return None
+    return draft(made)
+
+
 def report_text(src, brief: Brief, today: dt.date | None = None) -> str:
     """What the briefs carry: the text the community saved for the period, else the draft."""
     from pipelines.records import reports

@@ -351,3 +351,55 @@ def test_the_weekly_page_says_how_the_scheduled_delivery_went(db):
     at = open_as(db, "mem_a", "weekly")
     assert any(c.value == "2025年6月2日这一周的简报已于2025年6月9日 08:00送达简报文件夹。" for c in at.caption)
     assert any("送达企业微信群失败（已试 3 次：HTTPError" in w.value and "下次运行会再试" in w.value for w in at.warning)
+
+
+def _redraft_button(at: AppTest):
+    return [b for b in at.button if b.label == "按最新数字重新起草"]
+
+
+def test_a_sent_report_is_redrafted_from_corrected_numbers_and_its_sent_text_stays_in_history(db, tmp_path):
+    from pipelines.build.runner import build
+    from pipelines.ingest.store import import_file
+    from tests.conftest import write
+    at = open_as(db, "dir_a", "weekly")
+    assert not _redraft_button(at)                       # nothing saved yet: the editor holds the draft itself
+    next(b for b in at.button if b.label == "标记为已发送").click().run()
+    sent = stored(db)[0][0]
+    assert "超时包裹2件" in sent and not _redraft_button(at)   # saved as drafted, from the same numbers
+    # the station corrects its register: K4 was collected at 12:00 on 3 June (3 hours), so only K3 (73 hours)
+    # waited past 72 hours that week
+    fixed = fx.PARCELS.replace("K4,A,PA,圆通,2025-06-03 09:00,", "K4,A,PA,圆通,2025-06-03 09:00,2025-06-03 12:00")
+    import_file(db, "parcels", write(tmp_path / "parcels_fixed.csv", fixed))
+    build(db)
+    at = open_as(db, "dir_a", "weekly")
+    assert _area(at).value == sent                       # the saved report, as saved
+    _redraft_button(at)[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    redrafted = _area(at).value
+    assert "超时包裹1件，比上周" in redrafted and "超时包裹2件" not in redrafted
+    assert redrafted.startswith("关于A社区2025年第23周") and redrafted.endswith(f"{dt.date.today():%Y}年"
+                                                                              f"{dt.date.today().month}月{dt.date.today().day}日")
+    assert any(i.value.startswith("已按最新数字重新起草，还没有保存") for i in at.info)
+    assert not _redraft_button(at)                       # the editor holds the current draft already
+    assert stored(db) == [(sent, "sent", "dir_a")]       # nothing written until the director saves it
+    next(b for b in at.button if b.label == "保存草稿").click().run()
+    assert stored(db) == [(redrafted, "draft", "dir_a")]
+    with writing(db) as con:
+        assert [(h["status"], h["text"]) for h in reports.history(con, "A", "week", WEEK)] == [
+            ("sent", sent), ("draft", redrafted)]
+    assert not _redraft_button(at)                       # the saved text is the current draft again
+    # a member reads the saved report and is offered no redraft, as no save
+    member = open_as(db, "mem_a", "weekly")
+    assert _area(member).disabled and not _redraft_button(member)
+
+
+def test_redraft_offers_the_current_draft_only_where_it_reads_otherwise(db):
+    src = Source.for_operator(db)
+    brief = gather(src, "A", "week", WEEK, "zh", today=TODAY)
+    from pipelines.reports.draft_data import drafted, redraft
+    as_drafted = drafted(src, brief, TODAY)
+    # saved as drafted on 20 June, read on 1 July: only its date would change, so nothing is offered
+    assert redraft(src, brief, as_drafted, TODAY, today=dt.date(2025, 7, 1)) is None
+    edited = as_drafted.replace("特此报告。", "请街道协调。特此报告。")
+    again = redraft(src, brief, edited, TODAY, today=dt.date(2025, 7, 1))
+    assert again == drafted(src, brief, dt.date(2025, 7, 1)) and again.endswith("2025年7月1日")

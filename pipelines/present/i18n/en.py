@@ -788,6 +788,8 @@ STRINGS = {
     "report.state.sent": "Sent, marked by {who} at {at}.",
     "report.readonly": "This account may read the report but not change or send it.",
     "report.redraft": "Redraft from the latest numbers",
+    "report.redraft_help": "Draft again from the current numbers, replacing the text in the editor; nothing is saved until you press Save draft, and the text saved or sent before stays in the report's history.",
+    "report.redrafted": "Redrafted from the latest numbers and not saved yet: check it, then press Save draft or Mark as sent.",
     "report.busy": "The database is busy with an import or build; save the report in a moment.",
     "street.h.reports": "Communities' reports ({period})",
     "street.reports.sent": "sent",

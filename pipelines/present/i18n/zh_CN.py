@@ -783,6 +783,8 @@ STRINGS = {
     "report.state.sent": "已发送，{who}于{at}标记。",
     "report.readonly": "这个账号只能查看报告，不能修改或发送。",
     "report.redraft": "按最新数字重新起草",
+    "report.redraft_help": "用现在的数字重新起草，替换编辑框里的文字；按“保存草稿”之前不会保存，已保存或已发送的文字会留在报告的修改记录里。",
+    "report.redrafted": "已按最新数字重新起草，还没有保存：确认后按“保存草稿”或“标记为已发送”。",
     "report.busy": "数据库正在导入或计算，稍后再保存报告。",
     "street.h.reports": "各社区报告（{period}）",
     "street.reports.sent": "已发送",
