@@ -93,6 +93,8 @@ def delta(metric: str, current, previous, lang: str = "zh") -> str | None:
     """The change against the previous period, as st.metric shows it; None if either is missing."""
     if is_missing(current) or is_missing(previous):
         return None
+    if metric in ZERO_WORDS and float(current) == 0 and float(previous) == 0:
+        return None    # 没有支出 either month: a change of ¥0.00 under the words says nothing
     kind = METRIC_KIND.get(metric, ("count", 0))[0]
     diff = float(current) - float(previous)
     if unchanged(metric, current, previous):

@@ -248,7 +248,8 @@ def test_a_month_before_the_first_entry_says_the_fund_has_none(coop_db, download
 def test_a_month_the_fund_paid_nothing_says_so_in_words(coop_db, downloads):
     # May: no 公共基金支出 row; the fund set aside 10% of 300 − 50 = ¥25.00 and holds it
     at = open_as(coop_db, "dir_a", period="2025-05-01")
-    assert tiles(at)[metric_name("coop.fund_spent_yuan", "zh")] == "没有支出"
+    tile = next(m for m in at.metric if m.label == metric_name("coop.fund_spent_yuan", "zh"))
+    assert (tile.value, tile.delta) == ("没有支出", "")      # April paid nothing either: no ¥0.00 change under it
     at = open_as(coop_db, "dir_a", page="monthly", period="2025-05-01")
     assert not at.exception, [e.value for e in at.exception]
     numbers = table_with(at, "本期").set_index("指标")
