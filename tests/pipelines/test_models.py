@@ -185,6 +185,22 @@ def test_a_build_breaking_a_grain_is_not_published(tmp_path, monkeypatch):
     assert current_snapshot(db) != snapshot
 
 
+def test_a_grain_naming_a_column_the_model_lacks_is_named(tmp_path, monkeypatch):
+    """The audits asked in one statement (runner._all_pass) fail on a grain's missing column; inside the build's
+    transaction that error aborts it, so the audits one by one must still be able to say which model it is."""
+    db = build_store(tmp_path, {k: SMALL[k] for k in ("communities", "orders")})
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql)
+    mart = sql / "marts" / "mart_orders_seller.sql"
+    mart.write_text(mart.read_text(encoding="utf-8").replace(
+        "-- grain: community_id, grain, period_start, seller_id",
+        "-- grain: community_id, grain, period_start, seller_code"), encoding="utf-8")
+    real = build_mod.load_models
+    monkeypatch.setattr(build_mod, "load_models", lambda: real(sql))
+    with pytest.raises(RuntimeError, match=r"mart_orders_seller\.sql: its grain \(.*seller_code\) cannot be audited"):
+        build(db, full=True)
+
+
 def test_the_snapshot_holds_exactly_the_published_models(store):
     snap = duckdb.connect(str(current_snapshot(store)), read_only=True)
     try:
