@@ -135,9 +135,10 @@ def test_a_build_whose_join_repeats_parcels_is_not_published(tmp_path, monkeypat
     view = sql / "intermediate" / "int_parcels.sql"
     # a second join on the community that repeats each parcel: the grain statement still says one row per parcel
     view.write_text(view.read_text(encoding="utf-8").replace(
-        "JOIN int_parcel_data_end e USING (community_id)",
-        "JOIN int_parcel_data_end e USING (community_id)\n    JOIN (SELECT community_id FROM int_parcel_data_end "
+        ") c USING (community_id)",
+        ") c USING (community_id)\n    JOIN (SELECT community_id FROM int_parcel_data_end "
         "UNION ALL SELECT community_id FROM int_parcel_data_end) twice USING (community_id)"), encoding="utf-8")
+    assert "twice" in view.read_text(encoding="utf-8")   # the join is written where it repeats each parcel
     real = build_mod.load_models
     monkeypatch.setattr(build_mod, "load_models", lambda: real(sql))
     with pytest.raises(build_mod.AuditFailed, match=r"int_parcels\.sql grain .*unlike stg_parcels's in number"):
