@@ -51,12 +51,23 @@ def _case_line(src, community: str, case, end: dt.date) -> CaseLine:
     return CaseLine(case.title, step, case.agreed_on, case.solution, _effects(src, community, case, "zh", end, sep=""))
 
 
-def draft_input(src, brief: Brief, today: dt.date | None = None) -> DraftInput:
+def _records(src, community: str) -> tuple[list, list] | None:
+    """The community's action items and open cases as stored now; None while an import or build holds the store
+    (database.reading), or before there is one."""
+    with reading(src.db) as con:
+        if con is None:
+            return None
+        return (actions.actions(con, [community]),
+                [c for c in cases.cases(con, [community]) if c.step != "closed"])
+
+
+def draft_input(src, brief: Brief, today: dt.date | None = None,
+                records: tuple[list, list] | None = None) -> DraftInput:
+    """`records`: the action items and open cases (_records) where the caller read them; else read here, and none
+    while the store is busy."""
     from pipelines.periods import period_next
     today = today or dt.date.today()
-    with reading(src.db) as con:
-        items = [] if con is None else actions.actions(con, [brief.community])
-        found = [] if con is None else [c for c in cases.cases(con, [brief.community]) if c.step != "closed"]
+    items, found = records or _records(src, brief.community) or ([], [])
     lines = tuple(ActionLine(a.title, a.owner, a.due_on, a.status,
                              a.updated_at.date() if a.status == "done" else None, a.created_at.date()) for a in items)
     end = period_next(brief.grain, brief.period)
@@ -75,11 +86,15 @@ def drafted(src, brief: Brief, today: dt.date | None = None) -> str:
 
 def redraft(src, brief: Brief, saved_text: str, saved_on: dt.date, today: dt.date | None = None) -> str | None:
     """The draft from the numbers as they are now (a re-import corrected them, an action was done since), dated
-    today, where it reads otherwise than the saved report; None where it would not. The saved text is compared
+    today, where it reads otherwise than the saved report; None where it would not, or while an import or build holds
+    the store (its action items and cases unread, such a draft would drop them). The saved text is compared
     with the draft those numbers make dated the day it was saved: a report saved as drafted is not offered again
     for its date alone. A report the community edited always reads otherwise, and is offered."""
     from dataclasses import replace
-    made = draft_input(src, brief, today)
+    records = _records(src, brief.community)
+    if records is None:   # busy: a draft now would lack the action items and cases the saved text may list
+        return None
+    made = draft_input(src, brief, today, records)
     if draft(replace(made, today=saved_on)) == saved_text:
         return None
     return draft(made)

@@ -403,3 +403,22 @@ def test_redraft_offers_the_current_draft_only_where_it_reads_otherwise(db):
     edited = as_drafted.replace("特此报告。", "请街道协调。特此报告。")
     again = redraft(src, brief, edited, TODAY, today=dt.date(2025, 7, 1))
     assert again == drafted(src, brief, dt.date(2025, 7, 1)) and again.endswith("2025年7月1日")
+
+
+def test_no_redraft_is_offered_while_the_store_is_busy_and_its_action_items_cannot_be_read(db, monkeypatch):
+    """During an import or build the records read as none (database.reading yields None): a draft made then lacks
+    the community's action items, reads otherwise than the saved report and would replace it without them."""
+    import contextlib
+
+    from pipelines.records import actions
+    from pipelines.reports import draft_data
+    with writing(db) as con:
+        item = actions.add_action(con, "A", "清理超时包裹", metric="parcels.overdue", due_on=dt.date(2025, 6, 9))
+        # recorded in the week reported on, so the week's report lists it
+        con.execute("UPDATE action_items SET created_at = TIMESTAMP '2025-06-03 10:00' WHERE action_id = ?", [item])
+    src = Source.for_operator(db)
+    brief = gather(src, "A", "week", WEEK, "zh", today=TODAY)
+    saved = draft_data.drafted(src, brief, TODAY)
+    assert "清理超时包裹" in saved and draft_data.redraft(src, brief, saved, TODAY) is None
+    monkeypatch.setattr(draft_data, "reading", lambda path: contextlib.nullcontext(None))
+    assert draft_data.redraft(src, brief, saved, TODAY) is None
