@@ -343,3 +343,15 @@ def test_models_are_parsed_once_per_version_of_the_files(tmp_path):
     mart.write_text(mart.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
     (edited,) = [m for m in load_models(sql) if m.name == "mart_orders_seller"]
     assert edited.sql.endswith("-- edited\n")
+
+
+def test_the_parsed_models_follow_the_values_filled_into_them(monkeypatch):
+    """load_models parses each version of sql/ once per process: a version is the files and the values sqlgen
+    fills in (a test setting a rule default, a metric added), or the build runs the SQL of the values before."""
+    from pipelines.build import sqlgen
+
+    def mart():
+        return next(m for m in load_models() if m.name == "mart_complaints_period").sql
+    assert "WHERE complaints >= 2 GROUP BY ALL" in mart()
+    monkeypatch.setattr(sqlgen, "REPEAT_COMPLAINTS", 3)
+    assert "WHERE complaints >= 3 GROUP BY ALL" in mart()
