@@ -237,6 +237,14 @@ def verify(db_path: str | Path) -> None:
         connect(db_path, read_only=True).close()
 
 
+def stored_relations(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The store's own tables and views (its main schema, not temporary ones, not a snapshot attached beside it):
+    name -> 'TABLE' or 'VIEW'."""
+    here = "schema_name = 'main' AND database_name = current_database() AND NOT temporary"
+    return dict(con.execute(f"SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE {here} "
+                            f"UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE {here}").fetchall())
+
+
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the store holds the table or view (in its own main schema: not in a snapshot attached
     beside it). A reader asks before reading a table an older or a new store may not have yet."""

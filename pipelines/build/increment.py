@@ -19,6 +19,7 @@ step of random imports, corrections, undos and rule changes.
 """
 from __future__ import annotations
 
+from pipelines.database import stored_relations
 from pipelines.feeds import FEEDS
 from pipelines.ingest.store import changes_table, key_match, old_from_sql
 from pipelines.rule_defaults import DEFAULT_RULES
@@ -229,9 +230,7 @@ def drop_shadows(con) -> None:
     keys stay for the audits (drop_scratch ends them)."""
     # a stored view hides behind a temp table too: the staging models are views over the current rows, and a
     # shadow of one left in place fed the late models, the audits and the forecast a part of the feed
-    models = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
-                                        "SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal")
-              .fetchall()}
+    models = stored_relations(con)
     for name, kind in con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
                                   "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary").fetchall():
         if kind == "VIEW" or name in models:

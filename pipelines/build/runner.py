@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipelines.build import increment
 from pipelines.build.models import Model, grain_audit, load_checks, load_models, macros_sql
-from pipelines.database import transaction
+from pipelines.database import stored_relations, transaction
 from pipelines.forecast import run as forecast_run
 from pipelines.ingest.store import CURRENT_VERSION_SQL, connect, ensure_schema, forget_changes
 from pipelines.sqlrows import first, scalar
@@ -30,10 +30,7 @@ PUBLISHED_EXTRA = ("imports", "quarantine") + forecast_run.TABLES   # the foreca
 
 def _drop_other_kinds(con, models: list[Model]) -> None:
     """A model that changed from table to view (or back) must first lose its old kind."""
-    stored = dict(con.execute("SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name = 'main' "
-                              "AND database_name = current_database() AND NOT temporary UNION ALL "
-                              "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE schema_name = 'main' "
-                              "AND database_name = current_database() AND NOT temporary").fetchall())
+    stored = stored_relations(con)
     for m in models:
         if stored.get(m.name, m.materialization) != m.materialization:
             con.execute(f"DROP {stored[m.name]} {m.name}")
@@ -130,12 +127,15 @@ class AuditFailed(RuntimeError):
     """A build whose results break a rule of sql/checks/ or a model's grain: nothing of it is kept or published."""
 
 
-def _audits(models: list[Model], scopes: dict[str, str | None]) -> list[str]:
-    """Each audit's statement (its bad rows), the checks' first."""
-    audits = [check.sql for check in load_checks()]
+def _audits(models: list[Model], scopes: dict[str, str | None]) -> list[tuple[str, str]]:
+    """Each audit as (what a failure calls it, the statement finding its bad rows), the checks' first."""
+    audits = [(check.path.name, check.sql) for check in load_checks()]
     for m in models:
-        if (scopes or {}).get(m.name) != "false":   # "false": no row to read, as the last audited build left it
-            audits.append(grain_audit(m, scopes.get(m.name) if scopes else None))
+        scope = scopes.get(m.name)
+        if scope != "false":   # "false": no row to read, as the last audited build left it
+            name = (f"{m.where} grain ({', '.join(m.grain)}), a key twice or NULL"
+                    + (f", or rows unlike {m.grain_of}'s in number" if m.grain_of else ""))
+            audits.append((name, grain_audit(m, scope)))
     return audits
 
 
@@ -165,26 +165,15 @@ def audit_failures(con, models: list[Model] | None = None, scopes: dict[str, str
     rows of `scopes[model]` where an incremental build gives one: see increment.audit_scope)."""
     models = load_models() if models is None else models
     _grains_unknown(con, models)
-    if _all_pass(con, _audits(models, scopes or {})):
+    audits = _audits(models, scopes or {})
+    if _all_pass(con, [sql for _, sql in audits]):
         return
     problems = []
-    for check in load_checks():
-        rows = con.execute(f"SELECT * FROM ({check.sql}) LIMIT 5").fetchall()
+    for name, sql in audits:
+        rows = con.execute(f"SELECT * FROM ({sql}) LIMIT 5").fetchall()
         if rows:
-            problems.append(f"{check.path.name}: {rows}")
-    for m in models:
-        scope = (scopes or {}).get(m.name)
-        if scope == "false":
-            continue   # no row to read: as the last audited build left it
-        try:
-            rows = con.execute(f"{grain_audit(m, scope)} LIMIT 5").fetchall()
-        except Exception as exc:   # a grain naming a column the model lacks
-            raise RuntimeError(f"{m.where}: its grain ({', '.join(m.grain)}) cannot be audited: {exc}") from exc
-        if rows:
-            problems.append(f"{m.where} grain ({', '.join(m.grain)}), a key twice or NULL"
-                            + (f", or rows unlike {m.grain_of}'s in number" if m.grain_of else "") + f": {rows}")
-    if problems:
-        raise AuditFailed("构建未发布：结果未通过检查 / build not published, audits failed:\n" + "\n".join(problems))
+            problems.append(f"{name}: {rows}")
+    raise AuditFailed("构建未发布：结果未通过检查 / build not published, audits failed:\n" + "\n".join(problems))
 
 
 def _run(con, m: Model, statement: str) -> None:
@@ -195,8 +184,7 @@ def _run(con, m: Model, statement: str) -> None:
 
 
 def _all_built(con, models: list[Model]) -> bool:
-    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
-                                      "UNION SELECT view_name FROM duckdb_views() WHERE NOT temporary").fetchall()}
+    have = stored_relations(con)
     return all(m.name in have for m in models)
 
 
