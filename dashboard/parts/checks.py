@@ -250,7 +250,7 @@ def closing(v: View, page_key: str, met: Meeting, sections: list[Section]) -> No
     """After the details: the alert rules; above them, in the place `meeting` kept, the sheet and briefs."""
     alert_rules_editor.editor(v)
     title = f"{v.community_name} · {v.tr(page_key)}"
-    quiet = (("warning", v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)))
+    quiet = (("warning", v.tr("alerts.none_partial", end=data_end_text(v.data_end, v.lang)))
              if v.partial and v.data_end else ("ok", v.tr("alerts.none")))
     numeric = {v.tr("col.value"), v.tr("col.previous"), v.tr("col.change"), v.tr("col.year_ago"),
                v.tr("col.change_year")}

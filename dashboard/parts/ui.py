@@ -87,7 +87,7 @@ def partial_note(v: View) -> None:
         return
     before = v.tr("partial.previous", previous=v.label(v.previous)) if v.previous else ""
     st.warning(v.tr("partial.note", period=fmt.period(v.grain, v.period, v.lang),
-                    end=data_end_text(v.grain, v.period, v.data_end, v.lang)) + before, icon=":material/hourglass_top:")
+                    end=data_end_text(v.data_end, v.lang)) + before, icon=":material/hourglass_top:")
 
 
 def period_values(v: View) -> tuple[dict, dict, pd.DataFrame]:
@@ -219,7 +219,7 @@ def alert_box(v: View, now: dict, before: dict, only: set[str] | None = None, fo
     if not found and v.behind_feeds():   # a quiet partial period is not a quiet period: say which feeds lag
         st.info(v.tr("alerts.none_behind", feeds=behind_text(v.behind_feeds(), v.lang)))
     elif not found and v.partial:
-        st.info(v.tr("alerts.none_partial", end=data_end_text(v.grain, v.period, v.data_end, v.lang)
+        st.info(v.tr("alerts.none_partial", end=data_end_text(v.data_end, v.lang)
                                          if v.data_end else "—"))
     elif not found:
         st.success(v.tr("alerts.none"))

@@ -15,9 +15,9 @@ def period_label(grain: str, start: dt.date, data_end: dt.datetime | None, lang:
     name = fmt.period(grain, start, lang)
     if is_complete(grain, start, data_end) or data_end is None:
         return name
-    return t("period.partial", lang, period=name, end=data_end_text(grain, start, data_end, lang, short=True))
+    return t("period.partial", lang, period=name, end=data_end_text(data_end, lang, short=True))
 
 
-def data_end_text(grain: str, start: dt.date, data_end: dt.datetime, lang: str, short: bool = False) -> str:
+def data_end_text(data_end: dt.datetime, lang: str, short: bool = False) -> str:
     """The day a partial period's data runs to (always before its last day: data on that day completes it)."""
     return fmt.day_short(data_end, lang) if short else fmt.date(data_end, lang)

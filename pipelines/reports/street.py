@@ -176,8 +176,8 @@ class StreetView:
                 for _, name, end, feeds in self.behind]
 
     def end_text(self, end: dt.datetime | None, short: bool = False) -> str:
-        """The day a community's data runs to; with the time when that is the period's last day."""
-        return "—" if end is None else data_end_text(self.grain, self.period, end, self.lang, short=short)
+        """The day a community's data runs to."""
+        return "—" if end is None else data_end_text(end, self.lang, short=short)
 
     def table(self) -> pd.DataFrame:
         """The comparison as numbers rounded as shown, with Chinese headers (the workbook's sheet)."""
