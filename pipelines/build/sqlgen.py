@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pipelines.feeds import FEEDS
+from pipelines.ingest.store import IMPORT_COMMUNITIES
 from pipelines.metrics import PER_1K_HOUSEHOLDS, REGISTRY, marts
 from pipelines.rule_defaults import COOP_RECONCILE_SHARE, COOP_SPLIT, DEFAULT_RULES, REPEAT_COMPLAINTS
 
@@ -58,15 +59,16 @@ def event_feeds() -> str:
 
 def feed_import_rows() -> str:
     """(community_id, feed, import_id) per event feed: which files brought rows of which community (every
-    stored or seen version, so a file that only repeated rows it had counts too)."""
-    return "\n    UNION ALL ".join(
-        f"SELECT DISTINCT community_id, '{kind}' AS feed, _import_id AS import_id FROM versions_{kind}"
-        for kind, feed in FEEDS.items() if feed.is_event)
+    stored or seen version, so a file that only repeated rows it had counts too), as each import noted them
+    (pipelines/ingest/store.py note_communities): a small table, where the versions are every row ever stored."""
+    events = ", ".join(f"'{kind}'" for kind, feed in FEEDS.items() if feed.is_event)
+    return f"SELECT DISTINCT community_id, kind AS feed, import_id FROM {IMPORT_COMMUNITIES} WHERE kind IN ({events})"
 
 
 def event_communities() -> str:
-    return "\n    UNION ".join(["SELECT community_id FROM stg_communities"] + [
-        f"SELECT community_id FROM stg_{kind}" for kind, feed in FEEDS.items() if feed.is_event])
+    """Every community listed or holding events: int_feed_times has a row per community and event feed with rows,
+    so the feeds' rows are not read again (a scan of every current row, on every build and increment)."""
+    return "SELECT community_id FROM stg_communities\n    UNION SELECT community_id FROM int_feed_times"
 
 
 def metric_keys() -> str:

@@ -73,6 +73,24 @@ def versions_view(kind: str) -> str:
     return f"versions_{kind}"
 
 
+# Which communities each import brought rows of (stored or seen unchanged): what coverage reads to know when a
+# feed was last brought up for a community, noted once at import instead of a build reading every version.
+IMPORT_COMMUNITIES = "import_communities"
+
+
+def _versions_communities_sql() -> str:
+    """(import_id, kind, community_id) of every stored or seen version: the table's rows, for a store written
+    before the import noted them."""
+    return " UNION ALL ".join(f"SELECT DISTINCT _import_id::INTEGER AS import_id, '{kind}'::VARCHAR AS kind, "
+                              f"community_id::VARCHAR AS community_id FROM {versions_view(kind)}" for kind in FEEDS)
+
+
+def note_communities(con: duckdb.DuckDBPyConnection, kind: str, import_id: int, rows: str = "incoming") -> None:
+    """The communities of an import's rows (`rows`: the relation holding them, stored or seen unchanged alike):
+    a file that only repeated rows still brought its communities up to it."""
+    con.execute(f"INSERT INTO {IMPORT_COMMUNITIES} SELECT DISTINCT ?, ?, community_id FROM {rows}", [import_id, kind])
+
+
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
     if "linli_meta" in tables:
@@ -97,7 +115,7 @@ def _schema_digest() -> str:
 
 
 def _schema_objects() -> tuple[set[str], set[str]]:
-    tables = {"imports", "quarantine", "community_rules", "coop_split", "linli_meta", "person_links"}
+    tables = {"imports", "quarantine", "community_rules", "coop_split", "linli_meta", "person_links", IMPORT_COMMUNITIES}
     views = {"raw_keys"}
     for kind in FEEDS:
         tables |= {raw_table(kind), seen_table(kind), changes_table(kind), f"cur_{kind}"}
@@ -181,6 +199,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE VIEW {versions_view(kind)} AS "
                     f"SELECT {keys}, _import_id FROM {raw_table(kind)} "
                     f"UNION ALL SELECT {keys}, _import_id FROM {seen_table(kind)}")
+    if not _is_table(con, IMPORT_COMMUNITIES):
+        # one statement, so a kill leaves the table whole or absent (and then filled at the next open)
+        con.execute(f"CREATE TABLE {IMPORT_COMMUNITIES} AS {_versions_communities_sql()}")
     # Every import, undo and rule change takes a number from one sequence, so a build can ask
     # "what changed since the number I last saw" (see build.py).
     con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS undone_seq INTEGER")
@@ -669,6 +690,7 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
                c._hash AS _old_hash, c._import_id AS _cur_import, {old_from_sql(feed.name, 'c')} AS _old_from
         FROM incoming_df i LEFT JOIN cur_{feed.name} c ON {key_join}""")
     con.unregister("incoming_df")
+    note_communities(con, feed.name, import_id)
     counts = first(con.execute("""SELECT count(*) FILTER (WHERE _old_hash IS NULL),
                                    count(*) FILTER (WHERE _old_hash IS NOT NULL AND _old_hash <> _hash),
                                    count(*) FILTER (WHERE _old_hash = _hash) FROM incoming"""))

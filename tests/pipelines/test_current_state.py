@@ -157,3 +157,25 @@ def test_a_store_stamped_by_this_code_skips_the_schema_statements_until_somethin
         assert "_extra" in columns() and stamp() == store._schema_digest()
     finally:
         con.close()
+
+
+def test_each_import_notes_its_communities_and_a_store_written_before_gets_them_from_its_versions(tmp_path):
+    # coverage reads which communities each file brought from import_communities, not from every stored version
+    db = tmp_path / "c.duckdb"
+    first = import_file(db, "orders", write(tmp_path / "w1.csv", [("O1", 10), ("O2", 20)]))
+    again = import_file(db, "orders", write(tmp_path / "w2.csv", [("O1", 10)]))      # only a row it had: A all the same
+    other = tmp_path / "b.csv"
+    other.write_text(HEAD + "P1,B,S1,group_buy,2025-06-03 10:00,5,paid\n", encoding="utf-8")
+    third = import_file(db, "orders", other)
+    noted = [(first.import_id, "orders", "A"), (again.import_id, "orders", "A"), (third.import_id, "orders", "B")]
+    assert sorted(q(db, "SELECT import_id, kind, community_id FROM import_communities")) == noted
+    from pipelines.database import connect
+    from pipelines.ingest import store
+    con = connect(db)
+    try:   # a store from before: no table, another stamp; the next open fills it from the stored and seen versions
+        con.execute("DROP TABLE import_communities")
+        con.execute("UPDATE linli_meta SET value = 'other code' WHERE name = 'schema_digest'")
+        store.ensure_schema(con)
+    finally:
+        con.close()
+    assert sorted(q(db, "SELECT import_id, kind, community_id FROM import_communities")) == noted
