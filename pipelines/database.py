@@ -160,7 +160,11 @@ def _open(path: Path, read_only: bool, wait: bool | float = True) -> duckdb.Duck
     while True:
         try:
             # absolute, so that DuckDB reads no special meaning (":memory:", "md:") into the name
-            return duckdb.connect(str(path.absolute()), read_only=read_only)
+            con = duckdb.connect(str(path.absolute()), read_only=read_only)
+            # DuckDB draws its own bar on the terminal for a statement past 2 s (a big build on a busy machine):
+            # across `linli ingest`'s own progress, in English
+            con.execute("SET enable_progress_bar = false")
+            return con
         except duckdb.ConnectionException:
             # DuckDB allows one configuration per file per process: a read-write open waits out another
             # thread's momentary read-only probe; a read-only open beside read-write ones fails at once
