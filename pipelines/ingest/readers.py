@@ -69,6 +69,8 @@ class RawTable:
     profile: str | None = None                                 # the import profile applied, if any
     skipped_by_profile: list = field(default_factory=list)     # profiles.Skipped: rows its filter left out
     source_headers: list[str] = field(default_factory=list)    # the header row as the file wrote it
+    # per unknown column: (cells given, cells that are bare phone/ID numbers); a file read in chunks sums them
+    identifier_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _header_index(feed: Feed) -> dict[str, str]:
@@ -128,11 +130,14 @@ def decode_bytes(data: bytes, file_name: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         # neither reads the whole file: two encodings pasted together; the other one starts where UTF-8 stopped
         stop = utf8_stop if "utf8_stop" in locals() and utf8_stop > 0 and data.count(b"\n", 0, utf8_stop) else exc.start
-        line = data.count(b"\n", 0, stop) + 1
-        raise FileRefused(file_name, f"第 {line} 行有无法识别的字符（既不是 UTF-8 也不是 GBK，常见于把两种编码的文件拼在一起）。"
-                                     "请用 Excel 或记事本把整个文件另存为 UTF-8 或 GBK 编码的 CSV，或另存为 Excel 文件。",
-                          f"line {line} holds characters that are neither UTF-8 nor GBK (often two files of different "
-                          "encodings pasted together). Save the whole file as UTF-8 or GBK CSV, or as Excel.") from None
+        raise undecodable(file_name, data.count(b"\n", 0, stop) + 1) from None
+
+
+def undecodable(file_name: str, line: int) -> FileRefused:
+    return FileRefused(file_name, f"第 {line} 行有无法识别的字符（既不是 UTF-8 也不是 GBK，常见于把两种编码的文件拼在一起）。"
+                                  "请用 Excel 或记事本把整个文件另存为 UTF-8 或 GBK 编码的 CSV，或另存为 Excel 文件。",
+                       f"line {line} holds characters that are neither UTF-8 nor GBK (often two files of different "
+                       "encodings pasted together). Save the whole file as UTF-8 or GBK CSV, or as Excel.")
 
 
 def _cell_text(value: object) -> str | None:
@@ -240,12 +245,9 @@ def _utf8_body(data: bytes, text: str, encoding: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _read_csv_text(text: str, file_name: str, index: dict[str, str],
-                   header_at: int | None = None, body: bytes | None = None) -> tuple[list[str], pl.DataFrame, int]:
-    """`text`: the file's beginning (the header is looked for there); `body`: the whole file as UTF-8
-    bytes (None: `text` is the whole file)."""
-    if body is None:
-        body = text.encode("utf-8")
+def _sniff_csv(text: str, index: dict[str, str], header_at: int | None = None):
+    """The separator, the first rows as read under it, the physical line where each ends, and the header
+    row's index among them, from the file's beginning `text`; None when no header row is found."""
     # The separator is the one under which a header row is recognised best, not the most frequent
     # character: Chinese free text is full of "，" and amounts of ",".
     best = (-1, ",", [], [])
@@ -265,26 +267,46 @@ def _read_csv_text(text: str, file_name: str, index: dict[str, str],
     if data_rows and (hits < 0 or header_at is not None):
         raise LooksLikeData(-1, min(data_rows))
     if hits < 0:
-        return [], pl.DataFrame(), -1
-    h = _find_header(head_rows, index, header_at)
+        return None
+    return delimiter, head_rows, offsets, _find_header(head_rows, index, header_at)
+
+
+def csv_frame(body: bytes, delimiter: str, file_name: str, skip_lines: int = 0) -> pl.DataFrame:
+    """UTF-8 CSV bytes whose first record (after `skip_lines` physical lines) is the header: every column as text."""
     if delimiter == "，":
         # UTF-8 is self-synchronising: replacing the bytes of "，" replaces exactly its characters
         body, delimiter = body.replace("，".encode(), b","), ","
-    lines_before = offsets[h - 1] if h > 0 else 0
     try:
-        # skip_lines skips physical lines, as splitting the text at its first `lines_before` newlines did
-        frame = pl.read_csv(body, separator=delimiter, infer_schema=False, has_header=True,
-                            truncate_ragged_lines=True, skip_lines=lines_before)
+        # skip_lines skips physical lines, as splitting the text at its first `skip_lines` newlines did
+        return pl.read_csv(body, separator=delimiter, infer_schema=False, has_header=True,
+                           truncate_ragged_lines=True, skip_lines=skip_lines)
     except Exception as exc:  # polars raises several types for broken CSV
         raise FileRefused(file_name, f"CSV 格式无法解析：{exc}。请检查引号和分隔符。",
                           f"the CSV cannot be parsed: {exc}. Check quotes and separators.") from None
-    headers = [str(c) for c in head_rows[h]]
-    if len(headers) == frame.width:
-        frame.columns = [f"c{i}" for i in range(frame.width)]
-    else:
+
+
+def frame_headers(header_cells: list[object], frame: pl.DataFrame) -> list[str]:
+    """The header row's cells as the file wrote them (polars' names when it split the row otherwise);
+    the frame's columns become c0, c1, …"""
+    headers = [str(c) for c in header_cells]
+    if len(headers) != frame.width:
         headers = list(frame.columns)
-        frame.columns = [f"c{i}" for i in range(frame.width)]
-    return headers, frame, h + 1
+    frame.columns = [f"c{i}" for i in range(frame.width)]
+    return headers
+
+
+def _read_csv_text(text: str, file_name: str, index: dict[str, str],
+                   header_at: int | None = None, body: bytes | None = None) -> tuple[list[str], pl.DataFrame, int]:
+    """`text`: the file's beginning (the header is looked for there); `body`: the whole file as UTF-8
+    bytes (None: `text` is the whole file)."""
+    if body is None:
+        body = text.encode("utf-8")
+    sniffed = _sniff_csv(text, index, header_at)
+    if sniffed is None:
+        return [], pl.DataFrame(), -1
+    delimiter, head_rows, offsets, h = sniffed
+    frame = csv_frame(body, delimiter, file_name, offsets[h - 1] if h > 0 else 0)
+    return frame_headers(head_rows[h], frame), frame, h + 1
 
 
 def _read_xlsx(path: Path, file_name: str, index: dict[str, str], sheet: str | None,
@@ -336,8 +358,8 @@ def _refuse_other_formats(data: bytes, file_name: str) -> None:
                           "or another file). Open it in Excel and save it as .xlsx.")
 
 
-def _read_bytes(path: Path, file_name: str) -> bytes:
-    """The file's bytes, refusing what is not a regular file or is over the size limit before reading it."""
+def check_file(path: Path, file_name: str) -> None:
+    """Refuse what is not a regular file or is over the size limit, before reading it."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -353,14 +375,28 @@ def _read_bytes(path: Path, file_name: str) -> bytes:
         raise FileRefused(file_name, f"文件有 {info.st_size / (1 << 20):,.0f} MB，超过 {limit_mb:,.0f} MB 的上限。请按月份拆分后分别导入。",
                           f"the file is {info.st_size / (1 << 20):,.0f} MB, over the {limit_mb:,.0f} MB limit. "
                           "Split it (by month, say) and import the parts.")
+
+
+def unreadable(file_name: str, exc: OSError) -> FileRefused:
+    return FileRefused(file_name, f"文件无法读取（{exc.strerror}），请确认文件没有被其他程序占用、有读取权限。",
+                       f"the file cannot be read ({exc.strerror}); check it is not locked and is readable.")
+
+
+def grew(file_name: str) -> FileRefused:
+    limit_mb = MAX_FILE_BYTES / (1 << 20)
+    return FileRefused(file_name, f"文件超过 {limit_mb:,.0f} MB 的上限。", f"the file is over the {limit_mb:,.0f} MB limit.")
+
+
+def _read_bytes(path: Path, file_name: str) -> bytes:
+    """The file's bytes, refusing what is not a regular file or is over the size limit before reading it."""
+    check_file(path, file_name)
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise FileRefused(file_name, f"文件无法读取（{exc.strerror}），请确认文件没有被其他程序占用、有读取权限。",
-                          f"the file cannot be read ({exc.strerror}); check it is not locked and is readable.") from None
+        raise unreadable(file_name, exc) from None
     if len(data) > MAX_FILE_BYTES:    # it grew while we read it
-        raise FileRefused(file_name, f"文件超过 {limit_mb:,.0f} MB 的上限。", f"the file is over the {limit_mb:,.0f} MB limit.")
+        raise grew(file_name)
     return data
 
 
@@ -375,13 +411,8 @@ def _no_header_row(file_name: str, feed: Feed, row: int) -> FileRefused:
                        "profile matches columns by their names, so it needs that row too.")
 
 
-def read_table(path: str | Path, kind: str, sheet: str | None = None, display_name: str | None = None,
-               profile=None, candidates=()) -> RawTable:
-    """`profile` (profiles.Profile) is applied to the sheet; without one, the first of `candidates`
-    whose headers the file has is."""
-    path = Path(path)
-    file_name = display_name or path.name
-    kind = resolve_kind(kind)
+def feed_for(kind: str, file_name: str, profile=None) -> Feed:
+    """The feed a file is read as, refusing an unknown kind or a profile for another one."""
     if kind not in FEEDS:
         raise FileRefused(file_name, f"未知的数据类型“{kind}”。可用类型：{'、'.join(FEEDS)}。",
                           f"unknown kind '{kind}'. Known kinds: {', '.join(FEEDS)}.")
@@ -391,11 +422,39 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
                                      "请换一个档案，或选对数据类型。",
                           f"import profile '{profile.name}' is for {profile.kind}, not {kind}. "
                           "Choose another profile or the right kind.")
-    index = _header_index(feed)
-    # a profile's headers count towards finding the header row (an export in English, say)
+    return feed
+
+
+def scan_index(index: dict[str, str], profile, candidates) -> dict[str, str]:
+    """The headers the header row is looked for by: a profile's count too (an export in English, say)."""
     scan = dict(index)
     for p in [profile, *candidates] if profile else candidates:
         scan.update({normalize_header(h): "~" + normalize_header(h) for h in p.identifying_headers()})
+    return scan
+
+
+def no_header_found(file_name: str, kind: str, feed: Feed) -> FileRefused:
+    expected = "、".join(f"{c.aliases[0] if c.aliases else c.name}({c.name})" for c in feed.columns if c.required)
+    return FileRefused(file_name, f"在前 {HEADER_SCAN_ROWS} 行中找不到{feed.label_zh}数据的表头。需要的列：{expected}。",
+                       f"no header row for {kind} found in the first {HEADER_SCAN_ROWS} rows. "
+                       f"Required columns: {', '.join(c.name for c in feed.columns if c.required)}.")
+
+
+def no_data_rows(file_name: str, header_row: int) -> FileRefused:
+    return FileRefused(file_name, f"第 {header_row} 行是表头，但下面没有任何数据行。请确认导出的是有数据的那一页。",
+                       f"row {header_row} is a header, but no data rows follow. Check that the export holds data.")
+
+
+def read_table(path: str | Path, kind: str, sheet: str | None = None, display_name: str | None = None,
+               profile=None, candidates=()) -> RawTable:
+    """`profile` (profiles.Profile) is applied to the sheet; without one, the first of `candidates`
+    whose headers the file has is."""
+    path = Path(path)
+    file_name = display_name or path.name
+    kind = resolve_kind(kind)
+    feed = feed_for(kind, file_name, profile)
+    index = _header_index(feed)
+    scan = scan_index(index, profile, candidates)
     header_at = profile.skip_rows if profile else None
     data = _read_bytes(path, file_name)
     sha = hashlib.sha256(data).hexdigest()
@@ -417,10 +476,7 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
     # (the _extra keys, the quarantine's JSON, the report's column lists) or saves it (a profile).
     headers = [personal.mask_text(h) if isinstance(h, str) else h for h in headers]
     if header_row < 0:
-        expected = "、".join(f"{c.aliases[0] if c.aliases else c.name}({c.name})" for c in feed.columns if c.required)
-        raise FileRefused(file_name, f"在前 {HEADER_SCAN_ROWS} 行中找不到{feed.label_zh}数据的表头。需要的列：{expected}。",
-                          f"no header row for {kind} found in the first {HEADER_SCAN_ROWS} rows. "
-                          f"Required columns: {', '.join(c.name for c in feed.columns if c.required)}.")
+        raise no_header_found(file_name, kind, feed)
     if profile is None and header_row >= 0:
         profile = profiles.choose(list(candidates), headers)
     sources: dict[str, str] = {}
@@ -435,8 +491,7 @@ def read_table(path: str | Path, kind: str, sheet: str | None = None, display_na
     table.skipped_by_profile = skipped
     table.source_headers = source_headers
     if table.frame.height == 0:
-        raise FileRefused(file_name, f"第 {header_row} 行是表头，但下面没有任何数据行。请确认导出的是有数据的那一页。",
-                          f"row {header_row} is a header, but no data rows follow. Check that the export holds data.")
+        raise no_data_rows(file_name, header_row)
     table.sha256 = sha
     return table
 
@@ -489,20 +544,29 @@ def _cleaned(frame: pl.DataFrame, src: str, is_id: bool, needs: tuple[bool, bool
     # a control character gone may leave spaces at an edge; a neutralised cell may start with spaces
     if any(needs):
         text = text.str.strip_chars()
-    # A cell our own fix-file download neutralised ('=…, '-5) reads back as it was.
-    if needs[1]:
+    # A cell our own fix-file download neutralised ('=…, '-5) reads back as it was; so does one a control
+    # character stood before (removed above), whichever other cells of the column are neutralised.
+    if needs[1] or needs[0]:
         text = text.str.replace(r"^'([=+\-@])", "$1")
     return text
 
 
-def _mostly_identifiers(values: pl.Series) -> bool:
-    """An unknown column whose values are, for the most part, bare phone or ID numbers is an identifier column."""
+def identifier_counts(values: pl.Series) -> tuple[int, int]:
+    """An unknown column's cells given, and how many of them are bare phone or ID numbers."""
     counts = pl.select(pl.lit(values).str.strip_chars().pipe(lambda v: pl.struct(
         given=(v.is_not_null() & (v != "")).sum(), bare=personal.is_bare_identifier(v).sum()))).item()
-    return counts["given"] > 0 and counts["bare"] * 2 > counts["given"]
+    return counts["given"], counts["bare"]
 
 
-def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding) -> RawTable:
+def mostly_identifiers(given: int, bare: int) -> bool:
+    """An unknown column whose values are, for the most part, bare phone or ID numbers is an identifier column."""
+    return given > 0 and bare * 2 > given
+
+
+def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, encoding,
+                  first_row: int | None = None, dropped: list[str] | None = None) -> RawTable:
+    """`first_row`: the number of the frame's first row (default: the one after the header); `dropped`:
+    the unknown columns to drop as identifiers (default: those that mostly are, in this frame)."""
     mapping: dict[str, str] = {}
     personal_cols: dict[str, str] = {}
     extra: dict[str, str] = {}
@@ -530,7 +594,8 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
     if "_xlsx_row" in frame.columns:
         row_numbers = frame["_xlsx_row"].alias(ROW)
     else:
-        row_numbers = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True).alias(ROW)
+        start = header_row + 1 if first_row is None else first_row
+        row_numbers = pl.int_range(start, start + frame.height, eager=True).alias(ROW)
     is_id = {name: feed.column(name).kind == ID for name in selected}
     needs = _cleaning_needs(frame, {**{src: False for src in extra.values()},
                                     **{src: is_id[name] for name, src in selected.items()}})
@@ -541,7 +606,9 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
     # Unknown columns (备注, 快递员, …) are kept with the row as JSON, so nothing imported is lost,
     # unless they are identifiers (a phone list under an unknown header): those are dropped.
-    dropped_by_value = [h for h, src in extra.items() if _mostly_identifiers(frame[src])]
+    counts = {h: identifier_counts(frame[src]) for h, src in extra.items()}
+    dropped_by_value = ([h for h in extra if mostly_identifiers(*counts[h])] if dropped is None
+                        else [h for h in extra if h in dropped])
     kept = {h: src for h, src in extra.items() if h not in dropped_by_value}
     extras = frame.select([_cleaned(frame, src, False, needs[src]).alias(h) for h, src in kept.items()])
     # Free text: phone and ID numbers inside are masked. Id columns are left for the store, which
@@ -578,7 +645,7 @@ def _to_canonical(file_name, kind, feed, index, headers, frame, header_row, enco
         identifiers = [ids for ids, k in zip(identifiers, mask_keep) if k]
     return RawTable(file_name, kind, out.select([*feed.names, ROW, EXTRA]), header_row, encoding,
                     mapping, list(kept), list(personal_cols), dropped_by_value=dropped_by_value, masked=masked,
-                    identifiers=identifiers, id_sources=list(sources))
+                    identifiers=identifiers, id_sources=list(sources), identifier_counts=counts)
 
 
 def _row_identifiers(frame: pl.DataFrame, sources: dict[str, str]) -> list[list[tuple[str, str]]]:

@@ -27,7 +27,7 @@ from pipelines.database import LOCK_WAIT_SECONDS, connect, transaction  # noqa: 
 from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS, Feed, raw_table
 from pipelines.ingest.identity import protect, relink
-from pipelines.ingest.readers import ROW, read_table
+from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import check, row_as_given
 from pipelines.personal import personal_safe_name
 from pipelines.records import audit
@@ -479,8 +479,16 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     # headers the file has (never another community's)
     from pipelines.ingest.profiles import candidates, find
     chosen = find(db_path, profile, allowed_communities) if isinstance(profile, str) else profile
-    raw = read_table(path, kind, sheet=sheet, display_name=name, profile=chosen,
+    # a large CSV is read, checked and staged a chunk at a time (chunked.py), so memory does not grow with it
+    from pipelines.ingest.chunked import CsvChunks, ReadWhole, open_table
+    from pipelines.ingest.import_chunks import import_chunks
+    raw = open_table(path, kind, sheet=sheet, display_name=name, profile=chosen,
                      candidates=() if chosen else candidates(db_path, kind, allowed_communities))
+    if isinstance(raw, CsvChunks):
+        try:
+            return import_chunks(db_path, raw, progress=progress, user=user, allowed_communities=allowed_communities)
+        except ReadWhole:
+            raw = raw.whole()
     return import_table(db_path, raw, progress=progress, user=user, allowed_communities=allowed_communities)
 
 
@@ -489,9 +497,7 @@ def import_table(db_path: str | Path, raw, progress=None, user: str | None = Non
     """Import a table already read (readers.RawTable) as one transaction: the second half of import_file,
     for callers that hold the rows in memory (the demo writes its files and imports them without reading
     them back). Raises FileRefused (nothing written)."""
-    from pipelines.ingest.profiles import skipped
     step = progress or (lambda fraction, text: None)
-    name = raw.file_name
     kind = raw.kind
     feed = FEEDS[kind]
     con = connect(db_path)
@@ -499,15 +505,8 @@ def import_table(db_path: str | Path, raw, progress=None, user: str | None = Non
         ensure_schema(con)
         if allowed_communities is not None:
             _refuse_foreign_rows(con, raw, allowed_communities)
-        same = scalar(con.execute("SELECT min(import_id) FROM imports WHERE kind = ? AND file_sha256 = ? AND status = 'applied'",
-                           [kind, raw.sha256]))
-        report = ImportReport(name, kind, rows_read=raw.frame.height, encoding=raw.encoding,
-                              header_row=raw.header_row, kept_columns=list(raw.mapping.values()) + raw.ignored,
-                              personal_columns=raw.personal, id_sources=raw.id_sources,
-                              dropped_columns=[h for h in raw.personal if h not in raw.id_sources] + raw.dropped_by_value,
-                              masked_columns=dict(raw.masked), profile=raw.profile,
-                              skipped_by_profile=list(raw.skipped_by_profile),
-                              profiles_skipped=[(e.zh, e.en) for e in skipped(db_path)])
+        same = imported_as(con, kind, raw.sha256)
+        report = new_report(db_path, raw, raw.frame.height)
         if same is not None:
             report.already_imported_as = same
             step(1.0, "done")
@@ -530,18 +529,46 @@ def import_table(db_path: str | Path, raw, progress=None, user: str | None = Non
         con.close()
 
 
+def imported_as(con, kind: str, sha: str) -> int | None:
+    """The applied import of the same file (by its bytes' sha256), if any: importing it again changes nothing."""
+    return scalar(con.execute("SELECT min(import_id) FROM imports WHERE kind = ? AND file_sha256 = ? AND status = 'applied'",
+                              [kind, sha]))
+
+
+def new_report(db_path, raw, rows_read: int) -> ImportReport:
+    """The report of importing `raw` (readers.RawTable: its columns' fates), before any row is stored."""
+    from pipelines.ingest.profiles import skipped
+    return ImportReport(raw.file_name, raw.kind, rows_read=rows_read, encoding=raw.encoding,
+                        header_row=raw.header_row, kept_columns=list(raw.mapping.values()) + raw.ignored,
+                        personal_columns=raw.personal, id_sources=raw.id_sources,
+                        dropped_columns=[h for h in raw.personal if h not in raw.id_sources] + raw.dropped_by_value,
+                        masked_columns=dict(raw.masked), profile=raw.profile,
+                        skipped_by_profile=list(raw.skipped_by_profile),
+                        profiles_skipped=[(e.zh, e.en) for e in skipped(db_path)])
+
+
 def _refuse_foreign_rows(con, raw, allowed) -> None:
-    """The whole file is refused rather than its foreign rows quarantined: a quarantined row is stored
-    (and listed to that community's director), and an import touching two communities could no longer
-    be undone by either director. Names are read as ids first, as the import itself will."""
+    refuse_foreign(raw.file_name, foreign_rows(con, raw, allowed), allowed)
+
+
+def foreign_rows(con, raw, allowed) -> pl.DataFrame:
+    """The rows (_row, community_id) of another community than `allowed`. Names are read as ids first,
+    as the import itself will."""
     allowed = {str(c) for c in allowed}
     given = raw.frame.select(ROW, pl.col("community_id").cast(pl.Utf8))
     names = _community_name_map(con) if raw.kind != "communities" else {}
     if names:
         given = given.with_columns(pl.col("community_id").replace(names))
     # a row without a community is quarantined by the checks as incomplete: it is no one's data
-    foreign = given.filter(pl.col("community_id").is_not_null() & (pl.col("community_id") != "")
-                           & ~pl.col("community_id").is_in(sorted(allowed)))
+    return given.filter(pl.col("community_id").is_not_null() & (pl.col("community_id") != "")
+                        & ~pl.col("community_id").is_in(sorted(allowed)))
+
+
+def refuse_foreign(file_name: str, foreign: pl.DataFrame, allowed) -> None:
+    """The whole file is refused rather than its foreign rows quarantined: a quarantined row is stored
+    (and listed to that community's director), and an import touching two communities could no longer
+    be undone by either director."""
+    allowed = {str(c) for c in allowed}
     if foreign.height == 0:
         return
     ids = sorted(set(foreign["community_id"]))
@@ -550,7 +577,7 @@ def _refuse_foreign_rows(con, raw, allowed) -> None:
     more_zh = f" 等 {len(rows)} 行" if len(rows) > len(shown) else ""
     more_en = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
     own = "、".join(sorted(allowed)) or "无"
-    raise FileRefused(raw.file_name,
+    raise FileRefused(file_name,
                       f"第 {'、'.join(map(str, shown))} 行{more_zh}属于其他社区（{'、'.join(ids)}），"
                       f"这个账号只能导入本社区（{own}）的数据。文件没有导入任何一行；"
                       "请删去这些行后重新上传，或请管理员导入。",
@@ -652,6 +679,32 @@ def _remember_people(con, protection, import_id: int) -> None:
 
 
 def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> None:
+    accepted, rejected = accept(con, feed, raw, checked)
+    # The same id twice in one file: the lower row is the later word and wins; the earlier one is
+    # kept in quarantine so nothing is lost.
+    last = accepted.unique(subset=list(feed.key), keep="last", maintain_order=True)
+    dup = accepted.join(last.select(ROW), on=ROW, how="anti")
+    if dup.height:
+        winners = dup.join(last.select([*feed.key, pl.col(ROW).alias("_winner")]), on=list(feed.key), how="left")
+        raw_dup = raw.frame.join(dup.select(ROW), on=ROW, how="semi").sort(ROW)
+        rejected = pl.concat([rejected, duplicate_rejections(
+            feed, raw_dup.select(pl.col(ROW).cast(pl.Int64), row_as_given(feed)), winners.sort(ROW)["_winner"])])
+    con.register("incoming_df", last.to_arrow())
+    store_rows(con, feed, "incoming_df", rejected, sha, report, lambda: con.unregister("incoming_df"))
+
+
+def duplicate_rejections(feed: Feed, given: pl.DataFrame, winners: pl.Series) -> pl.DataFrame:
+    """Quarantine rows for the earlier rows of an id a later row of the file has: `given` (_row, raw) in
+    row order, `winners` the later row of each."""
+    return given.select(pl.col(ROW), pl.lit(",".join(feed.key)).alias("columns"),
+                        pl.Series([f"编号与第 {w} 行重复，以第 {w} 行为准" for w in winners]).alias("reason_zh"),
+                        pl.Series([f"same id as row {w}; row {w} is used" for w in winners]).alias("reason_en"),
+                        pl.col("raw"))
+
+
+def accept(con, feed: Feed, raw, checked) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows the checks accepted with community names read as ids, less those naming an unknown reference,
+    which join the rejected rows: (accepted, rejected)."""
     accepted, rejected = checked.accepted, checked.rejected
     accepted = _community_names_to_ids(con, feed, accepted)
     ref = _reference_rejections(con, feed, accepted, raw.mapping)
@@ -666,30 +719,25 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
             ref.filter(bad_ref)["reason_en"].alias("reason_en"),
             row_as_given(feed))])
         accepted = accepted.filter(~bad_ref)
-    # The same id twice in one file: the lower row is the later word and wins; the earlier one is
-    # kept in quarantine so nothing is lost.
-    last = accepted.unique(subset=list(feed.key), keep="last", maintain_order=True)
-    dup = accepted.join(last.select(ROW), on=ROW, how="anti")
-    if dup.height:
-        winners = dup.join(last.select([*feed.key, pl.col(ROW).alias("_winner")]), on=list(feed.key), how="left")
-        raw_dup = raw.frame.join(dup.select(ROW), on=ROW, how="semi").sort(ROW)
-        rejected = pl.concat([rejected, raw_dup.select(pl.col(ROW).cast(pl.Int64),
-            pl.lit(",".join(feed.key)).alias("columns"),
-            pl.Series([f"编号与第 {w} 行重复，以第 {w} 行为准" for w in winners.sort(ROW)["_winner"]]).alias("reason_zh"),
-            pl.Series([f"same id as row {w}; row {w} is used" for w in winners.sort(ROW)["_winner"]]).alias("reason_en"),
-            row_as_given(feed))])
+    return accepted, rejected
+
+
+def store_rows(con, feed: Feed, incoming: str, rejected: pl.DataFrame, sha: str, report: ImportReport,
+               release=None) -> None:
+    """Store a file's accepted rows (`incoming`: a relation, one row per key) and quarantine its rejected
+    ones as one import; `release` is called once the rows are read (their source may go)."""
     import_id = _next_import_id(con)
     report.import_id = import_id
     cols = feed.names
-    con.register("incoming_df", last.to_arrow())
     key_join = key_match(feed.name, "c", "i")
     row_text = "CAST(ROW(" + ", ".join(f"i.{c}" for c in [*cols, "_extra"]) + ") AS VARCHAR)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.*, md5({row_text}) AS _hash,
                c._hash AS _old_hash, c._import_id AS _cur_import, {old_from_sql(feed.name, 'c')} AS _old_from
-        FROM incoming_df i LEFT JOIN cur_{feed.name} c ON {key_join}""")
-    con.unregister("incoming_df")
+        FROM {incoming} i LEFT JOIN cur_{feed.name} c ON {key_join}""")
+    if release is not None:
+        release()
     note_communities(con, feed.name, import_id)
     counts = first(con.execute("""SELECT count(*) FILTER (WHERE _old_hash IS NULL),
                                    count(*) FILTER (WHERE _old_hash IS NOT NULL AND _old_hash <> _hash),
