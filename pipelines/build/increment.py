@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pipelines.database import stored_relations
 from pipelines.feeds import FEEDS
-from pipelines.ingest.store import changes_table, key_match, old_from_sql
+from pipelines.ingest.store import IMPORT_COMMUNITIES, changes_table, key_match, old_from_sql
 from pipelines.rule_defaults import DEFAULT_RULES
 from pipelines.sqlrows import scalar
 
@@ -57,6 +57,22 @@ def changed_since(con, last_seq: int) -> tuple[list[int], list[str]]:
         """SELECT community_id FROM community_rules WHERE changed_seq > ?
            UNION SELECT community_id FROM coop_split WHERE changed_seq > ?""", [last_seq, last_seq]).fetchall()]
     return imports, rules
+
+
+# What a community model's rows are recomputed for: the communities an increment touched (a list variable).
+TOUCHED = "list_contains(getvariable('inc_touched'), {alias}community_id)"
+
+
+def touch_communities(con, last_seq: int, rule_changes: list[str], imports: list[int]) -> None:
+    """Set the list inc_touched: every community whose current rows changed since last_seq (the store's change
+    logs), whose rules or split changed, or whose rows an import applied or undone since then brought (an undo
+    that left every current row as it was still changes when the community's feed was last brought up)."""
+    logs = " UNION ALL ".join(f"SELECT community_id FROM {changes_table(kind)} WHERE seq > ?" for kind in FEEDS)
+    con.execute(f"""SET VARIABLE inc_touched = (
+                        SELECT coalesce(list(DISTINCT community_id) FILTER (WHERE community_id IS NOT NULL), [])::VARCHAR[]
+                        FROM ({logs} UNION ALL SELECT unnest(?::VARCHAR[])
+                              UNION ALL SELECT community_id FROM {IMPORT_COMMUNITIES} WHERE list_contains(?, import_id)))""",
+                [last_seq] * len(FEEDS) + [rule_changes, imports])
 
 
 def mark_dirty(con, staging: list, last_seq: int, rule_changes: list[str], old_end: dict) -> set[str]:
@@ -194,7 +210,7 @@ def swapped(table_alias: str, model) -> str:
 
 
 def full_models_by_phase(models: list) -> tuple[list, list]:
-    """The kind-full models an incremental build recomputes before the period models (they read staging,
+    """The full and community models an incremental build recomputes before the period models (they read staging,
     views and other such tables) and after them (they read a period or since model, which is whole only
     once its recomputed rows are swapped in). A period model cannot read one of the second: it would see
     it before it is recomputed, so that is refused."""
@@ -203,7 +219,7 @@ def full_models_by_phase(models: list) -> tuple[list, list]:
     for m in models:
         reads_partial = any(after_partial[r] for r in m.reads)
         after_partial[m.name] = m.kind in ("period", "since") or reads_partial
-        if m.kind == "full":
+        if m.kind in ("full", "community"):
             (late if reads_partial else early).append(m)
     late_names = {m.name for m in late}
     for m in models:
@@ -226,6 +242,8 @@ def audit_scope(model, refreshed: set[str]) -> str | None:
         nulls = " OR ".join(f"x.{k} IS NULL" for k in model.grain)
         keys = ", ".join(model.grain)
         return f"({', '.join(f'x.{k}' for k in model.grain)}) IN (SELECT ({keys}) FROM touched_{model.name}) OR {nulls}"
+    if model.kind == "community":   # its grain holds community_id: both rows of a key are of one community
+        return TOUCHED.format(alias="x.")
     if model.kind in ("period", "since"):
         decides = {"community_id", "grain", "period_start"} if model.kind == "period" else {"community_id",
                                                                                               model.since_column}
@@ -251,7 +269,7 @@ def drop_scratch(con) -> None:
     """Every temporary table and view an incremental build made, and the variables in_range read."""
     for name, kind in _temporary(con):
         con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")
-    for column in BOUNDS:
+    for column in (*BOUNDS, "touched"):
         con.execute(f"RESET VARIABLE inc_{column}")
 
 

@@ -42,6 +42,9 @@ KINDS = {
     "view": ("VIEW", "nothing: a view computes itself when read"),
     "full": ("TABLE", "recomputed outright on every build (small tables): before the period models, or after them "
                       "when it reads one (increment.full_models_by_phase)"),
+    "community": ("TABLE", "recomputed outright for the communities an increment touched, the others' rows kept (a "
+                           "community's rows come from its own rows, rules and imports alone), in the phase a full "
+                           "model would be"),
     "period": ("TABLE", "rows from each touched community's first changed week or month on are recomputed"),
     "since": ("TABLE", "rows whose named time is at or after each touched community's first changed time are recomputed; "
                        "keyed without that time (one row per parcel), every row recomputed replaces its stored one"),
@@ -109,8 +112,8 @@ def parse_header(text: str, where: str) -> tuple[str, str | None, tuple[str, ...
     words = found["kind"].split()
     kind, argument = words[0], (words[1] if len(words) > 1 else None)
     if kind not in KINDS or len(words) > 2 or (argument is None) != (kind not in ("staging", "since")):
-        raise HeaderError(f"{where}: unknown kind {found['kind']!r}; one of: staging <feed>, view, full, period, "
-                          f"since <time column>")
+        raise HeaderError(f"{where}: unknown kind {found['kind']!r}; one of: staging <feed>, view, full, community, "
+                          f"period, since <time column>")
     if kind == "staging" and argument not in FEEDS:
         raise HeaderError(f"{where}: 'staging {argument}' names no feed of pipelines/feeds.py")
     grain_text = found["grain"]
@@ -123,6 +126,9 @@ def parse_header(text: str, where: str) -> tuple[str, str | None, tuple[str, ...
     if kind == "period" and not set(PERIOD_GRAIN) <= set(grain):
         raise HeaderError(f"{where}: a period model's grain holds {', '.join(PERIOD_GRAIN)} (an incremental build "
                           f"replaces its rows by them), found {', '.join(grain)}")
+    if kind == "community" and "community_id" not in grain:
+        raise HeaderError(f"{where}: a community model's grain holds community_id (an incremental build replaces the "
+                          f"rows of the communities it touched), found {', '.join(grain)}")
     if kind == "staging" and set(grain) != set(FEEDS[argument].key):
         raise HeaderError(f"{where}: a staging model's grain is its feed's key {', '.join(FEEDS[argument].key)}, "
                           f"found {', '.join(grain)}")

@@ -228,9 +228,10 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, di
         return "unchanged", {m.name: "false" for m in models}
     staging = [m for m in models if m.kind == "staging"]
     old_end = increment._parcel_data_end(con)    # as the last build stored it, before the early models renew it
+    increment.touch_communities(con, last_seq, rule_changes, imports)
     early, late = increment.full_models_by_phase(models)
     for m in early:   # small models over whole tables: recomputed outright, before any shadowing
-        _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+        _recompute_whole(con, m)
     refreshed = increment.mark_dirty(con, staging, last_seq, rule_changes, old_end)
     db = scalar(con.execute("SELECT current_database()"))
     increment.shadow_inputs(con, staging)
@@ -253,8 +254,19 @@ def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, di
     finally:
         increment.drop_shadows(con)
     for m in late:    # whole-table models over period models (a ranking across communities): once those are whole
-        _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+        _recompute_whole(con, m)
     return "incremental", {m.name: increment.audit_scope(m, refreshed) for m in models}
+
+
+def _recompute_whole(con, m: Model) -> None:
+    """A full model outright; a community model for the communities the increment touched, the others' rows kept
+    (the filter on its result reaches the scans: DuckDB pushes it through the grouping by community)."""
+    if m.kind != "community":
+        _run(con, m, f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+        return
+    touched = increment.TOUCHED.format(alias="")
+    _run(con, m, f"DELETE FROM {m.name} WHERE {touched}")
+    _run(con, m, f"INSERT INTO {m.name} SELECT * FROM ({m.sql}\n) WHERE {touched}")
 
 
 def _publish(con, db_path: str | Path, tables: list[str]) -> Path:

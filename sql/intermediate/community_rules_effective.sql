@@ -1,4 +1,4 @@
--- kind: full
+-- kind: community
 -- grain: community_id
 -- published: yes
 -- one row per community; the rules in force (the defaults of pipelines/rule_defaults.py where the community set none)

@@ -1,4 +1,4 @@
--- kind: full
+-- kind: community
 -- grain: community_id, feed
 -- published: no
 -- one row per community × event feed with rows: the earliest and the latest of its times of SPEC §5's list

@@ -1,4 +1,4 @@
--- kind: full
+-- kind: community
 -- grain: community_id
 -- published: no
 -- one row per community with parcels: how far its parcel data runs, its latest arrival or pickup. A parcel

@@ -1,4 +1,4 @@
--- kind: full
+-- kind: community
 -- grain: community_id, grain, period_start
 -- published: yes
 -- one row per community × grain × period, from the community's first to last period with any event time

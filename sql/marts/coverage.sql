@@ -1,4 +1,4 @@
--- kind: full
+-- kind: community
 -- grain: community_id, feed, grain, period_start
 -- published: yes
 -- one row per community × event feed × grain × period of the spine: whether that feed is complete for the
@@ -10,7 +10,8 @@
 -- period ended (a register with no event on the last day is still brought up to it). `in_use`: the community
 -- has imported the feed at all; a period is complete when every feed in use is (snapshot_reader.coverage).
 -- A feed never imported is complete for no period, and in use for none, so it never holds a period back.
--- Small (communities × 6 feeds × periods) and it reads the imports history, so it is rebuilt whole.
+-- Small (communities × 6 feeds × periods) and it reads the imports history, so it is rebuilt whole for each
+-- community an increment touched (an undone import's communities among them).
 WITH feeds AS (
     SELECT * FROM (VALUES {{ event_feeds }}) f(feed)
 ),

@@ -1,4 +1,4 @@
--- kind: full
+-- kind: community
 -- grain: community_id, complaint_id
 -- published: yes
 -- one row per complaint (no free text): the list a check page filters to those open at a period's end

@@ -1,10 +1,10 @@
--- kind: full
+-- kind: community
 -- grain: community_id, entry_key
 -- published: yes
 -- one row per movement of the community fund: each month's accrual (dated the month's last day, its
 -- fund_accrued_yuan from mart_coop_period; none for a month that accrued nothing) and each fund_spend booking
 -- with its purpose, and the balance after it, in order of day, an accrual before a payment of the same day.
--- The balance after a month's last entry is that month's coop.fund_balance_yuan. `full`: a running balance
+-- The balance after a month's last entry is that month's coop.fund_balance_yuan. `community`: a running balance
 -- reads every earlier entry; the fund's movements are few.
 WITH accrued AS (
     SELECT community_id, 'accrued:' || strftime(period_start, '%Y-%m') AS entry_key, last_day(period_start) AS day,

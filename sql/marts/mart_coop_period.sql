@@ -1,12 +1,13 @@
--- kind: full
+-- kind: community
 -- grain: community_id, grain, period_start
 -- published: yes
 -- one row per community × grain × period (spine): the cooperative's books, the coop.* metrics of SPEC §5.
 -- Exact inside (DECIMAL), yuan as DOUBLE out. The members' and the fund's parts of a profit are rounded half up
 -- to the fen and the cooperative keeps the rest, so the three add up to the profit exactly; a loss gives the
 -- members and the fund 0 and falls to the cooperative. A period takes the split in force on its first day.
--- `full`, not `period`: the fund's balance runs from the community's first period, which an incremental
--- build's window of recent events does not hold; the table is small and recomputed whole on every build.
+-- `community`, not `period`: the fund's balance runs from the community's first period, which an incremental
+-- build's window of recent events does not hold; the table is small and recomputed whole for each community
+-- an increment touched.
 WITH rows_in_period AS (
     SELECT c.*, g.grain, period_start(g.grain, c.booked_on) AS period_start
     FROM stg_coop c CROSS JOIN (VALUES ('week'), ('month')) g(grain)

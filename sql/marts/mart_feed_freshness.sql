@@ -1,4 +1,4 @@
--- kind: full
+-- kind: community
 -- grain: community_id, feed
 -- published: yes
 -- one row per community × event feed: how recent its data is (SPEC §6 "every page says how recent")

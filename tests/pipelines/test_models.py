@@ -321,7 +321,7 @@ def test_an_incremental_audit_reads_the_rows_the_build_wrote():
 def test_a_full_model_over_period_models_is_recomputed_after_them():
     early, late = increment.full_models_by_phase(load_models())
     assert "period_spine" in {m.name for m in early} and "community_rules_effective" in {m.name for m in early}
-    assert all(m.kind == "full" for m in early + late)
+    assert all(m.kind in ("full", "community") for m in early + late)
     # e.g. a ranking across communities over kpi, which an incremental build swaps in part by part
     assert {m.name for m in late} >= {m.name for m in load_models() if m.kind == "full" and "kpi" in m.reads}
     folder = SQL_DIR / "marts"
@@ -390,3 +390,16 @@ def test_a_full_builds_forecast_started_beside_the_models_equals_one_computed_af
     assert len(stored) > 0
     assert stored == sorted(again.select(["community_id", "subject", "day", "metric", "value", "lower", "upper"])
                             .rows())
+
+
+def test_a_community_model_keys_its_rows_by_community_and_its_increment_reads_the_touched_ones(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "per_feed.sql").write_text(HEADER.format(kind="community", grain="feed", published="no"))
+    with pytest.raises(HeaderError, match="community model's grain holds community_id"):
+        load_models(tmp_path)
+    con = duckdb.connect()
+    con.execute("SET VARIABLE inc_touched = ['A']::VARCHAR[]")   # as touch_communities leaves it
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('A', 'x'), ('A', 'x'), ('B', 'y'), ('B', 'y')) v(community_id, feed)")
+    ours = Model("t", SQL_DIR / "marts" / "t.sql", "", "community", ("community_id", "feed"), True)
+    # B's key twice was there when the last audited build passed: only A's rows were written now
+    assert [r[:2] for r in con.execute(grain_audit(ours, increment.audit_scope(ours, set()))).fetchall()] == [("A", "x")]
