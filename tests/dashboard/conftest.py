@@ -37,6 +37,19 @@ PC,A,快递柜,locker,2,26.5778,106.7102
 """
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _components_scanned_once():
+    """Each new AppTest scans every installed package's metadata for Streamlit components (0.1–0.2 s: some 260
+    packages), where a server does it once at its start. Linli ships none and the packages do not change during a
+    run: the scan's answer, taken once, is handed to every AppTest of this process."""
+    from streamlit.components.v2 import manifest_scanner
+    real = manifest_scanner.scan_component_manifests
+    found = real()
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(found)
+    yield
+    manifest_scanner.scan_component_manifests = real
+
+
 @pytest.fixture(scope="session")
 def fixture_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dash")
