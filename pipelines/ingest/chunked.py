@@ -29,7 +29,7 @@ from pipelines.ingest.readers import (HEAD_CHARS, LooksLikeData, RawTable, _head
                                       frame_headers, grew, mostly_identifiers, no_data_rows, no_header_found,
                                       read_table, scan_index, undecodable, unreadable)
 
-CHUNK_BYTES = 16 << 20     # a piece of the file read at once (about 280 k rows of an orders export)
+CHUNK_BYTES = 8 << 20      # a piece of the file read at once (about 140 k rows of an orders export)
 BLOCK = 8 << 20            # the hashing pass reads this much at a time
 BOM = b"\xef\xbb\xbf"
 

@@ -31,7 +31,7 @@ from pipelines.records import audit
 STAGED = "staged_rows"
 # DuckDB's own memory while a file is staged and stored: what is over spills to its temp folder (canonical
 # rows, masked and hashed, as the store holds them); the rest of the import's memory is one chunk's
-DUCKDB_MEMORY = "300MB"
+DUCKDB_MEMORY = "400MB"
 
 
 class _Staging:
