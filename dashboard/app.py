@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import auth, sidebar, style
 from dashboard.parts import city_note
+from pipelines import database
 from pipelines.present.i18n import t
 from pipelines.records import access, audit
 
@@ -88,5 +89,6 @@ for note in sidebar.notes():
     st.warning(note, icon=":material/link_off:")
 # A change made while Linli runs open names no account: its audit row says it came from a browser, not
 # from the command line (pages write in their body, never in a widget callback, so this covers them all).
-with audit.acting(audit.BROWSER if account is None else None):
+# The page's record reads (actions, cases, reports, rules) share one opening of the store, closed when it is drawn.
+with audit.acting(audit.BROWSER if account is None else None), database.one_connection(database.default_path()):
     current.run()

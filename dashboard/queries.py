@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import inspect
 import os
+import sys
 from pathlib import Path
 
 import duckdb
@@ -528,3 +529,55 @@ def _deliveries_of(db: str, community: str) -> list[dict]:
     from pipelines.reports import deliver
     with reading(db) as con:
         return deliver.deliveries(con, community) if con is not None else []
+
+
+# ---- the meeting brief (pipelines/reports/content.py gather) of a check page: its report section and its downloads ----
+
+def records_version() -> tuple:
+    """What changes whenever the store does: its file's and its write-ahead log's modification time and size (every
+    record write, import, undo and build commits to one or the other, a commit to the log makes it longer; a read
+    changes neither). Two stats, so a page may key a cache of what it read from the records by it without opening
+    the store."""
+    path = db_path()
+    return tuple((s.st_mtime_ns, s.st_size) if (s := _stat(f)) else None for f in (path, path.with_name(path.name + ".wal")))
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+class _StoreBusy(Exception):
+    """The store was held by another process as the brief was gathered: it lacks the records, so it is not kept."""
+
+
+def brief(snap: str, scope: Scope, community: str, grain: str, period: dt.date, lang: str):
+    """The community's brief of the period as the viewer may see it (gather with the pages' own queries and scope).
+    Gathered once per snapshot, viewer's scope, period, language and day while the store is unchanged
+    (records_version): the report section and the downloads of a check page share it, and a rerun reuses it."""
+    from pipelines.reports.content import gather
+    scope = _narrowed(snap, scope)
+    if community not in scope:
+        raise OutOfScope(community)
+    try:
+        return _brief(snap, scope, community, grain, period, lang, dt.date.today(), records_version())
+    except _StoreBusy:   # gathered again, without the records (as gather does while busy), and not kept
+        return gather(_source(snap, scope), community, grain, period, lang)
+
+
+def _source(snap: str, scope: Scope):
+    from pipelines.reports.content import Source
+    return Source.for_viewer(sys.modules[__name__], snap, scope, db_path())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _brief(snap: str, scope: Scope, community: str, grain: str, period: dt.date, lang: str, today: dt.date,
+           version: tuple) -> object:
+    """`scope` is the viewer's, already cut down (brief); `version` only keys the cache."""
+    from pipelines.reports.content import gather
+    with reading(db_path()) as con:   # held open for gather's own record reads (database.one_connection)
+        if con is None and db_path().exists():
+            raise _StoreBusy()
+        return gather(_source(snap, scope), community, grain, period, lang, today)

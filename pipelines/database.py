@@ -279,12 +279,14 @@ class _Shared:
     configuration per file per process: a read-only connection beside a read-write one fails, so every
     reader and writer of the dashboard's threads shares this read-write one). It is opened by the first
     borrower and closed when the last one gives its cursor back, so no other process is kept waiting
-    for longer than the reads and writes themselves."""
+    for longer than the reads and writes themselves; while someone `holds` it (one dashboard render, see
+    `one_connection`) it stays open between borrowers instead, closed when the last hold ends."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.con: duckdb.DuckDBPyConnection | None = None
         self.borrowers = 0
+        self.holds = 0
         # writes of this process, one at a time: two transactions on the same rows (a name's failed-login
         # count) would otherwise fail each other with a conflict
         self.writes = threading.RLock()
@@ -315,9 +317,12 @@ class _Shared:
         cursor.close()
         with self.lock:
             self.borrowers -= 1
-            if self.borrowers == 0 and self.con is not None:
-                con, self.con = self.con, None
-                con.close()
+            self._close_if_unused()
+
+    def _close_if_unused(self) -> None:   # called holding self.lock
+        if self.borrowers == 0 and self.holds == 0 and self.con is not None:
+            con, self.con = self.con, None
+            con.close()
 
 
 _shared: dict[str, _Shared] = {}
@@ -342,6 +347,23 @@ def borrowed(db_path: str | Path, wait: bool | float = True, create: bool = True
     finally:
         if cursor is not None:
             shared.give_back(cursor)
+
+
+@contextlib.contextmanager
+def one_connection(db_path: str | Path):
+    """Within: the reads and writes of `borrowed`, `reading` and `writing` share one opening of the store, kept
+    from the first of them to the end instead of opened and closed by each (some 40 ms an opening of a street-scale
+    store, and a dashboard page reads its records a dozen times). Nothing is opened here: a page that reads no
+    records opens nothing. Meant for one page render, so another process waits no longer than that render."""
+    shared = _shared_for(Path(db_path))
+    with shared.lock:
+        shared.holds += 1
+    try:
+        yield
+    finally:
+        with shared.lock:
+            shared.holds -= 1
+            shared._close_if_unused()
 
 
 def retrying(attempt, tries: int = 20):

@@ -2,8 +2,8 @@
 street comparison's street brief, for the period on screen, named in the UI language by place, period
 and what the file is (B社区_2026年第48周_每周检查简报.pdf, 花溪街道_2026年第48周_街道对比.xlsx).
 
-The brief is gathered while the page runs (its queries are the page's own, cached, in the viewer's
-scope); the file is drawn only when a button is pressed (Streamlit runs a callable `data` then), so a
+The brief is gathered with the page's own queries in the viewer's scope, once while the snapshot and the store
+are unchanged (queries.brief: the report section reads the same one); the file is drawn only when a button is pressed (Streamlit runs a callable `data` then), so a
 page that nobody downloads from pays nothing for the PDF and the card.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dashboard import queries as q
 from dashboard.sidebar import View
 from pipelines.present.export import file_stem
 from pipelines.reports import fonts
-from pipelines.reports.content import Source, gather
 from pipelines.reports.render import FORMATS
 from pipelines.reports.render import render as render_bytes
 
@@ -24,7 +23,7 @@ MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def render(v: View) -> None:
     st.subheader(v.tr("brief.download.h"))
-    brief = gather(Source.for_viewer(q, v.snap, v.scope, q.db_path()), v.community, v.grain, v.period, v.lang)
+    brief = q.brief(v.snap, v.scope, v.community, v.grain, v.period, v.lang)
     stem = file_stem(brief.community_name, v.grain, v.period, v.tr(f"brief.file.{v.grain}"), v.lang)
     _buttons(v, brief, stem, f"brief_{v.grain}")
 

@@ -14,7 +14,7 @@ from dashboard.sidebar import View
 from pipelines.database import DatabaseBusy
 from pipelines.errors import UserError
 from pipelines.present import format as fmt
-from pipelines.reports.content import Source, gather
+from pipelines.reports.content import Source
 from pipelines.reports.draft_data import redraft
 
 
@@ -41,7 +41,7 @@ def _source(v: View) -> Source:
 
 
 def _brief(v: View):
-    return gather(_source(v), v.community, v.grain, v.period, "zh")
+    return q.brief(v.snap, v.scope, v.community, v.grain, v.period, "zh")   # in Chinese, the downloads' one too
 
 
 def _redraft(v: View, saved) -> str | None:

@@ -1,0 +1,65 @@
+"""每周检查 gathers its meeting brief once (dashboard/queries.py brief): the report section and the downloads share
+it, a rerun reuses it while the store is unchanged, and a record written meanwhile by another process is in the
+next render."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth
+from pipelines.build.runner import serving_dir
+from pipelines.database import writing
+from pipelines.records import actions, users
+from pipelines.reports import content
+from tests.conftest import build_store
+from tests.dashboard.conftest import APP, BUILDINGS, POINTS
+from tests.pipelines import test_kpi as fx
+
+PASSWORD = "correct horse 9"
+WEEK = dt.date(2025, 6, 2)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    db = build_store(tmp_path_factory.mktemp("brief_once"), {
+        "communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": fx.ORDERS,
+        "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS, "training": fx.TRAINING, "jobs": fx.JOBS})
+    users.add(db, "dir_a", "director", PASSWORD, community="A")
+    return db
+
+
+@pytest.fixture
+def db(built, tmp_path, monkeypatch):
+    copy = tmp_path / "t.duckdb"
+    shutil.copy(built, copy)
+    shutil.copytree(serving_dir(built), serving_dir(copy))
+    monkeypatch.setenv("LINLI_DB", str(copy))
+    return copy
+
+
+def weekly_draft(db) -> str:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": "zh", "c": "A", "g": "week", "p": WEEK.isoformat()})
+    for key, value in auth.session_for(users.lookup(db, "dir_a")).items():
+        at.session_state[key] = value
+    at.switch_page("screens/weekly.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return next(a for a in at.text_area if a.label == "报告正文").value
+
+
+def test_the_brief_is_gathered_once_and_again_when_the_records_change(db, monkeypatch):
+    calls = []
+    real = content.gather
+    monkeypatch.setattr(content, "gather", lambda *a, **k: calls.append(a[1:4]) or real(*a, **k))
+    assert "清理超时包裹" not in weekly_draft(db)
+    assert calls == [("A", "week", WEEK)]     # the report section's and the downloads' brief: one gather
+    weekly_draft(db)
+    assert len(calls) == 1                    # nothing changed: not gathered again
+    with writing(db) as con:                  # as `linli` would, not through the page
+        item = actions.add_action(con, "A", "清理超时包裹", metric="parcels.overdue", due_on=dt.date(2025, 6, 9))
+        con.execute("UPDATE action_items SET created_at = TIMESTAMP '2025-06-03 10:00' WHERE action_id = ?", [item])
+    assert "清理超时包裹" in weekly_draft(db)
+    assert len(calls) == 2
