@@ -207,6 +207,9 @@ def connect(db_path: str | Path, read_only: bool = False, wait: bool | float = T
     while another linli process holds the lock (`wait`: as for `_open`)."""
     path = Path(db_path)
     key = str(path.resolve())
+    # a connection kept open only by a hold (one_connection) gives way: this process's own import or build on a
+    # page opens the store itself, and a read-only opening beside a read-write one fails
+    _shared_for(path).close_if_idle()
     if path.exists() and _verified.get(key) == path.stat().st_ino:
         return _open(path, read_only, wait)
     with _probing:   # one probe at a time: a read-only probe clashes with this process's read-write opens
@@ -318,6 +321,13 @@ class _Shared:
         with self.lock:
             self.borrowers -= 1
             self._close_if_unused()
+
+    def close_if_idle(self) -> None:
+        """Closed now if no cursor is lent out, held or not (the next borrower opens it again)."""
+        with self.lock:
+            if self.borrowers == 0 and self.con is not None:
+                con, self.con = self.con, None
+                con.close()
 
     def _close_if_unused(self) -> None:   # called holding self.lock
         if self.borrowers == 0 and self.holds == 0 and self.con is not None:

@@ -34,3 +34,19 @@ def test_reads_within_share_one_opening_closed_at_the_end(tmp_path, monkeypatch)
         assert con.execute("SELECT count(*) FROM imports").fetchone() == (2,)
     assert len(opened) == 2
     duckdb.connect(str(db), read_only=True).close()
+
+
+def test_a_held_connection_gives_way_to_this_process_own_opening(tmp_path):
+    """A page that imports (每月检查's feedback round) opens the store itself, read-only to compare the numbers:
+    the connection kept open only by the render's hold is closed for it, and opened again by the next read."""
+    db = tmp_path / "s.duckdb"
+    with writing(db) as con:
+        con.execute("CREATE TABLE imports (id INTEGER)")
+    with one_connection(db):
+        with reading(db) as con:
+            assert con.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+        own = database.connect(db, read_only=True)   # would fail beside the held read-write connection
+        assert own.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+        own.close()
+        with reading(db) as con:
+            assert con.execute("SELECT count(*) FROM imports").fetchone() == (0,)
