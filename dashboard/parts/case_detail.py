@@ -4,18 +4,20 @@ published snapshot; the method is stated in 指标说明."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import queries as q
+from dashboard.parts import ui
 from dashboard.parts.actions_panel import may_write, save
 from dashboard.sidebar import View
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.present.effect_text import effect_of, effect_text, weeks_around
-from pipelines.present.i18n import METRIC_KIND, METRICS, label, metric_name
+from pipelines.present.i18n import METRIC_KIND, METRICS, label, metric_name, t
 from pipelines.records.cases import STEPS
 
 
@@ -72,6 +74,11 @@ def effect_chart(v: View, e) -> alt.Chart:
     return (points + means + agreed).properties(height=250).configure(font=charts.FONT).configure_legend(orient="top")
 
 
+def _effect_chart_in(lang: str, e) -> alt.Chart:
+    """effect_chart by the language alone, so that ui.once keys it by (lang, e)."""
+    return effect_chart(SimpleNamespace(lang=lang, tr=lambda key, **values: t(key, lang, **values)), e)
+
+
 def show_effects(v: View, case) -> None:
     st.markdown(f"**{v.tr('gov.h.effect')}**")
     if not case.metrics:
@@ -88,7 +95,7 @@ def show_effects(v: View, case) -> None:
             st.caption(v.tr("gov.effect.ordinary"))
             explained = True
         if e.before or e.after:
-            st.altair_chart(effect_chart(v, e), width="stretch")
+            ui.chart(v, ui.once(_effect_chart_in)(v.lang, e), True)
 
 
 def event_text(v: View, ev: dict) -> str:

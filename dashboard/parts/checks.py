@@ -184,9 +184,9 @@ def noise_rule_chart(v: View, periods: int = 13) -> None:
     if adopted is not None:
         holding = [p for p in v.periods if p <= adopted]
         mark_at = fmt.period_short(v.grain, holding[-1], v.lang) if holding else None
-    ui.chart(v, charts.marked_line(s, "period_label", "value", v.tr("chart.period"),
-                                   metric_name("complaints.noise_outside_hours", v.lang), "period_start", mark_at,
-                                   v.tr("rule.mark", window=window)), not s.empty)
+    ui.chart(v, ui.once(charts.marked_line)(s, "period_label", "value", v.tr("chart.period"),
+                                            metric_name("complaints.noise_outside_hours", v.lang), "period_start",
+                                            mark_at, v.tr("rule.mark", window=window)), not s.empty)
     if adopted is None:
         st.caption(v.tr("rule.no_date", window=window))
     elif mark_at is None or mark_at not in set(s["period_label"]):

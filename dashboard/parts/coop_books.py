@@ -44,8 +44,8 @@ def shares_chart(v: View, books: pd.DataFrame) -> None:
     long = books.melt(id_vars=["period_start"], value_vars=list(parts), var_name="part", value_name="yuan")
     long["part"] = [v.tr(parts[p]) for p in long["part"]]
     long = ui.with_period_labels(v, long)
-    ui.chart(v, charts.stacked_bars(long, "period_label", "yuan", "part", v.tr("chart.period"),
-                                    v.tr("coop.chart.yuan"), v.tr("coop.chart.part"), order="period_start"),
+    ui.chart(v, ui.once(charts.stacked_bars)(long, "period_label", "yuan", "part", v.tr("chart.period"),
+                                             v.tr("coop.chart.yuan"), v.tr("coop.chart.part"), order="period_start"),
              not books.empty)
 
 

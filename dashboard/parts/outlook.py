@@ -42,8 +42,8 @@ def show(v: View) -> None:
         st.markdown(fmt.plain(v.tr("outlook.risk_days", days="；".join(
             f"{name} {outlook.days_words([pd.Timestamp(d).date() for d in g['day']], v.lang)}"
             for name, g in risky.groupby("name", sort=True)))))
-    ui.chart(v, outlook.band_chart(points, v.tr("outlook.col.day"), v.tr("outlook.col.ratio"),
-                                   v.tr("outlook.col.point"), v.tr("outlook.band"), v.lang), True)
+    ui.chart(v, ui.once(outlook.band_chart)(points, v.tr("outlook.col.day"), v.tr("outlook.col.ratio"),
+                                            v.tr("outlook.col.point"), v.tr("outlook.band"), v.lang), True)
     shown, raw = outlook.outlook_table(points, v.lang)
     ui.table(v, shown, "outlook", download=raw)
     noise = outlook.noise_sentence(q.community_forecast(v.snap, v.scope, v.community, "complaints.noise"), v.lang)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -160,12 +162,38 @@ def not_imported(v: View, metric: str, trend: pd.Series) -> None:
               chart_data=[float(x) for x in trend if not pd.isna(x)], chart_type="line")
 
 
-def chart(v: View, figure, has_data: bool) -> None:
-    """A chart, or a plain note where the period has nothing to draw (never an empty frame)."""
+@dataclass(frozen=True)
+class Drawing:
+    """A chart not built yet: a function of pipelines/present/charts.py and its arguments (`once`)."""
+    make: Callable
+    args: tuple
+    kwargs: dict
+
+
+def once(make: Callable) -> Callable[..., Drawing]:
+    """`make` called by `chart` only once per arguments: ui.chart(v, ui.once(charts.bars)(df, ...), has_data). Building
+    an Altair chart and Streamlit's check of it against the Vega-Lite schema take 20–150 ms a chart, at every rerun."""
+    return lambda *args, **kwargs: Drawing(make, args, kwargs)
+
+
+def chart(v: View, figure: Drawing, has_data: bool) -> None:
+    """A chart, or a plain note where the period has nothing to draw (never an empty frame). Its Vega-Lite spec is
+    made once per arguments (`once`) and drawn from the cache after."""
     if has_data:
-        st.altair_chart(figure, width="stretch")
+        make = figure.make
+        st.vega_lite_chart(spec=_spec(f"{make.__module__}.{make.__qualname__}", figure.args, figure.kwargs, make),
+                           width="stretch")
     else:
         st.info(v.tr("chart.empty"))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _spec(name: str, args: tuple, kwargs: dict, _make: Callable) -> dict:
+    """The spec st.altair_chart draws of _make(*args, **kwargs) (its data as Arrow bytes, st.vega_lite_chart takes
+    them as they are): the same element, without building the chart again. Keyed by the function's name (Streamlit
+    hashes no function) and the arguments."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    return _convert_altair_to_vega_lite_spec(_make(*args, **kwargs))
 
 
 def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.0f", y_title: str | None = None) -> None:
@@ -177,8 +205,9 @@ def trend(v: View, series: pd.DataFrame, metrics: list[str], y_format: str = ",.
     if df.empty and len(feeds) == 1 and v.feed_missing(next(iter(feeds))):   # never imported: not "nothing to draw"
         st.info(v.tr("feed.not_imported", feed=label("kind", next(iter(feeds)), v.lang)))
         return
-    chart(v, charts.lines(df, "period_label", "value", "series", v.tr("chart.period"),
-                          y_title or v.tr("chart.value"), v.tr("chart.series"), y_format=y_format, order="period_start"), not df.empty)
+    chart(v, once(charts.lines)(df, "period_label", "value", "series", v.tr("chart.period"),
+                                y_title or v.tr("chart.value"), v.tr("chart.series"), y_format=y_format,
+                                order="period_start"), not df.empty)
 
 
 def with_period_labels(v: View, df: pd.DataFrame) -> pd.DataFrame:

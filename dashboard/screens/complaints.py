@@ -59,18 +59,18 @@ with left:
     st.subheader(v.tr("complaints.h.trend"))
     cats = ui.with_period_labels(v, q.complaints_by_category(v.snap, v.scope, v.community, v.grain, start, end))
     cats["category_label"] = [label("category", c, v.lang) for c in cats["category"]]
-    ui.chart(v, charts.stacked_bars(cats, "period_label", "complaints", "category_label", v.tr("chart.period"),
-                                    v.tr("chart.complaints"), v.tr("chart.category"), order="period_start"),
+    ui.chart(v, ui.once(charts.stacked_bars)(cats, "period_label", "complaints", "category_label",
+                                             v.tr("chart.period"), v.tr("chart.complaints"), v.tr("chart.category"),
+                                             order="period_start"),
              not cats.empty)
 with right:
     st.subheader(v.tr("complaints.h.hours"))
     hours = q.noise_by_hour(v.snap, v.scope, v.community, v.grain, v.period)
     ws, we = rules["window_start"], rules["window_end"]
     if hours["complaints"].sum() > 0:
-        st.altair_chart(charts.hours_with_window(hours, ws.hour + ws.minute / 60, we.hour + we.minute / 60,
-                                                 v.tr("chart.hour"), v.tr("chart.complaints"),
-                                                 v.tr("chart.allowed_window") + f" {ws:%H:%M}–{we:%H:%M}"),
-                        width="stretch")
+        ui.chart(v, ui.once(charts.hours_with_window)(hours, ws.hour + ws.minute / 60, we.hour + we.minute / 60,
+                                                      v.tr("chart.hour"), v.tr("chart.complaints"),
+                                                      v.tr("chart.allowed_window") + f" {ws:%H:%M}–{we:%H:%M}"), True)
     else:   # an all-zero chart has no scale to speak of (its axis read "0.000000")
         st.info(v.tr("noise.none"))
     noise, outside = now.get("complaints.noise"), now.get("complaints.noise_outside_hours")

@@ -38,8 +38,8 @@ def sections(v: View, now: dict, before: dict, series: pd.DataFrame, year_ago: d
         [(v.tr("group.year_ago"), year_ago)] if year_ago is not None else [])
     bars = pd.DataFrame([{"metric": metric_name(m, v.lang), "group": g, "value": checks.value_of(vals, m)}
                          for m in MONTH_BARS for g, vals in groups]).dropna(subset=["value"])
-    ui.chart(v, charts.grouped_bars(bars, "metric", "value", "group", v.tr("col.metric"), v.tr("chart.value"),
-                                    v.tr("chart.series"), [g for g, _ in groups]), not bars.empty)
+    ui.chart(v, ui.once(charts.grouped_bars)(bars, "metric", "value", "group", v.tr("col.metric"), v.tr("chart.value"),
+                                             v.tr("chart.series"), [g for g, _ in groups]), not bars.empty)
     if year_ago is None:
         st.caption(v.tr("check.no_year_ago"))
     left, right = st.columns(2)

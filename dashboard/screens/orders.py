@@ -18,13 +18,15 @@ by_channel["channel_label"] = [label("channel", c, v.lang) for c in by_channel["
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("orders.h.channel"))
-    ui.chart(v, charts.stacked_bars(by_channel, "period_label", "orders", "channel_label", v.tr("chart.period"),
-                                    v.tr("chart.orders"), v.tr("chart.channel"), order="period_start"),
+    ui.chart(v, ui.once(charts.stacked_bars)(by_channel, "period_label", "orders", "channel_label",
+                                             v.tr("chart.period"), v.tr("chart.orders"), v.tr("chart.channel"),
+                                             order="period_start"),
              not by_channel.empty)
 with right:
     st.subheader(v.tr("orders.h.gmv"))
-    ui.chart(v, charts.stacked_bars(by_channel, "period_label", "gmv_yuan", "channel_label", v.tr("chart.period"),
-                                    v.tr("chart.gmv"), v.tr("chart.channel"), order="period_start"),
+    ui.chart(v, ui.once(charts.stacked_bars)(by_channel, "period_label", "gmv_yuan", "channel_label",
+                                             v.tr("chart.period"), v.tr("chart.gmv"), v.tr("chart.channel"),
+                                             order="period_start"),
              not by_channel.empty)
 
 left, right = st.columns(2)

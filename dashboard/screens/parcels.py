@@ -22,22 +22,22 @@ with right:
     bins = pd.DataFrame({"bin": range(1, 8)}).merge(q.dwell_bins(v.snap, v.scope, v.community, v.grain, v.period),
                                                       on="bin", how="left").fillna({"parcels": 0})
     bins["label"] = [v.tr(f"dwell.{b}") for b in bins["bin"]]
-    ui.chart(v, charts.bars(bins, "label", "parcels", v.tr("chart.dwell_bin"), v.tr("chart.parcels"),
-                            sort=list(bins["label"]), horizontal=True), bins["parcels"].sum() > 0)
+    ui.chart(v, ui.once(charts.bars)(bins, "label", "parcels", v.tr("chart.dwell_bin"), v.tr("chart.parcels"),
+                                     sort=list(bins["label"]), horizontal=True), bins["parcels"].sum() > 0)
 
 left, right = st.columns(2)
 with left:
     st.subheader(v.tr("parcels.h.heatmap"))
     heat = q.pickups_heatmap(v.snap, v.scope, v.community, v.grain, v.period)
     heat["weekday_label"] = [v.tr(f"weekday.{d}") for d in heat["weekday"]]
-    ui.chart(v, charts.heatmap(heat, "hour", "weekday_label", "pickups", v.tr("chart.hour"),
-                               v.tr("chart.weekday"), v.tr("chart.pickups"),
-                               [v.tr(f"weekday.{d}") for d in range(1, 8)]), not heat.empty)
+    ui.chart(v, ui.once(charts.heatmap)(heat, "hour", "weekday_label", "pickups", v.tr("chart.hour"),
+                                        v.tr("chart.weekday"), v.tr("chart.pickups"),
+                                        [v.tr(f"weekday.{d}") for d in range(1, 8)]), not heat.empty)
 with right:
     st.subheader(v.tr("parcels.h.points"))
     peaks = q.point_peaks(v.snap, v.scope, v.community, v.grain, v.period)
-    ui.chart(v, charts.capacity_bars(peaks, "name", "peak_in_stock", "capacity", v.tr("chart.point"),
-                                     v.tr("chart.peak_in_stock"), v.tr("chart.capacity")), not peaks.empty)
+    ui.chart(v, ui.once(charts.capacity_bars)(peaks, "name", "peak_in_stock", "capacity", v.tr("chart.point"),
+                                              v.tr("chart.peak_in_stock"), v.tr("chart.capacity")), not peaks.empty)
 
 headers = {"point_id": v.tr("col.point_id"), "name": v.tr("col.point_name"), "capacity": v.tr("col.capacity"),
            "peak_in_stock": v.tr("col.peak_in_stock"), "peak_ratio": v.tr("col.peak_ratio"),
@@ -49,8 +49,8 @@ ui.table(v, shown, "point_occupancy", download=peaks.rename(columns=headers), wr
 st.subheader(v.tr("parcels.h.daily"))
 daily = q.point_daily(v.snap, v.scope, v.community, v.period, v.period_end)
 daily["day"] = pd.to_datetime(daily["day"])
-ui.chart(v, charts.lines(daily, "day", "peak_ratio", "name", v.tr("chart.day"), v.tr("chart.ratio"),
-                         v.tr("chart.point"), y_format=".0%", lang=v.lang), not daily.empty)
+ui.chart(v, ui.once(charts.lines)(daily, "day", "peak_ratio", "name", v.tr("chart.day"), v.tr("chart.ratio"),
+                                  v.tr("chart.point"), y_format=".0%", lang=v.lang), not daily.empty)
 
 outlook.show(v)   # 未来两周: the next 14 days after the data end, whatever period is chosen
 

@@ -72,8 +72,8 @@ st.subheader(v.tr("street.h.measure", measure=s.measure_name(choice, v.lang)))
 st.caption(s.order_text(choice, v.lang) + (" " + v.tr("street.order.partial") if view.behind else ""))
 bars = rows.dropna(subset=["value"])
 bars = bars.assign(name=[n if ok else v.tr("street.bar_partial", name=n) for n, ok in zip(bars["name"], bars["complete"])])
-ui.chart(v, charts.bars(bars, "name", "value", v.tr("col.community"), s.measure_name(choice, v.lang),
-                        sort=list(bars["name"]), horizontal=True), not bars.empty)
+ui.chart(v, ui.once(charts.bars)(bars, "name", "value", v.tr("col.community"), s.measure_name(choice, v.lang),
+                                 sort=list(bars["name"]), horizontal=True), not bars.empty)
 
 trend = view.trend.sort_values("period_start")
 series = {c: [float(x) for x in g["value"].dropna()] for c, g in trend.groupby("community_id")}

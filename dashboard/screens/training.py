@@ -27,8 +27,8 @@ with right:
     if v.feed_missing("training"):   # not yet imported up to this period: no breakdown, not an empty one
         st.info(v.tr("feed.not_imported", feed=label("kind", "training", v.lang)))
     else:
-        ui.chart(v, charts.bars(courses, "course_type", "participants", v.tr("chart.course"),
-                                v.tr("chart.participants"), horizontal=True), not courses.empty)
+        ui.chart(v, ui.once(charts.bars)(courses, "course_type", "participants", v.tr("chart.course"),
+                                         v.tr("chart.participants"), horizontal=True), not courses.empty)
 if not v.feed_missing("training"):
     ui.table(v, courses.rename(columns={c: v.tr(f"col.{c}") for c in courses.columns}), "training_courses",
              wrap=True)
@@ -46,8 +46,8 @@ with right:
     if v.feed_missing("jobs"):
         st.info(v.tr("feed.not_imported", feed=label("kind", "jobs", v.lang)))
     else:
-        ui.chart(v, charts.bars(by_type, "employment_type", "started", v.tr("chart.employment_type"),
-                                v.tr("chart.started"), horizontal=True), not by_type.empty)
+        ui.chart(v, ui.once(charts.bars)(by_type, "employment_type", "started", v.tr("chart.employment_type"),
+                                         v.tr("chart.started"), horizontal=True), not by_type.empty)
 heads = {"employment_type": v.tr("col.employment_type"), "role": v.tr("col.role"),
          "started": v.tr("col.started"), "via_training": v.tr("col.via_training"),
          "median_monthly_income_yuan": metric_name("jobs.median_monthly_income_yuan", v.lang)}
