@@ -531,7 +531,7 @@ def _deliveries_of(db: str, community: str) -> list[dict]:
         return deliver.deliveries(con, community) if con is not None else []
 
 
-# ---- the meeting brief (pipelines/reports/content.py gather) of a check page: its report section and its downloads ----
+# ---- a check page's meeting brief (pipelines/reports/content.py gather): its report section and downloads ----
 
 def records_version() -> tuple:
     """What changes whenever the store does: its file's and its write-ahead log's modification time and size (every
@@ -539,7 +539,8 @@ def records_version() -> tuple:
     changes neither). Two stats, so a page may key a cache of what it read from the records by it without opening
     the store."""
     path = db_path()
-    return tuple((s.st_mtime_ns, s.st_size) if (s := _stat(f)) else None for f in (path, path.with_name(path.name + ".wal")))
+    files = (path, path.with_name(path.name + ".wal"))
+    return tuple((s.st_mtime_ns, s.st_size) if (s := _stat(f)) else None for f in files)
 
 
 def _stat(path: Path) -> os.stat_result | None:

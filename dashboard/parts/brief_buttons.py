@@ -3,8 +3,9 @@ street comparison's street brief, for the period on screen, named in the UI lang
 and what the file is (B社区_2026年第48周_每周检查简报.pdf, 花溪街道_2026年第48周_街道对比.xlsx).
 
 The brief is gathered with the page's own queries in the viewer's scope, once while the snapshot and the store
-are unchanged (queries.brief: the report section reads the same one); the file is drawn only when a button is pressed (Streamlit runs a callable `data` then), so a
-page that nobody downloads from pays nothing for the PDF and the card.
+are unchanged (queries.brief: the report section reads the same one); the file is drawn only when a button is
+pressed (Streamlit runs a callable `data` then), so a page that nobody downloads from pays nothing for the PDF
+and the card.
 """
 from __future__ import annotations
 
