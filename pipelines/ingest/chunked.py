@@ -8,9 +8,8 @@ is read by polars as the whole file would be (the header record put before it) a
 readers._to_canonical, its rows numbered on from the piece before. Nothing of it is written anywhere.
 
 A file is read whole (readers.read_table) where its chunks could read otherwise than the whole: .xlsx
-(its reader is bounded already), UTF-16, a profile (lines may be grouped across rows), a feed with person
-ids (a person's id depends on every row of the file), the communities list (checked whole for who may
-change it), and a file of no more than one chunk.
+(its reader is bounded already), UTF-16, a profile (lines may be grouped across rows), the communities
+list (checked whole for who may change it), and a file of no more than one chunk.
 """
 from __future__ import annotations
 
@@ -211,7 +210,7 @@ def open_table(path: str | Path, kind: str, sheet: str | None = None, display_na
                                candidates=candidates)
     file_name = display_name or path.name
     kind = resolve_kind(kind)
-    if profile is not None or kind not in FEEDS or FEEDS[kind].person_column or kind == "communities":
+    if profile is not None or kind not in FEEDS or kind == "communities":
         return whole()
     feed = FEEDS[kind]
     check_file(path, file_name)

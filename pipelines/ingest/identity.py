@@ -21,6 +21,9 @@ class Protection:
     fingerprint: str | None = None           # to remember, when this import first used the key
     links: dict[str, tuple[str, str]] = field(default_factory=dict)   # identifier hash -> (person id, kind), new
     hashed_columns: list[str] = field(default_factory=list)   # id columns whose personal values became hashes
+    # deferred person ids (protect(defer=True)): the rows waiting for one, each its number (_row), how many
+    # of its identifiers are not names (the order ids are given in) and its triples as JSON
+    pending: pl.DataFrame | None = None
 
 
 def _meta(con, name: str) -> str | None:
@@ -28,8 +31,15 @@ def _meta(con, name: str) -> str | None:
     return row[0] if row else None
 
 
-def protect(con, raw: RawTable) -> Protection:
-    """Replace personal values in id columns and derive person ids, in raw.frame (in memory)."""
+def placeholder(row: int) -> str:
+    """A deferred person id's stand-in: no cell can hold it (control characters are cleaned before)."""
+    return f"\x00{row}"
+
+
+def protect(con, raw: RawTable, defer: bool = False) -> Protection:
+    """Replace personal values in id columns and derive person ids, in raw.frame (in memory). `defer`: a
+    person id depends on every row of the file (rows with two identifiers go first), so a file read in
+    chunks gives its rows placeholder(row) and the rows waiting (Protection.pending) to assign_deferred."""
     feed = FEEDS[raw.kind]
     frame = raw.frame
     id_cols = [c.name for c in feed.columns if c.kind == ID]
@@ -52,7 +62,7 @@ def protect(con, raw: RawTable) -> Protection:
         frame = frame.with_columns(frame[c].clone().scatter(idx, tokens))
     result.hashed_columns = [raw.mapping.get(c, c) for c in hashed]
     if needs_person:
-        frame = _person_ids(con, frame, raw, person, holds[person], hasher, result)
+        frame = _person_ids(con, frame, raw, person, holds[person], hasher, result, defer)
     raw.frame = frame
     return result
 
@@ -61,7 +71,7 @@ PERSON = "_person"   # a derived person id's triples (kind, link hash, own id) a
 
 
 def _person_ids(con, frame: pl.DataFrame, raw: RawTable, person: str, holds: pl.Series,
-                hasher: personal.Hasher, result: Protection) -> pl.DataFrame:
+                hasher: personal.Hasher, result: Protection, defer: bool = False) -> pl.DataFrame:
     given = frame[person].to_list()
     sources = raw.identifiers or [[] for _ in given]
     todo: list[int] = []
@@ -78,14 +88,44 @@ def _person_ids(con, frame: pl.DataFrame, raw: RawTable, person: str, holds: pl.
         if ids:
             todo.append(i)
             triples.append(personal.person_triples(hasher, ids))
-    known, with_idcard = _links(con)
-    ids, links = personal.assign_person_ids(triples, known, with_idcard)
-    result.links = links
+    if defer:
+        rows = frame["_row"].gather(todo).to_list() if todo else []
+        result.pending = pl.DataFrame({"_row": rows, "strong": [sum(k != "name" for k, _, _ in t) for t in triples],
+                                       "triples": [json.dumps(t) for t in triples]},
+                                      schema={"_row": pl.Int64, "strong": pl.Int64, "triples": pl.Utf8})
+        ids = [placeholder(r) for r in rows]
+    else:
+        known, with_idcard = _links(con)
+        ids, result.links = personal.assign_person_ids(triples, known, with_idcard)
     column, stored = list(given), [None] * len(given)
     for i, pid, row in zip(todo, ids, triples):
         column[i] = pid
         stored[i] = json.dumps(row)
     return frame.with_columns(pl.Series(person, column, dtype=pl.Utf8), pl.Series(PERSON, stored, dtype=pl.Utf8))
+
+
+def assign_deferred(con, pending: str, into: str, batch: int = 100_000) -> dict[str, tuple[str, str]]:
+    """Person ids for the rows `pending` (a relation: _row, strong, triples) as one call of assign_person_ids
+    over them all would give: rows with more identifiers first, then in row order, in batches (it updates the
+    links it is handed in place); written to the temp table `into` (_row, pid). Returns the new links."""
+    known, with_idcard = _links(con)
+    links: dict[str, tuple[str, str]] = {}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {into} (_row BIGINT, pid VARCHAR)")
+    # numbered in that order, read a batch at a time (a result left open would close at the next statement)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pending_in_order AS SELECT row_number() OVER "
+                f"(ORDER BY strong DESC, _row) AS n, _row, triples FROM {pending} ORDER BY n")
+    start = 1
+    while rows := con.execute("SELECT _row, triples FROM pending_in_order WHERE n >= ? AND n < ? ORDER BY n",
+                              [start, start + batch]).fetchall():
+        start += batch
+        ids, new = personal.assign_person_ids([[tuple(t) for t in json.loads(r[1])] for r in rows], known, with_idcard)
+        links.update(new)
+        con.register("pid_df", pl.DataFrame({"_row": [r[0] for r in rows], "pid": ids},
+                                            schema={"_row": pl.Int64, "pid": pl.Utf8}).to_arrow())
+        con.execute(f"INSERT INTO {into} SELECT * FROM pid_df")
+        con.unregister("pid_df")
+    con.execute("DROP TABLE pending_in_order")
+    return links
 
 
 def _links(con) -> tuple[dict[str, str], set[str]]:

@@ -5,8 +5,10 @@ Each chunk is made canonical, its id columns' personal values hashed (identity.p
 (validate.check, against one moment of import) and its references looked up (store.accept); its accepted
 rows are appended to a temp table of the import's connection (canonical rows, masked and hashed: what
 the store holds anyway), its rejected rows kept with their reasons. What spans the file is done once
-the last chunk is read: the same id twice (the lower row wins, the earlier one is quarantined, as
-store._apply does), then store.store_rows as for a file read whole, in one transaction.
+the last chunk is read: person ids (a person's id depends on every row: rows with two identifiers go
+first; until then a row holds a placeholder, its identifiers' keyed hashes wait in a temp table), the
+same id twice (the lower row wins, the earlier one is quarantined, as store._apply does), then
+store.store_rows as for a file read whole, in one transaction.
 
 Errors come in the order import_table gives them: reading (every chunk is read first, even when the file
 was imported before), rows of another community, the same file imported before, the person key.
@@ -15,6 +17,7 @@ Where the chunks would read otherwise than the whole file (chunked.ReadWhole) th
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import polars as pl
 
@@ -23,12 +26,14 @@ from pipelines.errors import FileRefused
 from pipelines.feeds import FEEDS, ID, TEXT
 from pipelines.ingest import store
 from pipelines.ingest.chunked import CsvChunks, ReadWhole
-from pipelines.ingest.identity import Protection, protect
+from pipelines.ingest.identity import Protection, assign_deferred, placeholder, protect
 from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import check, import_moment, row_as_given
 from pipelines.records import audit
 
 STAGED = "staged_rows"
+PENDING = "pending_people"      # rows whose person id waits for the whole file (identity.protect, defer)
+PEOPLE = "person_ids"           # their ids once given: _row, pid
 # DuckDB's own memory while a file is staged and stored: what is over spills to its temp folder (canonical
 # rows, masked and hashed, as the store holds them); the rest of the import's memory is one chunk's
 DUCKDB_MEMORY = "400MB"
@@ -43,6 +48,44 @@ class _Staging:
         self.rejected: list[pl.DataFrame] = []
         self.repeated: list[pl.DataFrame] = []
         self.created = False
+        self.pending = False
+
+    def _append(self, table: str, rows: pl.DataFrame, exists: bool) -> None:
+        self.con.register("chunk_df", rows.to_arrow())
+        if exists:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM chunk_df")
+        else:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM chunk_df")
+        self.con.unregister("chunk_df")
+
+    def wait_for_people(self, pending: pl.DataFrame | None) -> None:
+        if pending is not None and pending.height:
+            self._append(PENDING, pending, self.pending)
+            self.pending = True
+
+    def give_people(self) -> dict[str, tuple[str, str]]:
+        """Person ids for the rows waiting, into the staged rows: the new links (hash -> (id, kind))."""
+        if not self.pending:
+            return {}
+        links = assign_deferred(self.con, PENDING, PEOPLE)
+        self.con.execute(f"UPDATE {STAGED} SET {self.feed.person_column} = p.pid FROM {PEOPLE} p "
+                         f"WHERE {STAGED}._row = p._row")
+        self.rejected = [self.with_people(r) for r in self.rejected]
+        self.repeated = [self.with_people(r) for r in self.repeated]
+        return links
+
+    def with_people(self, given: pl.DataFrame) -> pl.DataFrame:
+        """Rows as given (_row, raw, …) with their person ids in place of the placeholders."""
+        if not self.pending or given.height == 0:
+            return given
+        self.con.register("given_rows", given.select(ROW).to_arrow())
+        ids = dict(self.con.execute(f"SELECT p._row, p.pid FROM {PEOPLE} p SEMI JOIN given_rows g ON p._row = g._row")
+                   .fetchall())
+        self.con.unregister("given_rows")
+        # the placeholder as the JSON of the row writes it: "\u0000<row>"
+        raw = [text if row not in ids else text.replace(json.dumps(placeholder(row)), json.dumps(ids[row]))
+               for row, text in zip(given[ROW].to_list(), given["raw"].to_list())]
+        return given.with_columns(pl.Series("raw", raw, dtype=pl.Utf8))
 
     def add(self, raw, checked) -> None:
         accepted, rejected = store.accept(self.con, self.feed, raw, checked)
@@ -53,13 +96,8 @@ class _Staging:
             rows = accepted.filter(repeats).select(ROW)
             self.repeated.append(raw.frame.join(rows, on=ROW, how="semi")
                                  .select(pl.col(ROW).cast(pl.Int64), row_as_given(self.feed)))
-        self.con.register("chunk_df", accepted.to_arrow())
-        if self.created:
-            self.con.execute(f"INSERT INTO {STAGED} SELECT * FROM chunk_df")
-        else:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT * FROM chunk_df")
-            self.created = True
-        self.con.unregister("chunk_df")
+        self._append(STAGED, accepted, self.created)
+        self.created = True
 
     def duplicates(self, source: CsvChunks) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(the earlier rows of ids a later row has: _row, _winner; their quarantine rows). An earlier row
@@ -79,9 +117,10 @@ class _Staging:
             missing = given.filter(pl.col("raw").is_null()).select(ROW)
             again = []
             for raw in source.tables():
-                protect(self.con, raw)
-                again.append(raw.frame.join(missing, on=ROW, how="semi")
-                             .select(pl.col(ROW).cast(pl.Int64), row_as_given(self.feed).alias("_again")))
+                protect(self.con, raw, defer=True)
+                again.append(self.with_people(raw.frame.join(missing, on=ROW, how="semi")
+                                              .select(pl.col(ROW).cast(pl.Int64), row_as_given(self.feed)))
+                             .rename({"raw": "_again"}))
             given = given.join(pl.concat(again), on=ROW, how="left", maintain_order="left").select(
                 ROW, "_winner", pl.coalesce("raw", "_again").alias("raw"))
         return earlier, store.duplicate_rejections(self.feed, given.select(ROW, "raw"), given["_winner"])
@@ -120,12 +159,13 @@ def import_chunks(db_path, source: CsvChunks, progress=None, user: str | None = 
             if staging is None or key_error is not None:
                 continue            # read on: a later chunk's reading error comes first
             try:
-                found = protect(con, raw)
+                found = protect(con, raw, defer=True)
             except FileRefused as exc:
                 key_error = exc
                 continue
             protection.fingerprint = protection.fingerprint or found.fingerprint
             hashed.update(found.hashed_columns)
+            staging.wait_for_people(found.pending)
             staging.add(raw, check(raw, now))
             del raw
         if not source.dropped_as_whole():
@@ -142,6 +182,7 @@ def import_chunks(db_path, source: CsvChunks, progress=None, user: str | None = 
             raise key_error
         id_headers = [first.mapping.get(c.name, c.name) for c in feed.columns if c.kind == ID]
         report.hashed_columns = [h for h in id_headers if h in hashed]
+        protection.links = staging.give_people()
         earlier, repeated = staging.duplicates(source)
         parts = [*staging.rejected, *([repeated] if repeated.height else [])]
         rejected = pl.concat(parts) if parts else pl.DataFrame(

@@ -29,11 +29,12 @@ ORDERS = ("A社区订单导出\n"
 DATA = ORDERS.encode("gbk")
 
 
-def snapshot(db: Path) -> dict[str, list]:
+def snapshot(db: Path, kind: str = "orders") -> dict[str, list]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall()))
-               for t in ("raw_orders", "cur_orders", "seen_orders", "cur_changes_orders", "quarantine")}
+               for t in (f"raw_{kind}", f"cur_{kind}", f"seen_{kind}", f"cur_changes_{kind}", "quarantine",
+                         "person_links")}
         out["imports"] = con.execute("SELECT import_id, kind, file_name, file_sha256, encoding, header_row, rows_read, "
                                      "rows_new, rows_replaced, rows_unchanged, rows_quarantined FROM imports").fetchall()
         return out
@@ -52,7 +53,7 @@ def imported(tmp_path: Path, name: str, data: bytes, chunk_bytes: int, monkeypat
     assert isinstance(chunked.open_table(path, kind), expected)
     reports = [import_file(folder / "s.duckdb", kind, path) for _ in range(2)]
     said = [(r.summary("en"), r.column_lines("en"), r.quarantined) for r in reports]
-    return said, snapshot(folder / "s.duckdb")
+    return said, snapshot(folder / "s.duckdb", kind)
 
 
 def test_chunks_cut_anywhere_import_as_the_file_read_whole(tmp_path, monkeypatch):
@@ -88,22 +89,31 @@ def test_a_column_of_phone_numbers_after_the_first_chunk_is_dropped_as_read_whol
     assert imported(tmp_path, "chunks", data, data.index(b"O3"), monkeypatch) == whole
 
 
-def test_a_file_with_person_ids_is_read_whole(tmp_path, monkeypatch):
-    # a person's id depends on every row of the file (rows with an ID card and a phone go first): the phone
-    # in row 2 takes the id its ID card gives in row 3, whichever chunk each would be in
-    data = ("session_id,community_id,course_type,session_date,手机,身份证号,attended\n"
-            "T1,A,silver_digital,2025-06-03,13800138000,,是\n"
-            "T2,A,silver_digital,2025-06-10,13800138000,11010519491231002X,是\n").encode()
-    monkeypatch.setattr(chunked, "CHUNK_BYTES", 60)
-    path = tmp_path / "t.csv"
-    path.write_bytes(data)
-    raw = chunked.open_table(path, "training")
-    assert isinstance(raw, RawTable)
-    import_file(tmp_path / "s.duckdb", "training", path)
-    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
-    ids = [r[0] for r in con.execute("SELECT participant_id FROM cur_training ORDER BY session_id").fetchall()]
+TRAINING = ("session_id,community_id,course_type,session_date,手机,身份证号,attended\n"
+            "T1,A,silver_digital,2025-06-03,13800138000,,是\n"                       # row 2: a phone alone
+            "T1,A,silver_digital,2025-06-03,,,是\n"                                  # row 3: no one
+            "T2,A,silver_digital,2099-06-10,13900139000,,是\n"                       # row 4: out of range
+            "T2,A,silver_digital,2025-06-10,13800138000,11010519491231002X,是\n"     # row 5: its ID card too
+            "T2,A,silver_digital,2025-06-10,138-0013-8000,,否\n")                    # row 6: row 5's person again
+TRAINING_DATA = TRAINING.encode()
+
+
+def test_a_person_in_two_chunks_has_the_id_the_file_read_whole_gives(tmp_path, monkeypatch):
+    # a person's id depends on every row of the file: rows with an ID card and a phone go first, so the
+    # phone alone in row 2 takes the id row 5's ID card gives, whichever chunk each is in
+    whole = imported(tmp_path, "whole", TRAINING_DATA, WHOLE, monkeypatch, "training")
+    assert [(q["row"], q["reason_en"].split(": ", 1)[1].split(" (")[0]) for q in whole[0][0][2]] == [
+        (3, "column '学员编号': a required value is missing"),
+        (4, "column 'session_date': the date is out of range"),
+        (5, "same id as row 6; row 6 is used")]
+    con = duckdb.connect(str(tmp_path / f"whole-{WHOLE}" / "s.duckdb"), read_only=True)
+    ids = con.execute("SELECT session_id, participant_id FROM cur_training ORDER BY session_id").fetchall()
+    raw = con.execute("SELECT raw FROM quarantine WHERE row_number = 5").fetchone()[0]
     con.close()
-    assert len(ids) == 2 and ids[0] == ids[1] and "13800138000" not in ids[0]
+    assert len(ids) == 2 and ids[0][1] == ids[1][1] and ids[0][1] in raw and "\\u0000" not in raw
+    for size in (TRAINING_DATA.index(b"T1,A,silver_digital,2025-06-03,,"), TRAINING_DATA.index(b"T2"),
+                 TRAINING_DATA.index(b"T2,A,silver_digital,2025-06-10,138-")):
+        assert imported(tmp_path, "chunks", TRAINING_DATA, size, monkeypatch, "training") == whole, size
 
 
 def test_bytes_neither_utf8_nor_gbk_in_a_later_chunk_are_refused_as_read_whole(tmp_path, monkeypatch):
