@@ -498,11 +498,23 @@ def save_report(snap: str, scope: Scope, community: str, grain: str, period, tex
 
 
 def community_events(snap: str, scope: Scope, community: str) -> list[dict]:
-    """The community's own events (pipelines/records/events.py), read from the store so an addition shows at once."""
-    from pipelines.records import events
+    """The community's own events (pipelines/records/events.py), read from the store so an addition shows at once:
+    kept while the store is unchanged (records_version), none while an import or build holds it."""
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    with reading(db_path()) as con:
+    try:
+        return _community_events(str(db_path()), community, records_version())
+    except _StoreBusy:
+        return []
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _community_events(db: str, community: str, version: tuple) -> list[dict]:
+    """`version` only keys the cache."""
+    from pipelines.records import events
+    with reading(db) as con:
+        if con is None and Path(db).exists():
+            raise _StoreBusy()
         return [] if con is None else events.events(con, community)
 
 
@@ -582,3 +594,28 @@ def _brief(snap: str, scope: Scope, community: str, grain: str, period: dt.date,
         if con is None and db_path().exists():
             raise _StoreBusy()
         return gather(_source(snap, scope), community, grain, period, lang, today)
+
+
+def street_view(snap: str, street: str, members: tuple[str, ...], grain: str, period: dt.date, measure: str,
+                lang: str):
+    """街道对比's comparison of the street's communities the viewer may see (pipelines/reports/street.py gather_street,
+    through these queries in that scope), gathered once per snapshot, communities, period, measure and language while
+    the store is unchanged (records_version: the communities' alert rules are records): some 80 cached reads a view."""
+    from pipelines.reports.street import gather_street
+    allowed = visible_communities(snap)
+    members = tuple(c for c in members if c in allowed)
+    try:
+        return _street_view(snap, street, members, grain, period, measure, lang, records_version())
+    except _StoreBusy:   # the alert rules unread: gathered with the defaults, as while busy, and not kept
+        return gather_street(_source(snap, members), street, list(members), grain, period, measure, lang)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _street_view(snap: str, street: str, members: tuple[str, ...], grain: str, period: dt.date, measure: str,
+                 lang: str, version: tuple) -> object:
+    """`members` already cut down to the viewer's scope (street_view); `version` only keys the cache."""
+    from pipelines.reports.street import gather_street
+    with reading(db_path()) as con:   # held open for the alert rules of every community
+        if con is None and db_path().exists():
+            raise _StoreBusy()
+        return gather_street(_source(snap, members), street, list(members), grain, period, measure, lang)

@@ -57,7 +57,7 @@ with right:
     choice = _pick("street_metric", "m", s.MEASURES, s.MEASURES[0], v.tr("street.metric"),
                    lambda m: s.measure_name(m, v.lang))
     st.caption(s.measure_text(choice, v.lang))
-view = s.gather_street(src, street, members, v.grain, period, choice, v.lang, done)
+view = q.street_view(v.snap, street, tuple(members), v.grain, period, choice, v.lang)
 label = fmt.period(v.grain, period, v.lang)
 
 # who is behind comes first: a community that stopped importing is itself news for the street office

@@ -1,6 +1,6 @@
 """每周检查 gathers its meeting brief once (dashboard/queries.py brief): the report section and the downloads share
 it, a rerun reuses it while the store is unchanged, and a record written meanwhile by another process is in the
-next render."""
+next render. 街道对比's comparison likewise (queries.street_view)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -28,6 +28,7 @@ def built(tmp_path_factory):
         "communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": fx.ORDERS,
         "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS, "training": fx.TRAINING, "jobs": fx.JOBS})
     users.add(db, "dir_a", "director", PASSWORD, community="A")
+    users.add(db, "off_j", "official", PASSWORD, street="金桥街道")
     return db
 
 
@@ -40,14 +41,18 @@ def db(built, tmp_path, monkeypatch):
     return copy
 
 
-def weekly_draft(db) -> str:
+def opened(db, name: str, page: str, **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update({"lang": "zh", "c": "A", "g": "week", "p": WEEK.isoformat()})
-    for key, value in auth.session_for(users.lookup(db, "dir_a")).items():
+    at.query_params.update({"lang": "zh", "c": "A", "g": "week", "p": WEEK.isoformat(), **params})
+    for key, value in auth.session_for(users.lookup(db, name)).items():
         at.session_state[key] = value
-    at.switch_page("screens/weekly.py").run()
+    at.switch_page(f"screens/{page}.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    return next(a for a in at.text_area if a.label == "报告正文").value
+    return at
+
+
+def weekly_draft(db) -> str:
+    return next(a for a in opened(db, "dir_a", "weekly").text_area if a.label == "报告正文").value
 
 
 def test_the_brief_is_gathered_once_and_again_when_the_records_change(db, monkeypatch):
@@ -62,4 +67,22 @@ def test_the_brief_is_gathered_once_and_again_when_the_records_change(db, monkey
         item = actions.add_action(con, "A", "清理超时包裹", metric="parcels.overdue", due_on=dt.date(2025, 6, 9))
         con.execute("UPDATE action_items SET created_at = TIMESTAMP '2025-06-03 10:00' WHERE action_id = ?", [item])
     assert "清理超时包裹" in weekly_draft(db)
+    assert len(calls) == 2
+
+
+def test_the_street_comparison_is_gathered_once_and_again_when_the_records_change(db, monkeypatch):
+    """街道对比 reads some 80 cached queries a view: gathered once while the store is unchanged; an alert rule changed
+    meanwhile (the communities' alerts read it) is a new gathering."""
+    from pipelines.records import alert_rules
+    from pipelines.reports import street
+    calls = []
+    real = street.gather_street
+    monkeypatch.setattr(street, "gather_street", lambda *a, **k: calls.append(a[1:3]) or real(*a, **k))
+    first = [e.label for e in opened(db, "off_j", "street", sp=WEEK.isoformat()).expander]
+    assert [name for name, _ in calls] == ["金桥街道"]
+    again = [e.label for e in opened(db, "off_j", "street", sp=WEEK.isoformat()).expander]
+    assert again == first and len(calls) == 1
+    with writing(db) as con:
+        alert_rules.set_rule(con, "A", alert_rules.DEFAULTS[0].rule_id, account=None, enabled=False)
+    opened(db, "off_j", "street", sp=WEEK.isoformat())
     assert len(calls) == 2
