@@ -30,6 +30,10 @@ DUCKDB_MAGIC = b"DUCK"        # at byte offset 8 of every DuckDB database file
 # A database holding one of these tables was written by Linli (any version: ensure_schema upgrades
 # or refuses it, store._schema_version).
 LINLI_TABLES = ("imports", "linli_meta")
+# Which communities each import brought rows of (stored or seen unchanged): what coverage and an import's audit
+# trail read to know whose an import was, noted once at import (pipelines/ingest/store.py note_communities)
+# instead of reading every version of a feed.
+IMPORT_COMMUNITIES = "import_communities"
 # Names an empty file may have and still be taken as a new database (`touch data/linli.duckdb`).
 DB_SUFFIXES = ("", ".duckdb", ".db", ".ddb")
 

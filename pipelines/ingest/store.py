@@ -23,7 +23,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.database import LOCK_WAIT_SECONDS, connect, transaction  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
+from pipelines.database import (IMPORT_COMMUNITIES, LOCK_WAIT_SECONDS, connect,  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
+                                transaction)
 from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS, Feed, raw_table
 from pipelines.ingest.identity import protect, relink
@@ -73,9 +74,6 @@ def versions_view(kind: str) -> str:
     return f"versions_{kind}"
 
 
-# Which communities each import brought rows of (stored or seen unchanged): what coverage reads to know when a
-# feed was last brought up for a community, noted once at import instead of a build reading every version.
-IMPORT_COMMUNITIES = "import_communities"
 
 
 def _versions_communities_sql() -> str:

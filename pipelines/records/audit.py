@@ -11,7 +11,7 @@ import json
 
 import duckdb
 
-from pipelines.database import has_table
+from pipelines.database import IMPORT_COMMUNITIES, has_table
 
 TABLE = "audit_log"
 # Who acts when a writer is given no user: the command line sets its OS account here ("os:root") for the
@@ -76,11 +76,14 @@ def who(user_name: str | None, nobody: str, lang: str) -> str:
 
 
 def import_communities(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> list[str]:
-    """The communities an import's rows belong to, stored, seen unchanged or quarantined: whose trail it is part of."""
-    rows = con.execute(f"""SELECT community_id FROM versions_{kind} WHERE _import_id = ? AND community_id IS NOT NULL
+    """The communities an import's rows belong to, stored, seen unchanged or quarantined: whose trail it is part of.
+    The stored and seen ones as the import noted them (store.note_communities): the versions of a feed hold every
+    export ever imported, which each import and undo would otherwise scan."""
+    rows = con.execute(f"""SELECT community_id FROM {IMPORT_COMMUNITIES}
+                           WHERE import_id = ? AND kind = ? AND community_id IS NOT NULL
                            UNION SELECT json_extract_string(raw, '$.community_id') FROM quarantine
                            WHERE import_id = ? AND json_extract_string(raw, '$.community_id') IS NOT NULL
-                           ORDER BY 1""", [import_id, import_id]).fetchall()
+                           ORDER BY 1""", [import_id, kind, import_id]).fetchall()
     return [r[0] for r in rows]
 
 
