@@ -1,16 +1,17 @@
-"""Import speed of real-shaped registers, against polars reading the same bytes in the same run.
+"""Import speed and memory of real-shaped registers, against polars reading the same bytes in the same run.
 
 A GBK orders CSV (default 1,000,000 rows, with a 备注 column where one row in fifty holds a phone
 number, and a 团长姓名 column that must be dropped), a UTF-8 parcels CSV of as many rows (canonical
-Chinese headers, references to points and buildings), and a 100,000-row .xlsx of parcels. Each file
-is imported RUNS times, each time into a fresh store that already holds the communities, points and
-buildings (so the reference checks run, as in a real store), each time in a child process, whose
-peak RSS is the import's. For each: the baseline (polars parsing the file with every column as text,
-the least any importer does), the import's stages (read: encoding, header, aliases, personal data and
-masking; check: person ids and validation; store: store._apply and the commit), the whole import as
-rows/s (median of the runs) and its peak RSS.
+Chinese headers, references to points and buildings), and a 100,000-row .xlsx of parcels (at the first
+size only). Each file is imported RUNS times, each time into a fresh store that already holds the
+communities, points and buildings (so the reference checks run, as in a real store), each time by
+store.import_file in a child process, whose peak RSS (VmHWM) is the import's. For each: the baseline
+(polars parsing the file with every column as text, the least any importer does), the whole import as
+rows/s (median of the runs), its CPU seconds (user + system: what a loaded machine does not inflate) and
+its peak RSS. A CSV over one chunk (pipelines/ingest/chunked.py) is imported a chunk at a time, so the
+peak should not grow with ROWS; a file over the 200 MB limit is imported with LINLI_MAX_FILE_MB raised.
 
-    python bench/import_speed.py [ROWS] [RUNS]
+    python bench/import_speed.py [ROWS[,ROWS…]] [RUNS]      # e.g. 1000000,3000000 3
 """
 from __future__ import annotations
 
@@ -101,32 +102,19 @@ def baseline(path: Path) -> float:
 
 
 def one_import(kind: str, path: Path, db: Path) -> dict:
-    """In the child: the import's stages as import_table runs them, then the whole import's peak RSS."""
-    from pipelines.database import connect, transaction
+    """In the child: the whole import (store.import_file) timed, its CPU seconds, and the child's peak RSS."""
     from pipelines.ingest import store
-    from pipelines.ingest.identity import protect
-    from pipelines.ingest.readers import read_table
-    from pipelines.ingest.validate import check
 
     folder = path.parent
     for ref in REFERENCES:
         store.import_file(db, ref, folder / f"{ref}.csv")
+    before = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    raw = read_table(path, kind)
-    t1 = time.perf_counter()
-    con = connect(db)
-    try:
-        store.ensure_schema(con)
-        protect(con, raw)
-        checked = check(raw)
-        t2 = time.perf_counter()
-        report = store.ImportReport(raw.file_name, kind, rows_read=raw.frame.height)
-        with transaction(con):
-            store._apply(con, store.FEEDS[kind], raw, checked, raw.sha256, report)
-        t3 = time.perf_counter()
-    finally:
-        con.close()
-    return {"read": t1 - t0, "check": t2 - t1, "store": t3 - t2, "rows": report.rows_new, "rss_mb": peak_rss_mb()}
+    report = store.import_file(db, kind, path)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"seconds": seconds, "cpu": cpu, "rows": report.rows_new, "rss_mb": peak_rss_mb()}
 
 
 def peak_rss_mb() -> float:
@@ -140,40 +128,47 @@ def peak_rss_mb() -> float:
 
 def measure(kind: str, path: Path, n: int, runs: int) -> None:
     base = baseline(path)
+    env = dict(os.environ)
+    size_mb = path.stat().st_size / (1 << 20)
+    if size_mb > float(env.get("LINLI_MAX_FILE_MB", "200")):
+        env["LINLI_MAX_FILE_MB"] = str(int(size_mb) + 1)
     results = []
     for k in range(runs):
         with tempfile.TemporaryDirectory(dir=path.parent) as store_dir:
             out = subprocess.run([sys.executable, __file__, "--one", kind, str(path), str(Path(store_dir) / "s.duckdb")],
-                                 check=True, capture_output=True, text=True, env=os.environ).stdout
+                                 check=True, capture_output=True, text=True, env=env).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
         assert results[-1]["rows"] == n, results[-1]
-    total = [r["read"] + r["check"] + r["store"] for r in results]
+    total = [r["seconds"] for r in results]
     med = statistics.median(total)
-    mid = results[total.index(med)]
-    print(f"{path.name:<18} {n:>9,} rows  baseline {base:5.2f} s  import {med:6.2f} s = {n / med:>9,.0f} rows/s "
-          f"({med / base:4.1f}× the baseline; runs {' '.join(f'{t:.2f}' for t in total)})  "
-          f"read {mid['read']:.2f} check {mid['check']:.2f} store {mid['store']:.2f} s  "
-          f"peak RSS {max(r['rss_mb'] for r in results):,.0f} MB", flush=True)
+    cpu = statistics.median(r["cpu"] for r in results)
+    print(f"{path.name:<18} {n:>9,} rows {size_mb:5.0f} MB  baseline {base:5.2f} s  import {med:6.2f} s = "
+          f"{n / med:>9,.0f} rows/s ({med / base:4.1f}× the baseline; runs {' '.join(f'{t:.2f}' for t in total)})  "
+          f"CPU {cpu:.2f} s  peak RSS {max(r['rss_mb'] for r in results):,.0f} MB", flush=True)
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--one"]:
         print(json.dumps(one_import(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))))
         return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    sizes = [int(x) for x in sys.argv[1].split(",")] if len(sys.argv) > 1 else [1_000_000]
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    print(f"median of {runs} imports each, each into a fresh store holding the reference lists; "
-          "read / check / store of the median run")
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        references(folder)
-        orders_csv(folder / "orders_gbk.csv", n)
-        measure("orders", folder / "orders_gbk.csv", n, runs)
-        parcels_csv(folder / "parcels.csv", n)
-        measure("parcels", folder / "parcels.csv", n, runs)
-        m = min(n, 100_000)
-        parcels_xlsx(folder / "parcels.xlsx", m)
-        measure("parcels", folder / "parcels.xlsx", m, runs)
+    print(f"median of {runs} imports each, each into a fresh store holding the reference lists, each in a child "
+          "process (its peak RSS); CPU: the median of the imports' user + system seconds")
+    for i, n in enumerate(sizes):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            references(folder)
+            orders_csv(folder / "orders_gbk.csv", n)
+            measure("orders", folder / "orders_gbk.csv", n, runs)
+            (folder / "orders_gbk.csv").unlink()
+            parcels_csv(folder / "parcels.csv", n)
+            measure("parcels", folder / "parcels.csv", n, runs)
+            (folder / "parcels.csv").unlink()
+            if i == 0:
+                m = min(n, 100_000)
+                parcels_xlsx(folder / "parcels.xlsx", m)
+                measure("parcels", folder / "parcels.xlsx", m, runs)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import is one transaction, so a crash or kill at any moment leaves the store as 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -26,10 +27,12 @@ import polars as pl
 from pipelines.database import (IMPORT_COMMUNITIES, LOCK_WAIT_SECONDS, connect,  # noqa: F401  (LOCK_WAIT_SECONDS: kept importable from here)
                                 transaction)
 from pipelines.errors import FileRefused, UserError
-from pipelines.feeds import FEEDS, Feed, raw_table
-from pipelines.ingest.identity import protect, relink
+from pipelines.feeds import FEEDS, ID, Feed, raw_table
+from pipelines.ingest.chunked import CsvChunks, ReadWhole, open_table
+from pipelines.ingest.identity import Protection, protect, relink
 from pipelines.ingest.readers import ROW
-from pipelines.ingest.validate import check, row_as_given
+from pipelines.ingest.staging import DUCKDB_MEMORY, STAGED, Staging, duplicate_rejections, masked_in_order
+from pipelines.ingest.validate import check, import_moment, row_as_given
 from pipelines.personal import personal_safe_name
 from pipelines.records import audit
 from pipelines.sqlrows import first, scalar
@@ -478,8 +481,6 @@ def import_file(db_path: str | Path, kind: str, path: str | Path, display_name: 
     from pipelines.ingest.profiles import candidates, find
     chosen = find(db_path, profile, allowed_communities) if isinstance(profile, str) else profile
     # a large CSV is read, checked and staged a chunk at a time (chunked.py), so memory does not grow with it
-    from pipelines.ingest.chunked import CsvChunks, ReadWhole, open_table
-    from pipelines.ingest.import_chunks import import_chunks
     raw = open_table(path, kind, sheet=sheet, display_name=name, profile=chosen,
                      candidates=() if chosen else candidates(db_path, kind, allowed_communities))
     if isinstance(raw, CsvChunks):
@@ -524,6 +525,85 @@ def import_table(db_path: str | Path, raw, progress=None, user: str | None = Non
         step(1.0, "done")
         return report
     finally:
+        con.close()
+
+
+def import_chunks(db_path, source: CsvChunks, progress=None, user: str | None = None,
+                  allowed_communities=None) -> ImportReport:
+    """import_table for a file read in chunks (chunked.py, staging.py): the same store, report and quarantine.
+    Errors come in the order import_table gives them: reading (every chunk is read first, even when the file
+    was imported before), rows of another community, the same file imported before, the person key. Raises
+    FileRefused (nothing written), or ReadWhole where the chunks would read otherwise than the whole file."""
+    step = progress or (lambda fraction, text: None)
+    feed = FEEDS[source.kind]
+    con = connect(db_path)
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    try:
+        ensure_schema(con)
+        same = imported_as(con, source.kind, source.sha256)
+        staging = Staging(con, feed) if same is None else None
+        now = import_moment()
+        head, foreign, masked, hashed = None, [], {}, set()
+        protection, key_error = Protection(), None
+        step(0.25, "check")
+        for raw in source.tables():
+            # the first chunk's columns and their fates (not its rows) make the report
+            head = head or dataclasses.replace(raw, frame=pl.DataFrame(), identifiers=None)
+            for h, n in raw.masked.items():
+                masked[h] = masked.get(h, 0) + n
+            if allowed_communities is not None:
+                foreign.append(foreign_rows(con, raw, allowed_communities))
+            if staging is None or key_error is not None:
+                continue            # read on: a later chunk's reading error comes first
+            try:
+                found = protect(con, raw, defer=True)
+            except FileRefused as exc:
+                key_error = exc
+                continue
+            protection.fingerprint = protection.fingerprint or found.fingerprint
+            hashed.update(found.hashed_columns)
+            staging.wait_for_people(found.pending)
+            staging.add(raw, *accept(con, feed, raw, check(raw, now)))
+            del raw
+        if not source.dropped_as_whole():
+            raise ReadWhole
+        if allowed_communities is not None:
+            refuse_foreign(source.file_name, pl.concat(foreign), allowed_communities)
+        report = new_report(db_path, head, source.rows)
+        report.masked_columns = masked_in_order(head, masked)
+        if same is not None:
+            report.already_imported_as = same
+            step(1.0, "done")
+            return report
+        if key_error is not None:
+            raise key_error
+        id_headers = [head.mapping.get(c.name, c.name) for c in feed.columns if c.kind == ID]
+        report.hashed_columns = [h for h in id_headers if h in hashed]
+        protection.links = staging.give_people()
+        earlier, repeated = staging.duplicates(source, key_match(feed.name, "s", "r"))
+        parts = [*staging.rejected, *([repeated] if repeated.height else [])]
+        rejected = pl.concat(parts) if parts else pl.DataFrame(
+            schema={ROW: pl.Int64, "columns": pl.Utf8, "reason_zh": pl.Utf8, "reason_en": pl.Utf8, "raw": pl.Utf8})
+        step(0.55, "store")
+        if earlier.height:
+            con.register("earlier_df", earlier.select(ROW).to_arrow())
+            incoming = f"(SELECT * FROM {STAGED} WHERE _row NOT IN (SELECT _row FROM earlier_df))"
+        else:
+            incoming = STAGED
+        def release():
+            con.execute(f"DROP TABLE {STAGED}")
+        with transaction(con):   # the whole import or none of it, even when the process is killed
+            store_rows(con, feed, incoming, rejected, source.sha256, report, release)
+            _remember_people(con, protection, report.import_id)
+            audit.record_import(con, "import", source.kind, report.import_id, user=user, file=report.file_name,
+                                rows_read=report.rows_read, rows_new=report.rows_new,
+                                rows_replaced=report.rows_replaced, rows_quarantined=len(report.quarantined))
+        step(1.0, "done")
+        return report
+    finally:
+        # the setting is the database instance's: other connections of this process (the dashboard's) share it
+        con.execute(f"SET memory_limit = '{limit}'")
         con.close()
 
 
@@ -689,15 +769,6 @@ def _apply(con, feed: Feed, raw, checked, sha: str, report: ImportReport) -> Non
             feed, raw_dup.select(pl.col(ROW).cast(pl.Int64), row_as_given(feed)), winners.sort(ROW)["_winner"])])
     con.register("incoming_df", last.to_arrow())
     store_rows(con, feed, "incoming_df", rejected, sha, report, lambda: con.unregister("incoming_df"))
-
-
-def duplicate_rejections(feed: Feed, given: pl.DataFrame, winners: pl.Series) -> pl.DataFrame:
-    """Quarantine rows for the earlier rows of an id a later row of the file has: `given` (_row, raw) in
-    row order, `winners` the later row of each."""
-    return given.select(pl.col(ROW), pl.lit(",".join(feed.key)).alias("columns"),
-                        pl.Series([f"编号与第 {w} 行重复，以第 {w} 行为准" for w in winners]).alias("reason_zh"),
-                        pl.Series([f"same id as row {w}; row {w} is used" for w in winners]).alias("reason_en"),
-                        pl.col("raw"))
 
 
 def accept(con, feed: Feed, raw, checked) -> tuple[pl.DataFrame, pl.DataFrame]:

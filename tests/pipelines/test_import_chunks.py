@@ -1,4 +1,4 @@
-"""A large CSV is imported a chunk at a time (pipelines/ingest/chunked.py, import_chunks.py): the store, the
+"""A large CSV is imported a chunk at a time (pipelines/ingest/chunked.py, staging.py): the store, the
 report and the quarantine are exactly those of the file read whole, wherever the chunks are cut."""
 from __future__ import annotations
 
