@@ -25,8 +25,7 @@ def open_import_page(account=None, **params: str) -> AppTest:
     at.query_params.update({"lang": "zh", **params})
     for key, value in (auth.session_for(account).items() if account is not None else ()):
         at.session_state[key] = value
-    at.run()
-    return at.switch_page("screens/data_import.py").run()
+    return at.switch_page("screens/data_import.py").run()   # straight to the page, as a link opens it
 
 
 POINTS = """

@@ -84,20 +84,19 @@ def downloads(monkeypatch):
     return offered
 
 
-def signed_in(db, name: str | None, **params) -> AppTest:
+def signed_in(db, name: str | None, page: str = "overview", **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": "zh", "g": "week", "p": "2025-06-02", **params})
     if name:
         for key, value in auth.session_for(users.lookup(db, name)).items():
             at.session_state[key] = value
+    if page != "overview":   # straight to the page, as a link opens it, not after 总览
+        at.switch_page(f"screens/{page}.py")
     return at.run()
 
 
 def open_as(db, name: str, page: str, **params) -> AppTest:
-    at = signed_in(db, name, **params)
-    if page != "overview":
-        at.switch_page(f"screens/{page}.py").run()
-    return at
+    return signed_in(db, name, page, **params)
 
 
 def shown_text(at: AppTest) -> str:
@@ -115,8 +114,9 @@ def test_no_role_sees_a_foreign_community_on_any_page_by_url(db, downloads, name
     asked = foreign or "Z"
     if page not in pages:
         # not in the role's navigation: not registered, so no URL or switch reaches it
+        at = signed_in(db, name, c=asked)
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            open_as(db, name, page, c=asked)
+            at.switch_page(f"screens/{page}.py")
         return
     at = open_as(db, name, page, c=asked)
     assert not at.exception, [e.value for e in at.exception]
@@ -291,9 +291,9 @@ def test_with_no_account_linli_runs_open_and_says_so_on_every_page(fixture_db, m
     monkeypatch.setenv("LINLI_DB", str(fixture_db))
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": "zh", "c": "B"})
+    if page != "overview":   # straight to the page, as a link opens it
+        at.switch_page(f"screens/{page}.py")
     at.run()
-    if page != "overview":
-        at.switch_page(f"screens/{page}.py").run()
     assert not at.exception
     assert at.info[0].value == t("auth.demo_banner", "zh")
     assert at.title[0].value == t(TITLE[page], "zh")

@@ -72,8 +72,7 @@ def audit_page(db, monkeypatch, name: str | None) -> AppTest:
     if name:
         for key, value in auth.session_for(users.lookup(db, name)).items():
             at.session_state[key] = value
-    at.run()
-    at.switch_page("screens/audit.py").run()
+    at.switch_page("screens/audit.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -131,8 +130,7 @@ def test_in_the_open_demo_a_change_made_in_the_browser_is_the_browsers(built, tm
     queries._governance.clear()
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": "zh", "c": "A", "g": "week", "p": "2025-06-02"})
-    at.run()
-    at.switch_page("screens/weekly.py").run()
+    at.switch_page("screens/weekly.py").run()   # straight to the page, as a link opens it
     at.text_input(key="gov_title").input("联系驿站加派人手")
     (button,) = [b for b in at.button if b.proto.form_id == "gov_by_hand_A"]
     button.click().run()

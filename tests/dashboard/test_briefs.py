@@ -243,9 +243,7 @@ def test_check_pages_offer_the_three_briefs(fixture_db, monkeypatch):
     for page, grain in (("weekly", "week"), ("monthly", "month")):
         at = AppTest.from_file(APP, default_timeout=60)
         at.query_params.update({"lang": "zh", "c": "A"})
-        at.run()
-        at.switch_page(f"screens/{page}.py")
-        at.run()
+        at.switch_page(f"screens/{page}.py").run()   # straight to the page, as a link opens it
         assert not at.exception, page
         labels = [b.proto.label for b in at.get("download_button")]
         assert {"下载简报（Excel）", "下载简报（PDF，可打印）", "下载分享图（PNG，发微信群）"} <= set(labels), page

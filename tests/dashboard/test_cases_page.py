@@ -76,9 +76,7 @@ def record_case(db) -> int:
 def open_page(page: str, **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": "zh", **params})
-    at.run()
-    at.switch_page(f"screens/{page}.py")
-    at.run()
+    at.switch_page(f"screens/{page}.py").run()   # straight to the page, as a link opens it (总览 not rendered first)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -203,8 +201,7 @@ def test_an_official_reads_cases_and_items_but_gets_no_form(db):
         at.query_params.update({"lang": "zh", **params})
         for key, value in auth.session_for(users.lookup(db, "off_j")).items():
             at.session_state[key] = value
-        at.run()
-        at.switch_page(f"screens/{page}.py").run()
+        at.switch_page(f"screens/{page}.py").run()   # straight to the page, as a link opens it
         assert not at.exception, [e.value for e in at.exception]
         assert not [b for b in at.button if b.proto.form_id], page      # no form to submit
         if page == "cases":

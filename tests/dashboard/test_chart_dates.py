@@ -57,8 +57,7 @@ def test_the_parcels_page_daily_chart_writes_its_tooltips_date_in_the_ui_languag
     monkeypatch.setenv("LINLI_DB", str(fixture_db))
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params.update({"lang": lang, "c": "A", "g": "week", "p": "2025-06-02"})
-    at.run()
-    at.switch_page("screens/parcels.py").run()
+    at.switch_page("screens/parcels.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.message for e in at.exception]
     specs = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
     tips = [tip for spec in specs for tip in temporal_tips(spec)]

@@ -15,9 +15,7 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 def open_page(page: str, **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": "zh", **params})
-    at.run()
-    at.switch_page(f"screens/{page}.py")
-    at.run()
+    at.switch_page(f"screens/{page}.py").run()   # straight to the page, as a link opens it (总览 not rendered first)
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -85,9 +85,9 @@ def open_page(db, user: str, page: str, **params) -> AppTest:
     at.query_params.update({"lang": "zh", **params})
     for key, value in auth.session_for(users.lookup(db, user)).items():
         at.session_state[key] = value
+    if page != "overview":   # straight to the page, as a link opens it
+        at.switch_page(f"screens/{page}.py")
     at.run()
-    if page != "overview":
-        at.switch_page(f"screens/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

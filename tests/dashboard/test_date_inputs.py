@@ -22,8 +22,7 @@ def _db(fixture_db, monkeypatch):
 def open_page(page: str, lang: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": lang, "c": "A", "g": "week", "p": "2025-06-02"})
-    at.run()
-    at.switch_page(f"screens/{page}.py").run()
+    at.switch_page(f"screens/{page}.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.value for e in at.exception]
     return at
 

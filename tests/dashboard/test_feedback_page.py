@@ -64,8 +64,7 @@ def monthly(db, name: str | None = "dir_a") -> AppTest:
     if name:
         for key, value in auth.session_for(users.lookup(db, name)).items():
             at.session_state[key] = value
-    at.run()
-    at.switch_page("screens/monthly.py").run()
+    at.switch_page("screens/monthly.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -199,8 +198,7 @@ def test_the_section_reads_in_english_too(db):
     at.query_params.update({"lang": "en", "c": "A", "g": "month", "p": JUNE})
     for key, value in auth.session_for(users.lookup(db, "dir_a")).items():
         at.session_state[key] = value
-    at.run()
-    at.switch_page("screens/monthly.py").run()
+    at.switch_page("screens/monthly.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.message for e in at.exception]
     rows = table(at, "Heard noise at night")
     assert list(rows["Households asked"]) == ["3", "2"]

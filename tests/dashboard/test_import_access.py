@@ -61,8 +61,7 @@ def import_page(db, name: str) -> AppTest:
     at.query_params.update({"lang": "zh", "g": "week", "p": WEEK})
     for key, value in auth.session_for(users.lookup(db, name)).items():
         at.session_state[key] = value
-    at.run()
-    return at.switch_page("screens/data_import.py").run()
+    return at.switch_page("screens/data_import.py").run()   # straight to the page, as a link opens it
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:

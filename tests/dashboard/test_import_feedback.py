@@ -54,8 +54,7 @@ def test_the_store_compares_complete_periods_before_and_after(db, tmp_path):
 def test_import_shows_the_result_on_top_names_the_moved_numbers_and_clears_the_preview(db):
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params.update({"lang": "zh", "c": "A", "g": "week", "p": "2025-06-02"})
-    at.run()
-    at.switch_page("screens/data_import.py").run()
+    at.switch_page("screens/data_import.py").run()   # straight to the page, as a link opens it
     at.file_uploader[0].set_value(("下周包裹.csv", NEXT_WEEK, "text/csv")).run()
     assert not at.exception
     preview = next(d.value for d in at.dataframe if "行号" in d.value.columns)
@@ -88,8 +87,7 @@ def test_an_import_that_moves_nothing_complete_says_so(db):
                  b"O3,A,S1,group_buy,2025-06-10 12:00,50,paid\n")
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params.update({"lang": "zh", "c": "A"})
-    at.run()
-    at.switch_page("screens/data_import.py").run()
+    at.switch_page("screens/data_import.py").run()   # straight to the page, as a link opens it
     at.file_uploader[0].set_value(("本周订单.csv", same_week, "text/csv")).run()
     next(b for b in at.button if b.key and b.key.startswith("imp_") and b.key.endswith("_go")).click().run()
     assert not at.exception

@@ -70,8 +70,7 @@ def _page(db, page, monkeypatch):
     monkeypatch.setenv("LINLI_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"lang": "zh"})
-    at.run()
-    return at.switch_page(page).run()
+    return at.switch_page(page).run()   # straight to the page, as a link opens it
 
 
 @pytest.mark.parametrize("page", ["screens/parcels.py", "screens/weekly.py"])

@@ -39,11 +39,9 @@ def kpi_values(db, community, grain, period) -> dict:
 def open_page(page: str, lang: str = "zh", **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lang": lang, **params})
-    at.run()
-    if page != "overview":
-        at.switch_page(f"screens/{page}.py")
-        at.run()
-    return at
+    if page != "overview":   # straight to the page (its file name is its URL path), as a link opens it:
+        at.switch_page(f"screens/{page}.py")   # one run, not 总览 first and then the page
+    return at.run()
 
 
 def charts(at: AppTest) -> list:

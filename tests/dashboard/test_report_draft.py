@@ -273,8 +273,7 @@ def open_as(db, name: str | None, page: str, **params) -> AppTest:
     if name:
         for key, value in auth.session_for(users.lookup(db, name)).items():
             at.session_state[key] = value
-    at.run()
-    at.switch_page(f"screens/{page}.py").run()
+    at.switch_page(f"screens/{page}.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.message for e in at.exception]
     return at
 

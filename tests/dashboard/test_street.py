@@ -81,8 +81,7 @@ def as_official(db, **params) -> AppTest:
     at.query_params.update({"lang": "zh", **params})
     for key, value in auth.session_for(users.lookup(db, "gz")).items():
         at.session_state[key] = value
-    at.run()
-    at.switch_page("screens/street.py").run()
+    at.switch_page("screens/street.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -164,8 +163,7 @@ def test_the_check_pages_briefs_are_named_in_chinese_by_community_and_period(db,
     at.query_params.update({"lang": "zh", "c": "A", "g": "week", "p": "2025-06-09"})
     for key, value in auth.session_for(users.lookup(db, "gz")).items():
         at.session_state[key] = value
-    at.run()
-    at.switch_page("screens/weekly.py").run()
+    at.switch_page("screens/weekly.py").run()   # straight to the page, as a link opens it
     assert not at.exception, [e.value for e in at.exception]
     assert {"A社区_2025年第24周_每周检查简报.xlsx", "A社区_2025年第24周_每周检查简报.pdf",
             "A社区_2025年第24周_每周检查简报.png", "A社区_2025年第24周_每周检查.html"} <= set(offered)
