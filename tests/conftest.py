@@ -27,7 +27,7 @@ LONG = (E2E, "tests/pipelines/test_incremental.py", "tests/pipelines/test_coop_i
         "tests/pipelines/test_kpi_reference.py")
 SPREAD = ("tests/pipelines/test_xlsx_memory.py", "tests/pipelines/test_incremental.py",
           "tests/pipelines/test_coop_incremental.py", "tests/pipelines/test_current_state.py",
-          "tests/pipelines/test_demo_safety.py", "tests/pipelines/test_process.py",
+          "tests/pipelines/test_process.py",
           "tests/pipelines/test_kpi_reference.py", "tests/pipelines/test_trust.py",
           "tests/pipelines/test_profiles_trust.py", "tests/pipelines/test_access_policy.py",
           "tests/dashboard/test_pages.py", "tests/dashboard/test_auth_sessions.py",

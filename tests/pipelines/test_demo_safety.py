@@ -17,18 +17,21 @@ from pipelines.database import connect, transaction
 from pipelines.demo.generate import foreign_imports, run_demo
 from pipelines.ingest.store import import_file, set_rules
 from pipelines.records import alert_rules
-from tests.conftest import build_store, rows, write
+from tests.conftest import build_store, private_copy, rows, write
 from tests.dashboard.conftest import BUILDINGS, POINTS
 from tests.pipelines import test_kpi as fx
 
 SMALL = ["--communities", "1", "--weeks", "3"]
 
 
-@pytest.fixture
-def db(tmp_path):
-    """Someone's own store: their communities (A, B), registers, rules and alert rules, one import undone."""
-    db = build_store(tmp_path, {"communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS,
-                                "orders": fx.ORDERS, "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS})
+@pytest.fixture(scope="module")
+def someones(tmp_path_factory):
+    """Someone's own store: their communities (A, B), registers, rules and alert rules; built once."""
+    folder = tmp_path_factory.mktemp("someones")
+    with pytest.MonkeyPatch.context() as env:     # the person key the tests' own imports use (tests/conftest.py)
+        env.setenv("LINLI_KEY_FILE", str(tmp_path_factory.getbasetemp() / "person.key"))
+        db = build_store(folder, {"communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS,
+                                  "orders": fx.ORDERS, "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS})
     set_rules(db, "A", "08:00", "21:30", 12, dt.date(2025, 3, 1))      # A: the demo knows it, with other rules
     set_rules(db, "Z", "07:00", "19:00", 30)                            # Z: a community the demo never heard of
     con = connect(db)
@@ -39,6 +42,12 @@ def db(tmp_path):
     finally:
         con.close()
     return db
+
+
+@pytest.fixture
+def db(someones, tmp_path):
+    """A copy of someone's store for each test, which the demo may then overwrite."""
+    return private_copy(someones, tmp_path / "t.duckdb", snapshots=True)
 
 
 def _imports(db: Path) -> list[tuple]:
