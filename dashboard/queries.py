@@ -4,7 +4,8 @@ The numbers come from the plain reader of the published build snapshot (pipeline
 which the briefs and the command line use too); here each of its queries is cached and held to the
 viewer's scope first. Every cached call takes the snapshot path, so a new build is a new cache key and
 the dashboard shows it without a restart. Records that must show the moment they are saved (action
-items, cases, alert rules, the audit trail) are read from the store itself, briefly cached.
+items, cases, alert rules, reports) are read from the store itself, kept while the store is unchanged
+(records_version); the audit trail and the imports a viewer owns for a few seconds.
 """
 from __future__ import annotations
 
@@ -253,6 +254,43 @@ def _narrowed(snap: str, scope: Scope) -> Scope:
     return tuple(c for c in scope if c in allowed)
 
 
+# ---- the store's records: kept while the store is unchanged, read again once it changed ----
+
+def records_version() -> tuple:
+    """What changes whenever the store does: its file's and its write-ahead log's modification time and size (every
+    record write, import, undo and build commits to one or the other, a commit to the log makes it longer; a read
+    changes neither). Two stats, so a page may key a cache of what it read from the records by it without opening
+    the store."""
+    path = db_path()
+    files = (path, path.with_name(path.name + ".wal"))
+    return tuple((s.st_mtime_ns, s.st_size) if (s := _stat(f)) else None for f in files)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+class _StoreBusy(Exception):
+    """The store was held by another process as a record was to be read: what the page shows meanwhile (`shown`)
+    is not kept, so that the records are read as soon as the store is free again."""
+
+    def __init__(self, shown=None):
+        super().__init__()
+        self.shown = shown
+
+
+def _while_unchanged(cached, *args):
+    """cached(*args, version): a record read kept while the store is unchanged (records_version), instead of for a
+    few seconds (it reopened the store every few seconds); what it shows while the store is busy is not kept."""
+    try:
+        return cached(*args, records_version())
+    except _StoreBusy as busy:
+        return busy.shown
+
+
 def audit_trail(snap: str, scope: Scope, limit: int = 1000) -> pd.DataFrame:
     """The audit trail, newest first (read from the store: it grows with every login, between builds).
     An admin or the open demo sees all of it; a director her communities' rows."""
@@ -285,28 +323,36 @@ def alert_rules(snap: str, scope: Scope, community: str):
     import or build holds the store (the pages then use the defaults and say so)."""
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    return _alert_rules(str(db_path()), community)
+    return _while_unchanged(_alert_rules, str(db_path()), community)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
-def _alert_rules(db: str, community: str):
+@st.cache_data(max_entries=512, show_spinner=False)
+def _alert_rules(db: str, community: str, version: tuple):
     from pipelines.records import alert_rules
-    return alert_rules.read(db, community) if Path(db).exists() else list(alert_rules.DEFAULTS)
+    if not Path(db).exists():
+        return list(alert_rules.DEFAULTS)
+    found = alert_rules.read(db, community)
+    if found is None:
+        raise _StoreBusy(None)
+    return found
 
 
 def rule_dates(snap: str, scope: Scope, community: str) -> dict:
     """The day the community's window and overdue limit took effect ({"window": date | None, ...})."""
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    return _rule_dates(str(db_path()), community)
+    return _while_unchanged(_rule_dates, str(db_path()), community)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
-def _rule_dates(db: str, community: str) -> dict:
+@st.cache_data(max_entries=512, show_spinner=False)
+def _rule_dates(db: str, community: str, version: tuple) -> dict:
     from pipelines.records import rules
     with reading(db) as con:
         if con is None:
-            return {"window": None, "overdue_hours": None}
+            unknown = {"window": None, "overdue_hours": None}
+            if Path(db).exists():
+                raise _StoreBusy(unknown)
+            return unknown
         return rules.adopted_on(rules.history(con, community))
 
 
@@ -337,16 +383,18 @@ def governance(snap: str, scope: Scope, community: str) -> tuple[list, list] | N
     """(action items, cases) of one community as stored now, or None while the store is busy."""
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    return _governance(str(db_path()), community)
+    return _while_unchanged(_governance, str(db_path()), community)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
-def _governance(db: str, community: str) -> tuple[list, list] | None:
+@st.cache_data(max_entries=512, show_spinner=False)
+def _governance(db: str, community: str, version: tuple) -> tuple[list, list] | None:
     from pipelines.records import actions as records
     from pipelines.records import cases
     with reading(db) as con:
         if con is None:
-            return None if Path(db).exists() else ([], [])
+            if Path(db).exists():
+                raise _StoreBusy(None)
+            return [], []
         return records.actions(con, [community]), cases.cases(con, [community])
 
 
@@ -430,14 +478,16 @@ def coop_splits(snap: str, scope: Scope, community: str) -> list[tuple]:
     coop, fund) each; empty where none was set (the default 70/20/10 applies) or while the store is busy."""
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    return _coop_splits(str(db_path()), community)
+    return _while_unchanged(_coop_splits, str(db_path()), community)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
-def _coop_splits(db: str, community: str) -> list[tuple]:
+@st.cache_data(max_entries=512, show_spinner=False)
+def _coop_splits(db: str, community: str, version: tuple) -> list[tuple]:
     from pipelines.records import coop_split
     with reading(db) as con:
         if con is None:
+            if Path(db).exists():
+                raise _StoreBusy([])
             return []
         try:
             rows = coop_split.splits(con, community)
@@ -471,15 +521,17 @@ def reports_of(snap: str, scope: Scope, communities: tuple[str, ...], grain: str
     """community -> its stored report (records/reports.Report) for the period, of the communities asked for that
     the viewer may read; BUSY while an import or build holds the store."""
     allowed = _narrowed(snap, scope)
-    return _reports_of(str(db_path()), tuple(c for c in communities if c in allowed), grain, period)
+    return _while_unchanged(_reports_of, str(db_path()), tuple(c for c in communities if c in allowed), grain, period)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
-def _reports_of(db: str, communities: tuple[str, ...], grain: str, period) -> dict | str:
+@st.cache_data(max_entries=512, show_spinner=False)
+def _reports_of(db: str, communities: tuple[str, ...], grain: str, period, version: tuple) -> dict | str:
     from pipelines.records import reports
     with reading(db) as con:
         if con is None:
-            return BUSY if Path(db).exists() else {}
+            if Path(db).exists():
+                raise _StoreBusy(BUSY)
+            return {}
         return reports.of_period(con, list(communities), grain, period)
 
 
@@ -502,10 +554,7 @@ def community_events(snap: str, scope: Scope, community: str) -> list[dict]:
     kept while the store is unchanged (records_version), none while an import or build holds it."""
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    try:
-        return _community_events(str(db_path()), community, records_version())
-    except _StoreBusy:
-        return []
+    return _while_unchanged(_community_events, str(db_path()), community)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -514,7 +563,7 @@ def _community_events(db: str, community: str, version: tuple) -> list[dict]:
     from pipelines.records import events
     with reading(db) as con:
         if con is None and Path(db).exists():
-            raise _StoreBusy()
+            raise _StoreBusy([])
         return [] if con is None else events.events(con, community)
 
 
@@ -533,38 +582,19 @@ def deliveries_of(snap: str, scope: Scope, community: str) -> list[dict]:
     """The community's scheduled deliveries (pipelines/reports/deliver.py), newest week first; none while busy."""
     if community not in _narrowed(snap, scope):
         raise OutOfScope(community)
-    return _deliveries_of(str(db_path()), community)
+    return _while_unchanged(_deliveries_of, str(db_path()), community)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
-def _deliveries_of(db: str, community: str) -> list[dict]:
+@st.cache_data(max_entries=512, show_spinner=False)
+def _deliveries_of(db: str, community: str, version: tuple) -> list[dict]:
     from pipelines.reports import deliver
     with reading(db) as con:
+        if con is None and Path(db).exists():
+            raise _StoreBusy([])
         return deliver.deliveries(con, community) if con is not None else []
 
 
 # ---- a check page's meeting brief (pipelines/reports/content.py gather): its report section and downloads ----
-
-def records_version() -> tuple:
-    """What changes whenever the store does: its file's and its write-ahead log's modification time and size (every
-    record write, import, undo and build commits to one or the other, a commit to the log makes it longer; a read
-    changes neither). Two stats, so a page may key a cache of what it read from the records by it without opening
-    the store."""
-    path = db_path()
-    files = (path, path.with_name(path.name + ".wal"))
-    return tuple((s.st_mtime_ns, s.st_size) if (s := _stat(f)) else None for f in files)
-
-
-def _stat(path: Path) -> os.stat_result | None:
-    try:
-        return path.stat()
-    except FileNotFoundError:
-        return None
-
-
-class _StoreBusy(Exception):
-    """The store was held by another process as the brief was gathered: it lacks the records, so it is not kept."""
-
 
 def brief(snap: str, scope: Scope, community: str, grain: str, period: dt.date, lang: str):
     """The community's brief of the period as the viewer may see it (gather with the pages' own queries and scope).

@@ -86,3 +86,26 @@ def test_the_street_comparison_is_gathered_once_and_again_when_the_records_chang
         alert_rules.set_rule(con, "A", alert_rules.DEFAULTS[0].rule_id, account=None, enabled=False)
     opened(db, "off_j", "street", sp=WEEK.isoformat())
     assert len(calls) == 2
+
+
+def test_a_record_saved_by_another_process_shows_on_the_next_render_and_a_busy_store_is_not_remembered(db, monkeypatch):
+    """The records a page reads are kept while the store is unchanged, not for a few seconds: a report saved by
+    `linli` shows at once; what the page said while the store was busy is not kept once it is free."""
+    import contextlib
+
+    from dashboard import queries
+    from pipelines.records import reports
+    assert weekly_draft(db).startswith("关于A社区2025年第23周")
+    with writing(db) as con:
+        reports.save(con, "A", "week", WEEK, "A社区第23周：快递正常。", "draft")
+    assert weekly_draft(db) == "A社区第23周：快递正常。"
+    with writing(db) as con:   # then an import writes and holds the store
+        reports.save(con, "A", "week", WEEK, "A社区第23周：快递正常，噪音减少。", "draft")
+    with monkeypatch.context() as busy:
+        busy.setattr(queries, "reading", lambda path: contextlib.nullcontext(None))
+        at = opened(db, "dir_a", "weekly")
+        assert any(i.value == "数据库正在导入或计算，稍后再保存报告。" for i in at.info)
+    # free again, the store unchanged since: read, not the busy answer kept
+    at = opened(db, "dir_a", "weekly")
+    assert not any(i.value == "数据库正在导入或计算，稍后再保存报告。" for i in at.info)
+    assert next(a for a in at.text_area if a.label == "报告正文").value == "A社区第23周：快递正常，噪音减少。"
