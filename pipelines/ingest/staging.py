@@ -11,11 +11,11 @@ the same id twice (the lower row wins, the earlier one is quarantined, as store.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import polars as pl
 
+from pipelines import personal
 from pipelines.feeds import FEEDS, TEXT, Feed
 from pipelines.ingest.chunked import CsvChunks
 from pipelines.ingest.identity import assign_deferred, placeholder, protect
@@ -82,8 +82,10 @@ class Staging:
         ids = dict(self.con.execute(f"SELECT p._row, p.pid FROM {PEOPLE} p SEMI JOIN given_rows g ON p._row = g._row")
                    .fetchall())
         self.con.unregister("given_rows")
-        # the placeholder as the JSON of the row writes it: "\u0000<row>"
-        raw = [text if row not in ids else text.replace(json.dumps(placeholder(row)), json.dumps(ids[row]))
+        # the placeholder as the JSON of the row writes it ("\u0000<row>"); the id masked as the JSON was (an id
+        # may hold eleven digits a phone's pattern takes; the quotes around it bound it as they bound it there)
+        raw = [text if row not in ids else
+               text.replace(json.dumps(placeholder(row)), json.dumps(personal.mask_text(ids[row])))
                for row, text in zip(given[ROW].to_list(), given["raw"].to_list())]
         return given.with_columns(pl.Series("raw", raw, dtype=pl.Utf8))
 

@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.errors import FileRefused
+from pipelines.feeds import FEEDS
 from pipelines.ingest import chunked
 from pipelines.ingest.readers import RawTable
+from pipelines.ingest.staging import Staging
 from pipelines.ingest.store import import_file
 
 WHOLE = 1 << 40
@@ -114,6 +117,18 @@ def test_a_person_in_two_chunks_has_the_id_the_file_read_whole_gives(tmp_path, m
     for size in (TRAINING_DATA.index(b"T1,A,silver_digital,2025-06-03,,"), TRAINING_DATA.index(b"T2"),
                  TRAINING_DATA.index(b"T2,A,silver_digital,2025-06-10,138-")):
         assert imported(tmp_path, "chunks", TRAINING_DATA, size, monkeypatch, "training") == whole, size
+
+
+def test_a_person_id_put_into_a_quarantined_row_is_masked_as_the_row_was():
+    # the row as given was masked with a placeholder where its id goes: an id whose digits read as a phone
+    # number is masked as it would have been in place
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE person_ids AS SELECT 7::BIGINT AS _row, 'Pe9e5b13340525821' AS pid")
+    staging = Staging(con, FEEDS["training"])
+    staging.pending = True
+    given = pl.DataFrame({"_row": [7], "raw": ['{"participant_id":"\\u00007","attended":"是"}']})
+    assert staging.with_people(given)["raw"].to_list() == ['{"participant_id":"Pe9e5b133****5821","attended":"是"}']
+    con.close()
 
 
 def test_bytes_neither_utf8_nor_gbk_in_a_later_chunk_are_refused_as_read_whole(tmp_path, monkeypatch):
