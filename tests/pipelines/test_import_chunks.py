@@ -78,7 +78,7 @@ def test_chunks_cut_anywhere_import_as_the_file_read_whole(tmp_path, monkeypatch
             "after row 3": DATA.index(b"O2"), "in row 7": DATA.index(b"O4") + 3}
     for where, size in cuts.items():
         assert imported(tmp_path, where.replace(" ", "_"), DATA, size, monkeypatch) == whole, where
-    for size in range(40, len(DATA), 37):
+    for size in range(40, len(DATA), 61):
         assert imported(tmp_path, "every", DATA, size, monkeypatch) == whole, size
 
 
