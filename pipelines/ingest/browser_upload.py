@@ -24,7 +24,9 @@ from pipelines.errors import FileRefused, UserError
 from pipelines.feeds import FEEDS
 from pipelines.ingest import profiles
 from pipelines.ingest.profiles import Profile
-from pipelines.ingest.readers import EXTRA, ROW, RawTable, _header_index, _match, decode_bytes, is_data_row, read_table
+from pipelines.ingest.chunked import CsvChunks, open_table
+from pipelines.ingest.readers import EXTRA, ROW, RawTable, _header_index, _match, decode_bytes, is_data_row
+from pipelines.ingest.staging import masked_in_order
 
 DROP, KEEP = "-", ""          # mapping choices besides a field: leave the column out, keep it as it is
 PREVIEW_ROWS = 10
@@ -160,12 +162,31 @@ def preview(upload: Upload, kind: str, profile: Profile | None, db_path, communi
     """`profile` None: the one the import will choose by headers for `communities` (the store's rule)."""
     try:
         with on_disk(upload) as path:
-            raw = read_table(path, kind, display_name=upload.name, profile=profile,
+            raw = open_table(path, kind, display_name=upload.name, profile=profile,
                              candidates=() if profile else profiles.candidates(db_path, kind, communities))
+            if isinstance(raw, CsvChunks):
+                raw = _previewed(raw)
     except (FileRefused, UserError) as exc:
         # a required column under a name Linli does not know: the mapping can still be edited
         return Preview(refused=exc, headers=_guess_headers(upload, kind))
     return Preview(raw=raw, fates=_fates(raw), rows=_shown_rows(raw), headers=raw.source_headers)
+
+
+def _previewed(chunks: CsvChunks) -> RawTable:
+    """A large CSV as the preview reads it, a chunk at a time (as the import will): the file's first rows
+    only, every chunk's masked cells counted; the whole file where the chunks read otherwise."""
+    first, rows, masked = None, [], {}
+    for table in chunks.tables():
+        first = first or replace(table, frame=pl.DataFrame(), identifiers=None)
+        if sum(r.height for r in rows) < PREVIEW_ROWS:
+            rows.append(table.frame.head(PREVIEW_ROWS))
+        for header, n in table.masked.items():
+            masked[header] = masked.get(header, 0) + n
+    if not chunks.dropped_as_whole():
+        return chunks.whole()
+    first.frame = pl.concat(rows).head(PREVIEW_ROWS)
+    first.masked = masked_in_order(first, masked)
+    return first
 
 
 def _guess_headers(upload: Upload, kind: str) -> list[str]:

@@ -146,6 +146,17 @@ def test_bytes_neither_utf8_nor_gbk_in_a_later_chunk_are_refused_as_read_whole(t
     assert messages[0] == messages[1] and "line 22 " in messages[0]
 
 
+def test_the_upload_preview_of_a_file_in_chunks_is_that_of_the_file_read_whole(tmp_path, monkeypatch):
+    from pipelines.ingest import browser_upload
+    seen = []
+    for size in (WHOLE, DATA.index(b"O2")):
+        monkeypatch.setattr(chunked, "CHUNK_BYTES", size)
+        found = browser_upload.preview(browser_upload.Upload("o.csv", DATA), "orders", None, tmp_path / "t.duckdb")
+        seen.append((found.fates, found.rows.to_dict("list"), found.headers))
+    assert seen[0] == seen[1]
+    assert ("备注", "masked", "1") in seen[0][0] and seen[0][1]["_row"] == [3, 4, 5, 6, 7, 8, 9]
+
+
 KILL_SCRIPT = """
 import sys, time
 from pipelines.ingest import chunked, store
