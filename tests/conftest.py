@@ -19,7 +19,7 @@ import pytest
 # `--durations=15` shows when a file belongs in LONG or SPREAD; a stale entry costs time, never a result.
 # (xdist's own loadgroup cannot be used: with pytest 9 its xdist_group marks are silently ignored.)
 E2E = "tests/e2e/"
-LONG = (E2E, "tests/pipelines/test_incremental.py", "tests/pipelines/test_coop_incremental.py",
+LONG = (E2E, "tests/pipelines/test_spark_equal.py", "tests/pipelines/test_incremental.py", "tests/pipelines/test_coop_incremental.py",
         "tests/pipelines/test_xlsx_memory.py", "tests/pipelines/test_current_state.py",
         "tests/pipelines/test_demo.py", "tests/pipelines/test_demo_coop.py", "tests/pipelines/test_demo_end.py",
         "tests/pipelines/test_demo_safety.py",

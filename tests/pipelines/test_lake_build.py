@@ -52,14 +52,19 @@ def test_a_partition_value_is_escaped_as_hive_writes_it():
         escape_value("")
 
 
-def odd_ids_lake(tmp_path: Path) -> tuple[Path, Path]:
-    """(store, lake) of one community per id of ODD, each with one paid order on Wednesday 4 June 2025 of
-    10, 20, … yuan."""
+def odd_ids_feeds(order: str = "O") -> dict[str, str]:
+    """One community per id of ODD, each with one paid order on Wednesday 4 June 2025 of 10, 20, … yuan, its id
+    `order` and the id's place in ODD."""
     communities = "community_id,name,street,households,lat,lon\n" + "".join(
         f'"{c}",社区{i},金桥街道,100,26.57,106.71\n' for i, c in enumerate(ODD))
     orders = "order_id,community_id,seller_id,channel,ordered_at,amount_yuan,item_count,status\n" + "".join(
-        f'O{i},"{c}",S1,group_buy,2025-06-04 10:00,{10 * (i + 1)},1,paid\n' for i, c in enumerate(ODD))
-    db = build_store(tmp_path, {"communities": communities, "orders": orders})
+        f'{order}{i},"{c}",S1,group_buy,2025-06-04 10:00,{10 * (i + 1)},1,paid\n' for i, c in enumerate(ODD))
+    return {"communities": communities, "orders": orders}
+
+
+def odd_ids_lake(tmp_path: Path) -> tuple[Path, Path]:
+    """(store, lake) of the communities of odd_ids_feeds."""
+    db = build_store(tmp_path, odd_ids_feeds())
     lake = tmp_path / "lake"
     export_lake(db, lake)
     return db, lake

@@ -30,13 +30,28 @@ def _why_not() -> str | None:
     return None
 
 
+# Spark tuned for a few thousand rows, as its own test suites run it: most of a build's time went to compiling,
+# not to the data (each model's plan generated as Java and compiled, then JIT-compiled by the JVM for the few
+# rows it ever sees). None of these changes what a query means: the same results, with less work around them.
+TINY_DATA = {"spark.sql.shuffle.partitions": "1",                  # one task per stage, not four tiny ones
+             "spark.sql.adaptive.enabled": "false",                # no re-planning between stages
+             "spark.sql.codegen.wholeStage": "false",              # no Java generated and compiled per plan
+             "spark.sql.codegen.factoryMode": "NO_CODEGEN",        # expressions interpreted, not compiled
+             "spark.sql.sources.parallelPartitionDiscovery.threshold": "100000"}   # files listed here, no job
+JVM_QUICK_START = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"       # the JIT's quick tier only, for a short run
+
+
 @pytest.fixture(scope="module")
 def spark():
     reason = _why_not()
     if reason:
         pytest.skip(reason)
     from pipelines.lake.spark_build import spark_session
-    session = spark_session("local[2]", app="linli-test")
+    with pytest.MonkeyPatch.context() as env:     # read by the JVM the session starts, and by nothing after
+        env.setenv("JAVA_TOOL_OPTIONS", (os.environ.get("JAVA_TOOL_OPTIONS", "") + " " + JVM_QUICK_START).strip())
+        session = spark_session("local[2]", app="linli-test")
+    for key, value in TINY_DATA.items():
+        session.conf.set(key, value)
     yield session
     session.stop()
 
@@ -70,14 +85,6 @@ def _mismatches(a: dict, b: dict) -> list:
     return sorted(bad, key=str)
 
 
-def _both_ways(db: Path, lake: Path, spark) -> tuple[dict, dict]:
-    from pipelines.lake.export import export_lake
-    from pipelines.lake.spark_build import build_spark
-    export_lake(db, lake)
-    result = build_spark(lake, spark=spark)
-    return _duckdb_kpi(db), _spark_kpi(result.out)
-
-
 def _renamed(text: str, ids: dict[str, str]) -> str:
     """A feed's CSV text with its community ids renamed (the hand-worked fixture beside the demo's A and B)."""
     import csv
@@ -92,19 +99,25 @@ def _renamed(text: str, ids: dict[str, str]) -> str:
     return out.getvalue()
 
 
-def test_the_demo_and_the_hand_worked_fixture_give_the_same_kpi_on_spark(spark, tmp_path):
-    # One store, one Spark build (each build costs Spark about a minute, whatever its size):
+def test_the_demo_the_hand_worked_fixture_and_odd_ids_give_the_same_kpi_on_spark(spark, tmp_path):
+    # One store, one Spark build (most of a build's cost is Spark's own, whatever the data's size):
     # - the demo, 2 communities × 18 weeks: every feed, the co-op's books from the 14th week with two split
     #   adoptions, a community's own rules;
     # - beside it, as communities H and I, test_kpi's fixture: the edge cases worked out by hand (a week across
     #   the new year, a pickup at 00:00, a parcel never picked up, complaints outside the window, a community
-    #   without households...).
+    #   without households...);
+    # - one community per id of test_lake_build.ODD, escaped in a folder name ('/', '=', '%', ':'), each with
+    #   one order. Spark reads the lake given as a file:// URI, as a cluster reads hdfs:// or s3a://, and gives
+    #   each id back as it was.
     from pipelines.build.runner import build
     from pipelines.demo.generate import run_demo
     from pipelines.ingest.store import import_file
+    from pipelines.lake.export import export_lake
+    from pipelines.lake.spark_build import build_spark, register_lake
     from tests.conftest import write
     from tests.pipelines.test_kpi import (BUILDINGS, COMMUNITIES, COMPLAINTS, JOBS, ORDERS, PARCELS, POINTS,
                                           TRAINING)
+    from tests.pipelines.test_lake_build import ODD, odd_ids_feeds
     db = tmp_path / "demo.duckdb"
     run_demo(db, communities=2, weeks=18, end=dt.date(2025, 6, 1), out_dir=str(tmp_path / "files"),
              say=lambda *a, **k: None)
@@ -113,30 +126,28 @@ def test_the_demo_and_the_hand_worked_fixture_give_the_same_kpi_on_spark(spark, 
     for kind, text in fixture.items():
         report = import_file(db, kind, write(tmp_path / f"hand_{kind}.csv", _renamed(text, {"A": "H", "B": "I"})))
         assert not report.quarantined, (kind, report.quarantined[:3])
+    for kind, text in odd_ids_feeds(order="ODD").items():
+        report = import_file(db, kind, write(tmp_path / f"odd_{kind}.csv", text))
+        assert not report.quarantined, (kind, report.quarantined[:3])
     build(db)
-    ours, theirs = _both_ways(db, tmp_path / "lake", spark)
+    lake = tmp_path / "lake"
+    export_lake(db, lake)
+    register_lake(spark, lake.as_uri())
+    back = sorted(tuple(r) for r in spark.sql("SELECT community_id, order_id FROM cur_orders WHERE order_id LIKE 'ODD%'")
+                  .collect())
+    assert back == sorted((c, f"ODD{i}") for i, c in enumerate(ODD))
+    result = build_spark(lake.as_uri(), spark=spark, out=str(tmp_path / "kpi"))
+    ours, theirs = _duckdb_kpi(db), _spark_kpi(tmp_path / "kpi")
+    assert result.kpi_rows == len(theirs)
     per = lambda c: sum(1 for k in ours if k[0] == c)
     # the demo: (19 weeks + 5 months) × every metric each, the co-op's sales in some of them;
-    # H: test_kpi's 24 weeks and 6 months; I: the week of 2025-06-02 and June
+    # H: test_kpi's 24 weeks and 6 months; I: the week of 2025-06-02 and June; each odd id: its orders
     assert (per("A"), per("B")) == (24 * len(METRICS), 24 * len(METRICS))
     assert (per("H"), per("I")) == (30 * len(METRICS), 2 * len(METRICS))
     assert any(k[3] == "coop.sales_yuan" and v for k, v in ours.items())
+    june = [ours[(c, "month", dt.date(2025, 6, 1), "orders.gmv_yuan")] for c in ODD]
+    assert june == [10 * (i + 1) for i in range(len(ODD))]
     assert _mismatches(ours, theirs) == []
-
-
-def test_spark_builds_a_file_uri_lake_of_odd_community_ids(spark, tmp_path):
-    # Spark reads a lake given as a file:// URI, as a cluster reads hdfs:// or s3a://, and gives each community id
-    # escaped in a folder name ('/', '=', '%', ':') back as it was
-    from pipelines.lake.spark_build import build_spark, register_lake
-    from tests.pipelines.test_lake_build import ODD, _kpi, _store_kpi, odd_ids_lake
-    db, lake = odd_ids_lake(tmp_path)
-    register_lake(spark, lake.as_uri())
-    back = sorted(tuple(r) for r in spark.sql("SELECT community_id, order_id FROM cur_orders").collect())
-    assert back == sorted((c, f"O{i}") for i, c in enumerate(ODD))
-    result = build_spark(lake.as_uri(), spark=spark, out=str(tmp_path / "kpi"))
-    theirs = _kpi(tmp_path / "kpi")
-    assert result.kpi_rows == len(theirs)
-    assert _mismatches(_store_kpi(db), theirs) == []
 
 
 def test_the_transpile_step_writes_duckdb_s_meaning_in_spark_s_words():
