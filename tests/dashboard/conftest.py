@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import build_store
+from tests.conftest import build_store, private_copy
 from tests.pipelines import test_kpi as fx
 
 BUILDINGS = """
@@ -49,12 +49,23 @@ def _components_scanned_once():
     manifest_scanner.scan_component_manifests = real
 
 
+def hand_worked_feeds(**more: str) -> dict[str, str]:
+    """The hand-worked kpi fixture's feeds (tests/pipelines/test_kpi.py) with map coordinates; `more` replaces one
+    or adds another (imported last)."""
+    return {"communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": fx.ORDERS,
+            "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS, "training": fx.TRAINING, "jobs": fx.JOBS, **more}
+
+
+def store_copy(built: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A private copy of a module's built store and its snapshots as LINLI_DB, for a test that writes to it."""
+    copy = private_copy(built, tmp_path / "t.duckdb", snapshots=True)
+    monkeypatch.setenv("LINLI_DB", str(copy))
+    return copy
+
+
 @pytest.fixture(scope="session")
 def fixture_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dash")
-    return build_store(folder, {"communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS,
-                                "orders": fx.ORDERS, "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS,
-                                "training": fx.TRAINING, "jobs": fx.JOBS})
+    return build_store(tmp_path_factory.mktemp("dash"), hand_worked_feeds())
 
 
 # Names an attacker (or a careless copy from a web page) could put in a register: Markdown that would

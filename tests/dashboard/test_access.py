@@ -16,8 +16,7 @@ from pipelines.build.runner import serving_dir
 from pipelines.present.i18n import t
 from pipelines.records import access, users
 from tests.conftest import build_store
-from tests.dashboard.conftest import BUILDINGS, POINTS
-from tests.pipelines import test_kpi as fx
+from tests.dashboard.conftest import hand_worked_feeds
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PASSWORD = "correct horse 9"
@@ -45,9 +44,7 @@ NAMES = {"A": "A社区", "B": "B社区"}
 
 @pytest.fixture(scope="module")
 def access_db(tmp_path_factory):
-    db = build_store(tmp_path_factory.mktemp("access"), {
-        "communities": COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": fx.ORDERS,
-        "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS, "training": fx.TRAINING, "jobs": fx.JOBS})
+    db = build_store(tmp_path_factory.mktemp("access"), hand_worked_feeds(communities=COMMUNITIES))
     users.add(db, "dir_a", "director", PASSWORD, community="A")
     users.add(db, "mem_b", "member", PASSWORD, community="B")
     users.add(db, "off_j", "official", PASSWORD, street="金桥街道")

@@ -4,19 +4,16 @@ next render. 街道对比's comparison likewise (queries.street_view)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
-from pipelines.build.runner import serving_dir
 from pipelines.database import writing
 from pipelines.records import actions, users
 from pipelines.reports import content
 from tests.conftest import build_store
-from tests.dashboard.conftest import APP, BUILDINGS, POINTS
-from tests.pipelines import test_kpi as fx
+from tests.dashboard.conftest import APP, hand_worked_feeds, store_copy
 
 PASSWORD = "correct horse 9"
 WEEK = dt.date(2025, 6, 2)
@@ -24,9 +21,7 @@ WEEK = dt.date(2025, 6, 2)
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    db = build_store(tmp_path_factory.mktemp("brief_once"), {
-        "communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": fx.ORDERS,
-        "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS, "training": fx.TRAINING, "jobs": fx.JOBS})
+    db = build_store(tmp_path_factory.mktemp("brief_once"), hand_worked_feeds())
     users.add(db, "dir_a", "director", PASSWORD, community="A")
     users.add(db, "off_j", "official", PASSWORD, street="金桥街道")
     return db
@@ -34,11 +29,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def db(built, tmp_path, monkeypatch):
-    copy = tmp_path / "t.duckdb"
-    shutil.copy(built, copy)
-    shutil.copytree(serving_dir(built), serving_dir(copy))
-    monkeypatch.setenv("LINLI_DB", str(copy))
-    return copy
+    return store_copy(built, tmp_path, monkeypatch)
 
 
 def opened(db, name: str, page: str, **params) -> AppTest:

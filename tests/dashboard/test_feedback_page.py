@@ -4,7 +4,6 @@ number in a comment is masked), and an official sees no form."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,12 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
-from pipelines.build.runner import serving_dir
 from pipelines.present.i18n import metric_name
 from pipelines.records import users
 from tests.conftest import Kpi, build_store
-from tests.dashboard.conftest import BUILDINGS, POINTS
-from tests.pipelines import test_kpi as fx
+from tests.dashboard.conftest import hand_worked_feeds, store_copy
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 JUNE = "2025-06-01"
@@ -39,10 +36,7 @@ PASSWORD = "correct horse 9"
 
 @pytest.fixture(scope="module")
 def feedback_db(tmp_path_factory):
-    db = build_store(tmp_path_factory.mktemp("feedback"), {
-        "communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": fx.ORDERS,
-        "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS, "training": fx.TRAINING, "jobs": fx.JOBS,
-        "feedback": FEEDBACK})
+    db = build_store(tmp_path_factory.mktemp("feedback"), hand_worked_feeds(feedback=FEEDBACK))
     users.add(db, "off_j", "official", PASSWORD, street="金桥街道")
     users.add(db, "dir_a", "director", PASSWORD, community="A")
     return db
@@ -51,11 +45,7 @@ def feedback_db(tmp_path_factory):
 @pytest.fixture
 def db(feedback_db, tmp_path, monkeypatch):
     """A copy per test: the form changes the store."""
-    copy = tmp_path / "t.duckdb"
-    shutil.copy(feedback_db, copy)
-    shutil.copytree(serving_dir(feedback_db), serving_dir(copy))
-    monkeypatch.setenv("LINLI_DB", str(copy))
-    return copy
+    return store_copy(feedback_db, tmp_path, monkeypatch)
 
 
 def monthly(db, name: str | None = "dir_a") -> AppTest:

@@ -7,14 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
-from pipelines.build.runner import serving_dir
 from pipelines.database import writing
 from pipelines.errors import UserError
 from pipelines.records import access, audit, reports, users
@@ -22,7 +20,7 @@ from pipelines.records.kept import KEPT_TABLES
 from pipelines.reports.content import Source, gather, snapshot_of
 from pipelines.reports.draft import ActionLine, CaseLine, DraftInput, draft
 from tests.conftest import build_store
-from tests.dashboard.conftest import APP, BUILDINGS, POINTS
+from tests.dashboard.conftest import APP, hand_worked_feeds, store_copy
 from tests.pipelines import test_kpi as fx
 
 PASSWORD = "correct horse 9"
@@ -32,9 +30,7 @@ TODAY = dt.date(2025, 6, 20)
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    db = build_store(tmp_path_factory.mktemp("report"), {
-        "communities": fx.COMMUNITIES, "buildings": BUILDINGS, "points": POINTS, "orders": fx.ORDERS,
-        "parcels": fx.PARCELS, "complaints": fx.COMPLAINTS, "training": fx.TRAINING, "jobs": fx.JOBS})
+    db = build_store(tmp_path_factory.mktemp("report"), hand_worked_feeds())
     users.add(db, "dir_a", "director", PASSWORD, community="A")
     users.add(db, "mem_a", "member", PASSWORD, community="A")
     users.add(db, "off_j", "official", PASSWORD, street="金桥街道")
@@ -43,11 +39,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def db(built, tmp_path, monkeypatch):
-    copy = tmp_path / "t.duckdb"
-    shutil.copy(built, copy)
-    shutil.copytree(serving_dir(built), serving_dir(copy))
-    monkeypatch.setenv("LINLI_DB", str(copy))
-    return copy
+    return store_copy(built, tmp_path, monkeypatch)
 
 
 def kpi(db, community: str, grain: str, start: dt.date) -> dict[str, float]:
