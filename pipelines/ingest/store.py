@@ -12,12 +12,14 @@ import is one transaction, so a crash or kill at any moment leaves the store as 
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -537,74 +539,107 @@ def import_chunks(db_path, source: CsvChunks, progress=None, user: str | None = 
     step = progress or (lambda fraction, text: None)
     feed = FEEDS[source.kind]
     con = connect(db_path)
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     try:
-        ensure_schema(con)
-        same = imported_as(con, source.kind, source.sha256)
-        staging = Staging(con, feed) if same is None else None
-        now = import_moment()
-        head, foreign, masked, hashed = None, [], {}, set()
-        protection, key_error = Protection(), None
-        step(0.25, "check")
-        for raw in source.tables():
-            # the first chunk's columns and their fates (not its rows) make the report
-            head = head or dataclasses.replace(raw, frame=pl.DataFrame(), identifiers=None)
-            for h, n in raw.masked.items():
-                masked[h] = masked.get(h, 0) + n
-            if allowed_communities is not None:
-                foreign.append(foreign_rows(con, raw, allowed_communities))
-            if staging is None or key_error is not None:
-                continue            # read on: a later chunk's reading error comes first
-            try:
-                found = protect(con, raw, defer=True)
-            except FileRefused as exc:
-                key_error = exc
-                continue
-            protection.fingerprint = protection.fingerprint or found.fingerprint
-            hashed.update(found.hashed_columns)
-            staging.wait_for_people(found.pending)
-            staging.add(raw, *accept(con, feed, raw, check(raw, now)))
-            del raw
-        if not source.dropped_as_whole():
-            raise ReadWhole
+        with _import_memory(con, db_path):
+            return _import_staged(con, db_path, source, step, feed, user, allowed_communities)
+    finally:
+        con.close()
+
+
+# A chunked import's DuckDB memory cap, per store: the setting is the database instance's, which every connection
+# of this process to the file shares (the dashboard's, another upload's import), so the first import in sets it and
+# the last one out puts back what was there before the first (each putting back what it found would leave the cap
+# on for good when two overlap and the first ends first).
+_memory_guard = threading.Lock()
+_memory_caps: dict[str, list] = {}     # the store's file -> [imports running, the limit before the first]
+
+
+@contextlib.contextmanager
+def _import_memory(con, db_path):
+    key = str(Path(db_path).resolve())
+    with _memory_guard:
+        cap = _memory_caps.setdefault(key, [0, None])
+        if cap[0] == 0:
+            cap[1] = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+        cap[0] += 1
+    try:
+        yield
+    finally:
+        with _memory_guard:
+            cap[0] -= 1
+            if cap[0] == 0:
+                del _memory_caps[key]
+                # DuckDB shows the limit rounded ("2.7 GiB"): set again as shown, it would shrink a little at every
+                # import; the default (what nothing in Linli changes) comes back exact by RESET
+                con.execute("RESET memory_limit")
+                if con.execute("SELECT current_setting('memory_limit')").fetchone()[0] != cap[1]:
+                    con.execute(f"SET memory_limit = '{cap[1]}'")
+
+
+def _import_staged(con, db_path, source: CsvChunks, step, feed: Feed, user, allowed_communities) -> ImportReport:
+    """import_chunks on its open connection, DuckDB's memory capped."""
+    ensure_schema(con)
+    same = imported_as(con, source.kind, source.sha256)
+    staging = Staging(con, feed) if same is None else None
+    now = import_moment()
+    head, foreign, masked, hashed = None, [], {}, set()
+    protection, key_error = Protection(), None
+    step(0.25, "check")
+    for raw in source.tables():
+        # the first chunk's columns and their fates (not its rows) make the report
+        head = head or dataclasses.replace(raw, frame=pl.DataFrame(), identifiers=None)
+        for h, n in raw.masked.items():
+            masked[h] = masked.get(h, 0) + n
         if allowed_communities is not None:
-            refuse_foreign(source.file_name, pl.concat(foreign), allowed_communities)
-        report = new_report(db_path, head, source.rows)
-        report.masked_columns = masked_in_order(head, masked)
-        if same is not None:
-            report.already_imported_as = same
-            step(1.0, "done")
-            return report
-        if key_error is not None:
-            raise key_error
-        id_headers = [head.mapping.get(c.name, c.name) for c in feed.columns if c.kind == ID]
-        report.hashed_columns = [h for h in id_headers if h in hashed]
-        protection.links = staging.give_people()
-        earlier, repeated = staging.duplicates(source, key_match(feed.name, "s", "r"))
-        parts = [*staging.rejected, *([repeated] if repeated.height else [])]
-        rejected = pl.concat(parts) if parts else pl.DataFrame(
-            schema={ROW: pl.Int64, "columns": pl.Utf8, "reason_zh": pl.Utf8, "reason_en": pl.Utf8, "raw": pl.Utf8})
-        step(0.55, "store")
-        if earlier.height:
-            con.register("earlier_df", earlier.select(ROW).to_arrow())
-            incoming = f"(SELECT * FROM {STAGED} WHERE _row NOT IN (SELECT _row FROM earlier_df))"
-        else:
-            incoming = STAGED
-        def release():
-            con.execute(f"DROP TABLE {STAGED}")
-        with transaction(con):   # the whole import or none of it, even when the process is killed
-            store_rows(con, feed, incoming, rejected, source.sha256, report, release)
-            _remember_people(con, protection, report.import_id)
-            audit.record_import(con, "import", source.kind, report.import_id, user=user, file=report.file_name,
-                                rows_read=report.rows_read, rows_new=report.rows_new,
-                                rows_replaced=report.rows_replaced, rows_quarantined=len(report.quarantined))
+            foreign.append(foreign_rows(con, raw, allowed_communities))
+        if staging is None or key_error is not None:
+            continue            # read on: a later chunk's reading error comes first
+        try:
+            found = protect(con, raw, defer=True)
+        except FileRefused as exc:
+            key_error = exc
+            continue
+        protection.fingerprint = protection.fingerprint or found.fingerprint
+        hashed.update(found.hashed_columns)
+        staging.wait_for_people(found.pending)
+        staging.add(raw, *accept(con, feed, raw, check(raw, now)))
+        del raw
+    if not source.dropped_as_whole():
+        raise ReadWhole
+    if allowed_communities is not None:
+        refuse_foreign(source.file_name, pl.concat(foreign), allowed_communities)
+    report = new_report(db_path, head, source.rows)
+    report.masked_columns = masked_in_order(head, masked)
+    if same is not None:
+        report.already_imported_as = same
         step(1.0, "done")
         return report
-    finally:
-        # the setting is the database instance's: other connections of this process (the dashboard's) share it
-        con.execute(f"SET memory_limit = '{limit}'")
-        con.close()
+    if key_error is not None:
+        raise key_error
+    id_headers = [head.mapping.get(c.name, c.name) for c in feed.columns if c.kind == ID]
+    report.hashed_columns = [h for h in id_headers if h in hashed]
+    protection.links = staging.give_people()
+    earlier, repeated = staging.duplicates(source, key_match(feed.name, "s", "r"))
+    parts = [*staging.rejected, *([repeated] if repeated.height else [])]
+    rejected = pl.concat(parts) if parts else pl.DataFrame(
+        schema={ROW: pl.Int64, "columns": pl.Utf8, "reason_zh": pl.Utf8, "reason_en": pl.Utf8, "raw": pl.Utf8})
+    step(0.55, "store")
+    if earlier.height:
+        con.register("earlier_df", earlier.select(ROW).to_arrow())
+        incoming = f"(SELECT * FROM {STAGED} WHERE _row NOT IN (SELECT _row FROM earlier_df))"
+    else:
+        incoming = STAGED
+    def release():
+        con.execute(f"DROP TABLE {STAGED}")
+    with transaction(con):   # the whole import or none of it, even when the process is killed
+        store_rows(con, feed, incoming, rejected, source.sha256, report, release)
+        _remember_people(con, protection, report.import_id)
+        audit.record_import(con, "import", source.kind, report.import_id, user=user, file=report.file_name,
+                            rows_read=report.rows_read, rows_new=report.rows_new,
+                            rows_replaced=report.rows_replaced, rows_quarantined=len(report.quarantined))
+    step(1.0, "done")
+    return report
 
 
 def imported_as(con, kind: str, sha: str) -> int | None:
