@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,8 +89,6 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
     models = load_models()
     digest = sql_digest(models)
     con = connect(db_path)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-forecast")
-    ahead: list[forecast_run.Ahead] = []
     try:
         ensure_schema(con)
         con.execute(macros_sql())
@@ -105,15 +102,14 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
             scopes: dict[str, str | None] = {}
             if full or state is None or state[1] != digest or not _all_built(con, models):
                 mode = "full"
-                _build_full(con, models, lambda: ahead.append(forecast_run.start(con, pool)))
+                _build_full(con, models)
             else:
                 mode, scopes = _build_incremental(con, models, state[0])
             audit_failures(con, models, scopes)
             # after kpi: 14 days ahead and its backtest, again only for the communities this increment changed
             changed = ({r[0] for r in con.execute("SELECT community_id FROM temp.main.dirty").fetchall()}
                        if mode == "incremental" else None)
-            if (forecast_run.run(con, only_missing=mode == "unchanged", changed=changed, ahead=next(iter(ahead), None))
-                    and mode == "unchanged"):
+            if forecast_run.run(con, only_missing=mode == "unchanged", changed=changed) and mode == "unchanged":
                 mode = "forecast"    # no data changed, the forecasts did (an event, this code): published
             increment.drop_scratch(con)
             con.execute("DELETE FROM build_state")
@@ -123,7 +119,6 @@ def build(db_path: str | Path, full: bool = False) -> BuildResult:
         snapshot = (current_snapshot(db_path) if mode == "unchanged" and current_snapshot(db_path)
                     else _publish(con, db_path, [m.name for m in models if m.published] + list(PUBLISHED_EXTRA)))
     finally:
-        pool.shutdown(cancel_futures=True)   # a failed build's forecast, if running, finishes unread
         con.close()
     return BuildResult(time.perf_counter() - started, kpi_rows, snapshot, mode)
 
@@ -193,31 +188,10 @@ def _all_built(con, models: list[Model]) -> bool:
     return all(m.name in have for m in models)
 
 
-def forecast_inputs_first(models: list[Model]) -> list[Model]:
-    """The models in an order that builds what the forecast reads (forecast_run.READS and all they read) first:
-    still an order of their dependencies, as a model none of those needs is needed by none of them."""
-    by_name = {m.name: m for m in models}
-    needed: set[str] = set()
-    todo = [name for name in forecast_run.READS if name in by_name]
-    while todo:
-        name = todo.pop()
-        if name not in needed:
-            needed.add(name)
-            todo += [r for r in by_name[name].reads if r in by_name]
-    return [m for m in models if m.name in needed] + [m for m in models if m.name not in needed]
-
-
-def _build_full(con, models: list[Model], inputs_built=lambda: None) -> None:
-    """Every model in full; `inputs_built` is called once the forecast's inputs are, so that it runs beside the
-    models after them."""
+def _build_full(con, models: list[Model]) -> None:
     _drop_other_kinds(con, models)
-    waiting = set(forecast_run.READS)
-    for m in forecast_inputs_first(models):
+    for m in models:
         _run(con, m, f"CREATE OR REPLACE {m.materialization} {m.name} AS {m.sql}")
-        if m.name in waiting:
-            waiting.discard(m.name)
-            if not waiting:
-                inputs_built()
 
 
 def _build_incremental(con, models: list[Model], last_seq: int) -> tuple[str, dict[str, str | None]]:

@@ -20,8 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from concurrent.futures import Executor, Future
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -198,40 +196,19 @@ def forecast_series(model: Model, end: dt.date, bt: dict, served: str, relative:
     return out
 
 
-# The models of sql/ the forecast reads (with the store's community_events): a full build starts it once they are
-# built (`start`), so that its Python runs beside the SQL of the marts after them.
-READS = ("stg_parcels", "stg_complaints", "stg_points", "mart_point_daily")
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What the forecast reads from the store, read in one go: the rest (`frames`) needs no connection."""
-    series: list
-    capacity: dict
-    own_events: dict
-
-
-def gather(con, until: dt.date | None = None, communities: list[str] | None = None) -> Inputs:
-    capacity = dict(((c, p), cap) for c, p, cap in con.execute(
-        "SELECT community_id, point_id, capacity FROM stg_points WHERE capacity IS NOT NULL")
-        .fetchall())
-    return Inputs(load_series(con, until, communities), capacity, calendar.all_community_occurrences(con))
-
-
 def compute(con, made_at: dt.datetime, until: dt.date | None = None, origins: int = ORIGINS,
             communities: list[str] | None = None) -> dict[str, pl.DataFrame]:
     """The four tables as frames, from the built store behind `con` (staging and mart_point_daily); only the
     rows of `communities` when given (each community's rows depend on its own data and events alone)."""
-    return frames(gather(con, until, communities), made_at, origins)
-
-
-def frames(inputs: Inputs, made_at: dt.datetime, origins: int = ORIGINS) -> dict[str, pl.DataFrame]:
-    """The four tables as frames from what `gather` read."""
-    series, capacity, own_events = inputs.series, inputs.capacity, inputs.own_events
+    series = load_series(con, until, communities)
     data_end: dict[str, dt.date] = defaultdict(lambda: dt.date.min)
     for cid, _, _, s in series:
         data_end[cid] = max(data_end[cid], s.day(s.values.size - 1))
     festivals = calendar.festivals()
+    capacity = dict(((c, p), cap) for c, p, cap in con.execute(
+        "SELECT community_id, point_id, capacity FROM stg_points WHERE capacity IS NOT NULL")
+        .fetchall())
+    own_events = calendar.all_community_occurrences(con)
     occurrences: dict[str, list] = {}
     sources: dict[str, Model] = {}
     fc, bts, acc, cap = [], [], [], []
@@ -327,21 +304,7 @@ def _signatures(con) -> dict[str, str]:
     return out
 
 
-@dataclass(frozen=True)
-class Ahead:
-    """A full build's forecast, started as soon as what it reads was built (`start`) and taken by `run`."""
-    made_at: dt.datetime
-    frames: Future
-
-
-def start(con, pool: Executor) -> Ahead:
-    """Read the forecast's inputs on the build's connection now and compute the tables on `pool`: numpy and Python
-    that would otherwise wait for the last mart while DuckDB leaves a core idle between and within statements."""
-    made_at = con.execute("SELECT localtimestamp").fetchall()[0][0]
-    return Ahead(made_at, pool.submit(frames, gather(con), made_at))
-
-
-def run(con, only_missing: bool = False, changed: set[str] | None = None, ahead: Ahead | None = None) -> bool:
+def run(con, only_missing: bool = False, changed: set[str] | None = None) -> bool:
     """The build's step: compute and replace the four tables inside the build's transaction; True when it
     wrote any row. `only_missing`: a build whose data changed nothing, which makes them where none are, where
     another version of this code made them, and for a community whose own events changed since (an event
@@ -350,9 +313,7 @@ def run(con, only_missing: bool = False, changed: set[str] | None = None, ahead:
     `changed`: the communities whose data an incremental build changed (pipelines/build/increment.py, table
     dirty). Only they, and those whose events changed, are computed again: a community's rows depend on its own
     data and events alone, so the others' would come out the same; every row then takes this build's made_at,
-    as a full recompute would give it.
-
-    `ahead`: a full build's forecast (`start`), whose tables are written as they are (`changed` is then None)."""
+    as a full recompute would give it."""
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     signatures = _signatures(con)
     stored = (dict(con.execute(f"SELECT community_id, signature FROM {STATE}").fetchall())
@@ -361,9 +322,7 @@ def run(con, only_missing: bool = False, changed: set[str] | None = None, ahead:
         return False
     changed = set() if only_missing else changed
     made_at = con.execute("SELECT localtimestamp").fetchall()[0][0]
-    if changed is None and ahead is not None:
-        write(con, ahead.frames.result())    # a full build's every row, computed while its last marts were built
-    elif changed is None or not set(TABLES) <= have or stored.get("") != signatures[""]:
+    if changed is None or not set(TABLES) <= have or stored.get("") != signatures[""]:
         write(con, compute(con, made_at))
     else:
         redo = sorted(set(changed) | {c for c in set(signatures) | set(stored) if signatures.get(c) != stored.get(c)})

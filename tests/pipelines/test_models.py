@@ -358,40 +358,6 @@ def test_the_parsed_models_follow_the_values_filled_into_them(monkeypatch):
     assert "WHERE complaints >= 3 GROUP BY ALL" in mart()
 
 
-def test_a_full_build_makes_the_forecasts_inputs_first_in_an_order_of_their_dependencies():
-    from pipelines.forecast import run as forecast_run
-    models = load_models()
-    order = [m.name for m in build_mod.forecast_inputs_first(models)]
-    assert sorted(order) == sorted(m.name for m in models)
-    at = {name: k for k, name in enumerate(order)}
-    assert all(at[r] < at[m.name] for m in models for r in m.reads if r in at)
-    # everything the forecast reads is built before the marts it need not wait for, the heaviest among them
-    last_input = max(at[name] for name in forecast_run.READS)
-    assert order[last_input] == "mart_point_daily"
-    assert last_input < at["mart_parcels_period"] and last_input < at["mart_overdue_parcels"] < at["kpi"]
-
-
-def test_a_full_builds_forecast_started_beside_the_models_equals_one_computed_after_them(tmp_path, monkeypatch):
-    from pipelines.demo.generate import run_demo
-    from pipelines.forecast import run as forecast_run
-    db = tmp_path / "d.duckdb"
-    run_demo(db, communities=1, weeks=10, seed=3, say=lambda *a, **k: None)
-    started = []
-    real_start = forecast_run.start
-    monkeypatch.setattr(forecast_run, "start", lambda con, pool: started.append(1) or real_start(con, pool))
-    build(db, full=True)
-    assert started == [1]
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        stored = con.execute("SELECT * EXCLUDE (made_at) FROM forecast ORDER BY ALL").fetchall()
-        again = forecast_run.compute(con, dt.datetime(2026, 1, 1))["forecast"].drop("made_at")
-    finally:
-        con.close()
-    assert len(stored) > 0
-    assert stored == sorted(again.select(["community_id", "subject", "day", "metric", "value", "lower", "upper"])
-                            .rows())
-
-
 def test_a_community_model_keys_its_rows_by_community_and_its_increment_reads_the_touched_ones(tmp_path):
     (tmp_path / "marts").mkdir()
     (tmp_path / "marts" / "per_feed.sql").write_text(HEADER.format(kind="community", grain="feed", published="no"))
