@@ -25,7 +25,7 @@ from pipelines.sqlrows import first, scalar
 
 KEEP_SNAPSHOTS = 3
 # Besides the published models, the dashboard reads these store tables (never raw rows).
-PUBLISHED_EXTRA = ("imports", "quarantine") + forecast_run.TABLES   # the forecast step's (pipelines/forecast/run.py)
+PUBLISHED_EXTRA = ("imports", "quarantine") + forecast_run.PUBLISHED   # the forecast step's (pipelines/forecast/run.py)
 
 
 def _drop_other_kinds(con, models: list[Model]) -> None:

@@ -38,6 +38,10 @@ ARRIVED, PEAK, NOISE = "parcels.arrived", "parcels.peak_occupancy_ratio", "compl
 # complaints (counts of a few a day, often 0)
 RELATIVE = {ARRIVED: True, PEAK: True, NOISE: False}
 TABLES = ("forecast", "forecast_backtest", "forecast_accuracy", "forecast_capacity")
+# what the snapshot carries: the pages read the forecasts, their accuracy and the capacity alerts; the backtest's
+# rows (one per origin × day ahead × series, 29 k at street scale) stay in the store, where the accuracy is made
+# from them, and writing them into every snapshot took a third of its time
+PUBLISHED = ("forecast", "forecast_accuracy", "forecast_capacity")
 # per community, the signature of what its rows were made from besides its data (the code, its own events); the
 # row '' holds the code's alone: not published, read by the next build to know which communities to redo
 STATE = "forecast_state"
