@@ -11,7 +11,7 @@ failed = []
 # The pages are timed on the street store peers.py made (the target is street scale), kept in a folder removed after.
 work = tempfile.TemporaryDirectory(prefix="linli-bench-")
 street = str(Path(work.name) / "street.duckdb")
-RUNS = [("import_speed.py",), ("pipeline.py",), ("peers.py", "--street", "--runs", "3", "--db", street),
+RUNS = [("import_speed.py", "1000000,3000000", "3"), ("pipeline.py",), ("peers.py", "--street", "--runs", "3", "--db", street),
         ("demo.py", "--runs", "3"), ("scale.py",), ("pages.py", "--db", street)]
 for script, *args in RUNS:
     print(f"\n== {script} {' '.join(args)} ==", flush=True)
