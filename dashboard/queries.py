@@ -9,6 +9,7 @@ items, cases, alert rules, reports) are read from the store itself, kept while t
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import inspect
@@ -282,6 +283,16 @@ class _StoreBusy(Exception):
         self.shown = shown
 
 
+@contextlib.contextmanager
+def _records(db: str | Path, busy_shows=None):
+    """A cursor on the store for a record read kept while it is unchanged (_while_unchanged): None before there is
+    a store; while another process holds it, _StoreBusy(busy_shows), so what the page shows meanwhile is not kept."""
+    with reading(db) as con:
+        if con is None and Path(db).exists():
+            raise _StoreBusy(busy_shows)
+        yield con
+
+
 def _while_unchanged(cached, *args):
     """cached(*args, version): a record read kept while the store is unchanged (records_version), instead of for a
     few seconds (it reopened the store every few seconds); what it shows while the store is busy is not kept."""
@@ -347,13 +358,9 @@ def rule_dates(snap: str, scope: Scope, community: str) -> dict:
 @st.cache_data(max_entries=512, show_spinner=False)
 def _rule_dates(db: str, community: str, version: tuple) -> dict:
     from pipelines.records import rules
-    with reading(db) as con:
-        if con is None:
-            unknown = {"window": None, "overdue_hours": None}
-            if Path(db).exists():
-                raise _StoreBusy(unknown)
-            return unknown
-        return rules.adopted_on(rules.history(con, community))
+    unknown = {"window": None, "overdue_hours": None}
+    with _records(db, unknown) as con:
+        return unknown if con is None else rules.adopted_on(rules.history(con, community))
 
 
 def save_alert_rule(community: str, rule_id: str, user: str | None = None, **changes) -> None:
@@ -390,12 +397,8 @@ def governance(snap: str, scope: Scope, community: str) -> tuple[list, list] | N
 def _governance(db: str, community: str, version: tuple) -> tuple[list, list] | None:
     from pipelines.records import actions as records
     from pipelines.records import cases
-    with reading(db) as con:
-        if con is None:
-            if Path(db).exists():
-                raise _StoreBusy(None)
-            return [], []
-        return records.actions(con, [community]), cases.cases(con, [community])
+    with _records(db) as con:
+        return ([], []) if con is None else (records.actions(con, [community]), cases.cases(con, [community]))
 
 
 def _writers() -> dict:
@@ -484,10 +487,8 @@ def coop_splits(snap: str, scope: Scope, community: str) -> list[tuple]:
 @st.cache_data(max_entries=512, show_spinner=False)
 def _coop_splits(db: str, community: str, version: tuple) -> list[tuple]:
     from pipelines.records import coop_split
-    with reading(db) as con:
+    with _records(db, []) as con:
         if con is None:
-            if Path(db).exists():
-                raise _StoreBusy([])
             return []
         try:
             rows = coop_split.splits(con, community)
@@ -527,12 +528,8 @@ def reports_of(snap: str, scope: Scope, communities: tuple[str, ...], grain: str
 @st.cache_data(max_entries=512, show_spinner=False)
 def _reports_of(db: str, communities: tuple[str, ...], grain: str, period, version: tuple) -> dict | str:
     from pipelines.records import reports
-    with reading(db) as con:
-        if con is None:
-            if Path(db).exists():
-                raise _StoreBusy(BUSY)
-            return {}
-        return reports.of_period(con, list(communities), grain, period)
+    with _records(db, BUSY) as con:
+        return {} if con is None else reports.of_period(con, list(communities), grain, period)
 
 
 def save_report(snap: str, scope: Scope, community: str, grain: str, period, text: str, status: str):
@@ -561,9 +558,7 @@ def community_events(snap: str, scope: Scope, community: str) -> list[dict]:
 def _community_events(db: str, community: str, version: tuple) -> list[dict]:
     """`version` only keys the cache."""
     from pipelines.records import events
-    with reading(db) as con:
-        if con is None and Path(db).exists():
-            raise _StoreBusy([])
+    with _records(db, []) as con:
         return [] if con is None else events.events(con, community)
 
 
@@ -588,10 +583,8 @@ def deliveries_of(snap: str, scope: Scope, community: str) -> list[dict]:
 @st.cache_data(max_entries=512, show_spinner=False)
 def _deliveries_of(db: str, community: str, version: tuple) -> list[dict]:
     from pipelines.reports import deliver
-    with reading(db) as con:
-        if con is None and Path(db).exists():
-            raise _StoreBusy([])
-        return deliver.deliveries(con, community) if con is not None else []
+    with _records(db, []) as con:
+        return [] if con is None else deliver.deliveries(con, community)
 
 
 # ---- a check page's meeting brief (pipelines/reports/content.py gather): its report section and downloads ----
@@ -607,10 +600,12 @@ def brief(snap: str, scope: Scope, community: str, grain: str, period: dt.date, 
     try:
         return _brief(snap, scope, community, grain, period, lang, dt.date.today(), records_version())
     except _StoreBusy:   # gathered again, without the records (as gather does while busy), and not kept
-        return gather(_source(snap, scope), community, grain, period, lang)
+        return gather(source(snap, scope), community, grain, period, lang)
 
 
-def _source(snap: str, scope: Scope):
+def source(snap: str, scope: Scope):
+    """What the briefs, the report's draft and the street comparison read (reports.content.Source): these queries,
+    held to the viewer's `scope`."""
     from pipelines.reports.content import Source
     return Source.for_viewer(sys.modules[__name__], snap, scope, db_path())
 
@@ -620,10 +615,8 @@ def _brief(snap: str, scope: Scope, community: str, grain: str, period: dt.date,
            version: tuple) -> object:
     """`scope` is the viewer's, already cut down (brief); `version` only keys the cache."""
     from pipelines.reports.content import gather
-    with reading(db_path()) as con:   # held open for gather's own record reads (database.one_connection)
-        if con is None and db_path().exists():
-            raise _StoreBusy()
-        return gather(_source(snap, scope), community, grain, period, lang, today)
+    with _records(db_path()):   # held open for gather's own record reads (database.one_connection)
+        return gather(source(snap, scope), community, grain, period, lang, today)
 
 
 def street_view(snap: str, street: str, members: tuple[str, ...], grain: str, period: dt.date, measure: str,
@@ -637,7 +630,7 @@ def street_view(snap: str, street: str, members: tuple[str, ...], grain: str, pe
     try:
         return _street_view(snap, street, members, grain, period, measure, lang, records_version())
     except _StoreBusy:   # the alert rules unread: gathered with the defaults, as while busy, and not kept
-        return gather_street(_source(snap, members), street, list(members), grain, period, measure, lang)
+        return gather_street(source(snap, members), street, list(members), grain, period, measure, lang)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -645,7 +638,5 @@ def _street_view(snap: str, street: str, members: tuple[str, ...], grain: str, p
                  lang: str, version: tuple) -> object:
     """`members` already cut down to the viewer's scope (street_view); `version` only keys the cache."""
     from pipelines.reports.street import gather_street
-    with reading(db_path()) as con:   # held open for the alert rules of every community
-        if con is None and db_path().exists():
-            raise _StoreBusy()
-        return gather_street(_source(snap, members), street, list(members), grain, period, measure, lang)
+    with _records(db_path()):   # held open for the alert rules of every community
+        return gather_street(source(snap, members), street, list(members), grain, period, measure, lang)

@@ -14,7 +14,6 @@ from dashboard.sidebar import View
 from pipelines.database import DatabaseBusy
 from pipelines.errors import UserError
 from pipelines.present import format as fmt
-from pipelines.reports.content import Source
 from pipelines.reports.draft_data import redraft
 
 
@@ -36,10 +35,6 @@ def _may_write(v: View) -> bool:
     return auth.can("reports") and (allowed is None or v.community in allowed)
 
 
-def _source(v: View) -> Source:
-    return Source.for_viewer(q, v.snap, v.scope, q.db_path())
-
-
 def _brief(v: View):
     return q.brief(v.snap, v.scope, v.community, v.grain, v.period, "zh")   # in Chinese, the downloads' one too
 
@@ -47,7 +42,7 @@ def _brief(v: View):
 def _redraft(v: View, saved) -> str | None:
     """The draft from the current numbers where it reads otherwise than the saved report (draft_data.redraft)."""
     try:
-        return redraft(_source(v), _brief(v), saved.text, saved.updated_at.date())
+        return redraft(q.source(v.snap, v.scope), _brief(v), saved.text, saved.updated_at.date())
     except UserError:    # the period no longer has data (an import undone): nothing to draft from
         return None
 

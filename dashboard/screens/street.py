@@ -11,7 +11,6 @@ from dashboard.parts import brief_buttons, city_note, report_draft, ui
 from pipelines.present import charts
 from pipelines.present import format as fmt
 from pipelines.reports import street as s
-from pipelines.reports.content import Source
 
 
 def _pick(key: str, param: str, options: list[str], default: str, label: str, fmt_func, help_text=None) -> str:
@@ -38,7 +37,7 @@ street_names = list(by_street)
 street = (street_names[0] if len(street_names) == 1 else
           _pick("street_name", "s", street_names, street_names[0], v.tr("street.street"), fmt.plain))
 members = by_street[street]
-src = Source.for_viewer(q, v.snap, tuple(members), q.db_path())
+src = q.source(v.snap, tuple(members))
 done = s.Completeness.read(src, v.grain, members)
 periods = [p for p in q.street_periods(v.snap, tuple(members), v.grain)]
 if not periods:
