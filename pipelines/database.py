@@ -329,12 +329,10 @@ class _Shared:
     def close_if_idle(self) -> None:
         """Closed now if no cursor is lent out, held or not (the next borrower opens it again)."""
         with self.lock:
-            if self.borrowers == 0 and self.con is not None:
-                con, self.con = self.con, None
-                con.close()
+            self._close_if_unused(despite_holds=True)
 
-    def _close_if_unused(self) -> None:   # called holding self.lock
-        if self.borrowers == 0 and self.holds == 0 and self.con is not None:
+    def _close_if_unused(self, despite_holds: bool = False) -> None:   # called holding self.lock
+        if self.borrowers == 0 and (despite_holds or self.holds == 0) and self.con is not None:
             con, self.con = self.con, None
             con.close()
 
