@@ -34,8 +34,9 @@ BOM = b"\xef\xbb\xbf"
 
 
 class ReadWhole(Exception):
-    """The chunks read otherwise than the whole file would (an identifier column decided by its first chunk,
-    the same id in two chunks): the import starts again from readers.read_table."""
+    """The chunks read otherwise than the whole file would (an unknown column the first chunk took for an
+    identifier column, or not, where the whole file decides otherwise): the import starts again from
+    readers.read_table."""
 
 
 def record_end(data: bytes) -> int:
@@ -141,13 +142,10 @@ class CsvChunks:
         for n, piece in enumerate(self._pieces()):
             if n == 0:
                 header = piece[:first_record_end(piece)]
-                frame = csv_frame(piece, self.delimiter, self.file_name)
-                frame.columns = [f"c{i}" for i in range(frame.width)]
-            else:
-                frame = csv_frame(header + piece, self.delimiter, self.file_name)
-                frame.columns = [f"c{i}" for i in range(frame.width)]
-                if frame.height == 0:
-                    continue
+            frame = csv_frame(piece if n == 0 else header + piece, self.delimiter, self.file_name)
+            if n and frame.height == 0:
+                continue
+            frame.columns = [f"c{i}" for i in range(frame.width)]
             del piece
             table = _to_canonical(self.file_name, self.kind, feed, index, self.headers, frame, self.header_row,
                                   self.encoding, first_row=self.header_row + 1 + records, dropped=self.dropped)

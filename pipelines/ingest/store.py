@@ -79,8 +79,6 @@ def versions_view(kind: str) -> str:
     return f"versions_{kind}"
 
 
-
-
 def _versions_communities_sql() -> str:
     """(import_id, kind, community_id) of every stored or seen version: the table's rows, for a store written
     before the import noted them."""
