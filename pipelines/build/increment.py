@@ -19,9 +19,9 @@ step of random imports, corrections, undos and rule changes.
 """
 from __future__ import annotations
 
-from pipelines.database import stored_relations
+from pipelines.database import IMPORT_COMMUNITIES, stored_relations
 from pipelines.feeds import FEEDS
-from pipelines.ingest.store import IMPORT_COMMUNITIES, changes_table, key_match, old_from_sql
+from pipelines.ingest.store import changes_table, key_match, old_from_sql
 from pipelines.rule_defaults import DEFAULT_RULES
 from pipelines.sqlrows import scalar
 

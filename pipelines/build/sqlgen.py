@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from pipelines.database import IMPORT_COMMUNITIES
 from pipelines.feeds import FEEDS
-from pipelines.ingest.store import IMPORT_COMMUNITIES
 from pipelines.metrics import PER_1K_HOUSEHOLDS, REGISTRY, marts
 from pipelines.rule_defaults import COOP_RECONCILE_SHARE, COOP_SPLIT, DEFAULT_RULES, REPEAT_COMPLAINTS
 
